@@ -1,0 +1,213 @@
+"""Plain data shared by the stages: papers, topics and post sources."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+ARXIV_NEW_ID = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$")
+ARXIV_OLD_ID = re.compile(r"^(?P<id>[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$")
+
+
+def split_arxiv_id(raw: str) -> tuple[str, int | None] | None:
+    """``'2605.18529v2'`` -> ``('2605.18529', 2)``; also old-style ids and abs/pdf URLs. None if not an id."""
+    text = raw.strip()
+    for prefix in ("arXiv:", "arxiv:"):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    m = re.search(r"arxiv\.org/(?:abs|pdf)/([^?#\s]+?)(?:\.pdf)?/?$", text)
+    if m:
+        text = m.group(1)
+    for pattern in (ARXIV_NEW_ID, ARXIV_OLD_ID):
+        found = pattern.match(text)
+        if found:
+            version = found.group("v")
+            return found.group("id"), int(version) if version else None
+    return None
+
+
+def date_from_arxiv_id(arxiv_id: str) -> date | None:
+    """New-style ids start with yymm: ``2605.18529`` was submitted in May 2026 (first of the month)."""
+    m = re.match(r"^(\d{2})(\d{2})\.", arxiv_id) or re.match(r"^[a-z\-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})", arxiv_id)
+    if not m:
+        return None
+    yy, mm = int(m.group(1)), int(m.group(2))
+    if not 1 <= mm <= 12:
+        return None
+    year = 2000 + yy if yy < 91 else 1900 + yy
+    return date(year, mm, 1)
+
+
+def normalise_title(title: str) -> str:
+    """Key for papers without an id: case-folded, accents kept, punctuation and spacing removed."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return re.sub(r"[\W_]+", " ", text).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """One paper, whatever file it came from."""
+
+    title: str
+    authors: tuple[str, ...]
+    abstract: str
+    arxiv_id: str | None = None
+    version: int | None = None
+    categories: tuple[str, ...] = ()
+    submitted: date | None = None
+    abs_url: str | None = None
+    comment: str | None = None
+    doi: str | None = None
+    # Where the record came from ("file:line"), for error messages and provenance; not part of identity.
+    source: str = field(default="", compare=False)
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+    @property
+    def key(self) -> str:
+        """Identity for de-duplication: arXiv id, else DOI, else the normalised title."""
+        if self.arxiv_id:
+            return f"arxiv:{self.arxiv_id}"
+        if self.doi:
+            return f"doi:{self.doi.lower()}"
+        return f"title:{normalise_title(self.title)}"
+
+    @property
+    def url(self) -> str | None:
+        if self.abs_url:
+            return self.abs_url
+        if self.arxiv_id:
+            return f"https://arxiv.org/abs/{self.arxiv_id}"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.arxiv_id,
+            "version": self.version,
+            "title": self.title,
+            "authors": list(self.authors),
+            "abstract": self.abstract,
+            "primary_category": self.primary_category,
+            "categories": list(self.categories),
+            "submitted": self.submitted.isoformat() if self.submitted else None,
+            "abs": self.url,
+            "comment": self.comment,
+            "doi": self.doi,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "") -> Paper:
+        """Inverse of :meth:`to_dict` (the project's own JSON form, as in papers.json)."""
+        submitted = data.get("submitted")
+        return cls(
+            title=str(data["title"]),
+            authors=tuple(str(a) for a in data.get("authors") or ()),
+            abstract=str(data.get("abstract") or ""),
+            arxiv_id=data.get("id"),
+            version=data.get("version"),
+            categories=tuple(str(c) for c in data.get("categories") or ()),
+            submitted=date.fromisoformat(submitted) if submitted else None,
+            abs_url=data.get("abs"),
+            comment=data.get("comment"),
+            doi=data.get("doi"),
+            source=source,
+        )
+
+
+class PostKind(StrEnum):
+    BACKFILL = "backfill"
+    BRIEF = "brief"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One include or exclude rule of a topic; ``name`` is what `corpus select` reports as matched.
+
+    A rule matches when every one of its ``patterns`` is found in title + abstract (each pattern is an
+    any-of group of keywords or a regex), every ``title_patterns`` in the title alone, and, if it lists
+    ``categories``, the paper has one of them.
+    """
+
+    name: str
+    patterns: tuple[re.Pattern[str], ...] = ()
+    categories: frozenset[str] = frozenset()
+    title_patterns: tuple[re.Pattern[str], ...] = ()  # must match the title alone
+
+    def matches(self, paper: Paper, text: str) -> bool:
+        if self.categories and self.categories.isdisjoint(paper.categories):
+            return False
+        if not all(p.search(paper.title) for p in self.title_patterns):
+            return False
+        return all(p.search(text) for p in self.patterns) and bool(
+            self.patterns or self.categories or self.title_patterns
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    number: str
+    name: str
+    slug: str
+    category_name: str
+    category_slug: str
+    include: tuple[Rule, ...]
+    exclude: tuple[Rule, ...] = ()
+    # When set, a paper must also be in one of these arXiv categories (a scope, not a match).
+    scope_categories: frozenset[str] = frozenset()
+    kind: PostKind = PostKind.BACKFILL
+    series: str = "Frontier AI Research Digest"
+    tags: tuple[str, ...] = ()
+    window_from: date | None = None
+    window_to: date | None = None
+
+    @property
+    def label(self) -> str:
+        """"07 - RL & Post-Training", as editors name topics."""
+        return f"{self.number} - {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeaturedImage:
+    """The image a post is published with: generated card or a user-supplied file."""
+
+    data: bytes = field(repr=False)
+    filename: str
+    mime_type: str
+    alt_text: str
+    caption: str = ""
+
+    @property
+    def sha256(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class RenderedPost:
+    """What rendering hands to publishing: the fields as they will be SENT, plus the dry-run object.
+
+    ``post_object`` has the keys of a WordPress post JSON (seed 000): values only the server knows
+    (id, guid, link, author, featured_media ...) are None; ``content.rendered`` / ``title.rendered`` /
+    ``excerpt.rendered`` are what WordPress will display.
+    """
+
+    slug: str
+    title: str
+    content: str
+    excerpt: str
+    content_format: str  # "blocks" or "classic"
+    status: str
+    date_gmt: str | None
+    categories: tuple[str, ...]  # term names
+    tags: tuple[str, ...]
+    featured_image: FeaturedImage | None
+    post_object: dict[str, Any]

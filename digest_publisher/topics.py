@@ -1,0 +1,201 @@
+"""Topics: what a post is about, read from ``topics.toml``.
+
+A topic has include rules (a paper is in if ANY include rule matches), exclude rules (out if ANY matches)
+and an optional scope of arXiv categories. Within one rule, every keyword group must match (``all``), each
+group being any-of; ``title`` is an any-of group matched against the title alone; ``regex`` adds raw
+patterns that must all match; ``categories`` restricts the rule.
+Keywords match case-insensitively on word boundaries over title + abstract.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .models import Paper, PostKind, Rule, Topic
+
+DEFAULT_TOPICS_FILE = Path("topics.toml")
+
+
+def keyword_pattern(keywords: list[str]) -> re.Pattern[str]:
+    """One regex for an any-of group; ``\\b`` only where the keyword starts/ends with a word character."""
+    parts = []
+    for word in sorted(set(keywords), key=len, reverse=True):
+        escaped = re.escape(word).replace(r"\ ", r"[\s\-]+")
+        left = r"\b" if word[:1].isalnum() else ""
+        right = r"\b" if word[-1:].isalnum() else ""
+        parts.append(f"{left}{escaped}{right}")
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def _str_list(value: Any, where: str, problems: list[str]) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
+        return list(value)
+    problems.append(f"{where} must be a list of non-empty strings")
+    return []
+
+
+def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where} must be a table")
+        return None
+    unknown = set(raw) - {"name", "title", "any", "all", "regex", "categories"}
+    if unknown:
+        problems.append(
+            f"{where} has unknown key(s) {', '.join(sorted(unknown))} (use name, title, any, all, regex, categories)"
+        )
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        problems.append(f"{where} needs a name")
+        name = where
+    patterns: list[re.Pattern[str]] = []
+    groups: list[list[str]] = []
+    if "any" in raw:
+        groups.append(_str_list(raw["any"], f"{where}.any", problems))
+    all_groups = raw.get("all", [])
+    if not isinstance(all_groups, list):
+        problems.append(f"{where}.all must be a list of keyword lists")
+        all_groups = []
+    for index, group in enumerate(all_groups):
+        groups.append(_str_list(group, f"{where}.all[{index}]", problems))
+    patterns.extend(keyword_pattern(g) for g in groups if g)
+    for index, expr in enumerate(_str_list(raw.get("regex"), f"{where}.regex", problems)):
+        try:
+            patterns.append(re.compile(expr, re.IGNORECASE))
+        except re.error as exc:
+            problems.append(f"{where}.regex[{index}] {expr!r} is not a valid regex ({exc})")
+    categories = frozenset(_str_list(raw.get("categories"), f"{where}.categories", problems))
+    title_words = _str_list(raw.get("title"), f"{where}.title", problems)
+    title_patterns = (keyword_pattern(title_words),) if title_words else ()
+    if not patterns and not categories and not title_patterns:
+        problems.append(f"{where} matches nothing: give title, any, all, regex or categories")
+    return Rule(name=name, patterns=tuple(patterns), categories=categories, title_patterns=title_patterns)
+
+
+def _parse_date(value: Any, where: str, problems: list[str]) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"{where} {value!r} is not a date (YYYY-MM-DD)")
+        return None
+
+
+def _parse_topic(raw: Any, index: int, problems: list[str]) -> Topic | None:
+    where = f"topic #{index + 1}"
+    if not isinstance(raw, dict):
+        problems.append(f"{where} must be a table")
+        return None
+    if isinstance(raw.get("number"), str):
+        where = f"topic {raw['number']}"
+    missing = [k for k in ("number", "name", "slug") if not isinstance(raw.get(k), str) or not raw.get(k)]
+    if missing:
+        problems.append(f"{where} lacks {', '.join(missing)} (strings)")
+        return None
+    category = raw.get("category") or {}
+    if not isinstance(category, dict):
+        problems.append(f"{where}.category must be a table with name and slug")
+        category = {}
+    kind_text = raw.get("kind", "backfill")
+    try:
+        kind = PostKind(kind_text)
+    except ValueError:
+        problems.append(f"{where}.kind {kind_text!r} is unknown (backfill or brief)")
+        kind = PostKind.BACKFILL
+    include = [_parse_rule(r, f"{where}.include[{i}]", problems) for i, r in enumerate(raw.get("include", []))]
+    exclude = [_parse_rule(r, f"{where}.exclude[{i}]", problems) for i, r in enumerate(raw.get("exclude", []))]
+    if not include:
+        problems.append(f"{where} has no include rule")
+    window = raw.get("window") or {}
+    scope = raw.get("scope") or {}
+    return Topic(
+        number=raw["number"],
+        name=raw["name"],
+        slug=raw["slug"],
+        category_name=str(category.get("name") or raw["name"]),
+        category_slug=str(category.get("slug") or f"topic-{raw['number']}"),
+        include=tuple(r for r in include if r),
+        exclude=tuple(r for r in exclude if r),
+        scope_categories=frozenset(_str_list(scope.get("categories"), f"{where}.scope.categories", problems)),
+        kind=kind,
+        series=str(raw.get("series") or "Frontier AI Research Digest"),
+        tags=tuple(_str_list(raw.get("tags"), f"{where}.tags", problems)),
+        window_from=_parse_date(window.get("from"), f"{where}.window.from", problems),
+        window_to=_parse_date(window.get("to"), f"{where}.window.to", problems),
+    )
+
+
+@dataclass(frozen=True)
+class Topics:
+    path: Path
+    topics: tuple[Topic, ...]
+
+    def __iter__(self) -> Iterator[Topic]:
+        return iter(self.topics)
+
+    def get(self, ref: str) -> Topic:
+        """By number (``07`` or ``7``) or slug."""
+        wanted = ref.strip().lower()
+        for topic in self.topics:
+            if wanted in (topic.number.lower(), topic.slug.lower()) or (
+                wanted.isdigit() and topic.number.isdigit() and int(wanted) == int(topic.number)
+            ):
+                return topic
+        known = ", ".join(f"{t.number} ({t.slug})" for t in self.topics)
+        raise ConfigError(f"unknown topic {ref!r} in {self.path}", f"Use one of: {known}")
+
+
+def load_topics(path: Path = DEFAULT_TOPICS_FILE) -> Topics:
+    """Read and validate topics.toml, reporting every problem at once."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no topics file at {path}", "Run from the project folder or pass --topics PATH"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path} ({exc})", "Check the file's permissions") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc})", "Fix the syntax") from exc
+    problems: list[str] = []
+    raw_topics = data.get("topics")
+    if not isinstance(raw_topics, list) or not raw_topics:
+        raise ConfigError(f"{path} defines no [[topics]]", "Add at least one [[topics]] table")
+    topics = [_parse_topic(raw, i, problems) for i, raw in enumerate(raw_topics)]
+    found = [t for t in topics if t]
+    seen: dict[str, str] = {}
+    for topic in found:
+        for ident in (topic.number, topic.slug):
+            if ident in seen:
+                problems.append(f"topic id {ident!r} is used twice")
+            seen[ident] = topic.number
+    if problems:
+        raise ConfigError(
+            f"{path} has {len(problems)} problem(s): " + "; ".join(problems), "Fix them and run again"
+        )
+    return Topics(path=path, topics=tuple(found))
+
+
+def match_topic(topic: Topic, paper: Paper) -> str | None:
+    """The name of the first include rule that selects ``paper``, or None if the topic rejects it."""
+    if topic.scope_categories and topic.scope_categories.isdisjoint(paper.categories):
+        return None
+    text = f"{paper.title}\n{paper.abstract}"
+    for rule in topic.exclude:
+        if rule.matches(paper, text):
+            return None
+    for rule in topic.include:
+        if rule.matches(paper, text):
+            return rule.name
+    return None

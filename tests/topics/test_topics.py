@@ -1,0 +1,95 @@
+"""topics.toml: parsing, validation (all problems at once), lookup by number or slug, rule matching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest_publisher.errors import ConfigError
+from digest_publisher.models import Paper, PostKind
+from digest_publisher.topics import keyword_pattern, load_topics, match_topic
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def paper(title: str, abstract: str = "", categories: tuple[str, ...] = ("cs.CL",)) -> Paper:
+    return Paper(title=title, authors=("A. Author",), abstract=abstract, categories=categories)
+
+
+def test_shipped_topics_load_and_resolve_by_number_or_slug() -> None:
+    topics = load_topics(ROOT / "topics.toml")
+    assert len(topics.topics) >= 3
+    rl = topics.get("07")
+    assert rl is topics.get("rl-post-training") is topics.get("7")
+    assert rl.label == "07 - RL & Post-Training"
+    assert rl.category_slug == "topic-07"
+    assert rl.kind is PostKind.BACKFILL
+    assert str(rl.window_from) == "2026-05-18"
+
+
+def test_unknown_topic_names_the_known_ones() -> None:
+    topics = load_topics(ROOT / "topics.toml")
+    with pytest.raises(ConfigError) as err:
+        topics.get("99")
+    assert "unknown topic '99'" in str(err.value)
+    assert "07 (rl-post-training)" in str(err.value)
+
+
+def test_rl_topic_rules() -> None:
+    rl = load_topics(ROOT / "topics.toml").get("07")
+    assert match_topic(rl, paper("GRPO for LLM reasoning", "We train language models.")) == "method-in-title"
+    assert (
+        match_topic(rl, paper("A new method", "We apply DPO to large language models and gain 3 points."))
+        == "post-training-method"
+    )
+    # RL without language models, quantization and image generation are other topics.
+    assert match_topic(rl, paper("Reinforcement learning for quadruped locomotion", "A robot policy.")) is None
+    assert match_topic(rl, paper("Post-training quantization of LLMs", "We study PTQ for LLMs with RLHF.")) is None
+    assert match_topic(rl, paper("Flow-GRPO for diffusion models", "Text-to-image with LLM prompts.")) is None
+
+
+def test_keyword_pattern_word_boundaries_and_hyphens() -> None:
+    pattern = keyword_pattern(["RL", "post training", "C++"])
+    assert pattern.search("we use rl here")
+    assert pattern.search("Post-Training matters")
+    assert not pattern.search("world model")  # 'rl' inside a word
+    assert pattern.search("written in C++.")
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    bad = tmp_path / "topics.toml"
+    bad.write_text(
+        """
+[[topics]]
+number = "01"
+name = "X"
+slug = "x"
+kind = "weekly"
+window = { from = "yesterday" }
+[[topics.include]]
+name = "r"
+regex = ["(unclosed"]
+colour = "red"
+
+[[topics]]
+number = "01"
+slug = "y"
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as err:
+        load_topics(bad)
+    text = str(err.value)
+    for expected in ("kind 'weekly' is unknown", "'yesterday' is not a date", "not a valid regex",
+                     "unknown key(s) colour", "topic 01 lacks name"):
+        assert expected in text, expected
+
+
+def test_missing_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no topics file"):
+        load_topics(tmp_path / "nope.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[topics]\nnumber = ", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_topics(broken)
