@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`: a printed table, never assertions on wall-clock time."""

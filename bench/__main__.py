@@ -1,0 +1,22 @@
+"""`make bench`: every benchmark of the project, printed as one table."""
+
+from __future__ import annotations
+
+import sys
+
+from . import corpus_bench
+from .table import Row, render_table
+
+
+def main() -> int:
+    rows: list[Row] = []
+    sections = [("corpus", corpus_bench.run)]
+    for name, run in sections:
+        print(f"running {name} benchmarks ...", file=sys.stderr, flush=True)
+        rows.extend(run())
+    print(render_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,147 @@
+"""``digest-publisher corpus ...``: fetch, select and count papers."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from .. import pipeline
+from ..corpus import FORMATS
+from ._common import echo_json, info
+
+topic_option = click.option("--topic", "topic_ref", help="Topic number or slug from topics.toml.")
+topics_file_option = click.option(
+    "--topics",
+    "topics_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("topics.toml"),
+    show_default=True,
+    help="Topics file.",
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format (default: detected)."
+)
+
+
+class DateType(click.ParamType[date, object]):
+    name = "DATE"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            try:
+                return datetime.strptime(str(value), "%Y%m%d").date()
+            except ValueError:
+                self.fail(f"{value!r} is not a date; use YYYY-MM-DD", param, ctx)
+
+
+DATE = DateType()
+from_option = click.option("--from", "date_from", type=DATE, default=None, help="First day (YYYY-MM-DD).")
+to_option = click.option("--to", "date_to", type=DATE, default=None, help="Last day (YYYY-MM-DD).")
+paths_argument = click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True, exists=False)
+)
+
+
+@click.group("corpus")
+def corpus_group() -> None:
+    """Read, filter and fetch paper corpora (listing JSONL, JSON, CSV, BibTeX, Atom, arXiv snapshot)."""
+
+
+@corpus_group.command("select")
+@paths_argument
+@topic_option
+@from_option
+@to_option
+@format_option
+@topics_file_option
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write the selected papers here (JSONL); default: standard output.",
+)
+def select_command(
+    paths: tuple[Path, ...],
+    topic_ref: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    fmt: str | None,
+    topics_path: Path,
+    output: Path | None,
+) -> None:
+    """Select the papers of a topic (and window); one JSON object per paper, with the rule that matched."""
+    if not topic_ref:
+        raise click.UsageError("--topic is required (a number like 07 or a slug)")
+    selection = pipeline.select(list(paths), topic_ref, topics_path, date_from, date_to, fmt)
+    lines = [
+        json.dumps({**paper.to_dict(), "matched_rule": selection.matched[paper.key]}, ensure_ascii=False)
+        for paper in selection.papers
+    ]
+    if output is None:
+        for line in lines:
+            click.echo(line)
+    else:
+        pipeline.write_lines(output, lines)
+        info(f"{len(lines)} papers selected -> {output}")
+
+
+@corpus_group.command("stats")
+@paths_argument
+@topic_option
+@from_option
+@to_option
+@format_option
+@topics_file_option
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def stats_command(
+    paths: tuple[Path, ...],
+    topic_ref: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    fmt: str | None,
+    topics_path: Path,
+    as_json: bool,
+) -> None:
+    """Count files, records, unique papers, duplicates and (with --topic) selected papers."""
+    stats = pipeline.corpus_stats(list(paths), topic_ref, topics_path, date_from, date_to, fmt)
+    if as_json:
+        echo_json(stats)
+        return
+    width = max(len(k) for k in stats)
+    for key, value in stats.items():
+        click.echo(f"{key:<{width}}  {value if value is not None else '-'}")
+
+
+@corpus_group.command("fetch")
+@click.option("--category", "categories", multiple=True, required=True, help="arXiv category, e.g. cs.CL.")
+@click.option("--from", "date_from", type=DATE, required=True, help="First submission day (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=DATE, required=True, help="Last submission day (YYYY-MM-DD).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--api-url", default="https://export.arxiv.org/api/query", show_default=True,
+    envvar="ARXIV_API_URL", help="arXiv API endpoint ($ARXIV_API_URL).",
+)
+@click.option("--delay", type=float, default=3.0, show_default=True, help="Seconds between pages.")
+@click.option("--page-size", type=int, default=100, show_default=True)
+def fetch_command(
+    categories: tuple[str, ...],
+    date_from: date,
+    date_to: date,
+    output: Path,
+    api_url: str,
+    delay: float,
+    page_size: int,
+) -> None:
+    """Fetch papers from the arXiv API into a listing JSONL file (one polite request at a time)."""
+    if date_to < date_from:
+        raise click.BadParameter("--to is before --from", param_hint="--to")
+    result = pipeline.fetch(
+        list(categories), date_from, date_to, output, base_url=api_url, delay=delay, page_size=page_size,
+        progress=info,
+    )
+    info(f"{result.papers} papers in {result.pages} page(s), {result.requests} request(s) -> {output}")

@@ -1,0 +1,100 @@
+"""The real CLI on real corpus files: `corpus select` and `corpus stats`, and their bad-input errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest_publisher.cli import cli
+
+ROOT = Path(__file__).resolve().parents[2]
+WEEK = ROOT.parent / "shared" / "corpora" / "arxiv-week-2026-05-18"
+SAMPLE = ROOT / "samples" / "arxiv-week-2026-05-18"
+TOPICS = ROOT / "topics.toml"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """The real CLI group in-process: exit codes and the error translation are the real ones."""
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_stats_on_the_sample() -> None:
+    code, out, _ = run("corpus", "stats", str(SAMPLE), "--topic", "07", "--topics", str(TOPICS), "--json")
+    assert code == 0
+    stats = json.loads(out)
+    assert set(stats) == {"files", "records", "papers", "duplicates", "selected", "date_from", "date_to"}
+    assert stats["files"] == 5
+    assert stats["records"] == 120
+    assert stats["papers"] == 84
+    assert stats["duplicates"] == 36
+    assert stats["selected"] == 64
+    assert stats["date_from"] >= "2026-05-18" and stats["date_to"] <= "2026-05-22"
+
+
+@pytest.mark.skipif(not WEEK.exists(), reason="the shared real week is not next to the checkout")
+def test_select_on_the_real_week_writes_jsonl_with_rules(tmp_path: Path) -> None:
+    out = tmp_path / "selected.jsonl"
+    code, _, err = run("corpus", "select", str(WEEK), "--topic", "rl-post-training", "--topics", str(TOPICS),
+                       "--output", str(out))
+    assert code == 0, err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 80
+    ids = {r["id"] for r in rows}
+    assert {"2605.18529", "2605.18703", "2605.21630", "2605.19394"} <= ids
+    assert all(r["matched_rule"] in {"method-in-title", "post-training-method", "post-training-data"} for r in rows)
+    assert len(ids) == len(rows)  # de-duplicated
+
+
+def test_window_that_removes_everything_names_the_date_filter(tmp_path: Path) -> None:
+    out = tmp_path / "never.jsonl"
+    code, _, err = run("corpus", "select", str(SAMPLE), "--topic", "07", "--topics", str(TOPICS),
+                       "--from", "2020-01-01", "--to", "2020-01-31", "--output", str(out))
+    assert code == 1
+    assert "Error: the date filter (--from/--to 2020-01-01 to 2020-01-31) removed all 84 papers" in err
+    assert "2026-05-18 to 2026-05-22" in err
+    assert not out.exists()
+
+
+def test_topic_that_matches_nothing_names_the_topic(tmp_path: Path) -> None:
+    topics = tmp_path / "topics.toml"
+    topics.write_text(
+        '[[topics]]\nnumber = "99"\nname = "Knitting"\nslug = "knitting"\n'
+        '[[topics.include]]\nname = "yarn"\nany = ["knitting needle"]\n',
+        encoding="utf-8",
+    )
+    code, _, err = run("corpus", "select", str(SAMPLE), "--topic", "99", "--topics", str(topics))
+    assert code == 1
+    assert "the topic filter '99 - Knitting' matched none of the 84 papers in the window" in err
+
+
+def test_unknown_topic_and_missing_topic_option() -> None:
+    code, _, err = run("corpus", "select", str(SAMPLE), "--topic", "42", "--topics", str(TOPICS))
+    assert code == 1 and "unknown topic '42'" in err
+    code, _, err = run("corpus", "select", str(SAMPLE), "--topics", str(TOPICS))
+    assert code == 2 and "--topic is required" in err
+
+
+def test_malformed_line_fails_with_file_and_line_and_no_output(tmp_path: Path) -> None:
+    bad = tmp_path / "2026-05-18.jsonl"
+    good_line = (SAMPLE / "2026-05-18.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    bad.write_text(good_line + "\n{not json\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _, err = run("corpus", "select", str(bad), "--topic", "07", "--topics", str(TOPICS), "--output", str(out))
+    assert code == 1
+    assert f"{bad}:2" in err
+    assert not out.exists()
+
+
+def test_python_dash_m_entry_point() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "digest_publisher", "corpus", "stats", str(SAMPLE), "--json"],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["papers"] == 84
