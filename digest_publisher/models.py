@@ -127,6 +127,38 @@ class PostKind(StrEnum):
     BRIEF = "brief"
 
 
+WORD = re.compile(r"\w+")
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The lower-cased words of ``text``: what keyword guards are checked against."""
+    return frozenset(WORD.findall(text.lower()))
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatcher:
+    """A regex, guarded by the words of its keywords: the regex runs only if all the words of at least
+    one keyword occur in the text.
+
+    Python's regex engine tries every alternative at every position of a 1,500-character abstract; set
+    operations on the paper's words are a few C calls, and on most papers no keyword's words all occur,
+    so the guard makes topic selection several times faster without changing what matches.
+    """
+
+    pattern: re.Pattern[str]
+    guarded: bool = False  # False: always run the regex
+    single_words: frozenset[str] = frozenset()  # one-word keywords
+    phrases: tuple[frozenset[str], ...] = ()  # the words of each multi-word keyword
+
+    def may_match(self, words: frozenset[str]) -> bool:
+        if not self.guarded or not self.single_words.isdisjoint(words):
+            return True
+        return any(phrase <= words for phrase in self.phrases)
+
+    def search(self, text: str) -> bool:
+        return self.pattern.search(text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One include or exclude rule of a topic; ``name`` is what `corpus select` reports as matched.
@@ -137,16 +169,22 @@ class Rule:
     """
 
     name: str
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[TextMatcher, ...] = ()
     categories: frozenset[str] = frozenset()
-    title_patterns: tuple[re.Pattern[str], ...] = ()  # must match the title alone
+    title_patterns: tuple[TextMatcher, ...] = ()  # must match the title alone
 
-    def matches(self, paper: Paper, text: str) -> bool:
+    def matches(self, paper: Paper, text: str, words: frozenset[str], title_words: frozenset[str]) -> bool:
+        """``text`` is title + abstract; ``words``/``title_words`` are their :func:`word_set`."""
         if self.categories and self.categories.isdisjoint(paper.categories):
             return False
-        if not all(p.search(paper.title) for p in self.title_patterns):
+        # Every cheap word guard first; a regex only runs when no guard has ruled the rule out.
+        if not all(m.may_match(title_words) for m in self.title_patterns):
             return False
-        return all(p.search(text) for p in self.patterns) and bool(
+        if not all(m.may_match(words) for m in self.patterns):
+            return False
+        if not all(m.search(paper.title) for m in self.title_patterns):
+            return False
+        return all(m.search(text) for m in self.patterns) and bool(
             self.patterns or self.categories or self.title_patterns
         )
 

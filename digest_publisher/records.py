@@ -12,11 +12,13 @@ Every write is atomic (temporary file in the same folder + ``os.replace``).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -24,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from .errors import PostSourceError
+from .errors import LockError, PostSourceError
 from .models import Paper, PostKind
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -137,6 +139,19 @@ def _as_opt_str(value: Any) -> str | None:
     return str(value)
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that reads arXiv ids (``2605.21630``) as strings, not as floats that lose a zero."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _digit in "0123456789":
+    _FrontMatterLoader.yaml_implicit_resolvers.setdefault(_digit, []).insert(
+        0, ("tag:yaml.org,2002:str", re.compile(r"^\d{4}\.\d{4,5}(?:v\d+)?$"))
+    )
+
+
 def parse_post_source(text: str, where: str) -> PostSource:
     """Parse ``post.md`` text; ``where`` names the file in error messages."""
     if not text.startswith("---"):
@@ -145,7 +160,7 @@ def parse_post_source(text: str, where: str) -> PostSource:
     if not match:
         raise PostSourceError(f"{where}: front matter is not closed", "Add a '---' line after it")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 2}" if mark is not None else ""
@@ -258,3 +273,148 @@ def write_post(folder: Path, source: PostSource, papers: list[Paper]) -> PostFol
 
 def with_wordpress_id(source: PostSource, wordpress_id: int) -> PostSource:
     return replace(source, wordpress_id=wordpress_id)
+
+
+# -- publish records and the per-post lock (written by the publishing stage) ----------------------------
+
+RECORD_FILE = "record.json"
+LOCK_FILE = ".lock"
+RECORD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PostRecord:
+    """What publishing remembers about one post (``posts/<slug>/record.json``). Never holds secrets.
+
+    ``content_hash`` is set only once a publish was written AND verified, so a run that failed half-way
+    sends the post again next time; ``wordpress_id`` is set as soon as WordPress created the post, so that
+    rerun updates it instead of creating a duplicate.
+    """
+
+    slug: str
+    site_url: str | None = None
+    rest_root: str | None = None
+    transport: str | None = None
+    wordpress_id: int | None = None
+    link: str | None = None
+    status: str | None = None
+    modified_gmt: str | None = None
+    content_hash: str | None = None  # of what was sent, status and date aside (see sent_status)
+    sent_status: str | None = None  # the status and date asked for by the last verified publish
+    sent_date_gmt: str | None = None
+    # Hash of the post's fields as WordPress stored them after our last write: tells edits made in
+    # WordPress apart even within the same second (modified_gmt has one-second resolution).
+    remote_fingerprint: str | None = None
+    media: dict[str, int] = field(default_factory=dict)  # image sha256 -> attachment id
+    last_response: dict[str, Any] | None = None  # the WordPress post object as a reader sees it
+    history: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": RECORD_VERSION,
+            "slug": self.slug,
+            "site_url": self.site_url,
+            "rest_root": self.rest_root,
+            "transport": self.transport,
+            "wordpress_id": self.wordpress_id,
+            "link": self.link,
+            "status": self.status,
+            "modified_gmt": self.modified_gmt,
+            "content_hash": self.content_hash,
+            "sent_status": self.sent_status,
+            "sent_date_gmt": self.sent_date_gmt,
+            "remote_fingerprint": self.remote_fingerprint,
+            "media": dict(self.media),
+            "history": list(self.history),
+            "last_response": self.last_response,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str) -> PostRecord:
+        try:
+            wp_id = data.get("wordpress_id")
+            media = data.get("media") or {}
+            history = data.get("history") or []
+            last = data.get("last_response")
+            if wp_id is not None and not isinstance(wp_id, int):
+                raise TypeError("wordpress_id must be an integer")
+            if not isinstance(media, dict) or not all(isinstance(v, int) for v in media.values()):
+                raise TypeError("media must map sha256 to attachment ids")
+            if not isinstance(history, list) or (last is not None and not isinstance(last, dict)):
+                raise TypeError("history must be a list and last_response an object")
+            return cls(
+                slug=str(data["slug"]),
+                site_url=data.get("site_url"),
+                rest_root=data.get("rest_root"),
+                transport=data.get("transport"),
+                wordpress_id=wp_id,
+                link=data.get("link"),
+                status=data.get("status"),
+                modified_gmt=data.get("modified_gmt"),
+                content_hash=data.get("content_hash"),
+                sent_status=data.get("sent_status"),
+                sent_date_gmt=data.get("sent_date_gmt"),
+                remote_fingerprint=data.get("remote_fingerprint"),
+                media={str(k): int(v) for k, v in media.items()},
+                last_response=last,
+                history=tuple(str(line) for line in history),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PostSourceError(
+                f"{where}: publish record is malformed ({exc})",
+                "Restore it from version control, or delete it to publish the post as new "
+                "(publish finds an existing post of this project by its slug)",
+            ) from exc
+
+
+def load_record(folder: Path) -> PostRecord | None:
+    """The post's publish record, or None when it was never published from here."""
+    path = folder / RECORD_FILE
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PostSourceError(
+            f"{path}: cannot read the publish record ({exc})",
+            "Restore it from version control, or delete it to publish the post as new",
+        ) from exc
+    if not isinstance(data, dict):
+        raise PostSourceError(f"{path}: the publish record must be a JSON object", "Restore or delete it")
+    return PostRecord.from_dict(data, str(path))
+
+
+def save_record(folder: Path, record: PostRecord) -> None:
+    atomic_write_json(folder / RECORD_FILE, record.to_dict())
+
+
+def list_post_folders(posts_dir: Path) -> list[Path]:
+    """Every folder under ``posts_dir`` that holds a post.md, sorted by name."""
+    if not posts_dir.is_dir():
+        return []
+    return sorted(p for p in posts_dir.iterdir() if (p / POST_FILE).is_file())
+
+
+@contextmanager
+def post_lock(folder: Path) -> Iterator[None]:
+    """Hold ``<folder>/.lock`` exclusively; a second run on the same post gets :class:`LockError` at once.
+
+    ``flock`` locks die with the process, so a crashed run never leaves the post locked.
+    """
+    path = folder / LOCK_FILE
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockError(
+                f"another digest-publisher run is working on {folder} (it holds {path})",
+                "Wait for that run to finish and try again; the lock goes away when it exits",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

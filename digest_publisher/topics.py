@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .models import Paper, PostKind, Rule, Topic
+from .models import WORD, Paper, PostKind, Rule, TextMatcher, Topic, word_set
 
 DEFAULT_TOPICS_FILE = Path("topics.toml")
 
@@ -32,6 +32,26 @@ def keyword_pattern(keywords: list[str]) -> re.Pattern[str]:
         right = r"\b" if word[-1:].isalnum() else ""
         parts.append(f"{left}{escaped}{right}")
     return re.compile("|".join(parts), re.IGNORECASE)
+
+
+def keyword_matcher(keywords: list[str]) -> TextMatcher:
+    """The group's regex, guarded by the words of its keywords.
+
+    A keyword that starts with a word character is matched from a word boundary, and its inner
+    separators are non-word characters, so a match covers each of its words as a whole word of the
+    text: a paper lacking one of a keyword's words cannot match that keyword. Only for ASCII keywords:
+    for others ``str.lower`` and the regex's case folding may disagree, so the regex always runs.
+    """
+    pattern = keyword_pattern(keywords)
+    split = [WORD.findall(k.lower()) for k in keywords]
+    if not (all(k.isascii() and k[:1].isalnum() for k in keywords) and all(split)):
+        return TextMatcher(pattern)
+    return TextMatcher(
+        pattern,
+        guarded=True,
+        single_words=frozenset(w[0] for w in split if len(w) == 1),
+        phrases=tuple(frozenset(w) for w in split if len(w) > 1),
+    )
 
 
 def _str_list(value: Any, where: str, problems: list[str]) -> list[str]:
@@ -56,7 +76,7 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
     if not isinstance(name, str) or not name:
         problems.append(f"{where} needs a name")
         name = where
-    patterns: list[re.Pattern[str]] = []
+    patterns: list[TextMatcher] = []
     groups: list[list[str]] = []
     if "any" in raw:
         groups.append(_str_list(raw["any"], f"{where}.any", problems))
@@ -66,15 +86,15 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
         all_groups = []
     for index, group in enumerate(all_groups):
         groups.append(_str_list(group, f"{where}.all[{index}]", problems))
-    patterns.extend(keyword_pattern(g) for g in groups if g)
+    patterns.extend(keyword_matcher(g) for g in groups if g)
     for index, expr in enumerate(_str_list(raw.get("regex"), f"{where}.regex", problems)):
         try:
-            patterns.append(re.compile(expr, re.IGNORECASE))
+            patterns.append(TextMatcher(re.compile(expr, re.IGNORECASE)))
         except re.error as exc:
             problems.append(f"{where}.regex[{index}] {expr!r} is not a valid regex ({exc})")
     categories = frozenset(_str_list(raw.get("categories"), f"{where}.categories", problems))
     title_words = _str_list(raw.get("title"), f"{where}.title", problems)
-    title_patterns = (keyword_pattern(title_words),) if title_words else ()
+    title_patterns = (keyword_matcher(title_words),) if title_words else ()
     if not patterns and not categories and not title_patterns:
         problems.append(f"{where} matches nothing: give title, any, all, regex or categories")
     return Rule(name=name, patterns=tuple(patterns), categories=categories, title_patterns=title_patterns)
@@ -192,10 +212,12 @@ def match_topic(topic: Topic, paper: Paper) -> str | None:
     if topic.scope_categories and topic.scope_categories.isdisjoint(paper.categories):
         return None
     text = f"{paper.title}\n{paper.abstract}"
+    title_words = word_set(paper.title)
+    words = title_words | word_set(paper.abstract)
     for rule in topic.exclude:
-        if rule.matches(paper, text):
+        if rule.matches(paper, text, words, title_words):
             return None
     for rule in topic.include:
-        if rule.matches(paper, text):
+        if rule.matches(paper, text, words, title_words):
             return rule.name
     return None

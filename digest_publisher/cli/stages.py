@@ -7,4 +7,10 @@ import click
 
 def commands() -> list[click.Command]:
     found: list[click.Command] = []
+    from .publish import check_command, publish_command, status_command
+
+    found.extend([publish_command, check_command, status_command])
+    from .render import preview_command, render_command
+
+    found.extend([render_command, preview_command])
     return found

@@ -1,0 +1,238 @@
+"""Rendering: a post source (Markdown + front matter) -> WordPress content that displays as previewed.
+
+The pipeline, as :func:`render_post` runs it::
+
+    post.md body --parse_markdown--> block tree (citations resolved, inline HTML sanitised by nh3)
+                 --to_blocks / to_classic--> content as SENT to WordPress
+                 --check_residue--> (raises ResidueError listing every problem)
+                 --wp_display--> content.rendered, as WordPress 6.1 will RETURN it
+    front matter --> title, excerpt, status, date --> the dry-run post object (seed 000's keys)
+                 --> featured image (generated card or the user's file)
+
+Everything here is a pure function of the post folder, except :func:`write_preview`, which writes
+``preview.html``, ``render.json`` and ``featured.png`` into the post folder atomically.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import RenderError, ResidueError
+from ..models import FeaturedImage, RenderedPost
+from ..records import POST_FILE, PostFolder, PostSource, atomic_write_bytes, atomic_write_json, atomic_write_text
+from . import wpformat
+from .card import CardText, load_featured_file
+from .card import featured_card as _featured_card
+from .citations import PAPERS_COVERED_TITLE, Citations, papers_covered
+from .convert import (
+    Block,
+    Footnotes,
+    Heading,
+    markdown_to_blocks,
+    markdown_to_classic,
+    parse_markdown,
+    to_blocks,
+    to_classic,
+)
+from .dryrun import effective_status, parse_post_date, post_object, wp_date
+from .preview import PREVIEW_FILE, make_preview_server, preview_html
+from .residue import check_residue, find_residue
+from .sanitize import sanitize_html
+
+CONTENT_FORMATS = ("blocks", "classic")
+RENDER_JSON = "render.json"
+FEATURED_PNG = "featured.png"
+
+
+def texturize(html_text: str) -> str:
+    """WordPress's ``wptexturize`` (curly quotes, dashes, ellipsis, ``&#038;``), as 6.1 applies it."""
+    return wpformat.wptexturize(html_text)
+
+
+def wp_display(content: str, *, site_url: str = "") -> str:
+    """What WordPress 6.1's ``the_content`` filters make of raw post content (``content.rendered``).
+
+    ``site_url`` only matters for the one image smiley (``:mrgreen:``), whose URL is the site's.
+    """
+    return wpformat.the_content(content, site_url=site_url)
+
+
+def kses_normalize(content: str) -> str:
+    """What kses changes on save, for users without ``unfiltered_html``, in content this module emits."""
+    return wpformat.kses_normalize(content)
+
+
+def title_for(source: PostSource) -> str:
+    """The title as sent: plain text with ``& < >`` escaped, so admins and authors store the same."""
+    return html.escape(" ".join(source.title.split()), quote=False)
+
+
+def excerpt_text(source: PostSource) -> str:
+    """The excerpt as sent: the front matter's (escaped, on one line), or "" to let WordPress make one."""
+    if not source.excerpt:
+        return ""
+    return html.escape(" ".join(source.excerpt.split()), quote=False)
+
+
+def excerpt_for(content: str, excerpt: str = "", *, site_url: str = "") -> str:
+    """``excerpt.rendered``: the given (sent) excerpt, else WordPress's 55 words of the content + `` [&hellip;]``."""
+    return wpformat.the_excerpt(excerpt, content, site_url=site_url)
+
+
+def _card_text(source: PostSource, topic_label: str | None, paper_count: int) -> CardText:
+    window = ""
+    if source.window_from and source.window_to:
+        window = f"{source.window_from} \u2013 {source.window_to}"
+    elif source.window_from or source.window_to:
+        window = source.window_from or source.window_to or ""
+    series = str(source.extra.get("series") or "Frontier AI Research Digest")
+    return CardText(
+        title=" ".join(source.title.split()),
+        topic=topic_label or source.topic,
+        paper_count=paper_count,
+        window=window,
+        series=series,
+        kind=str(source.kind).capitalize(),
+    )
+
+
+def featured_card(source: PostSource, *, topic_label: str | None = None, paper_count: int = 0) -> FeaturedImage:
+    """The generated 1200x630 card for a post (identical bytes for identical inputs)."""
+    return _featured_card(_card_text(source, topic_label, paper_count), source.slug)
+
+
+def _featured_image(folder: PostFolder, topic_label: str | None, paper_count: int) -> FeaturedImage | None:
+    choice = folder.source.featured_image
+    if choice is None or choice.strip().lower() in ("none", "false", "no"):
+        return None
+    if choice.strip().lower() == "generated":
+        return featured_card(folder.source, topic_label=topic_label, paper_count=paper_count)
+    path = Path(choice)
+    if not path.is_absolute():
+        path = folder.path / path
+    alt = folder.source.featured_image_alt or " ".join(folder.source.title.split())
+    return load_featured_file(path, alt)
+
+
+def _short_names(source: PostSource, where: str) -> Mapping[str, str]:
+    raw = source.extra.get("short_names") or {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str | int | float) for v in raw.values()):
+        raise RenderError(f"{where}: 'short_names' must map paper ids to names", "Write short_names: {id: Name}")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _looks_numeric(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _has_papers_covered(blocks: list[Block]) -> bool:
+    return any(isinstance(b, Heading) and PAPERS_COVERED_TITLE.lower() in b.html.lower() for b in blocks)
+
+
+def render_post(
+    folder: PostFolder,
+    *,
+    content_format: str = "blocks",
+    topic_label: str | None = None,
+    now: datetime | None = None,
+    site_url: str = "",
+) -> RenderedPost:
+    """Render one post folder: content to send, the dry-run object, the featured image.
+
+    ``now`` decides publish/future for dated posts; ``site_url`` (the WordPress site, if known) only
+    changes the URL of the ``:mrgreen:`` smiley image.
+
+    Raises :class:`~digest_publisher.errors.ResidueError` (listing every problem) when the content
+    would show literal Markdown, an empty section or an unresolved citation.
+    """
+    if content_format not in CONTENT_FORMATS:
+        raise RenderError(f"unknown content format {content_format!r}", "Use 'blocks' or 'classic'")
+    source = folder.source
+    where = str(folder.path / POST_FILE)
+    now = now or datetime.now(UTC)
+    citations = Citations(folder.papers, _short_names(source, where))
+    blocks, _unresolved = parse_markdown(source.body, citations)
+    if not blocks:
+        raise RenderError(f"{where}: the post body is empty", "Write the post (or draft it) before rendering")
+
+    covered = list(dict.fromkeys([*source.papers, *citations.cited]))
+    missing = [i for i in covered if i not in folder.papers]
+    if source.papers_covered and covered and not _has_papers_covered(blocks):
+        section = papers_covered([i for i in covered if i in folder.papers], folder.papers)
+        cut = next((n for n, b in enumerate(blocks) if isinstance(b, Footnotes)), len(blocks))
+        blocks = [*blocks[:cut], *section, *blocks[cut:]]
+    content = to_blocks(blocks) if content_format == "blocks" else to_classic(blocks)
+
+    problems = find_residue(content)
+    for i in missing:
+        hint = " (an unquoted id in YAML is read as a number: write it in quotes)" if _looks_numeric(i) else ""
+        problems.append(f"paper {i} is listed in the front matter but not in papers.json{hint}")
+    if problems:
+        raise ResidueError(problems, where)
+
+    date_gmt = parse_post_date(source.date, where)
+    status = effective_status(source.status, date_gmt, now)
+    title = title_for(source)
+    excerpt = excerpt_text(source)
+    obj = post_object(
+        slug=source.slug,
+        status=status,
+        date_gmt=date_gmt,
+        title_rendered=wpformat.the_title(title, status=status),
+        content_rendered=wp_display(content, site_url=site_url),
+        excerpt_rendered=excerpt_for(content, excerpt, site_url=site_url),
+    )
+    return RenderedPost(
+        slug=source.slug,
+        title=title,
+        content=content,
+        excerpt=excerpt,
+        content_format=content_format,
+        status=status,
+        date_gmt=wp_date(date_gmt) if date_gmt is not None else None,
+        categories=source.categories,
+        tags=source.tags,
+        featured_image=_featured_image(folder, topic_label, len(covered) - len(missing)),
+        post_object=obj,
+    )
+
+
+def write_preview(
+    folder: PostFolder, rendered: RenderedPost, *, topic_label: str | None = None, now: datetime | None = None
+) -> Path:
+    """Write ``preview.html``, ``render.json`` and (for a generated card) ``featured.png``; return the page."""
+    shown = datetime.fromisoformat(rendered.date_gmt + "+00:00") if rendered.date_gmt else (now or datetime.now(UTC))
+    image = rendered.featured_image
+    if image is not None and folder.source.featured_image == "generated":
+        atomic_write_bytes(folder.path / FEATURED_PNG, image.data)
+    atomic_write_json(folder.path / RENDER_JSON, rendered.post_object)
+    page = folder.path / PREVIEW_FILE
+    atomic_write_text(page, preview_html(rendered, shown_date=shown, topic_label=topic_label or folder.source.topic))
+    return page
+
+
+__all__ = [
+    "CONTENT_FORMATS",
+    "check_residue",
+    "excerpt_for",
+    "featured_card",
+    "find_residue",
+    "kses_normalize",
+    "make_preview_server",
+    "markdown_to_blocks",
+    "markdown_to_classic",
+    "render_post",
+    "sanitize_html",
+    "texturize",
+    "to_blocks",
+    "to_classic",
+    "wp_display",
+    "write_preview",
+]

@@ -1,0 +1,583 @@
+"""Markdown -> an intermediate block tree -> WordPress block markup or classic HTML.
+
+markdown-it-py (CommonMark, plus GFM tables and strikethrough and footnotes from mdit-py-plugins)
+parses; the token stream becomes a small tree of blocks (:class:`Paragraph`, :class:`Heading`,
+:class:`ListBlock`, ...), each holding sanitised inline HTML; the tree is then serialised either as the
+exact markup WordPress 6.1's block editor produces for those core blocks (``to_blocks``) or as plain HTML
+with no newline inside any paragraph or list item (``to_classic``, safe from ``wpautop``).
+
+Citations ``[@2605.18529]`` / ``[@a; @b]`` are an inline rule of the parser, so they are never looked for
+inside code. A :class:`CitationResolver` turns ids into links; ids it does not know stay as literal text,
+which the residue check reports.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.footnote import footnote_plugin
+
+from .sanitize import SHORTCODE_BRACKET, sanitize_html, sanitize_inline
+
+# ---------------------------------------------------------------------------------------------------------------
+# The block tree
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Paragraph:
+    html: str
+
+
+@dataclass
+class Heading:
+    level: int
+    html: str
+
+
+@dataclass
+class ListItem:
+    html: str
+    children: list[ListBlock] = field(default_factory=list)
+
+
+@dataclass
+class ListBlock:
+    ordered: bool
+    items: list[ListItem]
+    start: int | None = None
+
+
+@dataclass
+class Quote:
+    children: list[Block]
+
+
+@dataclass
+class Separator:
+    pass
+
+
+@dataclass
+class Cell:
+    html: str
+    align: str | None = None  # "left" | "center" | "right"
+
+
+@dataclass
+class Table:
+    head: list[list[Cell]]
+    body: list[list[Cell]]
+
+
+@dataclass
+class Code:
+    text: str
+    language: str = ""
+
+
+@dataclass
+class Image:
+    src: str
+    alt: str
+
+
+@dataclass
+class Html:
+    html: str
+
+
+@dataclass
+class Footnote:
+    number: int
+    paragraphs: list[str]  # inline HTML; the last one ends with the back-reference links
+
+
+@dataclass
+class Footnotes:
+    items: list[Footnote]
+
+
+Block = Paragraph | Heading | ListBlock | Quote | Separator | Table | Code | Image | Html | Footnotes
+
+
+class CitationResolver(Protocol):
+    """Turns cited ids into inline HTML; records what was cited."""
+
+    def cite(self, ids: Sequence[str]) -> str | None:
+        """HTML for a citation group, or None when an id is unknown (the citation then stays literal)."""
+        ...
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parser
+# ---------------------------------------------------------------------------------------------------------------
+
+_CITE_ID = r"[A-Za-z0-9][\w.\-/]*"
+CITATION_RE = re.compile(r"\[@(" + _CITE_ID + r")((?:[ \t]*;[ \t]*@" + _CITE_ID + r")*)[ \t]*\]")
+_CITE_IDS = re.compile(r"@(" + _CITE_ID + r")")
+
+
+def _citation_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("[@", state.pos):
+        return False
+    m = CITATION_RE.match(state.src, state.pos)
+    if not m:
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"ids": _CITE_IDS.findall(m.group(0)), "literal": m.group(0)}
+    state.pos = m.end()
+    return True
+
+
+def make_parser() -> MarkdownIt:
+    """The project's Markdown dialect: CommonMark + tables + strikethrough + footnotes + citations."""
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(footnote_plugin)
+    md.inline.ruler.before("link", "citation", _citation_rule)
+    return md
+
+
+_PARSER = make_parser()
+
+
+def _render_softbreak(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                      env: EnvType) -> str:  # fmt: skip
+    # A soft line break is a space to the reader; a newline would become <br /> under wpautop.
+    return " "
+
+
+def _render_hardbreak(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                      env: EnvType) -> str:  # fmt: skip
+    return "<br>"
+
+
+def _render_citation(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                     env: EnvType) -> str:  # fmt: skip
+    meta = tokens[idx].meta
+    resolver: CitationResolver | None = env.get("resolver")
+    rendered = resolver.cite(meta["ids"]) if resolver is not None else None
+    if rendered is None:
+        env.setdefault("unresolved", []).extend(meta["ids"])
+        return html.escape(meta["literal"], quote=False)
+    return rendered
+
+
+def _render_footnote_ref(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                         env: EnvType) -> str:  # fmt: skip
+    meta = tokens[idx].meta
+    n = meta["id"] + 1
+    ref_id = f"fnref{n}" + (f":{meta['subId']}" if meta.get("subId", 0) > 0 else "")
+    return f'<sup class="footnote-ref"><a href="#fn{n}" id="{ref_id}">[{n}]</a></sup>'
+
+
+def _render_footnote_anchor(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                            env: EnvType) -> str:  # fmt: skip
+    meta = tokens[idx].meta
+    n = meta["id"] + 1
+    ref_id = f"fnref{n}" + (f":{meta['subId']}" if meta.get("subId", 0) > 0 else "")
+    # U+21A9 with VS15 (text presentation), as markdown-it renders it.
+    return f' <a href="#{ref_id}" class="footnote-backref">\u21a9\ufe0e</a>'
+
+
+_INLINE_RULES: dict[str, Callable[..., str]] = {
+    "softbreak": _render_softbreak,
+    "hardbreak": _render_hardbreak,
+    "citation": _render_citation,
+    "footnote_ref": _render_footnote_ref,
+    "footnote_anchor": _render_footnote_anchor,
+}
+for _name, _rule in _INLINE_RULES.items():
+    _PARSER.add_render_rule(_name, _rule)
+assert isinstance(_PARSER.renderer, RendererHTML)
+_RENDERER: RendererHTML = _PARSER.renderer
+
+_BARE_URL = re.compile(r"^https?://[^\s<>\"]+$")
+_HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
+
+
+@dataclass
+class _Walker:
+    tokens: list[Token]
+    env: dict[str, Any]
+    pos: int = 0
+
+    # -- inline -------------------------------------------------------------------------------------------------
+    def inline(self, token: Token) -> str:
+        children = token.children or []
+        if len(children) == 1 and children[0].type == "text" and _BARE_URL.match(children[0].content):
+            # A URL alone in a paragraph would be oEmbedded by WordPress; make it an ordinary link.
+            url = children[0].content
+            raw = f'<a href="{html.escape(url)}">{html.escape(url, quote=False)}</a>'
+        else:
+            raw = _RENDERER.renderInline(children, _PARSER.options, self.env)
+        return sanitize_inline(raw)
+
+    # -- blocks -------------------------------------------------------------------------------------------------
+    def blocks(self, until: str | None = None) -> list[Block]:
+        out: list[Block] = []
+        while self.pos < len(self.tokens):
+            tok = self.tokens[self.pos]
+            if until is not None and tok.type == until:
+                self.pos += 1
+                return out
+            block = self.block()
+            if block is not None:
+                out.append(block)
+        return out
+
+    def block(self) -> Block | None:
+        tok = self.tokens[self.pos]
+        kind = tok.type
+        if kind == "paragraph_open":
+            return self.paragraph()
+        if kind == "heading_open":
+            inline = self.tokens[self.pos + 1]
+            self.pos += 3
+            return Heading(int(tok.tag[1]), self.inline(inline))
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            return self.list_block()
+        if kind == "blockquote_open":
+            self.pos += 1
+            return Quote(self.blocks(until="blockquote_close"))
+        if kind == "hr":
+            self.pos += 1
+            return Separator()
+        if kind in ("fence", "code_block"):
+            self.pos += 1
+            info = unescapeAll(tok.info or "").strip().split()
+            return Code(tok.content, info[0] if info else "")
+        if kind == "html_block":
+            self.pos += 1
+            clean = sanitize_html(tok.content).strip()
+            return Html(clean) if clean else None
+        if kind == "table_open":
+            return self.table()
+        if kind == "footnote_block_open":
+            return self.footnotes()
+        self.pos += 1  # anything else (closing tokens of hidden wrappers) carries no content
+        return None
+
+    def paragraph(self) -> Block:
+        inline = self.tokens[self.pos + 1]
+        self.pos += 2
+        trailing = ""
+        # Inside a footnote the plugin puts its back-reference anchor between inline and paragraph_close.
+        while self.tokens[self.pos].type != "paragraph_close":
+            tok = self.tokens[self.pos]
+            if tok.type == "footnote_anchor":
+                trailing += _render_footnote_anchor(_RENDERER, self.tokens, self.pos, _PARSER.options, self.env)
+            self.pos += 1
+        self.pos += 1
+        if trailing:
+            return Paragraph(self.inline(inline) + sanitize_inline(trailing))
+        children = inline.children or []
+        if len(children) == 1 and children[0].type == "image":
+            img = children[0]
+            src = str(img.attrGet("src") or "")
+            if _HTTP_URL.match(src):
+                alt = _RENDERER.renderInlineAsText(img.children or [], _PARSER.options, self.env)
+                return Image(src, alt)
+        return Paragraph(self.inline(inline))
+
+    def list_block(self) -> Block:
+        open_tok = self.tokens[self.pos]
+        ordered = open_tok.type == "ordered_list_open"
+        close_type = "ordered_list_close" if ordered else "bullet_list_close"
+        start_attr = open_tok.attrGet("start")
+        start = int(start_attr) if start_attr is not None else None
+        self.pos += 1
+        items: list[ListItem] = []
+        raw_items: list[list[Block]] = []
+        representable = True
+        while self.tokens[self.pos].type != close_type:
+            self.pos += 1  # list_item_open
+            children = self.blocks(until="list_item_close")
+            raw_items.append(children)
+            texts: list[str] = []
+            lists: list[ListBlock] = []
+            for child in children:
+                if isinstance(child, Paragraph) and not lists:
+                    texts.append(child.html)
+                elif isinstance(child, ListBlock):
+                    lists.append(child)
+                else:
+                    # core/list-item holds rich text then nested lists only: anything else (code, quote,
+                    # text after a nested list) cannot be a list block without losing or moving content.
+                    representable = False
+            items.append(ListItem("<br><br>".join(texts), lists))
+        self.pos += 1
+        if representable:
+            return ListBlock(ordered, items, start)
+        tag = "ol" if ordered else "ul"
+        start_attr_html = f' start="{start}"' if ordered and start is not None else ""
+        lis = "".join(f"<li>{_classic_html(children)}</li>" for children in raw_items)
+        return Html(f"<{tag}{start_attr_html}>{lis}</{tag}>")
+
+    def table(self) -> Table:
+        self.pos += 1
+        head: list[list[Cell]] = []
+        body: list[list[Cell]] = []
+        section = body
+        while self.tokens[self.pos].type != "table_close":
+            tok = self.tokens[self.pos]
+            if tok.type == "thead_open":
+                section = head
+            elif tok.type == "tbody_open":
+                section = body
+            elif tok.type == "tr_open":
+                section.append([])
+            elif tok.type in ("th_open", "td_open"):
+                style = str(tok.attrGet("style") or "")
+                m = re.search(r"text-align:(left|center|right)", style)
+                inline = self.tokens[self.pos + 1]
+                section[-1].append(Cell(self.inline(inline), m.group(1) if m else None))
+                self.pos += 2
+            self.pos += 1
+        self.pos += 1
+        return Table(head, body)
+
+    def footnotes(self) -> Footnotes:
+        self.pos += 1
+        items: list[Footnote] = []
+        while self.tokens[self.pos].type != "footnote_block_close":
+            tok = self.tokens[self.pos]
+            if tok.type == "footnote_open":
+                number = tok.meta["id"] + 1
+                self.pos += 1
+                paragraphs: list[str] = []
+                for child in self.blocks(until="footnote_close"):
+                    if isinstance(child, Paragraph):
+                        paragraphs.append(child.html)
+                    else:
+                        paragraphs.append(_classic_html([child]))
+                items.append(Footnote(number, paragraphs))
+                continue
+            self.pos += 1
+        self.pos += 1
+        return Footnotes(items)
+
+
+def parse_markdown(md: str, resolver: CitationResolver | None = None) -> tuple[list[Block], list[str]]:
+    """Markdown -> block tree; also the citation ids that could not be resolved (in order, repeated)."""
+    env: dict[str, Any] = {"resolver": resolver}
+    tokens = _PARSER.parse(md, env)
+    walker = _Walker(tokens, env)
+    blocks = walker.blocks()
+    # Footnotes last, wherever the plugin put them.
+    ordered = [b for b in blocks if not isinstance(b, Footnotes)] + [b for b in blocks if isinstance(b, Footnotes)]
+    return ordered, list(env.get("unresolved", []))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Text escaping in the editor's canonical form
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def escape_text(text: str) -> str:
+    """Text as ``innerHTML`` writes it: ``& < >`` and U+00A0."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\u00a0", "&nbsp;")
+
+
+def escape_attr(value: str) -> str:
+    """An attribute value as the block serializer writes it: ``&`` and ``"`` (and no ``< >`` at all)."""
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "").replace(">", "")
+
+
+_URL_LINE_FIRST = re.compile(
+    r"^([\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*https?:)//"
+    r"([^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff<>\"]+"
+    r"[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*)$",
+    re.MULTILINE,
+)
+_URL_LINE_ALL = re.compile(r"^(\s*https?:)//([^\s<>\"]+\s*)$", re.MULTILINE)
+
+
+def _code_text(text: str) -> str:
+    return escape_text(text[:-1] if text.endswith("\n") else text)
+
+
+def code_block_content(text: str) -> str:
+    """core/code's ``escape()`` (6.1 ``code/utils.js``): ``[`` -> ``&#91;``, first isolated URL's ``//``."""
+    escaped = _code_text(text).replace("[", "&#91;")
+    return _URL_LINE_FIRST.sub(r"\1&#47;&#47;\2", escaped, count=1)
+
+
+def classic_code_content(text: str) -> str:
+    """Classic code: no shortcode and no oEmbed may start inside it, so every isolated URL is escaped."""
+    escaped = _code_text(text).replace("[", SHORTCODE_BRACKET)
+    return _URL_LINE_ALL.sub(r"\1&#047;&#047;\2", escaped)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Block markup (WordPress 6.1 core blocks, canonical serialisation)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _comment(name: str, attrs: dict[str, Any] | None = None) -> str:
+    if attrs:
+        return f"<!-- wp:{name} {json.dumps(attrs, separators=(',', ':'))} -->"
+    return f"<!-- wp:{name} -->"
+
+
+def _wrap(name: str, inner: str, attrs: dict[str, Any] | None = None) -> str:
+    return f"{_comment(name, attrs)}\n{inner}\n<!-- /wp:{name} -->"
+
+
+def _list_blocks(block: ListBlock) -> str:
+    attrs: dict[str, Any] = {}
+    if block.ordered:
+        attrs["ordered"] = True
+        if block.start is not None:
+            attrs["start"] = block.start
+    tag = "ol" if block.ordered else "ul"
+    start = f' start="{block.start}"' if block.ordered and block.start is not None else ""
+    items = "\n\n".join(
+        _wrap("list-item", f"<li>{item.html}{''.join(_list_blocks(c) for c in item.children)}</li>")
+        for item in block.items
+    )
+    return _wrap("list", f"<{tag}{start}>{items}</{tag}>", attrs)
+
+
+def _cell_blocks(cell: Cell, tag: str) -> str:
+    if cell.align:
+        return f'<{tag} class="has-text-align-{cell.align}" data-align="{cell.align}">{cell.html}</{tag}>'
+    return f"<{tag}>{cell.html}</{tag}>"
+
+
+def _table_blocks(table: Table) -> str:
+    def section(rows: list[list[Cell]], tag: str, cell_tag: str) -> str:
+        if not rows:
+            return ""
+        body = "".join("<tr>" + "".join(_cell_blocks(c, cell_tag) for c in row) + "</tr>" for row in rows)
+        return f"<{tag}>{body}</{tag}>"
+
+    inner = section(table.head, "thead", "th") + section(table.body, "tbody", "td")
+    return _wrap("table", f'<figure class="wp-block-table"><table>{inner}</table></figure>')
+
+
+def _footnotes_html(notes: Footnotes) -> str:
+    items = []
+    for note in notes.items:
+        # One paragraph stays inline; several keep their <p> (no newline: classic content is wpautop'd).
+        inner = note.paragraphs[0] if len(note.paragraphs) == 1 else "".join(f"<p>{p}</p>" for p in note.paragraphs)
+        items.append(f'<li id="fn{note.number}" class="footnote-item">{inner}</li>')
+    return f'<section class="footnotes"><ol class="footnotes-list">{"".join(items)}</ol></section>'
+
+
+SEPARATOR_BLOCK = _wrap("separator", '<hr class="wp-block-separator has-alpha-channel-opacity"/>')
+
+
+def _block_markup(block: Block) -> str:
+    if isinstance(block, Paragraph):
+        return _wrap("paragraph", f"<p>{block.html}</p>")
+    if isinstance(block, Heading):
+        attrs = None if block.level == 2 else {"level": block.level}
+        return _wrap("heading", f"<h{block.level}>{block.html}</h{block.level}>", attrs)
+    if isinstance(block, ListBlock):
+        return _list_blocks(block)
+    if isinstance(block, Quote):
+        inner = "\n\n".join(_block_markup(b) for b in block.children)
+        return _wrap("quote", f'<blockquote class="wp-block-quote">{inner}</blockquote>')
+    if isinstance(block, Separator):
+        return SEPARATOR_BLOCK
+    if isinstance(block, Table):
+        return _table_blocks(block)
+    if isinstance(block, Code):
+        return _wrap("code", f'<pre class="wp-block-code"><code>{code_block_content(block.text)}</code></pre>')
+    if isinstance(block, Image):
+        img = f'<img src="{escape_attr(block.src)}" alt="{escape_attr(block.alt)}"/>'
+        return _wrap("image", f'<figure class="wp-block-image">{img}</figure>')
+    if isinstance(block, Html):
+        return _wrap("html", block.html)
+    return SEPARATOR_BLOCK + "\n\n" + _wrap("html", _footnotes_html(block))
+
+
+def to_blocks(blocks: Sequence[Block]) -> str:
+    """Serialise as WordPress 6.1 block markup (blocks joined by a blank line, as ``serialize`` does)."""
+    return "\n\n".join(_block_markup(b) for b in blocks)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Classic HTML (no newline inside any paragraph or list item)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _classic_list_html(block: ListBlock) -> str:
+    tag = "ol" if block.ordered else "ul"
+    start = f' start="{block.start}"' if block.ordered and block.start is not None else ""
+    items = "".join(
+        f"<li>{item.html}{''.join(_classic_list_html(c) for c in item.children)}</li>" for item in block.items
+    )
+    return f"<{tag}{start}>{items}</{tag}>"
+
+
+def _one_line(fragment: str) -> str:
+    """Newlines outside ``<pre>`` become spaces, so wpautop adds no ``<br />``."""
+    parts = re.split(r"(<pre\b.*?</pre>)", fragment, flags=re.DOTALL)
+    return "".join(p if p.startswith("<pre") else p.replace("\n", " ") for p in parts)
+
+
+def _classic_block(block: Block) -> str:
+    if isinstance(block, Paragraph):
+        return f"<p>{block.html}</p>"
+    if isinstance(block, Heading):
+        return f"<h{block.level}>{block.html}</h{block.level}>"
+    if isinstance(block, ListBlock):
+        return _classic_list_html(block)
+    if isinstance(block, Quote):
+        return f"<blockquote>{''.join(_classic_block(b) for b in block.children)}</blockquote>"
+    if isinstance(block, Separator):
+        return "<hr>"
+    if isinstance(block, Table):
+
+        def cell(c: Cell, tag: str) -> str:
+            style = f' style="text-align:{c.align}"' if c.align else ""
+            return f"<{tag}{style}>{c.html}</{tag}>"
+
+        head = "".join("<tr>" + "".join(cell(c, "th") for c in row) + "</tr>" for row in block.head)
+        body = "".join("<tr>" + "".join(cell(c, "td") for c in row) + "</tr>" for row in block.body)
+        return (
+            "<table>"
+            + (f"<thead>{head}</thead>" if head else "")
+            + (f"<tbody>{body}</tbody>" if body else "")
+            + "</table>"
+        )
+    if isinstance(block, Code):
+        cls = f' class="language-{escape_attr(block.language)}"' if block.language else ""
+        return f"<pre><code{cls}>{classic_code_content(block.text)}</code></pre>"
+    if isinstance(block, Image):
+        return f'<figure><img src="{escape_attr(block.src)}" alt="{escape_attr(block.alt)}"></figure>'
+    if isinstance(block, Html):
+        return _one_line(block.html)
+    return '<hr class="footnotes-sep">' + _footnotes_html(block)
+
+
+def _classic_html(blocks: Sequence[Block]) -> str:
+    return "".join(_classic_block(b) for b in blocks)
+
+
+def to_classic(blocks: Sequence[Block]) -> str:
+    """Serialise as plain HTML: one element per line, blank line between blocks."""
+    return "\n\n".join(_classic_block(b) for b in blocks)
+
+
+def markdown_to_blocks(md: str, resolver: CitationResolver | None = None) -> str:
+    """Markdown -> WordPress 6.1 block markup (canonical core blocks)."""
+    return to_blocks(parse_markdown(md, resolver)[0])
+
+
+def markdown_to_classic(md: str, resolver: CitationResolver | None = None) -> str:
+    """Markdown -> classic HTML (no newline inside paragraphs or list items)."""
+    return to_classic(parse_markdown(md, resolver)[0])

@@ -1,0 +1,793 @@
+"""Ports of the WordPress 6.1 display filters that our content can meet, byte for byte.
+
+WordPress never shows post content as stored: ``the_content`` runs ``do_blocks`` (priority 9),
+``wptexturize``, ``wpautop`` (classic content only), ``shortcode_unautop``, ``wp_filter_content_tags``
+(10), ``do_shortcode``, ``capital_P_dangit`` (11) and ``convert_smilies`` (20) over it; titles get
+``wptexturize``, ``convert_chars``, ``trim`` and ``capital_P_dangit``; excerpts their own chain. These
+functions reproduce that chain so that the dry-run object and the preview show what the site will show.
+
+The sources are ``wp-includes/formatting.php``, ``functions.php`` (smilies), ``blocks.php``,
+``media.php`` and ``kses.php`` of WordPress 6.1.9. PHP's PCRE works on bytes without the ``u`` flag,
+so ``\\d``, ``\\b`` and ``\\w`` are ASCII-only there: every pattern here is compiled with ``re.ASCII``.
+PCRE constructs that Python's ``re`` lacks are rewritten into equivalents, each noted where it occurs.
+
+Not ported, because rendered content cannot contain them: shortcodes (every ``[`` that could open a
+registered shortcode is escaped by :mod:`.sanitize`), oEmbed (bare-URL paragraphs become links), dynamic
+blocks, attachment images (``wp-image-N``: srcset/width/height need the media library).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+# Shortcodes a stock WordPress 6.1 registers (media.php, class-wp-embed.php).
+SHORTCODE_TAGS: tuple[str, ...] = ("embed", "wp_caption", "caption", "gallery", "playlist", "audio", "video")
+
+_A = re.ASCII
+# wp_spaces_regexp(): '[\r\n\t ]|\xC2\xA0|&nbsp;'. The UTF-8 bytes C2 A0 are one character (U+00A0) here.
+_SP = r"(?:[\r\n\t \u00a0]|&nbsp;)"
+# Python's look-behind must have a fixed width, so "(?<=\A|spaces)" becomes an alternation of look-behinds.
+_AFTER_SP_OR_START = r"(?:\A|(?<=[\r\n\t \u00a0])|(?<=&nbsp;))"
+_NOT_AFTER_SP = r"(?<![\r\n\t \u00a0])(?<!&nbsp;)"
+# PCRE's \Z also matches before a final newline; Python's does not.
+_Z = r"(?:\n?\Z)"
+
+# ---------------------------------------------------------------------------------------------------------------
+# wptexturize
+# ---------------------------------------------------------------------------------------------------------------
+
+_OPEN_Q = "&#8220;"
+_CLOSE_Q = "&#8221;"
+_APOS = "&#8217;"
+_PRIME = "&#8242;"
+_DOUBLE_PRIME = "&#8243;"
+_OPEN_SQ = "&#8216;"
+_CLOSE_SQ = "&#8217;"
+_EN_DASH = "&#8211;"
+_EM_DASH = "&#8212;"
+_OPEN_Q_FLAG = "<!--oq-->"
+_OPEN_SQ_FLAG = "<!--osq-->"
+_APOS_FLAG = "<!--apos-->"
+
+_NO_TEXTURIZE_TAGS = ("pre", "code", "kbd", "style", "script", "tt")
+_NO_TEXTURIZE_SHORTCODES = ("code",)
+
+_COCKNEY = ["'tain't", "'twere", "'twas", "'tis", "'twill", "'til", "'bout", "'nuff", "'round", "'cause", "'em"]
+_COCKNEY_REPLACE = [
+    "&#8217;tain&#8217;t", "&#8217;twere", "&#8217;twas", "&#8217;tis", "&#8217;twill", "&#8217;til",
+    "&#8217;bout", "&#8217;nuff", "&#8217;round", "&#8217;cause", "&#8217;em",
+]  # fmt: skip
+_STATIC: tuple[tuple[str, str], ...] = (
+    ("...", "&#8230;"),
+    ("``", _OPEN_Q),
+    ("''", _CLOSE_Q),
+    (" (tm)", " &#8482;"),
+    *zip(_COCKNEY, _COCKNEY_REPLACE, strict=True),
+)
+
+
+def _php_replacement(template: str) -> str:
+    """PHP's ``$1`` group references as Python's ``\\g<1>`` (the templates hold no backslashes)."""
+    assert "\\" not in template
+    return re.sub(r"\$(\d)", r"\\g<\1>", template)
+
+
+_APOS_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, _A), _php_replacement(r))
+    for p, r in (
+        # '99' and '99" are ambiguous; assume an abbreviated year at the end of a quotation.
+        (r"'(\d\d)'(?=" + _Z + r"|[.,:;!?)}\-\]]|&gt;|" + _SP + ")", _APOS_FLAG + "$1" + _CLOSE_SQ),
+        (r"'(\d\d)\"(?=" + _Z + r"|[.,:;!?)}\-\]]|&gt;|" + _SP + ")", _APOS_FLAG + "$1" + _CLOSE_Q),
+        # '99 '99s '99's (apostrophe), but never '9 or '99% or '999 or '99.0.
+        (r"'(?=\d\d(?:" + _Z + r"|(?![%\d]|[.,]\d)))", _APOS_FLAG),
+        # Quoted numbers like '0.42'.
+        (_AFTER_SP_OR_START + r"'(\d[.,\d]*)'", _OPEN_SQ_FLAG + "$1" + _CLOSE_SQ),
+        # Single quote at start, or preceded by (, {, <, [, ", -, or spaces.
+        (r"(?:\A|(?<=[(\[{\"\-\r\n\t \u00a0])|(?<=&lt;)|(?<=&nbsp;))'", _OPEN_SQ_FLAG),
+        # Apostrophe in a word. No spaces, double apostrophes, or other punctuation.
+        (_NOT_AFTER_SP + r"'(?!" + _Z + r"|[.,:;!?\"'(){}\[\]\-]|&[lg]t;|" + _SP + ")", _APOS_FLAG),
+    )
+)
+_QUOTE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, _A), _php_replacement(r))
+    for p, r in (
+        (_AFTER_SP_OR_START + r"\"(\d[.,\d]*)\"", _OPEN_Q_FLAG + "$1" + _CLOSE_Q),
+        (r"(?:\A|(?<=[(\[{\-\r\n\t \u00a0])|(?<=&lt;)|(?<=&nbsp;))\"(?!" + _SP + ")", _OPEN_Q_FLAG),
+    )
+)
+_DASH_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, _A), r)
+    for p, r in (
+        (r"---", _EM_DASH),
+        (r"(?:^|(?<=[\r\n\t \u00a0])|(?<=&nbsp;))--(?=$|" + _SP + ")", _EM_DASH),
+        (r"(?<!xn)--", _EN_DASH),
+        (r"(?:^|(?<=[\r\n\t \u00a0])|(?<=&nbsp;))-(?=$|" + _SP + ")", _EN_DASH),
+    )
+)
+_QUOTE_DIGIT_PROBE = re.compile(r"'\d", _A)
+_LONE_HYPHEN_PROBE = re.compile(r"(?:^|[\r\n\t \u00a0;])-|-(?:$|[\r\n\t \u00a0&])")
+_TIMES_PROBE = re.compile(r"(?<=\d)x\d", _A)
+# PCRE: \b(\d(?(?<=0)[\d\.,]+|[\d\.,]*))x(\d[\d\.,]*)\b -- the conditional becomes an alternation.
+_TIMES = re.compile(r"\b(0[\d.,]+|[1-9][\d.,]*)x(\d[\d.,]*)\b", _A)
+_LONE_AMP = re.compile(r"&(?!#(?:\d+|x[a-f0-9]+);|[a-z1-4]{1,8};)", _A | re.IGNORECASE)
+_SHORTCODE_NAME_PROBE = re.compile(r"\[/?([^<>&/\[\]\x00-\x20=]++)")
+# _get_wptexturize_split_regex(): '<' then a comment (possessive loops) or an element; the PCRE
+# conditional "(?(?=!--)A|B)" becomes "(?:(?=!--)A|(?!!--)B)".
+_HTML_SPLIT = r"<(?:(?=!--)!(?:-(?!->)[^\-]*+)*+(?:-->)?|(?!!--)[^>]*>?)"
+
+
+@functools.lru_cache(maxsize=64)
+def _texturize_split_regex(tagnames: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    if not tagnames:
+        return re.compile("(" + _HTML_SPLIT + ")", _A), None
+    tagregexp = "(?:" + "|".join(re.escape(t) for t in tagnames) + r")(?=[\s\]/])"
+    shortcode = r"\[[/\[]?" + tagregexp + r"(?:[^\[\]<>]+|<[^\[\]>]*>)*+\]\]?"
+    return re.compile("(" + _HTML_SPLIT + "|" + shortcode + ")", _A), re.compile("^" + shortcode + "$", _A)
+
+
+def _pushpop(text: str, stack: list[str], disabled: tuple[str, ...]) -> None:
+    """``_wptexturize_pushpop_element``: track no-texturize elements (``<pre>``...) and shortcodes."""
+    if len(text) > 1 and text[1] != "/":
+        opening, offset = True, 1
+    elif not stack:
+        return
+    else:
+        opening, offset = False, 2
+    space = text.find(" ")
+    # substr($text, $offset, $space - $offset), or up to the last character when there is no space.
+    tag = text[offset:-1] if space == -1 else text[offset : offset + max(space - offset, 0)]
+    if tag in disabled:
+        if opening:
+            stack.append(tag)
+        elif stack and stack[-1] == tag:
+            stack.pop()
+
+
+_PRIME_FLAG = "<!--wp-prime-or-quote-->"
+
+
+@functools.lru_cache(maxsize=4)
+def _prime_patterns(needle: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    return (
+        re.compile(re.escape(needle) + r"(?=" + _Z + r"|[.,:;!?)}\-\]]|&gt;|" + _SP + ")", _A),
+        re.compile(r"(?<=\d)" + re.escape(needle), _A),
+        re.compile(r"(?<=\d)" + re.escape(_PRIME_FLAG), _A),
+        re.compile(r"(?<!\d)" + re.escape(_PRIME_FLAG), _A),
+    )
+
+
+def _texturize_primes(haystack: str, needle: str, prime: str, open_quote: str, close_quote: str) -> str:
+    """``wptexturize_primes``: decide between a prime (5' 10") and a closing quote."""
+    flag = _PRIME_FLAG
+    quote_pattern, prime_pattern, flag_after_digit, flag_no_digit = _prime_patterns(needle)
+    sentences = haystack.split(open_quote)
+    for key, sentence in enumerate(sentences):
+        if needle not in sentence:
+            continue
+        if key != 0 and sentence.count(close_quote) == 0:
+            sentence, count = quote_pattern.subn(flag, sentence)
+            if count > 1:
+                # Several closing-quote candidates: "Vulcan logic" picks one.
+                sentence, count2 = flag_no_digit.subn(close_quote, sentence)
+                if count2 == 0:
+                    pos = sentence.rfind(flag + ".") if sentence.count(flag + ".") > 0 else sentence.rfind(flag)
+                    sentence = sentence[:pos] + close_quote + sentence[pos + len(flag) :]
+                sentence = prime_pattern.sub(prime, sentence)
+                sentence = flag_after_digit.sub(prime, sentence)
+                sentence = sentence.replace(flag, close_quote)
+            elif count == 1:
+                sentence = sentence.replace(flag, close_quote)
+                sentence = prime_pattern.sub(prime, sentence)
+            else:
+                sentence = prime_pattern.sub(prime, sentence)
+        else:
+            sentence = prime_pattern.sub(prime, sentence)
+            sentence = quote_pattern.sub(close_quote, sentence)
+        if needle == '"' and '"' in sentence:
+            sentence = sentence.replace('"', close_quote)
+        sentences[key] = sentence
+    return open_quote.join(sentences)
+
+
+def _texturize_text(curl: str) -> str:
+    for search, replace in _STATIC:
+        if search in curl:
+            curl = curl.replace(search, replace)
+    if "'" in curl:
+        # the first four rules are about digits after the quote: skip them when there are none
+        rules = _APOS_RULES if _QUOTE_DIGIT_PROBE.search(curl) else _APOS_RULES[4:]
+        for pattern, repl in rules:
+            curl = pattern.sub(repl, curl)
+        curl = _texturize_primes(curl, "'", _PRIME, _OPEN_SQ_FLAG, _CLOSE_SQ)
+        curl = curl.replace(_APOS_FLAG, _APOS).replace(_OPEN_SQ_FLAG, _OPEN_SQ)
+    if '"' in curl:
+        for pattern, repl in _QUOTE_RULES:
+            curl = pattern.sub(repl, curl)
+        curl = _texturize_primes(curl, '"', _DOUBLE_PRIME, _OPEN_Q_FLAG, _CLOSE_Q)
+        curl = curl.replace(_OPEN_Q_FLAG, _OPEN_Q)
+    if "-" in curl:
+        if "--" in curl:
+            for dash_pattern, dash in _DASH_RULES[:3]:
+                curl = dash_pattern.sub(dash, curl)
+        # the lone-hyphen rule needs a hyphen next to a space or at an end of the piece
+        if _LONE_HYPHEN_PROBE.search(curl):
+            curl = _DASH_RULES[3][0].sub(_EN_DASH, curl)
+    if "x" in curl and _TIMES_PROBE.search(curl):
+        curl = _TIMES.sub(r"\1&#215;\2", curl)
+    if "&" in curl:
+        curl = _LONE_AMP.sub("&#038;", curl)
+    return curl
+
+
+def _php_trim_empty(text: str) -> bool:
+    return text.strip(" \t\n\r\0\x0b") == ""
+
+
+def wptexturize(text: str, shortcode_tags: tuple[str, ...] = SHORTCODE_TAGS) -> str:
+    """WordPress's ``wptexturize``: curly quotes, dashes, ellipses, ``&#038;``; not inside code/pre/kbd/tt."""
+    if not text:
+        return text
+    found = {m.group(1) for m in _SHORTCODE_NAME_PROBE.finditer(text)}
+    tagnames = tuple(t for t in shortcode_tags if t in found)
+    split, shortcode_full = _texturize_split_regex(tagnames)
+    parts = [p for p in split.split(text) if p]
+    tags_stack: list[str] = []
+    shortcodes_stack: list[str] = []
+    for index, curl in enumerate(parts):
+        first = curl[0]
+        if first == "<":
+            if curl.startswith("<!--"):
+                continue
+            curl = _LONE_AMP.sub("&#038;", curl)
+            _pushpop(curl, tags_stack, _NO_TEXTURIZE_TAGS)
+        elif _php_trim_empty(curl):
+            continue
+        elif first == "[" and shortcode_full is not None and shortcode_full.match(curl):
+            if not curl.startswith("[[") and not curl.endswith("]]"):
+                _pushpop(curl, shortcodes_stack, _NO_TEXTURIZE_SHORTCODES)
+            continue
+        elif not shortcodes_stack and not tags_stack:
+            curl = _texturize_text(curl)
+        parts[index] = curl
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# convert_chars, capital_P_dangit, convert_smilies
+# ---------------------------------------------------------------------------------------------------------------
+
+_CONVERT_CHARS = re.compile(r"&([^#])(?![a-z1-4]{1,8};)", _A | re.IGNORECASE | re.DOTALL)
+
+
+def convert_chars(content: str) -> str:
+    """``convert_chars``: a lone ``&`` becomes ``&#038;``."""
+    if "&" in content:
+        content = _CONVERT_CHARS.sub(r"&#038;\1", content)
+    return content
+
+
+def capital_p_dangit(text: str, *, title: bool = False) -> str:
+    """``capital_P_dangit``: "Wordpress" becomes "WordPress" (everywhere in titles, judiciously in content)."""
+    if title:
+        return text.replace("Wordpress", "WordPress")
+    for before in (" ", "&#8216;", _OPEN_Q, ">", "("):
+        text = text.replace(before + "Wordpress", before + "WordPress")
+    return text
+
+
+_SMILIES: dict[str, str] = {
+    ":mrgreen:": "mrgreen.png",
+    ":neutral:": "\U0001f610",
+    ":twisted:": "\U0001f608",
+    ":arrow:": "\u27a1",
+    ":shock:": "\U0001f62f",
+    ":smile:": "\U0001f642",
+    ":???:": "\U0001f615",
+    ":cool:": "\U0001f60e",
+    ":evil:": "\U0001f47f",
+    ":grin:": "\U0001f600",
+    ":idea:": "\U0001f4a1",
+    ":oops:": "\U0001f633",
+    ":razz:": "\U0001f61b",
+    ":roll:": "\U0001f644",
+    ":wink:": "\U0001f609",
+    ":cry:": "\U0001f625",
+    ":eek:": "\U0001f62e",
+    ":lol:": "\U0001f606",
+    ":mad:": "\U0001f621",
+    ":sad:": "\U0001f641",
+    "8-)": "\U0001f60e",
+    "8-O": "\U0001f62f",
+    ":-(": "\U0001f641",
+    ":-)": "\U0001f642",
+    ":-?": "\U0001f615",
+    ":-D": "\U0001f600",
+    ":-P": "\U0001f61b",
+    ":-o": "\U0001f62e",
+    ":-x": "\U0001f621",
+    ":-|": "\U0001f610",
+    ";-)": "\U0001f609",
+    "8O": "\U0001f62f",
+    ":(": "\U0001f641",
+    ":)": "\U0001f642",
+    ":?": "\U0001f615",
+    ":D": "\U0001f600",
+    ":P": "\U0001f61b",
+    ":o": "\U0001f62e",
+    ":x": "\U0001f621",
+    ":|": "\U0001f610",
+    ";)": "\U0001f609",
+    ":!:": "\u2757",
+    ":?:": "\u2753",
+}
+
+
+def _smilies_regex() -> re.Pattern[str]:
+    """``smilies_init``: one alternation per first character, longest codes first (krsort)."""
+    start = r"(?:^|(?<=[\r\n\t \u00a0])|(?<=&nbsp;))"
+    end = r"(?=" + _SP + "|$)"
+    groups: list[str] = []
+    current = ""
+    rests: list[str] = []
+    for smiley in sorted(_SMILIES, reverse=True):
+        first, rest = smiley[0], smiley[1:]
+        if first != current:
+            if current:
+                groups.append(start + re.escape(current) + "(?:" + "|".join(rests) + ")" + end)
+            current, rests = first, []
+        rests.append(re.escape(rest))
+    groups.append(start + re.escape(current) + "(?:" + "|".join(rests) + ")" + end)
+    return re.compile("|".join(groups), _A | re.MULTILINE)
+
+
+_SMILIES_SEARCH = _smilies_regex()
+_ANY_SMILEY = re.compile("|".join(re.escape(code) for code in sorted(_SMILIES, key=len, reverse=True)))
+_SMILIES_SPLIT = re.compile(r"(<.*?>)")
+# Every smiley code holds one of these; text without them cannot match (a cheap pre-check).
+_SMILEY_CHARS = re.compile(r"[:;8]")
+_SMILIES_IGNORE = re.compile(r"^<(code|pre|style|script|textarea)[^>]*>")
+
+
+def convert_smilies(text: str, site_url: str = "") -> str:
+    """``convert_smilies``: ``:)`` becomes U+1F642 outside code/pre/style/script/textarea."""
+
+    def translate(m: re.Match[str]) -> str:
+        smiley = m.group(0).strip()
+        img = _SMILIES[smiley]
+        if not img.endswith(".png"):
+            return img
+        src = f"{site_url.rstrip('/')}/wp-includes/images/smilies/{img}"
+        return f'<img src="{src}" alt="{smiley}" class="wp-smiley" style="height: 1em; max-height: 1em;" />'
+
+    if not _ANY_SMILEY.search(text):
+        return text  # no smiley code anywhere: nothing can change
+    parts = _SMILIES_SPLIT.split(text)
+    ignore = ""
+    out: list[str] = []
+    for content in parts:
+        if not ignore:
+            found = _SMILIES_IGNORE.match(content)
+            if found:
+                ignore = found.group(1)
+        if not ignore and content and content[0] != "<" and _SMILEY_CHARS.search(content):
+            content = _SMILIES_SEARCH.sub(translate, content)
+        if ignore and content == f"</{ignore}>":
+            ignore = ""
+        out.append(content)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# wpautop, shortcode_unautop
+# ---------------------------------------------------------------------------------------------------------------
+
+# get_html_split_regex(): comments, CDATA or elements; conditionals rewritten as look-ahead alternations.
+_HTML_SPLIT_FULL = re.compile(
+    r"(<(?:(?=!--|!\[CDATA\[)(?:(?=!-)!(?:-(?!->)[^\-]*+)*+(?:-->)?|(?!!-)!\[CDATA\[[^\]]*+(?:](?!]>)[^\]]*+)*+(?:]]>)?)"
+    r"|(?!!--|!\[CDATA\[)[^>]*>?))",
+    _A,
+)
+
+
+def wp_replace_in_html_tags(haystack: str, replace_pairs: dict[str, str]) -> str:
+    """``wp_replace_in_html_tags``: replace only inside tags and comments, not in text."""
+    parts = _HTML_SPLIT_FULL.split(haystack)
+    changed = False
+    for i in range(1, len(parts), 2):
+        for needle in replace_pairs:
+            if needle in parts[i]:
+                if len(replace_pairs) == 1:
+                    parts[i] = parts[i].replace(needle, replace_pairs[needle])
+                else:
+                    parts[i] = _strtr(parts[i], replace_pairs)
+                changed = True
+                break
+    return "".join(parts) if changed else haystack
+
+
+def _strtr(text: str, pairs: dict[str, str]) -> str:
+    keys = sorted(pairs, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(k) for k in keys))
+    return pattern.sub(lambda m: pairs[m.group(0)], text)
+
+
+_ALLBLOCKS = (
+    r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form|map|area|blockquote"
+    r"|address|math|style|p|h[1-6]|hr|fieldset|legend|section|article|aside|hgroup|header|footer|nav|figure"
+    r"|figcaption|details|menu|summary)"
+)
+_AUTOP: dict[str, re.Pattern[str]] = {
+    "br2": re.compile(r"<br\s*/?>\s*<br\s*/?>", _A),
+    "open": re.compile(r"(<" + _ALLBLOCKS + r"[\s/>])", _A),
+    "close": re.compile(r"(</" + _ALLBLOCKS + r">)", _A),
+    "hr": re.compile(r"(<hr\s*?/?>)", _A),
+    "multi_nl": re.compile(r"\n\n+"),
+    "para_split": re.compile(r"\n\s*\n", _A),
+    "empty_p": re.compile(r"<p>\s*</p>", _A),
+    "close_in_div": re.compile(r"<p>([^<]+)</(div|address|form)>"),
+    "unwrap": re.compile(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", _A),
+    "li_in_p": re.compile(r"<p>(<li.+?)</p>"),
+    "bq_in_p": re.compile(r"<p><blockquote([^>]*)>", _A | re.IGNORECASE),
+    "p_before_block": re.compile(r"<p>\s*(</?" + _ALLBLOCKS + r"[^>]*>)", _A),
+    "p_after_block": re.compile(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*</p>", _A),
+    "preserve": re.compile(r"<(script|style|svg).*?</\1>", re.DOTALL),
+    "newline_br": re.compile(r"(?<!<br />)\s*\n", _A),
+    "br_after_block": re.compile(r"(</?" + _ALLBLOCKS + r"[^>]*>)\s*<br />", _A),
+    "br_before_block": re.compile(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", _A),
+    "final_nl_p": re.compile(r"\n</p>$"),
+}
+
+
+def wpautop(text: str, br: bool = True) -> str:
+    """``wpautop``: wrap double-newline-separated text in ``<p>``; single newlines become ``<br />``."""
+    if text.strip(" \t\n\r\0\x0b") == "":
+        return ""
+    text = text + "\n"
+    pre_tags: dict[str, str] = {}
+    if "<pre" in text:
+        text_parts = text.split("</pre>")
+        last_part = text_parts.pop()
+        text = ""
+        for i, text_part in enumerate(text_parts):
+            start = text_part.find("<pre")
+            if start == -1:
+                text += text_part
+                continue
+            name = f"<pre wp-pre-tag-{i}></pre>"
+            pre_tags[name] = text_part[start:] + "</pre>"
+            text += text_part[:start] + name
+        text += last_part
+    text = _AUTOP["br2"].sub("\n\n", text)
+    text = _AUTOP["open"].sub(lambda m: "\n\n" + m.group(1), text)
+    text = _AUTOP["close"].sub(lambda m: m.group(1) + "\n\n", text)
+    text = _AUTOP["hr"].sub(lambda m: m.group(1) + "\n\n", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = wp_replace_in_html_tags(text, {"\n": " <!-- wpnl --> "})
+    # <option>, <object>, <audio>/<video> and <figcaption> handling: our sanitizer admits only figcaption.
+    if "<figcaption" in text:
+        text = re.sub(r"\s*(<figcaption[^>]*>)", r"\1", text, flags=_A)
+        text = re.sub(r"</figcaption>\s*", "</figcaption>", text, flags=_A)
+    text = _AUTOP["multi_nl"].sub("\n\n", text)
+    paragraphs = [p for p in _AUTOP["para_split"].split(text) if p]
+    text = "".join("<p>" + p.strip("\n") + "</p>\n" for p in paragraphs)
+    text = _AUTOP["empty_p"].sub("", text)
+    text = _AUTOP["close_in_div"].sub(r"<p>\1</p></\2>", text)
+    text = _AUTOP["unwrap"].sub(r"\1", text)
+    text = _AUTOP["li_in_p"].sub(r"\1", text)
+    text = _AUTOP["bq_in_p"].sub(r"<blockquote\1><p>", text)
+    text = text.replace("</blockquote></p>", "</p></blockquote>")
+    text = _AUTOP["p_before_block"].sub(r"\1", text)
+    text = _AUTOP["p_after_block"].sub(r"\1", text)
+    if br:
+        text = _AUTOP["preserve"].sub(lambda m: m.group(0).replace("\n", "<WPPreserveNewline />"), text)
+        text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
+        text = _AUTOP["newline_br"].sub("<br />\n", text)
+        text = text.replace("<WPPreserveNewline />", "\n")
+    text = _AUTOP["br_after_block"].sub(r"\1", text)
+    text = _AUTOP["br_before_block"].sub(r"\1", text)
+    text = _AUTOP["final_nl_p"].sub("</p>", text)
+    for name, original in pre_tags.items():
+        text = text.replace(name, original)
+    if "<!-- wpnl -->" in text:
+        text = text.replace(" <!-- wpnl --> ", "\n").replace("<!-- wpnl -->", "\n")
+    return text
+
+
+def _shortcode_unautop_regex(tags: tuple[str, ...]) -> re.Pattern[str]:
+    tagregexp = "|".join(re.escape(t) for t in tags)
+    pattern = (
+        r"<p>(?:" + _SP + r")*+"
+        r"(\[(" + tagregexp + r")(?![\w-])[^\]/]*(?:/(?!\])[^\]/]*)*?"
+        r"(?:/\]|\](?:[^\[]*+(?:\[(?!/\2\])[^\[]*+)*+\[/\2\])?))"
+        r"(?:" + _SP + r")*+</p>"
+    )
+    return re.compile(pattern, _A)
+
+
+_SHORTCODE_UNAUTOP = _shortcode_unautop_regex(SHORTCODE_TAGS)
+
+
+def shortcode_unautop(text: str) -> str:
+    """``shortcode_unautop``: unwrap ``<p>[shortcode]</p>``."""
+    return _SHORTCODE_UNAUTOP.sub(r"\1", text)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Blocks: the parser's delimiter grammar, do_blocks for static blocks, excerpt_remove_blocks
+# ---------------------------------------------------------------------------------------------------------------
+
+# WP_Block_Parser::next_token()'s delimiter pattern.
+_BLOCK_DELIMITER = re.compile(
+    r"<!--\s+(?P<closer>/)?wp:(?P<namespace>[a-z][a-z0-9_-]*/)?(?P<name>[a-z][a-z0-9_-]*)\s+"
+    r"(?P<attrs>\{(?:(?:[^}]+|\}+(?=\})|(?!\}\s+/?-->).)*+)?\}\s+)?(?P<void>/)?-->",
+    re.DOTALL,
+)
+
+
+def has_blocks(content: str) -> bool:
+    """``has_blocks``: WordPress decides on ``<!-- wp:`` alone."""
+    return "<!-- wp:" in content
+
+
+@dataclass
+class ParsedBlock:
+    """One node of ``parse_blocks``: ``name`` None for freeform HTML between blocks."""
+
+    name: str | None
+    inner_html: str = ""
+    inner_blocks: list[ParsedBlock] = field(default_factory=list)
+    # innerContent: strings, with None where an inner block's rendering goes.
+    inner_content: list[str | None] = field(default_factory=list)
+
+    def render(self) -> str:
+        """``render_block`` of a static block: its HTML with the inner blocks' HTML in place."""
+        out: list[str] = []
+        inner = iter(self.inner_blocks)
+        for chunk in self.inner_content:
+            out.append(next(inner).render() if chunk is None else chunk)
+        return "".join(out)
+
+
+def parse_blocks(content: str) -> list[ParsedBlock]:
+    """A port of ``WP_Block_Parser`` sufficient for well-formed content (what this renderer emits)."""
+    top: list[ParsedBlock] = []
+    stack: list[ParsedBlock] = []
+    pos = 0
+
+    def add_freeform(text: str) -> None:
+        if not text:
+            return
+        if stack:
+            parent = stack[-1]
+            parent.inner_html += text
+            parent.inner_content.append(text)
+        else:
+            top.append(ParsedBlock(None, text, [], [text]))
+
+    for m in _BLOCK_DELIMITER.finditer(content):
+        add_freeform(content[pos : m.start()])
+        pos = m.end()
+        name = (m.group("namespace") or "core/") + m.group("name")
+        if m.group("void"):
+            block = ParsedBlock(name)
+            if stack:
+                stack[-1].inner_blocks.append(block)
+                stack[-1].inner_content.append(None)
+            else:
+                top.append(block)
+        elif m.group("closer"):
+            if stack:
+                done = stack.pop()
+                if stack:
+                    stack[-1].inner_blocks.append(done)
+                    stack[-1].inner_content.append(None)
+                else:
+                    top.append(done)
+        else:
+            stack.append(ParsedBlock(name))
+    add_freeform(content[pos:])
+    while stack:  # unclosed blocks: WordPress closes them at the end of the document
+        done = stack.pop()
+        (stack[-1].inner_blocks if stack else top).append(done)
+        if stack:
+            stack[-1].inner_content.append(None)
+    return top
+
+
+def do_blocks(content: str) -> str:
+    """``do_blocks`` for static core blocks: the delimiters go, the HTML stays."""
+    return "".join(block.render() for block in parse_blocks(content))
+
+
+_EXCERPT_INNER = {
+    None,
+    "core/freeform",
+    "core/heading",
+    "core/html",
+    "core/list",
+    "core/media-text",
+    "core/paragraph",
+    "core/preformatted",
+    "core/pullquote",
+    "core/quote",
+    "core/table",
+    "core/verse",
+}
+_EXCERPT_WRAPPERS = {"core/columns", "core/column", "core/group"}
+
+
+def _excerpt_parts(content: str) -> list[str]:
+    """``excerpt_remove_blocks``, block by block.
+
+    Lists are dropped: their ``core/list-item`` inner blocks are not in 6.1's allowed inner list.
+    """
+    out: list[str] = []
+    for block in parse_blocks(content):
+        if block.name not in _EXCERPT_INNER | _EXCERPT_WRAPPERS:
+            continue
+        if block.inner_blocks:
+            if block.name in _EXCERPT_WRAPPERS:
+                out.append("".join(b.render() for b in block.inner_blocks if b.name in _EXCERPT_INNER))
+                continue
+            if any(b.name not in _EXCERPT_INNER or b.inner_blocks for b in block.inner_blocks):
+                continue
+        out.append(block.render())
+    return out
+
+
+def excerpt_remove_blocks(content: str) -> str:
+    """``excerpt_remove_blocks``: the blocks WordPress 6.1 uses for an automatic excerpt."""
+    return "".join(_excerpt_parts(content))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# wp_filter_content_tags (img/iframe attributes)
+# ---------------------------------------------------------------------------------------------------------------
+
+_MEDIA_TAG = re.compile(r"<(img|iframe)\s[^>]+>")
+
+
+def wp_filter_content_tags(content: str) -> str:
+    """``wp_filter_content_tags`` for images that are not attachments (no ``wp-image-N`` class).
+
+    ``loading="lazy"`` needs width and height on the tag; ``decoding="async"`` needs a double-quoted src.
+    """
+    matches = _MEDIA_TAG.findall(content)
+    if not matches:
+        return content
+    seen: set[str] = set()
+    for m in _MEDIA_TAG.finditer(content):
+        tag, name = m.group(0), m.group(1)
+        if tag in seen:
+            continue
+        seen.add(tag)
+        new = tag
+        if name == "img":
+            if " loading=" not in new and ' src="' in new and ' width="' in new and ' height="' in new:
+                new = new.replace("<img", '<img loading="lazy"')
+            if " decoding=" not in new and ' src="' in new:
+                new = new.replace("<img ", '<img decoding="async" ')
+        elif " loading=" not in new:
+            new = new.replace("<iframe", '<iframe loading="lazy"')
+        if new != tag:
+            content = content.replace(tag, new)
+    return content
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Filter chains
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def the_content(content: str, *, site_url: str = "") -> str:
+    """``apply_filters('the_content', $content)`` on a stock WordPress 6.1 (as the REST API renders it)."""
+    blocks = has_blocks(content)
+    text = do_blocks(content)
+    text = wptexturize(text)
+    if not blocks:  # do_blocks() unhooks wpautop for block content
+        text = wpautop(text)
+    text = shortcode_unautop(text)
+    text = wp_filter_content_tags(text)
+    text = capital_p_dangit(text)
+    return convert_smilies(text, site_url)
+
+
+def the_title(title: str, *, status: str = "publish") -> str:
+    """``get_the_title``: "Private: " prefix for private posts, then the ``the_title`` filters."""
+    if status == "private":
+        title = f"Private: {title}"
+    text = convert_chars(wptexturize(title)).strip(" \t\n\r\0\x0b")
+    return capital_p_dangit(text, title=True)
+
+
+_STRIP_SCRIPT_STYLE = re.compile(r"<(script|style)[^>]*?>.*?</\1>", re.DOTALL | re.IGNORECASE)
+_PHP_STRIP_TAGS = re.compile(r"<!--.*?-->|<[^>]*>?", re.DOTALL)
+
+
+def wp_strip_all_tags(text: str) -> str:
+    """``wp_strip_all_tags`` (PHP ``strip_tags`` approximated for well-formed HTML)."""
+    text = _STRIP_SCRIPT_STYLE.sub("", text)
+    text = _PHP_STRIP_TAGS.sub("", text)
+    return text.strip(" \t\n\r\0\x0b")
+
+
+_WORD_SPLIT = re.compile(r"[\n\r\t ]+")
+
+
+def wp_trim_words(text: str, num_words: int = 55, more: str = "&hellip;") -> str:
+    """``wp_trim_words`` (word-based, as in English locales)."""
+    text = wp_strip_all_tags(text)
+    words = [w for w in _WORD_SPLIT.split(text, maxsplit=num_words) if w]
+    # preg_split with a limit leaves the rest of the text in the last piece; PREG_SPLIT_NO_EMPTY drops blanks.
+    if len(words) > num_words:
+        return " ".join(words[:num_words]) + more
+    return " ".join(words)
+
+
+_EXCERPT_WORDS = 55
+# Words of slack when rendering only a prefix of the content: display filters can remove a word
+# (":mrgreen:" becomes an image) but never split or join words, so a prefix with this many extra
+# words gives the same first 56 words as the whole content.
+_PREFIX_SLACK = 24
+
+
+def wp_trim_excerpt(content: str, *, site_url: str = "") -> str:
+    """``wp_trim_excerpt`` for an empty excerpt: 55 words of the rendered content + `` [&hellip;]``.
+
+    Only as many leading blocks as the 56 words need go through ``the_content`` (same result, and an
+    automatic excerpt of a long post costs a few blocks instead of the whole post).
+    """
+    parts = _excerpt_parts(content)
+    taken: list[str] = []
+    words = 0
+    for part in parts:
+        taken.append(part)
+        words += len(_WORD_SPLIT.split(wp_strip_all_tags(part)))
+        if words > _EXCERPT_WORDS + 1 + _PREFIX_SLACK:
+            break
+    text = wp_trim_words(the_content("".join(taken), site_url=site_url).replace("]]>", "]]&gt;"),
+                         _EXCERPT_WORDS, " [&hellip;]")  # fmt: skip
+    if len(taken) < len(parts) and not text.endswith(" [&hellip;]"):
+        # Fewer words than expected survived the filters: fall back to the whole content.
+        full = the_content("".join(parts), site_url=site_url).replace("]]>", "]]&gt;")
+        text = wp_trim_words(full, _EXCERPT_WORDS, " [&hellip;]")
+    return text
+
+
+def the_excerpt(raw_excerpt: str, content: str, *, site_url: str = "") -> str:
+    """``excerpt.rendered`` in the REST API: ``get_the_excerpt`` then the ``the_excerpt`` filters."""
+    text = raw_excerpt if raw_excerpt.strip(" \t\n\r\0\x0b") else wp_trim_excerpt(content, site_url=site_url)
+    text = wptexturize(text)
+    text = convert_smilies(text, site_url)
+    text = convert_chars(text)
+    text = wpautop(text)
+    text = shortcode_unautop(text)
+    return wp_filter_content_tags(text)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# kses (users without unfiltered_html)
+# ---------------------------------------------------------------------------------------------------------------
+
+_SELF_CLOSING = re.compile(r"(?<! )/>")
+_NUMERIC_ENTITY = re.compile(r"&#(0*)([0-9]{1,7});")
+
+
+def kses_normalize(content: str) -> str:
+    """What kses does on save, for authors, to markup THIS renderer emits (not a general kses port).
+
+    ``wp_kses_attr`` rebuilds tags with attributes as ``<tag attrs />`` (a space before ``/>``), and
+    ``wp_kses_normalize_entities`` pads decimal entities to three digits (``&#91;`` -> ``&#091;``).
+    Measured against WordPress 6.1.9 in the project's WordPress tests.
+    """
+
+    def pad(m: re.Match[str]) -> str:
+        digits = m.group(2)
+        value = int(digits) if digits else 0
+        if value == 0 or value > 0x10FFFF:
+            return m.group(0)
+        return "&#" + str(value).rjust(3, "0") + ";"
+
+    return _NUMERIC_ENTITY.sub(pad, _SELF_CLOSING.sub(" />", content))

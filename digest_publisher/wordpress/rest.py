@@ -1,0 +1,525 @@
+"""Publishing one post through the REST API: terms by name, featured image once, create-or-update, verify.
+
+The order is chosen so that every refusal we can foresee happens BEFORE the first write: credentials
+and capabilities (``users/me``), terms, image and the target post are all read first; only then are
+missing terms created, the image uploaded and the post written. Every write is compared with what was
+sent, because WordPress answers 200/201 while silently dropping unknown term ids and bad
+``featured_media``.
+"""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from ..errors import WordPressError
+from ..models import FeaturedImage, RenderedPost
+from .client import ApiResponse, WordPressClient
+from .common import (
+    KnownState,
+    PublishOutcome,
+    expected_status,
+    fingerprint,
+    first_html_difference,
+    format_gmt,
+    is_ours,
+    parse_gmt,
+    remote_edit,
+    same_text,
+    verification_error,
+    with_marker,
+    wp_slug,
+)
+
+MEDIA_MARKER = "digest-publisher featured image sha256:"
+_TAXONOMY_LABEL = {"categories": "category", "tags": "tag"}
+
+
+def media_filename(image: FeaturedImage) -> str:
+    """``card.png`` -> ``card-<sha256[:12]>.png``: the hash prefix makes the upload findable by name too."""
+    name = PurePosixPath(image.filename).name or "featured"
+    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
+    if not suffix:
+        suffix = mimetypes.guess_extension(image.mime_type) or ".bin"
+    prefix = image.sha256[:12]
+    return name if prefix in stem else f"{stem}-{prefix}{suffix}"
+
+
+class RestPublisher:
+    """Publishes RenderedPosts through one :class:`WordPressClient`."""
+
+    name = "rest"
+
+    def __init__(self, client: WordPressClient) -> None:
+        self.client = client
+
+    @property
+    def request_count(self) -> int:
+        return self.client.request_count
+
+    # -- the flow ---------------------------------------------------------------------------------
+
+    def publish(
+        self,
+        post: RenderedPost,
+        known: KnownState,
+        *,
+        force: bool,
+        on_written: Callable[[PublishOutcome], None],
+        content_hash: str = "",
+    ) -> PublishOutcome:
+        client = self.client
+        notes: list[str] = []
+        site = client.settings.site_url
+
+        # An unchanged post costs one read: is the remote still what we last wrote?
+        if known.wordpress_id and content_hash and known.content_hash == content_hash and not force:
+            remote = self._get_target_by_id(known.wordpress_id, post.slug)
+            self._refuse_remote_edits(remote, known, post.slug)
+            return PublishOutcome(
+                action="unchanged",
+                transport=self.name,
+                post_id=known.wordpress_id,
+                link=remote.get("link"),
+                status=remote.get("status"),
+                modified_gmt=remote.get("modified_gmt"),
+                media=dict(known.media),
+                notes=["unchanged since the last publish: nothing was sent"],
+            )
+
+        me = client.get("wp/v2/users/me", {"context": "edit"}, label="who am I").data
+        caps: Mapping[str, Any] = me.get("capabilities") or {}
+        roles = ", ".join(me.get("roles") or []) or "none"
+        who = f"{me.get('username') or client.settings.username!r} (roles: {roles})"
+        status, status_note = expected_status(post.status, post.date_gmt)
+        if status_note:
+            notes.append(status_note)
+        self._require(caps, "edit_posts", who, "write posts")
+        if post.status in ("publish", "future"):
+            self._require(caps, "publish_posts", who, f"publish (status {post.status!r})")
+
+        can_create_categories = bool(caps.get("manage_categories"))
+        category_ids, missing_categories = self._resolve_terms(
+            "categories", post.categories, search_misses=not can_create_categories
+        )
+        tag_ids, missing_tags = self._resolve_terms("tags", post.tags, search_misses=False)
+        if missing_categories and not can_create_categories:
+            existing = self._existing_names("categories")
+            raise WordPressError(
+                f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, "
+                "which do "
+                f"not exist on {site}, and the user {who} may not create categories; nothing was written",
+                "Ask an editor or administrator to create them (Posts > Categories), or use existing ones in "
+                "post.md" + (f": {', '.join(existing)}" if existing else ""),
+                status=403,
+                code="rest_cannot_create",
+                url=client.api_url("wp/v2/categories"),
+            )
+
+        media = dict(known.media)
+        image = post.featured_image
+        media_id = 0
+        if image is not None:
+            found = self._find_media(image, media)
+            if found is None:
+                self._require(caps, "upload_files", who, "upload the featured image")
+            else:
+                media_id = found
+
+        target = self._find_target(post, known, notes)
+        if target is not None and known.wordpress_id == target.get("id") and not force:
+            self._refuse_remote_edits(target, known, post.slug)
+
+        # ---- writes start here ----
+        for name in missing_categories:
+            category_ids.append(self._create_term("categories", name, notes))
+        for name in missing_tags:
+            tag_ids.append(self._create_term("tags", name, notes))
+        if image is not None and not media_id:
+            media_id = self._upload(image)
+        if image is not None:
+            media[image.sha256] = media_id
+
+        body: dict[str, Any] = {
+            "title": post.title,
+            "content": with_marker(post),
+            "excerpt": post.excerpt,
+            "status": post.status,
+            "slug": post.slug,
+            "categories": category_ids,
+            "tags": tag_ids,
+            "featured_media": media_id,
+        }
+        if post.date_gmt:
+            body["date_gmt"] = format_gmt(post.date_gmt)
+        if target is None:
+            written = client.post("wp/v2/posts", body, label=f"post {post.slug!r}")
+            action = "created"
+        else:
+            written = client.post(
+                f"wp/v2/posts/{target['id']}", body, idempotent=True, label=f"post {post.slug!r}"
+            )
+            action = "updated"
+        if client.dry_run:
+            return PublishOutcome(
+                action="planned",
+                transport=self.name,
+                notes=notes,
+                media=media,
+                post_id=target.get("id") if target else None,
+            )
+
+        data = written.data
+        if action == "created" and data.get("slug") != post.slug:
+            self._undo_suffixed_create(data, post.slug)
+        outcome = PublishOutcome(
+            action=action,
+            transport=self.name,
+            post_id=int(data["id"]),
+            link=data.get("link"),
+            status=data.get("status"),
+            modified_gmt=data.get("modified_gmt"),
+            media=media,
+            notes=notes,
+            remote_fingerprint=rest_fingerprint(data),
+        )
+        # Remember the id BEFORE verifying: if verification fails, a rerun updates this post.
+        on_written(outcome)
+        verify_post_response(body, data, status, written.url, who)
+
+        reader = self._fetch_as_reader(outcome.post_id or 0, str(data.get("status")))
+        outcome.post_object = reader.data
+        outcome.rendered_html = str((reader.data.get("content") or {}).get("rendered") or "")
+        outcome.rendered_where = reader.url
+        outcome.link = reader.data.get("link") or outcome.link
+        return outcome
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _require(caps: Mapping[str, Any], capability: str, who: str, purpose: str) -> None:
+        if not caps.get(capability):
+            raise WordPressError(
+                f"the user {who} lacks the capability {capability!r} needed to {purpose}; nothing was "
+                "written",
+                "Use an account with a role that has it (author or above to publish, editor or administrator "
+                "to create categories), or change the post's status to 'draft'",
+                status=403,
+                code="capability_missing",
+            )
+
+    def _resolve_terms(
+        self, taxonomy: str, names: tuple[str, ...], *, search_misses: bool
+    ) -> tuple[list[int], list[str]]:
+        """Term ids for ``names`` (existing ones) and the names not found.
+
+        One GET by slug. A name whose slug we guessed wrong is either created later (WordPress answers
+        ``term_exists`` with its id: no harm) or, for a user who may not create terms
+        (``search_misses``), looked up by name before calling it missing.
+        """
+        if not names:
+            return [], []
+        wanted = list(dict.fromkeys(names))
+        response = self.client.get(
+            f"wp/v2/{taxonomy}",
+            {"slug": [wp_slug(n) for n in wanted], "per_page": 100, "_fields": "id,name,slug"},
+            label=f"{taxonomy} by slug",
+        )
+        found = _match_terms(wanted, response.data)
+        for name in [n for n in wanted if n not in found and search_misses]:
+            searched = self.client.get(
+                f"wp/v2/{taxonomy}",
+                {"search": name, "per_page": 100, "_fields": "id,name,slug"},
+                label=f"{_TAXONOMY_LABEL[taxonomy]} {name!r} by name",
+            )
+            found.update(_match_terms([name], searched.data))
+        return [found[n] for n in wanted if n in found], [n for n in wanted if n not in found]
+
+    def _existing_names(self, taxonomy: str) -> list[str]:
+        response = self.client.get(f"wp/v2/{taxonomy}", {"per_page": 100, "_fields": "name"})
+        return [html.unescape(str(t.get("name"))) for t in response.data if isinstance(t, dict)]
+
+    def _find_media(self, image: FeaturedImage, known: Mapping[str, int]) -> int | None:
+        """The attachment already holding this image: the record's id if it still exists, else the
+        server's media library searched by the hash in the description."""
+        sha = image.sha256
+        if sha in known:
+            response = self.client.get(
+                f"wp/v2/media/{known[sha]}",
+                {"_fields": "id,description,source_url"},
+                accept_codes=frozenset({"rest_post_invalid_id"}),
+                label="featured image by id",
+            )
+            if response.status == 200 and _holds_hash(response.data, sha):
+                return int(response.data["id"])
+        response = self.client.get(
+            "wp/v2/media",
+            {"search": sha, "per_page": 20, "_fields": "id,description,source_url"},
+            label="featured image by hash",
+        )
+        for item in response.data:
+            if isinstance(item, dict) and _holds_hash(item, sha):
+                return int(item["id"])
+        return None
+
+    def _get_target_by_id(self, post_id: int, slug: str) -> dict[str, Any]:
+        response = self.client.get(
+            f"wp/v2/posts/{post_id}",
+            {"context": "edit"},
+            accept_codes=frozenset({"rest_post_invalid_id"}),
+            label=f"post {post_id}",
+        )
+        if response.status == 404:
+            raise WordPressError(
+                f"post {slug!r}: its record says WordPress id {post_id}, but {self.client.settings.site_url} "
+                "has no such post (deleted permanently?)",
+                f"Delete posts/{slug}/record.json to publish it again as a new post",
+                status=404,
+                code="rest_post_invalid_id",
+                url=response.url,
+            )
+        data: dict[str, Any] = response.data
+        if data.get("status") == "trash":
+            raise WordPressError(
+                f"post {slug!r} (WordPress id {post_id}) is in the trash on {self.client.settings.site_url}",
+                "Restore it in wp-admin (Posts > Trash) and publish again, or delete it permanently and "
+                f"remove posts/{slug}/record.json to publish it as new",
+                code="post_in_trash",
+                url=response.url,
+            )
+        return data
+
+    def _find_target(self, post: RenderedPost, known: KnownState, notes: list[str]) -> dict[str, Any] | None:
+        """The post to update: the record's id wins; else a post with this slug that we created."""
+        if known.wordpress_id:
+            return self._get_target_by_id(known.wordpress_id, post.slug)
+        response = self.client.get(
+            "wp/v2/posts",
+            {"slug": post.slug, "status": "any", "context": "edit", "per_page": 10},
+            label=f"post by slug {post.slug!r}",
+        )
+        for item in response.data:
+            if not isinstance(item, dict) or item.get("slug") != post.slug:
+                continue
+            raw = str((item.get("content") or {}).get("raw") or "")
+            if is_ours(raw, post.slug):
+                notes.append(
+                    f"found WordPress post {item['id']} by its slug (made by digest-publisher): updating it"
+                )
+                return item
+            raise WordPressError(
+                f"a post with the slug {post.slug!r} already exists on {self.client.settings.site_url} "
+                f"(id {item.get('id')}, status {item.get('status')}, {item.get('link')}) and "
+                "digest-publisher "
+                "did not create it; nothing was written",
+                "digest-publisher never overwrites posts it did not create: change 'slug' in post.md, or "
+                "rename or delete the existing post in WordPress (Posts > Quick Edit > Slug) and publish "
+                "again",
+                status=409,
+                code="slug_taken",
+                url=response.url,
+            )
+        return None
+
+    def _refuse_remote_edits(self, remote: Mapping[str, Any], known: KnownState, slug: str) -> None:
+        if remote_edit(known, remote.get("modified_gmt"), rest_fingerprint(remote)):
+            raise WordPressError(
+                f"post {slug!r} (WordPress id {remote.get('id')}) was changed in WordPress at "
+                f"{remote['modified_gmt']} UTC, after digest-publisher last wrote it ({known.modified_gmt} "
+                "UTC)",
+                "Publishing would overwrite those edits: copy them into post.md and run publish --force, or "
+                "pass --force to overwrite them",
+                code="remote_modified",
+            )
+
+    def _fetch_as_reader(self, post_id: int, status: str) -> ApiResponse:
+        """Published posts are fetched anonymously, exactly as a visitor's browser would; drafts and
+        scheduled posts are not public, so they are fetched in the reader's (view) context as the user."""
+        if status == "publish":
+            return self.client.get(f"wp/v2/posts/{post_id}", auth=False, label="post as a reader")
+        return self.client.get(f"wp/v2/posts/{post_id}", {"context": "view"}, label="post as a reader")
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def _create_term(self, taxonomy: str, name: str, notes: list[str]) -> int:
+        label = _TAXONOMY_LABEL[taxonomy]
+        response = self.client.post(
+            f"wp/v2/{taxonomy}",
+            {"name": name},
+            accept_codes=frozenset({"term_exists"}),
+            label=f"new {label} {name!r}",
+        )
+        if response.status == 400:
+            # A term with this name exists under another slug (or was created meanwhile): use it.
+            term_id = (response.data.get("data") or {}).get("term_id")
+            if not isinstance(term_id, int):
+                raise WordPressError(
+                    f"creating the {label} {name!r} answered term_exists without a term id",
+                    "Look the term up in wp-admin and put its exact name in post.md",
+                    url=response.url,
+                )
+            notes.append(f"{label} {name!r} already existed (id {term_id})")
+            return term_id
+        if self.client.dry_run:
+            return int(response.data["id"])
+        if not same_text(name, str(response.data.get("name", ""))):
+            raise verification_error(
+                f"new {label} {name!r}",
+                response.url,
+                [f"name came back as {response.data.get('name')!r}"],
+                response.url,
+            )
+        notes.append(f"created {label} {name!r} (id {response.data['id']})")
+        return int(response.data["id"])
+
+    def _upload(self, image: FeaturedImage) -> int:
+        filename = media_filename(image)
+        form = {
+            "alt_text": image.alt_text,
+            "caption": image.caption,
+            "description": f"{MEDIA_MARKER}{image.sha256}",
+        }
+        response = self.client.post(
+            "wp/v2/media",
+            files={"file": (filename, image.data, image.mime_type)},
+            form=form,
+            label=f"featured image {filename}",
+        )
+        if self.client.dry_run:
+            return int(response.data["id"])
+        data = response.data
+        problems = []
+        if str(data.get("alt_text") or "") != image.alt_text:
+            problems.append(f"alt_text is {data.get('alt_text')!r}, sent {image.alt_text!r}")
+        caption = (data.get("caption") or {}).get("raw", "")
+        if not same_text(image.caption, str(caption)):
+            problems.append(f"caption is {caption!r}, sent {image.caption!r}")
+        if not _holds_hash(data, image.sha256):
+            problems.append("the hash marker is missing from the description")
+        if data.get("media_type") != "image":
+            problems.append(f"media_type is {data.get('media_type')!r}, not image")
+        if problems:
+            raise verification_error(
+                f"featured image {filename} (attachment {data.get('id')})",
+                response.url,
+                problems,
+                response.url,
+            )
+        return int(data["id"])
+
+    def _undo_suffixed_create(self, data: Mapping[str, Any], slug: str) -> None:
+        """WordPress gave our new post a suffixed slug: the slug belongs to a post this user cannot
+        see (another user's draft). Delete the post just created, so nothing is duplicated, and say so."""
+        self.client.request(
+            "DELETE", f"wp/v2/posts/{data['id']}", params={"force": "true"}, label=f"undo post {data['id']}"
+        )
+        raise WordPressError(
+            f"the slug {slug!r} is already taken on {self.client.settings.site_url} by a post the user "
+            f"{self.client.settings.username!r} cannot see (WordPress answered with {data.get('slug')!r}); "
+            f"the post it created (id {data['id']}) was deleted again, nothing else was written",
+            "Change 'slug' in post.md, or ask an editor to rename or delete the other post",
+            status=409,
+            code="slug_taken",
+            url=self.client.api_url("wp/v2/posts"),
+        )
+
+
+def verify_post_response(
+    body: Mapping[str, Any], got: Mapping[str, Any], status: str, url: str, who: str = ""
+) -> None:
+    """Compare the post WordPress answered with (edit context) with the body sent; raise on any
+    difference. WordPress answers 200/201 while dropping unknown term ids and bad featured_media."""
+    problems: list[str] = []
+    if sorted(got.get("categories") or []) != sorted(body["categories"]):
+        problems.append(f"categories are {got.get('categories')}, sent {body['categories']}")
+    if sorted(got.get("tags") or []) != sorted(body["tags"]):
+        problems.append(f"tags are {got.get('tags')}, sent {body['tags']}")
+    if int(got.get("featured_media") or 0) != int(body["featured_media"]):
+        problems.append(f"featured_media is {got.get('featured_media')}, sent {body['featured_media']}")
+    if got.get("slug") != body["slug"]:
+        problems.append(f"slug is {got.get('slug')!r}, sent {body['slug']!r}")
+    got_status = got.get("status")
+    if got_status != status and not (
+        status in ("publish", "future")
+        and got_status in ("publish", "future")
+        and _near_boundary(body.get("date_gmt"))
+    ):
+        problems.append(f"status is {got_status!r}, expected {status!r}")
+    if (
+        body.get("date_gmt")
+        and got.get("date_gmt")
+        and parse_gmt(str(got["date_gmt"])) != parse_gmt(str(body["date_gmt"]))
+    ):
+        problems.append(f"date_gmt is {got['date_gmt']}, sent {body['date_gmt']}")
+    title = (got.get("title") or {}).get("raw", "")
+    if not same_text(body["title"], str(title)):
+        problems.append(f"title is {title!r}, sent {body['title']!r}")
+    excerpt = (got.get("excerpt") or {}).get("raw", "")
+    if first_html_difference(body["excerpt"], str(excerpt)):
+        problems.append(f"excerpt is {excerpt!r}, sent {body['excerpt']!r}")
+    content = str((got.get("content") or {}).get("raw", ""))
+    difference = first_html_difference(body["content"], content)
+    if difference:
+        problems.append(
+            f"content was changed by WordPress {difference} (the user {who} may lack "
+            "unfiltered_html, so WordPress filters script, style, iframe and on* attributes)"
+        )
+    if problems:
+        raise verification_error(f"post {body['slug']!r} (WordPress id {got.get('id')})", url, problems, url)
+
+
+def rest_fingerprint(post: Mapping[str, Any]) -> str:
+    """The stored fields of a post (edit context) that an editor could change in wp-admin. Status is left
+    out: a scheduled post going live is not an edit."""
+
+    def raw(key: str) -> Any:
+        value = post.get(key)
+        return value.get("raw") if isinstance(value, dict) else value
+
+    return fingerprint(
+        "rest",
+        {
+            "title": raw("title"),
+            "content": raw("content"),
+            "excerpt": raw("excerpt"),
+            "slug": post.get("slug"),
+            "categories": sorted(post.get("categories") or []),
+            "tags": sorted(post.get("tags") or []),
+            "featured_media": post.get("featured_media"),
+            "date_gmt": post.get("date_gmt"),
+        },
+    )
+
+
+def _match_terms(wanted: list[str], terms: Any) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for name in wanted:
+        slug = wp_slug(name)
+        for term in terms if isinstance(terms, list) else []:
+            if not isinstance(term, dict):
+                continue
+            term_name = html.unescape(str(term.get("name", "")))
+            if term_name.casefold() == name.casefold() or (slug and term.get("slug") == slug):
+                found[name] = int(term["id"])
+                break
+    return found
+
+
+def _holds_hash(media: Mapping[str, Any], sha: str) -> bool:
+    description = media.get("description")
+    text = ""
+    if isinstance(description, dict):
+        text = str(description.get("raw") or description.get("rendered") or "")
+    return f"{MEDIA_MARKER}{sha}" in html.unescape(text)
+
+
+def _near_boundary(date_gmt: Any) -> bool:
+    """A date within a few seconds of the 60 s rule: the server's clock decides, accept either status."""
+    if not date_gmt:
+        return False
+    ahead = (parse_gmt(str(date_gmt)) - datetime.now(UTC)).total_seconds()
+    return 50 <= ahead <= 70

@@ -1,0 +1,1 @@
+"""Integration tests against the real WordPress of the ``wp_lab`` fixture."""

@@ -1,0 +1,124 @@
+"""In a real browser (Debian's chromium, headless, via playwright): the preview page, and the block editor.
+
+* The preview page is screenshotted at desktop and phone width (into the test's tmp dir; with
+  ``SAVE_PREVIEW_PNG=docs/preview.png`` the desktop shot is also saved there for the README) and must
+  not overflow a phone's width.
+* Block-format fixture posts (both kinds, and the nasty one, which together hold every block type the
+  converter emits) are published and opened in WordPress's block editor: every block, inner blocks
+  included, must be valid and current (not freeform, not missing, not migrated from a deprecated version)
+  and ``serialize(parse(content))`` must give back exactly what was sent.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digest_publisher.render import render_post, write_preview
+from tests.wp_lab import WordPressLab
+
+from .block_editor import CHROMIUM, CHROMIUM_ARGS, BlockEditor
+from .conftest import BACKFILL, BRIEF, FIXTURES, NASTY, NOW, load_fixture
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)"),
+]
+
+BLOCK_TYPES = {
+    "core/paragraph", "core/heading", "core/list", "core/list-item", "core/quote", "core/separator",
+    "core/table", "core/code", "core/image", "core/html",
+}  # fmt: skip
+
+
+@pytest.fixture
+def fixture_posts(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURES, tmp_path / "posts")
+    return tmp_path / "posts"
+
+
+@pytest.mark.parametrize(("width", "height", "name"), [(1280, 900, "desktop"), (390, 844, "phone")])
+def test_preview_page_screenshots(fixture_posts: Path, tmp_path: Path, width: int, height: int, name: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    folder = load_fixture(fixture_posts, BACKFILL)
+    label = "07 - RL & Post-Training"
+    page_file = write_preview(folder, render_post(folder, now=NOW, topic_label=label), topic_label=label)
+    shot = tmp_path / f"preview-{name}.png"
+    requests_seen: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("request", lambda request: requests_seen.append(request.url))
+            page.route("http*://**/*", lambda route: route.abort())  # the page must need no network
+            page.goto(page_file.as_uri(), wait_until="load")
+            page.screenshot(path=str(shot), full_page=False)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            title = page.inner_text("h1.entry-title")
+            img_width = page.evaluate(
+                "() => document.querySelector('.post-thumbnail img').getBoundingClientRect().width"
+            )
+            table_scrolls = page.evaluate(
+                "() => getComputedStyle(document.querySelector('.wp-block-table')).overflowX"
+            )
+            if name == "desktop" and os.environ.get("SAVE_PREVIEW_PNG"):
+                target = Path(os.environ["SAVE_PREVIEW_PNG"])
+                target.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(target), full_page=False)
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 20_000
+    assert overflow <= 0, f"the page is {overflow}px wider than a {width}px screen"
+    assert title.startswith("Post-Training Is the New Pre-Training")
+    assert 0 < img_width <= width
+    assert table_scrolls == "auto"
+    # Only the page itself (file://) and its inline data: image; the content's arXiv links are not fetched.
+    assert all(url.startswith(("file://", "data:")) for url in requests_seen), requests_seen
+
+
+@pytest.fixture(scope="module")
+def editor(wp_lab: WordPressLab) -> Iterator[BlockEditor]:
+    with BlockEditor(wp_lab.url, wp_lab.admin.username, wp_lab.admin.password) as opened:
+        yield opened
+
+
+@pytest.mark.wordpress
+def test_block_posts_are_valid_and_canonical_in_the_editor(
+    wp_lab: WordPressLab, editor: BlockEditor, fixture_posts: Path
+) -> None:
+    session = wp_lab.session(wp_lab.admin)
+    created: list[int] = []
+    seen: set[str] = set()
+    try:
+        for slug in (BACKFILL, BRIEF, NASTY):
+            rendered = render_post(load_fixture(fixture_posts, slug), now=NOW, site_url=wp_lab.url)
+            response = session.post(
+                f"{wp_lab.url}/?rest_route=/wp/v2/posts",
+                json={"title": rendered.title, "content": rendered.content, "status": "draft"},
+                timeout=60,
+            )
+            assert response.status_code == 201, response.text[:300]
+            created.append(int(response.json()["id"]))
+            result = editor.check_post(created[-1])
+            seen |= result.names()
+            assert result.raw == rendered.content
+            assert result.invalid == [], f"{slug}: {result.invalid}"
+            assert result.migrated == [], f"{slug}: {result.migrated}"
+            assert result.dom_warnings == []
+            if slug == NASTY:
+                # Text that could run as a shortcode is sent as "&#091;"; the editor's rich text would
+                # save it as "[" (valid either way). That is the only difference allowed.
+                assert result.serialized != rendered.content
+                assert result.serialized == rendered.content.replace("&#091;", "[")
+            else:
+                assert result.serialized == rendered.content, f"{slug}: serialize(parse(content)) differs"
+        assert seen >= BLOCK_TYPES, f"block types never exercised: {BLOCK_TYPES - seen}"
+    finally:
+        for post_id in created:
+            session.delete(f"{wp_lab.url}/?rest_route=/wp/v2/posts/{post_id}&force=true", timeout=60)
+        session.close()

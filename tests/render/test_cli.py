@@ -1,0 +1,97 @@
+"""``digest-publisher render`` and ``preview`` through the real CLI (click's runner and a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from digest_publisher.cli import cli
+from digest_publisher.cli.render import topic_label_for
+from digest_publisher.render import make_preview_server
+from digest_publisher.render.dryrun import POST_KEYS
+
+from .conftest import BACKFILL, BRIEF
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    return {"DIGEST_NO_DOTENV": "1", "WORDPRESS_URL": ""}
+
+
+def test_render_json_prints_the_post_object(posts_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["render", BRIEF, "--json", "--posts-dir", str(posts_dir)], env=_env())
+    assert result.exit_code == 0, result.output
+    obj = json.loads(result.stdout)
+    assert tuple(obj) == POST_KEYS
+    assert obj["slug"] == BRIEF and obj["status"] == "draft"
+    assert obj["content"]["rendered"].startswith("\n<p><em>Recent-paper synthesis")
+    assert json.loads((posts_dir / BRIEF / "render.json").read_text(encoding="utf-8")) == obj
+    assert (posts_dir / BRIEF / "preview.html").is_file() and (posts_dir / BRIEF / "featured.png").is_file()
+
+
+def test_render_a_markdown_file_in_classic_format(posts_dir: Path) -> None:
+    post_md = posts_dir / BACKFILL / "post.md"
+    result = CliRunner().invoke(cli, ["render", str(post_md), "--format", "classic"], env=_env())
+    assert result.exit_code == 0, result.output
+    assert f"Preview: {posts_dir / BACKFILL / 'preview.html'}" in result.output
+    shown = json.loads((posts_dir / BACKFILL / "render.json").read_text(encoding="utf-8"))
+    assert "<!-- wp:" not in shown["content"]["rendered"] and "<hr />" not in shown["content"]["rendered"]
+    assert "<hr>" in shown["content"]["rendered"]
+
+
+def test_posts_dir_comes_from_the_environment(posts_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["preview", BRIEF], env={**_env(), "DIGEST_POSTS_DIR": str(posts_dir)})
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(posts_dir / BRIEF / "preview.html")
+
+
+def test_errors_are_one_line_with_a_next_step(posts_dir: Path, tmp_path: Path) -> None:
+    post = posts_dir / BRIEF / "post.md"
+    post.write_text(post.read_text(encoding="utf-8") + "\n## Run Metadata\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "digest_publisher", "render", BRIEF, "--posts-dir", str(posts_dir)],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, **_env()}, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"Error: {post}: rendered content has 1 problem(s): empty section: heading ")
+    assert "Fix the Markdown source" in done.stderr
+    missing = subprocess.run(
+        [sys.executable, "-m", "digest_publisher", "render", "no-such-post", "--posts-dir", str(posts_dir)],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, **_env()}, timeout=60, check=False,
+    )  # fmt: skip
+    assert missing.returncode == 1 and "Error: no post 'no-such-post'" in missing.stderr
+
+
+def test_topic_label_from_topics_toml_or_front_matter(tmp_path: Path) -> None:
+    assert topic_label_for("07", tmp_path / "absent.toml") == "07"
+    topics = REPO / "topics.toml"
+    if topics.is_file():
+        label = topic_label_for("07", topics)
+        assert label.startswith("07 - "), label
+        assert topic_label_for("no-such-topic", topics) == "no-such-topic"
+
+
+def test_preview_server_serves_the_page_on_localhost(posts_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["preview", BRIEF, "--posts-dir", str(posts_dir)], env=_env())
+    assert result.exit_code == 0, result.output
+    server = make_preview_server(posts_dir / BRIEF, 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        assert host == "127.0.0.1"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/preview.html", timeout=10) as response:
+            page = response.read().decode("utf-8")
+        assert "<h1 class=\"entry-title\">LLM Post-Train: Latest arXiv Summary" in page
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
