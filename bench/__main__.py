@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import sys
 
-from . import corpus_bench
+from . import corpus_bench, render_publish_bench
 from .table import Row, render_table
 
 
 def main() -> int:
     rows: list[Row] = []
-    sections = [("corpus", corpus_bench.run)]
+    sections = [
+        ("corpus", corpus_bench.run),
+        ("render", render_publish_bench.run_render),
+        ("publishing", render_publish_bench.run_publish),
+    ]
+    only = set(sys.argv[1:])
+    sections = [s for s in sections if not only or s[0] in only]
     for name, run in sections:
         print(f"running {name} benchmarks ...", file=sys.stderr, flush=True)
         rows.extend(run())

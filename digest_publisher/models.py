@@ -127,12 +127,22 @@ class PostKind(StrEnum):
     BRIEF = "brief"
 
 
-WORD = re.compile(r"\w+")
+# Every byte that is not an ASCII letter or digit separates words (UTF-8 bytes of non-ASCII letters too:
+# that can only split a word in two, which makes a guard pass more often, never less).
+_WORD_BYTES = bytes(c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256))
 
 
-def word_set(text: str) -> frozenset[str]:
-    """The lower-cased words of ``text``: what keyword guards are checked against."""
-    return frozenset(WORD.findall(text.lower()))
+def word_set(text: str) -> frozenset[bytes]:
+    """The lower-cased ASCII words of ``text``: what keyword guards are checked against.
+
+    Bytes and ``translate`` + ``split`` are three C calls: about five times faster than ``re.findall``.
+    """
+    return frozenset(text.lower().encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split())
+
+
+def ascii_words(text: str) -> list[bytes]:
+    """The words of a keyword, split exactly as :func:`word_set` splits text."""
+    return text.lower().encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +157,15 @@ class TextMatcher:
 
     pattern: re.Pattern[str]
     guarded: bool = False  # False: always run the regex
-    single_words: frozenset[str] = frozenset()  # one-word keywords
-    phrases: tuple[frozenset[str], ...] = ()  # the words of each multi-word keyword
+    single_words: frozenset[bytes] = frozenset()  # one-word keywords
+    phrases: tuple[frozenset[bytes], ...] = ()  # the words of each multi-word keyword
+    phrase_keys: frozenset[bytes] = frozenset()  # the longest word of each phrase: one C call rules most out
 
-    def may_match(self, words: frozenset[str]) -> bool:
+    def may_match(self, words: frozenset[bytes]) -> bool:
         if not self.guarded or not self.single_words.isdisjoint(words):
             return True
+        if self.phrase_keys.isdisjoint(words):
+            return False
         return any(phrase <= words for phrase in self.phrases)
 
     def search(self, text: str) -> bool:
@@ -173,7 +186,7 @@ class Rule:
     categories: frozenset[str] = frozenset()
     title_patterns: tuple[TextMatcher, ...] = ()  # must match the title alone
 
-    def matches(self, paper: Paper, text: str, words: frozenset[str], title_words: frozenset[str]) -> bool:
+    def matches(self, paper: Paper, text: str, words: frozenset[bytes], title_words: frozenset[bytes]) -> bool:
         """``text`` is title + abstract; ``words``/``title_words`` are their :func:`word_set`."""
         if self.categories and self.categories.isdisjoint(paper.categories):
             return False

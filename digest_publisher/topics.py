@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .models import WORD, Paper, PostKind, Rule, TextMatcher, Topic, word_set
+from .models import Paper, PostKind, Rule, TextMatcher, Topic, ascii_words, word_set
 
 DEFAULT_TOPICS_FILE = Path("topics.toml")
 
@@ -37,20 +37,22 @@ def keyword_pattern(keywords: list[str]) -> re.Pattern[str]:
 def keyword_matcher(keywords: list[str]) -> TextMatcher:
     """The group's regex, guarded by the words of its keywords.
 
-    A keyword that starts with a word character is matched from a word boundary, and its inner
+    A keyword that starts with a letter or digit is matched from a word boundary, and its inner
     separators are non-word characters, so a match covers each of its words as a whole word of the
-    text: a paper lacking one of a keyword's words cannot match that keyword. Only for ASCII keywords:
-    for others ``str.lower`` and the regex's case folding may disagree, so the regex always runs.
+    text: a paper lacking one of a keyword's words cannot match that keyword. Only for ASCII keywords
+    without underscores: for others ``str.lower``, the regex's case folding and ``\\w`` may disagree
+    with :func:`~digest_publisher.models.word_set`, so the regex always runs.
     """
     pattern = keyword_pattern(keywords)
-    split = [WORD.findall(k.lower()) for k in keywords]
-    if not (all(k.isascii() and k[:1].isalnum() for k in keywords) and all(split)):
+    split = [ascii_words(k) for k in keywords]
+    if not (all(k.isascii() and k[:1].isalnum() and "_" not in k for k in keywords) and all(split)):
         return TextMatcher(pattern)
     return TextMatcher(
         pattern,
         guarded=True,
         single_words=frozenset(w[0] for w in split if len(w) == 1),
         phrases=tuple(frozenset(w) for w in split if len(w) > 1),
+        phrase_keys=frozenset(max(w, key=len) for w in split if len(w) > 1),
     )
 
 
@@ -165,10 +167,10 @@ class Topics:
         return iter(self.topics)
 
     def get(self, ref: str) -> Topic:
-        """By number (``07`` or ``7``) or slug."""
+        """By number (``07`` or ``7``), slug, or label (``07 - RL & Post-Training``, as post.md records it)."""
         wanted = ref.strip().lower()
         for topic in self.topics:
-            if wanted in (topic.number.lower(), topic.slug.lower()) or (
+            if wanted in (topic.number.lower(), topic.slug.lower(), topic.label.lower()) or (
                 wanted.isdigit() and topic.number.isdigit() and int(wanted) == int(topic.number)
             ):
                 return topic
@@ -213,7 +215,7 @@ def match_topic(topic: Topic, paper: Paper) -> str | None:
         return None
     text = f"{paper.title}\n{paper.abstract}"
     title_words = word_set(paper.title)
-    words = title_words | word_set(paper.abstract)
+    words = word_set(text)
     for rule in topic.exclude:
         if rule.matches(paper, text, words, title_words):
             return None

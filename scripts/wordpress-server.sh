@@ -4,6 +4,7 @@
 # PHP's built-in web server with 4 workers, an admin and an author with Application Passwords.
 # The recipe and its gotchas are measured in notes/wordpress.md of the shared project notes.
 #
+#   wordpress-server.sh install      only install the Debian packages that are missing (make test runs it)
 #   wordpress-server.sh start        install packages if missing, start DB + web server, install WordPress;
 #                                    if it is already running: only report that
 #   wordpress-server.sh stop         stop exactly what start started (php process group, mariadbd by pid)
@@ -414,11 +415,12 @@ exec 9>"$LAB/.script.lock"
 flock 9
 
 case "${1:-}" in
+  install) mkdir -p "$LAB/logs"; install_packages ;;
   start) cmd_start ;;
   stop) stop_all ;;
   status) cmd_status ;;
   env) cmd_env ;;
   reset) cmd_reset ;;
   permalinks) shift; cmd_permalinks "${1:-}" ;;
-  *) echo "usage: $0 start|stop|status|env|reset|permalinks plain|pretty|index" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|status|env|reset|permalinks plain|pretty|index" >&2; exit 2 ;;
 esac

@@ -316,3 +316,28 @@ def test_connection_refused_is_retried_then_reported(tmp_path: Path) -> None:
 def test_retry_after_header(header: str | None, seconds: float | None) -> None:
     # Past HTTP dates mean "now"; absurdly long waits are capped; unreadable values fall back to backoff.
     assert _retry_after_seconds(header) == seconds
+
+
+def test_cli_fetch_then_select_reads_what_it_wrote(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    """The real CLI end to end: `corpus fetch` against the local server, then `corpus stats` on its output."""
+    from click.testing import CliRunner
+
+    from digest_publisher.cli import cli
+
+    output = tmp_path / "fetched.jsonl"
+    runner = CliRunner()
+    result = runner.invoke(cli, [
+        "corpus", "fetch", "--category", "cs.CL", "--category", "cs.LG", "--from", "2026-05-18",
+        "--to", "2026-05-22", "--output", str(output), "--api-url", arxiv.url, "--delay", "0", "--page-size", "2",
+    ])
+    assert result.exit_code == 0, result.stderr
+    assert "5 papers in 3 page(s), 3 request(s)" in result.stderr
+    assert arxiv.requests[0]["search_query"] == QUERY
+    stats = runner.invoke(cli, ["corpus", "stats", str(output), "--json"])
+    assert stats.exit_code == 0, stats.stderr
+    assert json.loads(stats.stdout)["papers"] == 5
+
+    bad = runner.invoke(cli, ["corpus", "fetch", "--category", "cs.CL", "--from", "2026-05-22", "--to",
+                              "2026-05-18", "--output", str(tmp_path / "x.jsonl"), "--api-url", arxiv.url])
+    assert bad.exit_code == 2 and "--to is before --from" in bad.stderr
+    assert not (tmp_path / "x.jsonl").exists()

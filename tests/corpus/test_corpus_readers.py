@@ -129,6 +129,7 @@ def test_undated_listing_uses_date_field_then_id_month() -> None:
     assert items[1].source.endswith("undated-listing.jsonl:3")
 
 
+@pytest.mark.skipif(not WEEK.is_dir(), reason="the shared real week is not next to this checkout")
 def test_the_real_week_reads_completely() -> None:
     files = sorted(WEEK.glob("*.jsonl"))
     assert len(files) == 5
@@ -302,4 +303,5 @@ def test_corpus_files_expands_folders(tmp_path: Path) -> None:
     (tmp_path / "sub.json").mkdir()
     single = DATA / "refs.bib"
     assert corpus_files([tmp_path, single]) == [tmp_path / "a.csv", tmp_path / "b.jsonl", single]
-    assert corpus_files([WEEK]) == sorted(WEEK.glob("*.jsonl"))
+    week = WEEK if WEEK.is_dir() else Path(__file__).resolve().parents[2] / "samples" / "arxiv-week-2026-05-18"
+    assert corpus_files([week]) == sorted(week.glob("*.jsonl"))

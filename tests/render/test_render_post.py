@@ -21,7 +21,7 @@ from digest_publisher.render.sample import make_benchmark_post
 
 from .conftest import BACKFILL, BRIEF, FIXTURE_SLUGS, FORMATS, NASTY, NOW, check_golden, load_fixture
 
-SEED_000 = Path("/work/shared/seeds/000_9e1618847d845b12.txt")
+SEED_000 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_9e1618847d845b12.txt"
 
 
 @pytest.mark.parametrize("slug", FIXTURE_SLUGS)

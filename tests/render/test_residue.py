@@ -10,7 +10,7 @@ import pytest
 from digest_publisher.errors import ResidueError
 from digest_publisher.render import check_residue, find_residue, markdown_to_blocks, markdown_to_classic
 
-SEED_000 = Path("/work/shared/seeds/000_9e1618847d845b12.txt")
+SEED_000 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_9e1618847d845b12.txt"
 
 
 def test_clean_content_passes() -> None:

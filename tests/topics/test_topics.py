@@ -21,7 +21,7 @@ def test_shipped_topics_load_and_resolve_by_number_or_slug() -> None:
     topics = load_topics(ROOT / "topics.toml")
     assert len(topics.topics) >= 3
     rl = topics.get("07")
-    assert rl is topics.get("rl-post-training") is topics.get("7")
+    assert rl is topics.get("rl-post-training") is topics.get("7") is topics.get("07 - RL & Post-Training")
     assert rl.label == "07 - RL & Post-Training"
     assert rl.category_slug == "topic-07"
     assert rl.kind is PostKind.BACKFILL
