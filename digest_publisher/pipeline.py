@@ -6,14 +6,22 @@ Each function takes explicit inputs and returns plain data; the CLI calls exactl
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .corpus.fetch import FetchResult, fetch_arxiv
 from .records import atomic_write_text
 from .selection import Selection, select_corpus
 from .topics import load_topics
+
+if TYPE_CHECKING:  # the heavier stages are imported where they are used, so `corpus` commands stay light
+    from .drafting import DraftResult
+    from .drafting.base import Drafter, Progress
+    from .models import PostKind
+    from .publishing import PublishReport
+    from .wordpress.settings import WordPressSettings
 
 
 def select(
@@ -29,6 +37,51 @@ def select(
     if date_from is None and date_to is None:
         date_from, date_to = topic.window_from, topic.window_to
     return select_corpus(paths, topic, date_from, date_to, fmt)
+
+
+@dataclass(frozen=True)
+class TopicDraft:
+    result: DraftResult
+    selection_stats: dict[str, Any]
+
+
+def draft(
+    paths: list[Path],
+    topic_ref: str,
+    *,
+    topics_path: Path,
+    date_from: date | None,
+    date_to: date | None,
+    fmt: str | None,
+    kind: PostKind | None,
+    drafter: Drafter,
+    posts_dir: Path,
+    progress: Progress | None = None,
+    unverified: str = "fail",
+    overwrite: bool = False,
+) -> TopicDraft:
+    """Select the topic's papers (its default window when no dates are given) and draft the post;
+    the draft report gains the selection's counts under ``selection``."""
+    from .drafting import draft_post
+
+    topic = load_topics(topics_path).get(topic_ref)
+    selection = select(paths, topic_ref, topics_path, date_from, date_to, fmt)
+    dates = sorted(p.submitted for p in selection.papers if p.submitted)
+    start = selection.date_from or (dates[0] if dates else None)
+    end = selection.date_to or (dates[-1] if dates else None)
+    result = draft_post(
+        topic,
+        selection.papers,
+        kind=kind,
+        drafter=drafter,
+        posts_dir=posts_dir,
+        window=(start, end) if start and end else None,
+        progress=progress,
+        unverified=unverified,
+        overwrite=overwrite,
+        report_extra={"selection": selection.stats},
+    )
+    return TopicDraft(result=result, selection_stats=selection.stats)
 
 
 def corpus_stats(
@@ -65,3 +118,57 @@ def fetch(
         categories, date_from, date_to, output, base_url=base_url, delay=delay, page_size=page_size,
         progress=progress,
     )
+
+
+@dataclass(frozen=True)
+class BackfillResult:
+    """What the editor's one command did: the draft, the rendered preview and the publish."""
+
+    slug: str
+    draft_report: dict[str, Any]
+    preview: Path
+    publish: PublishReport
+
+
+def backfill(
+    paths: list[Path],
+    topic_ref: str,
+    *,
+    topics_path: Path,
+    date_from: date | None,
+    date_to: date | None,
+    fmt: str | None,
+    kind: PostKind | None,
+    drafter: Drafter,
+    posts_dir: Path,
+    settings: WordPressSettings,
+    status: str | None = None,
+    date_gmt: str | None = None,
+    transport: str = "rest",
+    content_format: str = "blocks",
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> BackfillResult:
+    """Draft the topic's post, render it (writing the local preview), publish it: one post, exactly once.
+
+    A draft that fails its grounding checks, or content that fails the residue check, stops the run
+    before anything is sent to WordPress.
+    """
+    from .publishing import publish_post
+    from .records import load_post
+    from .render import check_residue, render_post, write_preview
+
+    topic = load_topics(topics_path).get(topic_ref)
+    outcome = draft(
+        paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind,
+        drafter=drafter, posts_dir=posts_dir, progress=progress, overwrite=overwrite,
+    )
+    folder = load_post(outcome.result.slug, posts_dir)
+    rendered = render_post(folder, content_format=content_format, topic_label=topic.label)
+    preview = write_preview(folder, rendered, topic_label=topic.label)
+    if status or date_gmt:
+        rendered = replace(rendered, status=status or rendered.status, date_gmt=date_gmt or rendered.date_gmt)
+    report = publish_post(
+        rendered, folder.path, settings, transport=transport, residue_check=check_residue, posts_dir=posts_dir
+    )
+    return BackfillResult(outcome.result.slug, outcome.result.report, preview, report)

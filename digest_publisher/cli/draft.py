@@ -1,0 +1,188 @@
+"""``digest-publisher draft``: select a topic's papers and draft the post source."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichBar
+
+from .. import pipeline
+from ..corpus import FORMATS
+from ..drafting import BuiltinDrafter
+from ..drafting.base import Drafter
+from ..errors import ConfigError
+from ..models import PostKind
+from ..records import resolve_posts_dir
+from ._common import echo_json, info, posts_dir_option
+
+DEFAULT_CACHE_DIR = Path(".cache") / "drafting"
+
+
+def _to_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", ctx, param) from None
+
+
+class RichProgress:
+    """Draws drafting stages and calls as rich progress bars on stderr (plain lines when not a TTY)."""
+
+    def __init__(self) -> None:
+        self.console = Console(stderr=True)
+        self.bar = RichBar(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            disable=not self.console.is_terminal,
+        )
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> RichProgress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.bar.__exit__(kind, exc, tb)
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        if name in self.tasks:
+            self.bar.update(self.tasks[name], total=total)
+        else:
+            self.tasks[name] = self.bar.add_task(name, total=total)
+
+    def advance(self, name: str, steps: int = 1) -> None:
+        if name not in self.tasks:
+            self.stage(name)
+        self.bar.advance(self.tasks[name], steps)
+
+    def note(self, message: str) -> None:
+        if self.console.is_terminal:
+            self.bar.console.print(message, markup=False, highlight=False)
+        else:
+            info(message)
+
+
+def build_drafter(
+    name: str, *, model: str | None, batch: bool, prompts_dir: Path, cache_dir: Path
+) -> Drafter:
+    """The real drafter for ``--drafter`` (Claude reads its key from the environment or ``.env``)."""
+    if name == "builtin":
+        if batch or model:
+            info("note: --batch and --model apply to the Claude drafter only; ignored")
+        return BuiltinDrafter()
+    if not os.environ.get("ANTHROPIC_API_KEY"):
+        raise ConfigError(
+            "the Claude drafter needs an API key and none was found",
+            "Set ANTHROPIC_API_KEY in the environment or in .env, or use --drafter builtin",
+        )
+    from ..drafting.claude import ClaudeDrafter
+    from ..drafting.claude_client import AnthropicClient
+    from ..drafting.settings import load_settings
+
+    settings = load_settings(prompts_dir / "models.toml", model=model)
+    return ClaudeDrafter(
+        client_factory=lambda: AnthropicClient.from_environment(settings),
+        settings=settings,
+        prompts_dir=prompts_dir,
+        cache_dir=cache_dir,
+        batch=batch,
+    )
+
+
+@click.command("draft")
+@click.argument("more_paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--topic", "topic_ref", required=True, help="Topic number or slug from topics.toml.")
+@click.option(
+    "--corpus", "corpus_paths", multiple=True, required=True, type=click.Path(path_type=Path),
+    help="Corpus file or folder; repeat it, or list more paths after the options (--corpus a.jsonl b.jsonl).",
+)
+@click.option("--from", "date_from", callback=_to_date, default=None,
+              help="First day, YYYY-MM-DD (default: the topic's window).")
+@click.option("--to", "date_to", callback=_to_date, default=None,
+              help="Last day, YYYY-MM-DD (default: the topic's window).")
+@click.option("--kind", type=click.Choice([k.value for k in PostKind]), default=None,
+              help="Post kind (default: the topic's).")
+@click.option("--drafter", "drafter_name", type=click.Choice(["claude", "builtin"]), default=None,
+              help="Default: claude when ANTHROPIC_API_KEY is set, else builtin.")
+@click.option("--model", default=None, help="Claude model (default: prompts/models.toml).")
+@click.option("--batch", is_flag=True, help="Run card and section calls through the Message Batches API.")
+@click.option("--json", "as_json", is_flag=True, help="Print the draft report as JSON.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format.")
+@click.option("--topics", "topics_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("topics.toml"), show_default=True, help="Topics file.")
+@click.option("--prompts-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("prompts"),
+              show_default=True, help="Prompt templates and prompts/models.toml.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Claude stage cache (default: $DIGEST_CACHE_DIR or .cache/drafting).")
+@click.option("--force", is_flag=True, help="Replace a post.md that was edited since it was drafted.")
+@posts_dir_option
+def draft_command(
+    more_paths: tuple[Path, ...],
+    topic_ref: str,
+    corpus_paths: tuple[Path, ...],
+    date_from: date | None,
+    date_to: date | None,
+    kind: str | None,
+    drafter_name: str | None,
+    model: str | None,
+    batch: bool,
+    as_json: bool,
+    fmt: str | None,
+    topics_path: Path,
+    prompts_dir: Path,
+    cache_dir: Path | None,
+    force: bool,
+    posts_dir: Path | None,
+) -> None:
+    """Draft a topic's post from corpus files: posts/<slug>/post.md, papers.json, draft-report.json."""
+    name = drafter_name or ("claude" if os.environ.get("ANTHROPIC_API_KEY") else "builtin")
+    cache = cache_dir or Path(os.environ.get("DIGEST_CACHE_DIR") or DEFAULT_CACHE_DIR)
+    drafter = build_drafter(name, model=model, batch=batch, prompts_dir=prompts_dir, cache_dir=cache)
+    why = "" if drafter_name else (" (ANTHROPIC_API_KEY is set)" if name == "claude" else
+                                   " (no ANTHROPIC_API_KEY; pass --drafter claude to use Claude)")
+    info(f"Drafter: {drafter.describe()}{why}")
+    unverified = getattr(getattr(drafter, "settings", None), "unverified", "fail")
+    with RichProgress() as progress:
+        outcome = pipeline.draft(
+            [*corpus_paths, *more_paths],
+            topic_ref,
+            topics_path=topics_path,
+            date_from=date_from,
+            date_to=date_to,
+            fmt=fmt,
+            kind=PostKind(kind) if kind else None,
+            drafter=drafter,
+            posts_dir=resolve_posts_dir(posts_dir),
+            progress=progress,
+            unverified=unverified,
+            overwrite=force,
+        )
+    report = outcome.result.report
+    for warning in report.get("warnings", []):
+        info(f"warning: {warning}")
+    papers = report["papers"]
+    totals = report["totals"]
+    info(
+        f"Wrote {outcome.result.folder}/post.md, written by the {report['drafter']} drafter"
+        + (f" ({report['model']})" if report.get("model") else "")
+        + f": {report['words']} words, {papers['covered']} of {papers['in']} papers cited"
+        + (f", {papers['left_out']} left out (reasons in draft-report.json)" if papers["left_out"] else "")
+        + f"; {totals['calls']} calls, ${totals['cost_usd']:.4f}."
+    )
+    if as_json:
+        echo_json(report)
+    else:
+        click.echo(outcome.result.slug)

@@ -1,0 +1,127 @@
+"""The drafter interface and the plain data that flows between drafting's parts.
+
+A :class:`Drafter` turns a :class:`DraftRequest` (topic, selected papers, kind, window) into a
+:class:`DraftContent`: title, excerpt, tags, a hook and the sections, each a Markdown body with
+``[@id]`` citations. Code, not the drafter, adds the parts that must be exact (the "N papers
+analyzed" line, separators, the series footer, the Run Metadata table), then checks grounding
+(:mod:`.grounding`) and writes the post (:mod:`digest_publisher.records`).
+
+Like simonw/llm's ``Model.execute``, the interface is one method, so the built-in extractive
+drafter and the Claude engine are interchangeable, and tests can swap one for the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from ..models import Paper, PostKind, Topic
+
+
+def cite_key(paper: Paper) -> str:
+    """The id a post cites a paper by: its arXiv id (``[@2605.18529]``), else its key."""
+    return paper.arxiv_id or paper.key
+
+
+class Progress(Protocol):
+    """What drafting reports while it works; the CLI draws it with rich, tests record it."""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        """A stage starts; ``total`` is the number of calls/steps it will make, when known."""
+
+    def advance(self, name: str, steps: int = 1) -> None:
+        """``steps`` more calls/steps of stage ``name`` are done."""
+
+    def note(self, message: str) -> None:
+        """Something worth a line of its own (a warning, a retry)."""
+
+
+class NullProgress:
+    def stage(self, name: str, total: int | None = None) -> None:
+        return None
+
+    def advance(self, name: str, steps: int = 1) -> None:
+        return None
+
+    def note(self, message: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    topic: Topic
+    papers: tuple[Paper, ...]
+    kind: PostKind
+    window: tuple[date, date]
+    short_names: dict[str, str]  # cite key -> short name used in the text
+
+    @property
+    def by_key(self) -> dict[str, Paper]:
+        return {cite_key(p): p for p in self.papers}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One H2 section: its heading (without ``##``) and its Markdown body (may hold ``###``)."""
+
+    heading: str
+    body: str
+    papers: tuple[str, ...] = ()  # cite keys the section is about
+
+
+@dataclass
+class StageUsage:
+    """Calls and tokens of one stage; ``cached`` counts calls answered from the disk cache."""
+
+    calls: int = 0
+    cached: int = 0
+    retries: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cost_usd: float = 0.0
+    batch: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "calls": self.calls,
+            "cached": self.cached,
+            "retries": self.retries,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+            "cost_usd": round(self.cost_usd, 6),
+            "batch": self.batch,
+        }
+
+
+@dataclass
+class DraftContent:
+    """What a drafter hands back: everything model- or corpus-derived, no code-written parts."""
+
+    title: str
+    excerpt: str
+    tags: tuple[str, ...]
+    hook: str
+    sections: list[Section]
+    drafter: str  # "builtin" or "claude"
+    model: str | None = None
+    left_out: dict[str, str] = field(default_factory=dict)  # cite key -> reason
+    cards: dict[str, str] = field(default_factory=dict)  # cite key -> card text (grounding source)
+    stages: dict[str, StageUsage] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Drafter(Protocol):
+    """Turns selected papers into post content. ``name`` is what reports and the CLI show."""
+
+    name: str
+
+    def draft(self, request: DraftRequest, progress: Progress) -> DraftContent: ...
+
+    def describe(self) -> str:
+        """One line for the CLI: which drafter (and model) writes the post."""
+        ...

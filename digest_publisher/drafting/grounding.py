@@ -1,0 +1,260 @@
+"""Grounding checks, done by code on the Markdown of a post (never by another model call).
+
+- every citation ``[@id]`` names a selected paper;
+- every "Surname et al." and every paper-like name heading a ``###`` resolves to a selected paper;
+- every number in a block (paragraph, list item, quote, heading) appears in the abstract or card of a
+  paper cited in that block (for headings: in their subsection);
+- no section is empty or shorter than its minimum.
+
+Code-written parts are exempt: the "N papers analyzed" line, the series footer and the Run Metadata
+section hold counts and dates that come from the corpus and the run, not from any paper.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import Paper
+from .text import (
+    claim_numbers,
+    first_author_surname,
+    md_unescape,
+    number_core,
+    short_name,
+    source_numbers,
+    word_count,
+)
+
+CITATION = re.compile(r"\[(@[^\]]*)\]")
+HEADER_LINE = re.compile(r"^\*\*\d[\d,]* papers analy[sz]ed\*\*")
+FOOTER_LINE = re.compile(r"^\*This article is part of ")
+EXEMPT_SECTIONS = frozenset({"run metadata"})
+_ET_AL = re.compile(r"\b([A-Z][\w'’\-]+(?:\s(?:de|van|von|der|da|di|le|la)\s[A-Z][\w'’\-]+)?)\s+et\s+al\.")
+# A heading that starts with a name like "AMR-SD", "EnvFactory" or "Spreadsheet-RL" before a colon.
+_NAME_LIKE = re.compile(r"^(?=\S*[A-Z]\S*[A-Z0-9\-])[\w\-.+]{2,40}$")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # heading, para, item, quote, table, rule
+    text: str
+    line: int  # 1-based line in the body
+    level: int = 0  # heading level
+    h2: str = ""  # enclosing H2 heading
+    h3: str = ""  # enclosing H3 heading
+
+
+def parse_blocks(body: str) -> list[Block]:
+    """Split Markdown into the blocks grounding reasons about (one list item = one block)."""
+    blocks: list[Block] = []
+    h2 = h3 = ""
+    current: list[str] = []
+    kind = ""
+    start = 0
+
+    def flush() -> None:
+        nonlocal current, kind
+        if current:
+            blocks.append(Block(kind, " ".join(s.strip() for s in current).strip(), start, 0, h2, h3))
+        current, kind = [], ""
+
+    for number, raw in enumerate(body.splitlines(), 1):
+        line = raw.rstrip()
+        stripped = line.strip()
+        heading = re.match(r"^(#{1,6})\s+(.*?)\s*#*$", stripped)
+        if not stripped:
+            flush()
+            continue
+        if heading:
+            flush()
+            level = len(heading.group(1))
+            text = heading.group(2)
+            if level <= 2:
+                h2, h3 = text, ""
+            elif level == 3:
+                h3 = text
+            blocks.append(Block("heading", text, number, level, h2, h3))
+            continue
+        if re.match(r"^(-{3,}|\*{3,}|_{3,})$", stripped):
+            flush()
+            blocks.append(Block("rule", stripped, number, 0, h2, h3))
+            continue
+        item = re.match(r"^(?:[-*+]|\d+[.)])\s+(.*)$", stripped)
+        if item and kind != "table":
+            flush()
+            kind, start, current = "item", number, [item.group(1)]
+            continue
+        if stripped.startswith(">"):
+            if kind != "quote":
+                flush()
+                kind, start = "quote", number
+            current.append(stripped.lstrip(">").strip())
+            continue
+        if stripped.startswith("|"):
+            if kind != "table":
+                flush()
+                kind, start = "table", number
+            current.append(stripped)
+            continue
+        if not kind:
+            kind, start = "para", number
+        current.append(stripped)
+    flush()
+    return blocks
+
+
+def citations_in(text: str) -> list[str]:
+    """Cited ids in order: ``[@a; @b]`` -> ``["a", "b"]``; a malformed one yields ``""``."""
+    out: list[str] = []
+    for m in CITATION.finditer(text):
+        for part in m.group(1).split(";"):
+            key = part.strip()
+            out.append(key[1:].strip() if key.startswith("@") else "")
+    return out
+
+
+@dataclass
+class GroundingReport:
+    citations: dict[str, int] = field(default_factory=dict)  # id -> times cited
+    unknown_citations: list[str] = field(default_factory=list)
+    unresolved_names: list[str] = field(default_factory=list)
+    unverified_claims: list[dict[str, Any]] = field(default_factory=list)
+    section_problems: list[str] = field(default_factory=list)
+
+    @property
+    def hard_problems(self) -> list[str]:
+        """Problems that always fail a draft (unverified numbers are judged by the caller's policy)."""
+        return [*self.unknown_citations, *self.unresolved_names, *self.section_problems]
+
+    def describe(self, *, with_claims: bool = True) -> list[str]:
+        problems = list(self.hard_problems)
+        if with_claims:
+            problems += [f"line {c['line']}: number {c['number']!r} is not in {c['sources']}" for c in
+                         self.unverified_claims]
+        return problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "citations": dict(sorted(self.citations.items())),
+            "unknown_citations": self.unknown_citations,
+            "unresolved_names": self.unresolved_names,
+            "unverified_claims": self.unverified_claims,
+            "section_problems": self.section_problems,
+        }
+
+
+@dataclass(frozen=True)
+class SectionLimits:
+    min_h2_words: int = 60
+    min_h3_words: int = 25
+
+
+def _sources_of(keys: list[str], papers: Mapping[str, Paper], cards: Mapping[str, str]) -> set[str]:
+    numbers: set[str] = set()
+    for key in keys:
+        paper = papers.get(key)
+        if paper is None:
+            continue
+        numbers |= source_numbers(paper.title + " " + paper.abstract + " " + cards.get(key, ""))
+        if paper.submitted is not None:
+            numbers |= {str(paper.submitted.year), str(paper.submitted.day)}
+    return numbers
+
+
+def check_grounding(
+    body: str,
+    papers: Mapping[str, Paper],
+    cards: Mapping[str, str] | None = None,
+    limits: SectionLimits = SectionLimits(),
+    *,
+    line_offset: int = 0,
+) -> GroundingReport:
+    """Check a post body (or one section of it) against the selected papers (by cite key)."""
+    cards = cards or {}
+    report = GroundingReport()
+    blocks = parse_blocks(body)
+    surnames = {first_author_surname(p).casefold() for p in papers.values()}
+    short_names = {short_name(p).casefold(): k for k, p in papers.items()}
+
+    def where(block: Block) -> str:
+        return f"line {block.line + line_offset}"
+
+    # Citations by subsection, so a heading's numbers can be checked against what its text cites.
+    sub_cites: dict[tuple[str, str], list[str]] = {}
+    for block in blocks:
+        sub_cites.setdefault((block.h2, block.h3), []).extend(citations_in(block.text))
+
+    for block in blocks:
+        exempt = block.h2.casefold() in EXEMPT_SECTIONS or bool(
+            HEADER_LINE.match(block.text) or FOOTER_LINE.match(block.text)
+        )
+        cited = citations_in(block.text)
+        for key in cited:
+            if not key:
+                report.unknown_citations.append(f"{where(block)}: malformed citation in {block.text[:60]!r}")
+            elif key not in papers:
+                report.unknown_citations.append(f"{where(block)}: [@{key}] is not a selected paper")
+            else:
+                report.citations[key] = report.citations.get(key, 0) + 1
+        if exempt or block.kind in ("rule", "table"):
+            continue
+        if block.kind == "heading":
+            scope = sub_cites.get((block.h2, block.h3), []) if block.level == 3 else []
+            if block.level == 3:
+                head = md_unescape(block.text).split(":", 1)[0].strip()
+                if _NAME_LIKE.match(head) and head.casefold() not in short_names:
+                    report.unresolved_names.append(
+                        f"{where(block)}: heading names {head!r}, which is not a selected paper's short name"
+                    )
+                if not scope:
+                    report.section_problems.append(
+                        f"{where(block)}: subsection {block.text!r} cites no paper"
+                    )
+            cited = scope
+        for m in _ET_AL.finditer(md_unescape(block.text)):
+            if m.group(1).casefold() not in surnames:
+                report.unresolved_names.append(
+                    f"{where(block)}: '{m.group(0)}' is not the first author of any selected paper"
+                )
+        numbers = claim_numbers(block.text)
+        if numbers:
+            known = _sources_of([k for k in cited if k in papers], papers, cards)
+            for number in numbers:
+                if number_core(number) not in known:
+                    report.unverified_claims.append(
+                        {
+                            "line": block.line + line_offset,
+                            "number": number,
+                            "text": block.text[:200],
+                            "sources": [k for k in cited if k in papers] or "no cited paper",
+                        }
+                    )
+    _check_sections(blocks, limits, report, line_offset)
+    return report
+
+
+def _check_sections(blocks: list[Block], limits: SectionLimits, report: GroundingReport, offset: int) -> None:
+    """Every heading is followed by enough text before the next heading of the same or higher level."""
+    headings = [(i, b) for i, b in enumerate(blocks) if b.kind == "heading"]
+    for pos, (i, block) in enumerate(headings):
+        end = len(blocks)
+        for j, other in headings[pos + 1:]:
+            if other.level <= block.level:
+                end = j
+                break
+        content = [b for b in blocks[i + 1:end] if b.kind not in ("rule",)]
+        if block.h2.casefold() in EXEMPT_SECTIONS:
+            if not content:
+                report.section_problems.append(f"line {block.line + offset}: section {block.text!r} is empty")
+            continue
+        words = sum(word_count(b.text) for b in content if b.kind != "heading")
+        minimum = limits.min_h2_words if block.level <= 2 else limits.min_h3_words
+        if not content or words == 0:
+            report.section_problems.append(f"line {block.line + offset}: section {block.text!r} is empty")
+        elif words < minimum:
+            report.section_problems.append(
+                f"line {block.line + offset}: section {block.text!r} has {words} words (minimum {minimum})"
+            )

@@ -1,0 +1,355 @@
+"""Text helpers shared by both drafters and the grounding checks.
+
+Pure functions over strings: sentence splitting of abstracts, light LaTeX clean-up for display,
+Markdown escaping, paper short names, number extraction, key-term extraction and date formatting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+
+from ..models import Paper
+
+# --- LaTeX and Markdown -----------------------------------------------------------------------------
+
+_LATEX_SYMBOLS = {
+    r"\%": "%",
+    r"\times": "×",
+    r"\sim": "~",
+    r"\approx": "≈",
+    r"\pm": "±",
+    r"\geq": "≥",
+    r"\ge": "≥",
+    r"\leq": "≤",
+    r"\le": "≤",
+    r"\to": "→",
+    r"\rightarrow": "→",
+    r"\cdot": "·",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\gamma": "γ",
+    r"\delta": "δ",
+    r"\epsilon": "ε",
+    r"\lambda": "λ",
+    r"\mu": "μ",
+    r"\rho": "ρ",
+    r"\sigma": "σ",
+    r"\tau": "τ",
+    r"\pi": "π",
+    r"\,": " ",
+    r"\ ": " ",
+    r"\{": "{",
+    r"\}": "}",
+}
+_LATEX_SYMBOL_RE = re.compile("|".join(re.escape(k) for k in sorted(_LATEX_SYMBOLS, key=len, reverse=True)))
+_MATH_RE = re.compile(r"\$([^$]{1,80})\$")
+_SIMPLE_MATH = re.compile(r"^[\w\s.,%+\-−×~≈±≥≤→·αβγδελμρστπ(){}:/<>=]*$")
+_TEXT_CMD = re.compile(r"\\(?:textbf|textit|emph|mathrm|text|mathbf|texttt)\{([^{}]*)\}")
+
+
+def detex(text: str) -> str:
+    """Turn the simple LaTeX found in abstracts into plain Unicode text.
+
+    ``$40.9\\%$`` -> ``40.9%``, ``$3\\times$`` -> ``3×``, ``\\textbf{X}`` -> ``X``. Math that stays
+    complex keeps its dollars; :func:`is_displayable` tells whether a sentence is clean enough to quote.
+    """
+
+    def math(match: re.Match[str]) -> str:
+        inner = _TEXT_CMD.sub(r"\1", match.group(1))
+        inner = _LATEX_SYMBOL_RE.sub(lambda m: _LATEX_SYMBOLS[m.group(0)], inner)
+        inner = re.sub(r"\^\{?([\w.]+)\}?", r"^\1", inner)
+        inner = re.sub(r"_\{?([\w.]+)\}?", r"_\1", inner)
+        if "\\" in inner or not _SIMPLE_MATH.match(inner):
+            return match.group(0)
+        return inner.replace("{", "").replace("}", "").strip()
+
+    out = _MATH_RE.sub(math, text)
+    out = _TEXT_CMD.sub(r"\1", out)
+    out = out.replace(r"\%", "%").replace("~", " ") if "$" not in out else out.replace(r"\%", "%")
+    return re.sub(r"[ \t]+", " ", out).strip()
+
+
+def is_displayable(sentence: str) -> bool:
+    """True when a sentence holds no LaTeX left over and no Markdown-looking constructs."""
+    return "$" not in sentence and "\\" not in sentence and "`" not in sentence and "http" not in sentence
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def md_escape(text: str) -> str:
+    """Escape characters that Markdown would read as syntax (emphasis, links, HTML, tables)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_unescape(text: str) -> str:
+    return re.sub(r"\\([\\`*_\[\]<>#|!(){}.+\-])", r"\1", text)
+
+
+# --- sentences --------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "etc.", "Fig.", "Eq.", "cf.", "resp.", "approx.", "No.")
+_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"“'])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split an abstract into sentences, keeping decimals and common abbreviations intact."""
+    protected = text
+    for i, abbr in enumerate(_ABBREVIATIONS):
+        protected = protected.replace(abbr, f"\x00{i}\x00")
+    parts = [p.strip() for p in _SPLIT_RE.split(protected) if p.strip()]
+    out: list[str] = []
+    for part in parts:
+        for i, abbr in enumerate(_ABBREVIATIONS):
+            part = part.replace(f"\x00{i}\x00", abbr)
+        out.append(part)
+    return out
+
+
+_FIRST_PERSON = [
+    (re.compile(r"^In this (?:paper|work|study), we\b", re.I), "The authors"),
+    (re.compile(r"^In this (?:paper|work|study),\s*", re.I), ""),
+    (re.compile(r"^This (?:paper|work|study)\b"), "The paper"),
+    (re.compile(r"^Here,? we\b"), "The authors"),
+    (re.compile(r"^We\b"), "The authors"),
+    (re.compile(r"^To (?:address|tackle|bridge|close|fill|overcome|mitigate|solve) (?:this|these)"
+                r" (?:gap|gaps|issue|issues|problem|problems|challenge|challenges|limitation|limitations),"
+                r" we\b", re.I), "The authors"),
+    (re.compile(r"\bwe\b"), "the authors"),
+    (re.compile(r"\bWe\b"), "The authors"),
+    (re.compile(r"\bour\b"), "their"),
+    (re.compile(r"\bOur\b"), "Their"),
+    (re.compile(r"\bus\b"), "them"),
+]
+
+
+# Openers that point back at a sentence the post does not quote ("To address this, ...").
+_DANGLING = re.compile(
+    r"^(?:(?:To (?:address|tackle|bridge|close|fill|overcome|mitigate|solve|remedy|fix)"
+    r" (?:this|these|that|the)[^,]{0,40}|To this end|Based on (?:this|these|that|our)[^,]{0,40}"
+    r"|Building on (?:this|these|that)[^,]{0,40}|Motivated by (?:this|these|that)[^,]{0,40}"
+    r"|In this (?:paper|work|study)|Specifically|Furthermore|Moreover|Additionally|In addition"
+    r"|Empirically|For example|For instance|Concretely|Here|As a result|Therefore|Thus"
+    r"|Consequently|Importantly|Notably|Finally|First|Second|Third|Overall|In particular|To do so"
+    r"|for the first time|Accordingly|Instead|Crucially),\s*)+",
+    re.I,
+)
+
+
+def third_person(sentence: str) -> str:
+    """Rewrite an abstract's first person ("We propose ...") as reported speech ("The authors propose"),
+    dropping openers that refer to sentences the post does not quote ("To address this, we ...")."""
+    out = _DANGLING.sub("", sentence)
+    out = out[:1].upper() + out[1:]
+    for pattern, repl in _FIRST_PERSON:
+        out = pattern.sub(repl, out)
+    out = out.strip()
+    return out[:1].upper() + out[1:] if out else out
+
+
+# --- short names ------------------------------------------------------------------------------------
+
+def first_author_surname(paper: Paper) -> str:
+    if not paper.authors:
+        return "Anonymous"
+    name = paper.authors[0].strip()
+    if "," in name:  # "Surname, Given"
+        return name.split(",", 1)[0].strip()
+    parts = name.split()
+    return parts[-1] if parts else name
+
+
+def short_name(paper: Paper) -> str:
+    """The name a post uses for a paper: the part of the title before a colon when it is short
+    ("AMR-SD: Adaptive ..." -> "AMR-SD"), else the first author's surname + "et al."
+
+    The renderer applies the same rule to citation links; drafting writes the names into the front
+    matter (``short_names``) as well so both always agree.
+    """
+    title = re.sub(r"\s+", " ", paper.title).strip()
+    if ":" in title:
+        head = title.split(":", 1)[0].strip()
+        if head and len(head.split()) <= 4 and len(head) <= 40 and "$" not in head:
+            return head
+    surname = first_author_surname(paper)
+    return f"{surname} et al." if len(paper.authors) > 1 else surname
+
+
+def title_rest(paper: Paper) -> str:
+    """The descriptive part of a title (after the colon), or the whole title."""
+    title = re.sub(r"\s+", " ", detex(paper.title)).strip()
+    if ":" in title:
+        rest = title.split(":", 1)[1].strip()
+        if rest:
+            return rest
+    return title
+
+
+# --- numbers ----------------------------------------------------------------------------------------
+
+# A number as a claim: standalone (not inside identifiers like Qwen2.5-7B or GPT-4o), with an optional
+# sign and unit. "+16.2pp", "3x", "40.9%", "1,000", "0.208".
+_CLAIM_NUMBER = re.compile(
+    r"(?<![\w.\-/@])([+\-−±]?)(\d+(?:,\d{3})*(?:\.\d+)?)(\s?(?:%|pp|x|×|[kKMB]\b))?(?![\w])(?!\.\d)"
+)
+_ANY_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def normalise_number(raw: str) -> str:
+    """``1,000`` -> ``1000``; ``16.20`` -> ``16.2``; ``.5`` forms are left to the caller."""
+    text = raw.replace(",", "")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.lstrip("0") or "0"
+
+
+def claim_numbers(text: str) -> list[str]:
+    """The numbers a sentence states, as written (``+16.2pp``), for grounding."""
+    plain = md_unescape(text)
+    # Citations, ids and links carry digits that are not claims.
+    plain = re.sub(r"\[@[^\]]*\]", " ", plain)
+    plain = re.sub(r"https?://\S+", " ", plain)
+    found: list[str] = []
+    for m in _CLAIM_NUMBER.finditer(plain):
+        found.append("".join(g or "" for g in m.groups()).strip())
+    return found
+
+
+def number_core(claim: str) -> str:
+    m = _ANY_NUMBER.search(claim)
+    return normalise_number(m.group(0)) if m else claim
+
+
+def source_numbers(text: str) -> set[str]:
+    """Every number present in a source text (abstract or card), normalised, LaTeX removed."""
+    return {normalise_number(m.group(0)) for m in _ANY_NUMBER.finditer(detex(text))}
+
+
+# --- key terms --------------------------------------------------------------------------------------
+
+def _wordlist(text: str) -> frozenset[str]:
+    """Word lists read better as text than as 300 quoted items."""
+    return frozenset(text.split())
+
+
+STOPWORDS = _wordlist(
+    """a about above across after again against all almost along also although always am among an and
+    another any are around as at be because been before being below between both but by can cannot could
+    did do does doing done down during each either enough especially even ever every few for from further
+    had has have having here how however if in into is it its itself just least less like many may might
+    more most much must near neither no nor not now of off often on once one only onto or other others
+    otherwise our out over own per perhaps rather same several shall should since so some such than that
+    the their them themselves then there these they this those though through thus to too toward towards
+    under until up upon us very via was we well were what whatever when where whereas whether which while
+    who whom whose why will with within without would yet you your"""
+)
+
+# Words every abstract uses: never a theme.
+GENERIC = _wordlist(
+    """approach approaches method methods model models framework frameworks paper papers work works propose
+    proposes proposed present presents presented introduce introduces introduced show shows shown demonstrate
+    demonstrates result results experiment experiments experimental performance performances achieve
+    achieves achieved state art existing new novel task tasks based using use used uses study studies
+    analysis analyze problem problems data dataset datasets benchmark benchmarks improve improves improved
+    improvement improvements significant significantly outperform outperforms outperforming baseline
+    baselines extensive code available github https com large language llm llms lm lms ai learning
+    training trained train effective effectively efficient efficiently evaluate evaluation evaluated
+    different various key critical important first however while address challenge challenges limited
+    limitation limitations across including specific general generalization existing prior strong stronger
+    best better high higher low lower level levels single multiple two three making make makes enables
+    enable enabling provide provides providing leverage leverages leveraging consistently substantially
+    remain remains even often number range wide set settings setting open source release released
+    relative due yet still less across further thereby able ability abilities capability capabilities
+    time times way ways issue issues directly simple simply recent recently widely commonly typically
+    within available apply applied applying across output outputs input inputs step steps process
+    end small diverse lead leads leading real world hard via one fine fine-tuning tuning original empirical
+    overall current standard additional potential practical systematic comprehensive unified simple novel
+    toward towards despite whose across among"""
+)
+
+_DANGLING_TAIL = frozenset({"large", "small", "new", "novel", "based", "driven", "aware", "level", "scale", "free",
+                            "specific", "guided", "related", "existing", "first", "single", "multiple"})
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z]")
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(detex(text))]
+
+
+def content_terms(text: str) -> list[str]:
+    """Unigrams and bigrams of content words, in order, for theme discovery."""
+    tokens = words(text)
+    terms: list[str] = []
+    prev: str | None = None
+    for tok in tokens:
+        if tok in STOPWORDS or len(tok) < 3:
+            prev = None
+            continue
+        if tok not in GENERIC:
+            terms.append(tok)
+        # "multimodal large" (of "multimodal large language models") is half a phrase, not a term.
+        if prev is not None and not (prev in GENERIC and tok in GENERIC) and tok not in _DANGLING_TAIL:
+            terms.append(f"{prev} {tok}")
+        prev = tok
+    return terms
+
+
+def stem(term: str) -> str:
+    """Very light plural folding so "reward models" and "reward model" count as one term."""
+    out = []
+    for w in term.split():
+        if len(w) > 4 and w.endswith("ies"):
+            w = w[:-3] + "y"
+        elif len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+            w = w[:-1]
+        out.append(w)
+    return " ".join(out)
+
+
+# --- dates and words --------------------------------------------------------------------------------
+
+def format_window(start: date, end: date) -> str:
+    """"May 18 – 22, 2026" inside one month, "May 18 – June 2, 2026" inside a year, and month
+    granularity ("May 2025 – May 2026") for windows longer than about two months, as in seed 000."""
+    if (end - start).days > 62:
+        return f"{start:%B} {start.year} – {end:%B} {end.year}"
+    if start == end:
+        return f"{start:%B} {start.day}, {start.year}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%B} {start.day} – {end.day}, {end.year}"
+    if start.year == end.year:
+        return f"{start:%B} {start.day} – {end:%B} {end.day}, {end.year}"
+    return f"{start:%B} {start.day}, {start.year} – {end:%B} {end.day}, {end.year}"
+
+
+def word_count(text: str) -> int:
+    plain = re.sub(r"\[@[^\]]*\]", " ", text)
+    return len(re.findall(r"[\w’'\-]+", plain))
+
+
+def join_names(names: Iterable[str]) -> str:
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def title_case(term: str) -> str:
+    small = {"and", "or", "of", "for", "in", "on", "the", "a", "to", "with"}
+    out = []
+    for i, w in enumerate(term.split()):
+        if w.isupper() or any(c.isdigit() for c in w) or (len(w) <= 5 and w.upper() in _ACRONYMS):
+            out.append(w.upper() if w.upper() in _ACRONYMS else w)
+        elif i > 0 and w in small:
+            out.append(w)
+        else:
+            out.append(w[:1].upper() + w[1:])
+    return " ".join(out)
+
+
+_ACRONYMS = _wordlist(
+    """RL RLHF RLVR RLAIF GRPO DPO PPO SFT LLM LLMS VLM VLMS KL MOE LORA CoT COT RAG QA GUI API GPU OPD
+    MDP POMDP KV VLA"""
+)

@@ -1,0 +1,159 @@
+"""The built-in drafter on the real sample week: structure, grounding, determinism, both kinds."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from digest_publisher import records
+from digest_publisher.drafting import BuiltinDrafter, draft_post
+from digest_publisher.drafting.grounding import check_grounding, citations_in, parse_blocks
+from digest_publisher.drafting.text import detex, word_count
+from digest_publisher.models import Paper, PostKind, Topic
+
+NOW = datetime(2026, 5, 25, 0, 39, tzinfo=UTC)
+WINDOW = (date(2026, 5, 18), date(2026, 5, 22))
+
+
+def make_topic(kind: PostKind = PostKind.BACKFILL) -> Topic:
+    return Topic(number="07", name="RL & Post-Training", slug="rl-post-training", category_name="RL & Post-Training",
+                 category_slug="topic-07", include=(), kind=kind, tags=("reinforcement learning", "post-training"))
+
+
+def draft(tmp_path: Path, topic: Topic, papers: list[Paper], kind: PostKind) -> Path:
+    result = draft_post(topic, papers, kind=kind, drafter=BuiltinDrafter(), posts_dir=tmp_path,
+                        window=WINDOW, now=NOW)
+    assert result.drafter == "builtin"
+    return result.folder
+
+
+@pytest.fixture(scope="module")
+def backfill(tmp_path_factory: pytest.TempPathFactory, sample_papers: list[Paper]) -> records.PostFolder:
+    posts = tmp_path_factory.mktemp("posts")
+    folder = draft(posts, make_topic(), sample_papers, PostKind.BACKFILL)
+    return records.load_post(folder.name, posts)
+
+
+@pytest.fixture(scope="module")
+def brief(tmp_path_factory: pytest.TempPathFactory, sample_papers: list[Paper]) -> records.PostFolder:
+    posts = tmp_path_factory.mktemp("posts")
+    folder = draft(posts, make_topic(PostKind.BRIEF), sample_papers, PostKind.BRIEF)
+    return records.load_post(folder.name, posts)
+
+
+def h2s(body: str) -> list[str]:
+    return [line[3:] for line in body.splitlines() if line.startswith("## ")]
+
+
+def test_backfill_files_and_front_matter(backfill: records.PostFolder, sample_papers: list[Paper]) -> None:
+    source = backfill.source
+    assert backfill.path.name == "backfill-07-rl-post-training"
+    assert source.slug == "backfill-07-rl-post-training"
+    assert source.kind is PostKind.BACKFILL
+    assert source.drafter == "builtin"
+    assert source.window_from == "2026-05-18" and source.window_to == "2026-05-22"
+    assert source.categories == ("RL & Post-Training",)
+    # papers.json holds every selected paper, with corpus metadata untouched.
+    assert set(backfill.papers) == {p.arxiv_id for p in sample_papers}
+    for paper in sample_papers:
+        assert backfill.papers[str(paper.arxiv_id)].authors == paper.authors
+    report = json.loads((backfill.path / "draft-report.json").read_text())
+    assert report["drafter"] == "builtin" and report["slug"] == source.slug
+    assert report["papers"]["in"] == len(sample_papers)
+    assert report["papers"]["covered"] + report["papers"]["left_out"] == len(sample_papers)
+    assert all(item["reason"] for item in report["left_out"])
+    assert report["totals"]["calls"] == 0 and report["totals"]["cost_usd"] == 0
+
+
+def test_backfill_structure(backfill: records.PostFolder, sample_papers: list[Paper]) -> None:
+    body = backfill.source.body
+    lines = body.splitlines()
+    assert lines[0] == f"**{len(sample_papers)} papers analyzed** | May 18 – 22, 2026"
+    assert lines[-1] == (
+        "*This article is part of the Frontier AI Research Digest backfill series, covering "
+        f"{len(sample_papers)} papers on RL & Post-Training from May 18 – 22, 2026.*"
+    )
+    sections = h2s(body)
+    themed = sections[:-1]
+    assert 4 <= len(themed) <= 7, sections
+    assert sections[-1].startswith("Outlook")
+    # Each themed section has at least one ### subsection about a key paper, and a Key implication quote.
+    chunks = re.split(r"^## .*$", body, flags=re.M)[1:]
+    for heading, chunk in zip(themed, chunks, strict=False):
+        assert re.search(r"^### ", chunk, re.M), heading
+        assert "> **Key implication:** " in chunk, heading
+    assert 1500 <= word_count(body) <= 3000, word_count(body)
+    # Separators are real Markdown rules, never em dashes; no raw HTML.
+    assert "\n---\n" in body and "—\n" not in body
+    assert not re.search(r"<[a-zA-Z/][^>]*>", body)
+
+
+def test_backfill_is_grounded(backfill: records.PostFolder) -> None:
+    body = backfill.source.body
+    cited = citations_in(body)
+    assert cited and set(cited) <= set(backfill.papers)
+    assert list(backfill.source.papers) == list(dict.fromkeys(k for k in backfill.papers if k in cited))
+    report = check_grounding(body, backfill.papers)
+    assert report.hard_problems == [] and report.unverified_claims == []
+    # Independently of the checker: every percentage in a paragraph is in a cited paper's abstract.
+    for block in parse_blocks(body):
+        for percent in re.findall(r"(\d+(?:\.\d+)?)%", block.text):
+            sources = " ".join(detex(backfill.papers[k].abstract) for k in citations_in(block.text))
+            assert percent in sources, (percent, block.text[:120])
+
+
+def test_backfill_short_names_come_from_titles(backfill: records.PostFolder) -> None:
+    names = backfill.source.extra["short_names"]
+    assert set(names) == set(backfill.source.papers)
+    for key, name in names.items():
+        paper = backfill.papers[key]
+        assert paper.title.startswith(name) or name.split()[0] in paper.authors[0]
+
+
+def test_builtin_is_deterministic(tmp_path: Path, sample_papers: list[Paper]) -> None:
+    first = draft(tmp_path / "a", make_topic(), sample_papers, PostKind.BACKFILL)
+    second = draft(tmp_path / "b", make_topic(), sample_papers, PostKind.BACKFILL)
+    assert (first / "post.md").read_bytes() == (second / "post.md").read_bytes()
+    assert (first / "papers.json").read_bytes() == (second / "papers.json").read_bytes()
+
+
+def test_brief_sections_and_run_metadata(brief: records.PostFolder, sample_papers: list[Paper]) -> None:
+    source = brief.source
+    assert source.slug == "brief-07-rl-post-training-2026-05-22"
+    assert h2s(source.body) == [
+        "Key Research Themes",
+        "Methodological Approaches",
+        "Notable Papers to Read First",
+        "What Is New in This Window",
+        "Challenges and Future Directions",
+        "Concluding Overview",
+        "Run Metadata",
+    ]
+    table = source.body.split("## Run Metadata", 1)[1]
+    assert "| Generated at | 2026-05-25 00:39 UTC |" in table
+    assert "| Window | 2026-05-18 to 2026-05-22 |" in table
+    assert f"| Papers analysed | {len(sample_papers)} |" in table
+    assert "| Drafter | builtin |" in table
+    assert "| Cost | $0.0000 |" in table
+    # No empty section: every section between headings holds list items or paragraphs with citations.
+    chunks = re.split(r"^## .*$", source.body, flags=re.M)[1:-1]
+    for chunk in chunks:
+        assert word_count(chunk) >= 30
+        assert citations_in(chunk), chunk[:80]
+    assert check_grounding(source.body, brief.papers).hard_problems == []
+
+
+def test_failed_draft_writes_nothing(tmp_path: Path, topic: Topic) -> None:
+    # One paper whose abstract has no quotable sentence: the sections come out too short to ship.
+    paper = Paper(title="X: Y", authors=("A B",), abstract="Short.", arxiv_id="2605.00001")
+    from digest_publisher.errors import DraftError
+
+    with pytest.raises(DraftError) as caught:
+        draft_post(topic, [paper], kind=PostKind.BACKFILL, drafter=BuiltinDrafter(), posts_dir=tmp_path,
+                   window=WINDOW, now=NOW)
+    assert "grounding checks" in str(caught.value) and "Nothing was written" in str(caught.value)
+    assert not (tmp_path / "backfill-07-rl-post-training").exists()

@@ -1,0 +1,302 @@
+"""The Claude engine through the REAL anthropic SDK against the fake Claude server (tests/fake_claude.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest_publisher.drafting import DraftResult, draft_post
+from digest_publisher.drafting.base import StageUsage
+from digest_publisher.drafting.claude import ClaudeDrafter
+from digest_publisher.drafting.claude_client import AnthropicClient
+from digest_publisher.drafting.settings import ClaudeSettings, load_settings
+from digest_publisher.errors import DraftError
+from digest_publisher.models import Paper, PostKind, Topic
+from tests.fake_claude import MISSING_PAPER, FakeClaude
+
+ROOT = Path(__file__).resolve().parents[2]
+API_KEY = "sk-ant-test-SECRET-123"
+
+
+class RecordingProgress:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, int | None]] = []
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.events.append(("stage", name, total))
+
+    def advance(self, name: str, steps: int = 1) -> None:
+        self.events.append(("advance", name, steps))
+
+    def note(self, message: str) -> None:
+        self.events.append(("note", message, None))
+
+    def notes(self) -> list[str]:
+        return [name for kind, name, _ in self.events if kind == "note"]
+
+
+@pytest.fixture()
+def fake() -> Iterator[FakeClaude]:
+    with FakeClaude(min_cache_tokens=200) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> ClaudeSettings:
+    settings = load_settings(ROOT / "prompts" / "models.toml")
+    return dataclasses.replace(settings, batch_poll_s=0.01, max_concurrency=3)
+
+
+@pytest.fixture()
+def papers(sample_papers: list[Paper]) -> list[Paper]:
+    return sample_papers[:12]
+
+
+Run = Callable[..., DraftResult]
+
+
+@pytest.fixture()
+def run(
+    fake: FakeClaude, tmp_path: Path, base_settings: ClaudeSettings, topic: Topic, window: tuple[date, date]
+) -> Run:
+    """Draft with Claude (the fake); keyword overrides for settings, batch, papers, cache and posts dirs."""
+
+    def go(
+        papers: list[Paper],
+        *,
+        batch: bool = False,
+        progress: RecordingProgress | None = None,
+        cache: str = "cache",
+        posts: str = "posts",
+        kind: PostKind = PostKind.BACKFILL,
+        overwrite: bool = True,
+        **overrides: Any,
+    ) -> DraftResult:
+        settings = dataclasses.replace(base_settings, **overrides)
+        drafter = ClaudeDrafter(
+            client_factory=lambda: AnthropicClient.for_base_url(fake.base_url, API_KEY, settings),
+            settings=settings,
+            prompts_dir=ROOT / "prompts",
+            cache_dir=tmp_path / cache,
+            batch=batch,
+        )
+        return draft_post(topic, papers, kind=kind, drafter=drafter, posts_dir=tmp_path / posts, window=window,
+                          progress=progress, unverified=settings.unverified, overwrite=overwrite)
+
+    return go
+
+
+def body_of(result: DraftResult) -> str:
+    return (result.folder / "post.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+
+
+def test_fresh_draft_through_the_real_sdk(run: Run, fake: FakeClaude, papers: list[Paper],
+                                          base_settings: ClaudeSettings) -> None:
+    progress = RecordingProgress()
+    result = run(papers, progress=progress)
+    report = result.report
+    assert report["drafter"] == "claude" and report["model"] == base_settings.model
+    stages = report["stages"]
+    assert stages["cards"]["calls"] == 2  # 12 papers, 10 per call
+    assert stages["outline"]["calls"] == 1 and stages["meta"]["calls"] == 1
+    assert stages["section"]["calls"] == len(fake.calls("section")) >= 2
+    assert report["papers"]["covered"] == len(papers) and report["left_out"] == []
+    # Cost is the price table applied to the usage the server reported.
+    price = base_settings.price
+    for usage in stages.values():
+        expected = price.cost(StageUsage(**{k: usage[k] for k in (
+            "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}))
+        assert usage["cost_usd"] == pytest.approx(expected, rel=1e-4)
+    assert report["totals"]["cost_usd"] > 0 and report["totals"]["cache_read_input_tokens"] > 0
+    # What was sent: structured output for cards, streaming for sections, cached system prompt, the key.
+    cards = fake.calls("cards")[0].body
+    assert cards is not None and cards["output_config"]["format"]["type"] == "json_schema"
+    assert all(r.stream for r in fake.calls("section"))
+    assert all(r.body and r.body["system"][0]["cache_control"] == {"type": "ephemeral"} for r in fake.calls())
+    assert all(r.had_api_key for r in fake.requests)
+    # The post: title from the model, metadata from the corpus, the code-written footer.
+    text = (result.folder / "post.md").read_text(encoding="utf-8")
+    assert "title: Post-Training Moves Into the Training Loop" in text
+    assert "*This article is part of the Frontier AI Research Digest backfill series, covering 12 papers" in text
+    saved = json.loads((result.folder / "papers.json").read_text())
+    assert [p["authors"] for p in saved] == [list(p.authors) for p in papers]
+    assert API_KEY not in text and API_KEY not in json.dumps(report)
+    assert ("stage", "section", len(fake.calls("section"))) in progress.events
+
+
+def test_unchanged_rerun_makes_no_call(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    first = run(papers)
+    sent = len(fake.requests)
+    second = run(papers)
+    assert len(fake.requests) == sent
+    assert second.report["totals"]["calls"] == 0 and second.report["totals"]["cost_usd"] == 0
+    assert second.report["totals"]["cached"] >= 4
+    assert body_of(second) == body_of(first)
+
+
+def test_adding_papers_reruns_only_what_they_touch(run: Run, fake: FakeClaude, sample_papers: list[Paper]) -> None:
+    run(sample_papers[:30])
+    sections_before = len(fake.calls("section"))
+    cards_before = len(fake.calls("cards"))
+    result = run(sample_papers[:33])
+    new_cards = fake.calls("cards")[cards_before:]
+    assert len(new_cards) == 1  # only the three new papers need cards
+    sent_ids = {r.body["messages"][0]["content"][-1]["text"].count("<paper id=") for r in new_cards if r.body}
+    assert sent_ids == {3}
+    assert result.report["stages"]["outline"]["calls"] == 1
+    rerun_sections = len(fake.calls("section")) - sections_before
+    assert 1 <= rerun_sections < sections_before
+    section = result.report["stages"]["section"]
+    assert section["calls"] == rerun_sections and section["retries"] == 0
+    assert section["cached"] + section["calls"] == len(result.report["sections"]) >= 4
+    assert section["cached"] >= 1  # sections the new papers did not join were not written again
+
+
+def test_429_with_retry_after_is_retried_by_the_sdk(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("outline", "429", retry_after=0.05)
+    result = run(papers)
+    assert [r.status for r in fake.calls("outline")] == [429, 200]
+    assert result.report["stages"]["outline"]["calls"] == 1  # billed once: the 429 cost nothing
+
+
+def test_529_and_500_are_retried(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("meta", "529")
+    fake.fail("cards", "500")
+    run(papers)
+    assert [r.status for r in fake.calls("meta")] == [529, 200]
+    assert [r.status for r in fake.calls("cards")][:2] == [500, 200]
+
+
+def test_persistent_overload_fails_loudly_and_writes_nothing(run: Run, fake: FakeClaude, papers: list[Paper],
+                                                             tmp_path: Path) -> None:
+    fake.fail("outline", "529", times=10)
+    with pytest.raises(DraftError) as caught:
+        run(papers, max_retries=1)
+    message = str(caught.value)
+    assert "HTTP 529 (overloaded_error)" in message and fake.base_url in message
+    assert "try again later" in message and API_KEY not in message
+    assert [r.status for r in fake.calls("outline")] == [529, 529]  # 1 try + max_retries=1
+    assert not (tmp_path / "posts").exists()
+
+
+def test_max_tokens_is_continued_not_shipped_truncated(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    clean = run(papers, cache="clean", posts="clean")
+    fake.fail("section", "max_tokens")
+    progress = RecordingProgress()
+    result = run(papers, cache="cut", posts="cut", progress=progress)
+    continued = [r for r in fake.calls("section") if r.body and r.body["messages"][-1]["role"] == "assistant"]
+    assert len(continued) == 1
+    assert body_of(result) == body_of(clean)  # the continued section equals the uncut one
+    assert any("max_tokens" in note for note in progress.notes())
+
+
+def test_max_tokens_without_continuations_retries_then_fails(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("section", "max_tokens", times=2)
+    with pytest.raises(DraftError) as caught:
+        run(papers, max_continuations=0, max_concurrency=1)
+    assert "cut off at max_tokens" in str(caught.value) and "Nothing was written" in str(caught.value)
+
+
+def test_invalid_json_is_retried_with_the_failure_explained(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("cards", "invalid_json")
+    result = run(papers, max_concurrency=1)
+    assert result.report["stages"]["cards"]["retries"] == 1
+    retry = fake.calls("cards")[1].body
+    assert retry is not None
+    explanation = retry["messages"][-1]["content"]
+    assert "failed these checks" in explanation and "not valid JSON" in explanation
+    assert retry["messages"][-2]["role"] == "assistant"
+
+
+def test_invalid_json_twice_fails(run: Run, fake: FakeClaude, papers: list[Paper], tmp_path: Path) -> None:
+    fake.fail("cards", "invalid_json", times=2)
+    with pytest.raises(DraftError) as caught:
+        run(papers, max_concurrency=1)
+    assert "cards stage failed its checks twice" in str(caught.value)
+    assert not (tmp_path / "posts").exists()
+
+
+def test_citation_of_a_paper_not_in_the_corpus(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("section", "bad_citation")
+    result = run(papers, max_concurrency=1)
+    assert result.report["stages"]["section"]["retries"] == 1
+    assert MISSING_PAPER not in body_of(result)
+    retries = [r.body for r in fake.calls("section") if r.body and len(r.body["messages"]) == 3]
+    assert retries and f"[@{MISSING_PAPER}] is not a selected paper" in retries[0]["messages"][-1]["content"]
+
+
+def test_repeated_bad_citation_or_invented_number_fails(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("section", "bad_citation", times=2)
+    with pytest.raises(DraftError) as caught:
+        run(papers, max_concurrency=1)
+    assert f"[@{MISSING_PAPER}] is not a selected paper" in str(caught.value)
+    fake.fail("section", "invented_number", times=2)
+    with pytest.raises(DraftError) as caught:
+        run(papers, max_concurrency=1, cache="other")
+    assert "'97.3%'" in str(caught.value)
+
+
+def test_slow_stream_is_assembled(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("section", "slow", delay_s=0.3)
+    result = run(papers)
+    assert result.report["papers"]["covered"] == len(papers)
+
+
+def test_batch_mode_uses_message_batches_at_half_price(run: Run, fake: FakeClaude, papers: list[Paper],
+                                                       base_settings: ClaudeSettings) -> None:
+    progress = RecordingProgress()
+    result = run(papers, batch=True, progress=progress)
+    created = [r for r in fake.requests if r.method == "POST" and r.path == "/v1/messages/batches"]
+    assert len(created) == 2  # cards, sections
+    assert all(r.body and all(q["params"]["system"][0]["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
+                              for q in r.body["requests"]) for r in created)
+    assert fake.calls("cards") == [] and fake.calls("section") == []  # nothing sent directly
+    stages = result.report["stages"]
+    assert stages["cards"]["batch"] and stages["section"]["batch"] and not stages["outline"]["batch"]
+    usage = stages["cards"]
+    full = base_settings.price.cost(StageUsage(**{k: usage[k] for k in (
+        "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}), ttl="1h")
+    assert usage["cost_usd"] == pytest.approx(full / 2, rel=1e-4)
+    assert ("stage", "section batch", len(created[1].body["requests"]) if created[1].body else 0) in progress.events
+
+
+def test_errored_batch_request_falls_back_to_a_direct_call(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("section", "500")
+    progress = RecordingProgress()
+    result = run(papers, batch=True, progress=progress)
+    assert len(fake.calls("section")) == 1  # the errored one, called directly
+    assert any("calling directly" in note for note in progress.notes())
+    assert result.report["papers"]["covered"] == len(papers)
+
+
+def test_warns_when_prompt_cache_never_hits(fake: FakeClaude, run: Run, papers: list[Paper]) -> None:
+    fake.min_cache_tokens = 10**9
+    result = run(papers)
+    assert any("prompt caching never hit" in w for w in result.report["warnings"])
+
+
+def test_brief_with_claude_has_run_metadata(run: Run, papers: list[Paper], brief_topic: Topic) -> None:
+    result = run(papers, kind=PostKind.BRIEF)
+    body = body_of(result)
+    assert "## Key Research Themes" in body and "## Concluding Overview" in body
+    assert "| Model | claude-sonnet-4-6 |" in body
+    calls = result.report["totals"]["calls"]
+    assert f"| Calls | {calls} (0 from cache) |" in body
+
+
+def test_edited_post_is_not_overwritten(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    result = run(papers)
+    post = result.folder / "post.md"
+    post.write_text(post.read_text() + "\nAn editor's note.\n")
+    sent = len(fake.requests)
+    with pytest.raises(DraftError) as caught:
+        run(papers, overwrite=False)
+    assert "was edited since it was drafted" in str(caught.value) and "--force" in str(caught.value)
+    assert post.read_text().endswith("An editor's note.\n")
+    assert len(fake.requests) == sent  # refused before any call

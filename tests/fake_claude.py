@@ -1,0 +1,511 @@
+"""A fake Claude: a local HTTP server speaking the Messages API (plain and streaming SSE) and the
+Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url``.
+
+- Scripted per test: by default a deterministic "model" answers each drafting stage (it recognises
+  ``<task name="...">`` in the prompt) with well-formed, grounded output built from the papers in the
+  request; :meth:`FakeClaude.fail` queues faults for a stage (HTTP 429 with retry-after, 529, 500,
+  ``stop_reason: max_tokens``, invalid JSON, a citation of a paper that is not in the corpus, a number
+  no paper states, a slow stream).
+- Records every request (path, JSON body, stage, status) so tests assert on what was sent; the API key
+  is checked for presence and never stored.
+- Reports usage like the API: input/output tokens (~4 characters per token) and prompt-cache writes and
+  reads for prefixes that end in a ``cache_control`` block and are at least ``min_cache_tokens`` long.
+- Latency mode for benchmarks: ``ttft_s`` before the first token and ``tokens_per_s`` after it.
+
+Run it alone (``python tests/fake_claude.py --port 8765 --ttft 1 --tps 60``) to point
+``ANTHROPIC_BASE_URL`` at it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+MISSING_PAPER = "2605.99999"
+
+
+@dataclass
+class Fault:
+    stage: str  # "cards", "outline", "section", "meta" or "*"
+    kind: str  # "429", "529", "500", "max_tokens", "invalid_json", "bad_citation", "invented_number", "slow"
+    times: int = 1
+    retry_after: float = 0.0
+    delay_s: float = 0.0
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    stage: str
+    status: int
+    stream: bool = False
+    had_api_key: bool = False
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "\n".join(b.get("text", "") for b in content if isinstance(b, dict))
+
+
+def _esc(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+
+def _sentences(text: str) -> list[str]:
+    protected = text.replace("e.g.", "e\x00g\x00").replace("i.e.", "i\x00e\x00").replace("et al.", "et al\x00")
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z])", protected)
+    return [p.replace("\x00", ".").strip() for p in parts if p.strip()]
+
+
+@dataclass
+class PaperIn:
+    id: str
+    short: str
+    title: str
+    abstract: str
+    key: bool = False
+
+
+def _papers_in(text: str) -> list[PaperIn]:
+    out = []
+    for m in re.finditer(r'<paper id="([^"]+)" short_name="([^"]*)">(.*?)</paper>(  \(key paper\))?', text, re.S):
+        body = m.group(3)
+        title = re.search(r"^title: (.*)$", body, re.M)
+        abstract = re.search(r"^abstract: (.*)$", body, re.M)
+        out.append(PaperIn(m.group(1), m.group(2), title.group(1) if title else "",
+                           abstract.group(1) if abstract else "", bool(m.group(4))))
+    return out
+
+
+def _number_sentence(p: PaperIn) -> str | None:
+    for s in _sentences(p.abstract):
+        if re.search(r"\d", s) and "$" not in s and len(s.split()) <= 45:
+            return s
+    return None
+
+
+class Model:
+    """The deterministic stand-in for Claude's answers, stage by stage."""
+
+    def answer(self, stage: str, body: dict[str, Any]) -> str:
+        user = "\n".join(_text_of(m["content"]) for m in body["messages"] if m["role"] == "user")
+        if stage == "cards":
+            return json.dumps({"cards": [self.card(p) for p in _papers_in(user)]})
+        if stage == "outline":
+            return json.dumps(self.outline(user))
+        if stage == "section":
+            return self.section(user)
+        if stage == "meta":
+            return json.dumps({
+                "title": "Post-Training Moves Into the Training Loop",
+                "hook": "The most useful work in this window is not a bigger model but a better loop.\n\n"
+                        "Here is what the papers actually say.",
+                "excerpt": "What this window's papers say about rewards, credit assignment and data.",
+                "tags": ["rlhf", "grpo", "post-training"],
+            })
+        return "OK"
+
+    def card(self, p: PaperIn) -> dict[str, str]:
+        sentences = _sentences(p.abstract)
+        # Within the cards prompt's word limits (20 and 25 words), as a model that follows it would be.
+        first = " ".join(sentences[0].split()[:20]) if sentences else p.title
+        result = " ".join((_number_sentence(p) or "").split()[:25])
+        return {
+            "id": p.id,
+            "contribution": re.sub(r"\d", "", first),
+            "method": "See the abstract.",
+            "key_result": result,
+            "limitations": "",
+        }
+
+    def outline(self, user: str) -> dict[str, Any]:
+        ids = re.findall(r"^(\S+) \| ", user, re.M)
+        ids = [i for i in ids if i != "Paper" and re.match(r"^[\w.:/-]+$", i)]
+        fixed = re.findall(r'^\d\. "([^"]+)"', user, re.M)
+        if fixed:  # the brief: fixed sections, papers dealt round-robin
+            buckets: list[list[str]] = [[] for _ in fixed]
+            for index, key in enumerate(ids):
+                buckets[index % len(fixed)].append(key)
+            sections = [{"heading": h, "angle": f"What the papers say about {h.lower()}.",
+                         "papers": b, "key_papers": b[:2]} for h, b in zip(fixed, buckets, strict=True) if b]
+            return {"sections": sections, "left_out": []}
+        n = 5 if len(ids) >= 20 else max(1, min(4, len(ids)))
+        buckets = [[] for _ in range(n)]
+        for key in ids:  # by a hash of the id: adding papers does not move the others
+            buckets[int(hashlib.sha256(key.encode()).hexdigest(), 16) % n].append(key)
+        sections = [{"heading": f"Theme {'ABCDEFG'[i]}: Where Rewards Come From", "angle": "Rewards matter.",
+                     "papers": b, "key_papers": b[:2]} for i, b in enumerate(buckets) if b]
+        if ids:
+            sections.append({"heading": "The Road Ahead: What to Watch", "angle": "Open problems.",
+                             "papers": ids[:2], "key_papers": ids[:1]})
+        return {"sections": sections, "left_out": []}
+
+    def section(self, user: str) -> str:
+        papers = _papers_in(user)
+        if not papers:
+            return "No papers."
+        names = ", ".join(f"{_esc(p.short)} [@{p.id}]" for p in papers[:6])
+        parts = [f"This part of the story runs through {names}. Together they show where the field is "
+                 "heading and why the details of the training loop matter for anyone shipping models."]
+        for p in [p for p in papers if p.key] or papers[:1]:
+            sentences = [s for s in _sentences(p.abstract) if "$" not in s]
+            lead = " ".join(_esc(s) for s in sentences[:2])
+            result = _number_sentence(p)
+            parts.append(f"### {_esc(p.short)}: What It Shows\n\n{lead} [@{p.id}]")
+            if result and result not in sentences[:2]:
+                parts.append(f"The headline result: {_esc(result)} [@{p.id}]")
+        others = [p for p in papers if not p.key]
+        if others:
+            parts.append(" ".join(
+                f"{_esc(p.short)} [@{p.id}] adds a related angle: {_esc((_sentences(p.abstract) or [p.title])[0])}"
+                for p in others[:8]
+            ))
+        parts.append(f"> **Key implication:** Treat the training loop as the product, as {_esc(papers[0].short)} "
+                     f"[@{papers[0].id}] argues.")
+        return "\n\n".join(parts)
+
+
+class FakeClaude:
+    """The server. Use as a context manager; ``base_url`` is what the SDK gets."""
+
+    def __init__(
+        self,
+        *,
+        ttft_s: float = 0.0,
+        tokens_per_s: float = 0.0,
+        min_cache_tokens: int = 1024,
+        batch_polls_in_progress: int = 1,
+        port: int = 0,
+    ) -> None:
+        self.ttft_s = ttft_s
+        self.tokens_per_s = tokens_per_s
+        self.min_cache_tokens = min_cache_tokens
+        self.batch_polls_in_progress = batch_polls_in_progress
+        self.model = Model()
+        self.faults: list[Fault] = []
+        self.requests: list[Recorded] = []
+        self.batches: dict[str, dict[str, Any]] = {}
+        self.cache: set[str] = set()
+        self.lock = threading.Lock()
+        self.ids = itertools.count(1)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FakeClaude:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- scripting -------------------------------------------------------------------------------
+
+    def fail(self, stage: str, kind: str, times: int = 1, *, retry_after: float = 0.0, delay_s: float = 0.0) -> None:
+        with self.lock:
+            self.faults.append(Fault(stage, kind, times, retry_after, delay_s))
+
+    def take_fault(self, stage: str, kinds: tuple[str, ...] | None = None) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.stage in (stage, "*") and (kinds is None or fault.kind in kinds):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def calls(self, stage: str | None = None, path: str = "/v1/messages") -> list[Recorded]:
+        with self.lock:
+            return [r for r in self.requests if r.path == path and (stage is None or r.stage == stage)]
+
+    @staticmethod
+    def authorised(headers: Any) -> bool:
+        """A key was sent (x-api-key, or Authorization: Bearer as the 2.x SDK does); it is not kept."""
+        bearer = str(headers.get("authorization") or "")
+        return bool(headers.get("x-api-key")) or (bearer.startswith("Bearer ") and len(bearer) > 7)
+
+    # -- the model's side ------------------------------------------------------------------------
+
+    @staticmethod
+    def stage_of(body: dict[str, Any]) -> str:
+        text = "\n".join(_text_of(m["content"]) for m in body.get("messages", []))
+        found = re.search(r'<task name="(\w+)">', text)
+        return found.group(1) if found else "other"
+
+    def usage_for(self, body: dict[str, Any], output: str) -> dict[str, int]:
+        """Token counts, with prompt caching of the prefix ending at the last cache_control block."""
+        blocks: list[tuple[str, bool]] = []
+        system = body.get("system", [])
+        for b in system if isinstance(system, list) else [{"text": system}]:
+            blocks.append((b.get("text", ""), "cache_control" in b))
+        for m in body["messages"]:
+            content = m["content"]
+            for b in content if isinstance(content, list) else [{"text": content}]:
+                blocks.append((b.get("text", ""), "cache_control" in b))
+        total = sum(_tokens(t) for t, _ in blocks)
+        last = max((i for i, (_, cc) in enumerate(blocks) if cc), default=-1)
+        write = read = 0
+        if last >= 0:
+            prefix_text = "\x00".join(t for t, _ in blocks[: last + 1])
+            prefix = sum(_tokens(t) for t, _ in blocks[: last + 1])
+            if prefix >= self.min_cache_tokens:
+                digest = hashlib.sha256((body.get("model", "") + prefix_text).encode()).hexdigest()
+                with self.lock:
+                    if digest in self.cache:
+                        read = prefix
+                    else:
+                        self.cache.add(digest)
+                        write = prefix
+        return {"input_tokens": total - write - read, "output_tokens": _tokens(output),
+                "cache_creation_input_tokens": write, "cache_read_input_tokens": read}
+
+    def respond(self, body: dict[str, Any], stage: str) -> tuple[str, str, Fault | None]:
+        """(text, stop_reason, fault used for streaming speed) for one request."""
+        messages = body["messages"]
+        retrying = messages[-1]["role"] == "user" and _text_of(messages[-1]["content"]).startswith(
+            "Your answer failed these checks"
+        )
+        prefill = _text_of(messages[-1]["content"]) if messages[-1]["role"] == "assistant" else None
+        if prefill is not None:  # a continuation after max_tokens: the rest of the answer
+            full = self.model.answer(stage, {**body, "messages": messages[:-1]})
+            rest = full[len(prefill):] if full.startswith(prefill) else full
+            return rest, "end_turn", None
+        # A retry (told what failed) is answered like the original request, unless a fault is still queued.
+        full = self.model.answer(stage, {**body, "messages": messages[:-2]} if retrying else body)
+        fault = self.take_fault(stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "slow"))
+        if fault is None:
+            return full, "end_turn", None
+        if fault.kind == "max_tokens":
+            return full[: max(1, len(full) // 2)], "max_tokens", None
+        if fault.kind == "invalid_json":
+            return '{"cards": [ {"id": oops', "end_turn", None
+        if fault.kind == "bad_citation":
+            return full + f"\n\nA further result comes from elsewhere [@{MISSING_PAPER}].", "end_turn", None
+        if fault.kind == "invented_number":
+            first = re.search(r"\[@([^\]]+)\]", full)
+            cite = first.group(1) if first else "x"
+            return full + f"\n\nThis yields a 97.3% gain in practice [@{cite}].", "end_turn", None
+        return full, "end_turn", fault  # slow
+
+    def message(self, body: dict[str, Any], text: str, stop: str) -> dict[str, Any]:
+        return {
+            "id": f"msg_fake_{next(self.ids):06d}",
+            "type": "message",
+            "role": "assistant",
+            "model": body.get("model", "claude-fake"),
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": self.usage_for(body, text),
+        }
+
+    # -- HTTP ------------------------------------------------------------------------------------
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+            def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
+                raw = json.dumps(data).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("request-id", f"req_fake_{next(fake.ids):06d}")
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("content-length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def _record(self, body: dict[str, Any] | None, stage: str, status: int, stream: bool = False) -> None:
+                with fake.lock:
+                    fake.requests.append(Recorded(self.command, self.path.split("?")[0], body, stage, status, stream,
+                                                  fake.authorised(self.headers)))
+
+            def _error(self, status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> None:
+                self._json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                path = self.path.split("?")[0]
+                if path == "/v1/messages":
+                    self.messages(body)
+                elif path == "/v1/messages/batches":
+                    self.create_batch(body)
+                else:
+                    self._record(body, "other", 404)
+                    self._error(404, "not_found_error", f"no route {path}")
+
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                m = re.match(r"^/v1/messages/batches/([\w-]+)(/results)?$", path)
+                if not m or m.group(1) not in fake.batches:
+                    self._record(None, "other", 404)
+                    self._error(404, "not_found_error", f"no batch at {path}")
+                    return
+                batch = fake.batches[m.group(1)]
+                self._record(None, "batch", 200)
+                if m.group(2):
+                    raw = "".join(json.dumps(line) + "\n" for line in batch["results"]).encode()
+                    self.send_response(200)
+                    self.send_header("content-type", "application/binary")
+                    self.send_header("content-length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                    return
+                batch["polls"] += 1
+                self._json(200, fake.batch_object(batch))
+
+            def messages(self, body: dict[str, Any]) -> None:
+                stage = fake.stage_of(body)
+                fault = fake.take_fault(stage, ("429", "529", "500"))
+                stream = bool(body.get("stream"))
+                if fault is not None:
+                    self._record(body, stage, int(fault.kind), stream)
+                    if fault.kind == "429":
+                        self._error(429, "rate_limit_error", "Number of requests has exceeded your rate limit",
+                                    {"retry-after": f"{fault.retry_after:g}",
+                                     "retry-after-ms": str(int(fault.retry_after * 1000))})
+                    elif fault.kind == "529":
+                        self._error(529, "overloaded_error", "Overloaded")
+                    else:
+                        self._error(500, "api_error", "Internal server error")
+                    return
+                text, stop, slow = fake.respond(body, stage)
+                self._record(body, stage, 200, stream)
+                message = fake.message(body, text, stop)
+                if not stream:
+                    fake.pace(message["usage"]["output_tokens"], None)
+                    self._json(200, message)
+                    return
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("cache-control", "no-cache")
+                self.send_header("request-id", f"req_fake_{next(fake.ids):06d}")
+                self.send_header("connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                for event, data in fake.sse(message, slow):
+                    self.wfile.write(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
+                    self.wfile.flush()
+
+            def create_batch(self, body: dict[str, Any]) -> None:
+                results = []
+                for item in body.get("requests", []):
+                    params = item["params"]
+                    stage = fake.stage_of(params)
+                    fault = fake.take_fault(stage, ("500", "529"))
+                    if fault is not None:
+                        results.append({"custom_id": item["custom_id"], "result": {
+                            "type": "errored", "error": {"type": "error", "error": {
+                                "type": "api_error", "message": "Internal server error"}}}})
+                        continue
+                    text, stop, _ = fake.respond(params, stage)
+                    results.append({"custom_id": item["custom_id"],
+                                    "result": {"type": "succeeded", "message": fake.message(params, text, stop)}})
+                batch_id = f"msgbatch_fake_{next(fake.ids):06d}"
+                fake.batches[batch_id] = {"id": batch_id, "results": results, "polls": 0,
+                                          "requests": body.get("requests", [])}
+                self._record(body, "batch", 200)
+                self._json(200, fake.batch_object(fake.batches[batch_id]))
+
+        return Handler
+
+    def batch_object(self, batch: dict[str, Any]) -> dict[str, Any]:
+        ended = batch["polls"] >= self.batch_polls_in_progress
+        ok = sum(1 for r in batch["results"] if r["result"]["type"] == "succeeded")
+        return {
+            "id": batch["id"],
+            "type": "message_batch",
+            "processing_status": "ended" if ended else "in_progress",
+            "request_counts": {
+                "processing": 0 if ended else len(batch["results"]),
+                "succeeded": ok if ended else 0,
+                "errored": len(batch["results"]) - ok if ended else 0,
+                "canceled": 0,
+                "expired": 0,
+            },
+            "created_at": "2026-05-25T00:00:00Z",
+            "expires_at": "2026-05-26T00:00:00Z",
+            "ended_at": "2026-05-25T00:01:00Z" if ended else None,
+            "cancel_initiated_at": None,
+            "archived_at": None,
+            "results_url": f"{self.base_url}/v1/messages/batches/{batch['id']}/results" if ended else None,
+        }
+
+    def pace(self, output_tokens: int, slow: Fault | None) -> None:
+        if self.ttft_s:
+            time.sleep(self.ttft_s)
+        if self.tokens_per_s:
+            time.sleep(output_tokens / self.tokens_per_s)
+        if slow is not None:
+            time.sleep(slow.delay_s)
+
+    def sse(self, message: dict[str, Any], slow: Fault | None) -> Iterator[tuple[str, dict[str, Any]]]:
+        usage = message["usage"]
+        start = {**message, "content": [], "stop_reason": None,
+                 "usage": {**usage, "output_tokens": 1}}
+        if self.ttft_s:
+            time.sleep(self.ttft_s)
+        yield "message_start", {"type": "message_start", "message": start}
+        yield "content_block_start", {"type": "content_block_start", "index": 0,
+                                      "content_block": {"type": "text", "text": ""}}
+        yield "ping", {"type": "ping"}
+        text = message["content"][0]["text"]
+        chunks = [text[i:i + 64] for i in range(0, len(text), 64)] or [""]
+        per_chunk = (16 / self.tokens_per_s) if self.tokens_per_s else 0.0
+        for chunk in chunks:
+            if per_chunk:
+                time.sleep(per_chunk)
+            if slow is not None:
+                time.sleep(slow.delay_s / len(chunks))
+            yield "content_block_delta", {"type": "content_block_delta", "index": 0,
+                                          "delta": {"type": "text_delta", "text": chunk}}
+        yield "content_block_stop", {"type": "content_block_stop", "index": 0}
+        yield "message_delta", {"type": "message_delta",
+                                "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+                                "usage": {"output_tokens": usage["output_tokens"]}}
+        yield "message_stop", {"type": "message_stop"}
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--ttft", type=float, default=1.0, help="seconds to the first token")
+    parser.add_argument("--tps", type=float, default=60.0, help="output tokens per second")
+    args = parser.parse_args()
+    with FakeClaude(ttft_s=args.ttft, tokens_per_s=args.tps, port=args.port) as fake:
+        print(f"fake Claude on {fake.base_url} (ttft {args.ttft}s, {args.tps} tokens/s); Ctrl-C to stop")
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
