@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,10 +24,28 @@ import requests
 
 from .errors import DigestError, WordPressError
 from .models import RenderedPost
-from .records import PostRecord, list_post_folders, load_record, post_lock, save_record
+from .records import (
+    PostRecord,
+    kill_point,
+    list_post_folders,
+    load_record,
+    load_site_facts,
+    post_lock,
+    remove_record,
+    save_record,
+    update_site_facts,
+)
 from .wordpress.check import CheckReport, check_site
 from .wordpress.client import WordPressClient
-from .wordpress.common import KnownState, PostTransport, PublishOutcome, format_gmt, planned_notes
+from .wordpress.common import (
+    Journal,
+    KnownState,
+    PostTransport,
+    PublishOutcome,
+    create_intent,
+    format_gmt,
+    planned_notes,
+)
 from .wordpress.rest import RestPublisher
 from .wordpress.settings import WordPressSettings
 
@@ -135,20 +153,27 @@ def publish_post(
     force: bool = False,
     residue_check: ResidueCheck | None = None,
     session: requests.Session | None = None,
+    posts_dir: Path | None = None,
+    lock_wait: float = 0.0,
+    locked: bool = False,
 ) -> PublishReport:
     """Create or update ``rendered`` on the site, verify it, and record it in ``folder/record.json``.
 
     ``residue_check(html, where)`` (the renderer's ``check_residue``) runs on ``content.rendered`` as a
     reader receives it. A dry run reads from the site but sends no write and writes no local file.
+    ``posts_dir`` (the folder of all posts) lets posts share what one found out about the site (its
+    REST root, the images uploaded) in ``.sites.json``; without it each post finds out for itself.
+    ``lock_wait``: seconds to wait for another run that holds the post's lock; ``locked``: the caller
+    already holds it (``republish``).
     """
     started = time.perf_counter()
-    if dry_run:
+    if dry_run or locked:
         return _publish_locked(
-            rendered, folder, settings, transport, True, force, residue_check, session, started
+            rendered, folder, settings, transport, dry_run, force, residue_check, session, started, posts_dir
         )
-    with post_lock(folder):
+    with post_lock(folder, wait=lock_wait):
         return _publish_locked(
-            rendered, folder, settings, transport, False, force, residue_check, session, started
+            rendered, folder, settings, transport, False, force, residue_check, session, started, posts_dir
         )
 
 
@@ -162,6 +187,7 @@ def _publish_locked(
     residue_check: ResidueCheck | None,
     session: requests.Session | None,
     started: float,
+    posts_dir: Path | None,
 ) -> PublishReport:
     record = load_record(folder)
     if record and record.site_url and record.site_url != settings.site_url:
@@ -170,8 +196,13 @@ def _publish_locked(
             f"{settings.site_url}",
             "Publish to the site the record belongs to, or use a separate --posts-dir per site",
         )
+    existed = record is not None
     record = record or PostRecord(slug=rendered.slug)
     hash_ = content_hash(rendered)
+    rest = transport_name == "rest"
+    # What other posts of this site found out: the REST root (no discovery for a first publish) and
+    # the images already uploaded (no search for a second post with the same image).
+    site = load_site_facts(posts_dir, settings.site_url) if rest and posts_dir is not None else None
     known = KnownState(
         wordpress_id=record.wordpress_id,
         modified_gmt=record.modified_gmt,
@@ -179,9 +210,13 @@ def _publish_locked(
         content_hash=_publish_key(record.content_hash, record.sent_status, record.sent_date_gmt),
         remote_fingerprint=record.remote_fingerprint,
         media=dict(record.media),
+        pending=frozenset(record.pending),
+        site_media=dict(site.media) if site else {},
     )
-    # The REST root is remembered per record so a re-publish skips discovery.
-    rest_root = record.rest_root if transport_name == "rest" and record.transport in (None, "rest") else None
+    # The REST root is remembered per record (and per site) so a publish skips discovery.
+    rest_root = record.rest_root if rest and record.transport in (None, "rest") else None
+    if rest and rest_root is None and site is not None:
+        rest_root = site.rest_root
     publisher = make_transport(
         transport_name, settings, rest_root=rest_root, dry_run=dry_run, session=session
     )
@@ -189,6 +224,7 @@ def _publish_locked(
 
     def on_written(outcome: PublishOutcome) -> None:
         """Called right after WordPress stored the post, before verification: remember its id."""
+        kill_point("after-create" if outcome.action == "created" else "after-update")
         current = state["record"]
         state["record"] = replace(
             current,
@@ -202,6 +238,8 @@ def _publish_locked(
             remote_fingerprint=outcome.remote_fingerprint,
             content_hash=None,  # set only once verified
             media={**current.media, **outcome.media},
+            # the post's id and state are recorded now: create and update intents are settled
+            pending=tuple(p for p in current.pending if p != create_intent() and not p.startswith("update:")),
             history=(
                 *current.history,
                 f"{_now()} {outcome.action} post {outcome.post_id} ({outcome.status}) via {publisher.name}",
@@ -209,17 +247,22 @@ def _publish_locked(
         )
         save_record(folder, state["record"])
 
+    journal = _RecordJournal(folder, state, settings, publisher.name, dry_run, posts_dir) if rest else None
     publish_key = _publish_key(hash_, rendered.status, rendered.date_gmt) or ""
     try:
-        outcome = _call_publish(publisher, rendered, known, force, on_written, publish_key)
+        outcome = _call_publish(publisher, rendered, known, force, on_written, publish_key, journal)
         if outcome.rendered_html is not None and residue_check is not None:
             residue_check(outcome.rendered_html, outcome.rendered_where or f"post {rendered.slug}")
     except DigestError as exc:
-        if state["record"] is not record:  # something was written: keep the story in the record
-            failed = state["record"]
-            save_record(
-                folder, replace(failed, history=(*failed.history, f"{_now()} NOT verified: {exc}"[:500]))
-            )
+        failed = state["record"]
+        if failed is not record:  # something was written: keep the story in the record
+            if not existed and failed.wordpress_id is None and not failed.media and not failed.pending:
+                remove_record(folder)  # intents only, all undone: nothing of ours is on the site
+            else:
+                what = "NOT verified" if failed.wordpress_id is not None else "failed"
+                save_record(
+                    folder, replace(failed, history=(*failed.history, f"{_now()} {what}: {exc}"[:500]))
+                )
         raise
 
     elapsed = time.perf_counter() - started
@@ -243,6 +286,7 @@ def _publish_locked(
 
     final = replace(
         state["record"],
+        pending=(),  # everything announced is now settled: the post id and the image are known
         link=outcome.link,
         status=outcome.status,
         content_hash=hash_,
@@ -257,7 +301,56 @@ def _publish_locked(
         ),
     )
     save_record(folder, final)
+    if rest and posts_dir is not None:
+        update_site_facts(posts_dir, settings.site_url, rest_root=_rest_root_of(publisher), media=outcome.media)
     return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, False)
+
+
+class _RecordJournal:
+    """Saves the REST transport's write intents into the post's record (see ``PostRecord.pending``)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        state: dict[str, PostRecord],
+        settings: WordPressSettings,
+        transport: str,
+        dry_run: bool,
+        posts_dir: Path | None,
+    ) -> None:
+        self.posts_dir = posts_dir
+        self.folder = folder
+        self.state = state
+        self.settings = settings
+        self.transport = transport
+        self.dry_run = dry_run
+
+    def intend(self, intent: str) -> None:
+        current = self.state["record"]
+        if self.dry_run or intent in current.pending:
+            return
+        self.state["record"] = replace(
+            current,
+            site_url=self.settings.site_url,
+            transport=self.transport,
+            pending=(*current.pending, intent),
+        )
+        save_record(self.folder, self.state["record"])
+
+    def settle(self, intent: str, *, media: Mapping[str, int] | None = None) -> None:
+        if self.dry_run:
+            return
+        if media:
+            kill_point("after-media")
+        current = self.state["record"]
+        self.state["record"] = replace(
+            current,
+            media={**current.media, **dict(media or {})},
+            pending=tuple(p for p in current.pending if p != intent),
+        )
+        save_record(self.folder, self.state["record"])
+        if media and self.posts_dir is not None:
+            update_site_facts(self.posts_dir, self.settings.site_url, media=media)
 
 
 def _call_publish(
@@ -267,11 +360,13 @@ def _call_publish(
     force: bool,
     on_written: Callable[[PublishOutcome], None],
     publish_key: str,
+    journal: Journal | None = None,
 ) -> PublishOutcome:
-    # content_hash is passed by keyword to both concrete transports (not part of the Protocol's
-    # minimal surface, so test doubles of a transport stay small).
+    # content_hash (both transports) and journal (REST) are passed by keyword, not part of the
+    # Protocol's minimal surface, so test doubles of a transport stay small.
     method: Callable[..., PublishOutcome] = publisher.publish
-    return method(rendered, known, force=force, on_written=on_written, content_hash=publish_key)
+    extra: dict[str, Any] = {"journal": journal} if journal is not None else {}
+    return method(rendered, known, force=force, on_written=on_written, content_hash=publish_key, **extra)
 
 
 def _rest_root_of(publisher: PostTransport) -> str | None:
@@ -372,8 +467,12 @@ def measure_publishing(
     rows: list[dict[str, Any]] = []
     rest_post = replace(rendered, slug=f"{rendered.slug}-{token}")
     rest_dir = work_dir / rest_post.slug
+    # A post's first publish on a site the posts folder already knows (its REST root is remembered in
+    # .sites.json): the discovery a posts folder makes once is not part of every first publish.
+    if load_site_facts(work_dir, settings.site_url).rest_root is None:
+        update_site_facts(work_dir, settings.site_url, rest_root=WordPressClient(settings).discover_root())
     for case in ("first publish (REST)", "unchanged re-publish (REST)"):
-        report = publish_post(rest_post, rest_dir, settings, residue_check=residue_check)
+        report = publish_post(rest_post, rest_dir, settings, residue_check=residue_check, posts_dir=work_dir)
         rows.append(
             {
                 "case": case,

@@ -6,6 +6,10 @@ This is the only module that reads or writes ``posts/``. Layout of one post::
     posts/<slug>/papers.json      metadata of every paper the post may cite (rendering needs no corpus)
     posts/<slug>/draft-report.json  written by the drafting stage
     posts/<slug>/record.json      written by publishing: last server response, ids, hashes, history
+    posts/<slug>/remote-<time>.json  a WordPress version saved before `republish --force` overwrote it
+    posts/<slug>/.lock            the per-post lock (flock: released by the kernel when a run dies)
+    posts/.sites.json             per site: REST root and uploaded images, shared by all posts (a cache)
+    posts/.republish.lock         one `republish` run at a time
 
 Every write is atomic (temporary file in the same folder + ``os.replace``).
 """
@@ -16,11 +20,13 @@ import fcntl
 import json
 import os
 import re
+import signal
 import tempfile
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +40,11 @@ POST_FILE = "post.md"
 PAPERS_FILE = "papers.json"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part."""
+def atomic_write_bytes(path: Path, data: bytes, *, before_replace: Callable[[], None] | None = None) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never a part.
+
+    ``before_replace`` runs once the temporary file is complete, just before it replaces ``path``
+    (the crash tests kill the process there)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -43,18 +52,20 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, *, before_replace: Callable[[], None] | None = None) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), before_replace=before_replace)
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+def atomic_write_json(path: Path, data: Any, *, before_replace: Callable[[], None] | None = None) -> None:
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", before_replace=before_replace)
 
 
 def resolve_posts_dir(option: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:
@@ -280,6 +291,27 @@ def with_wordpress_id(source: PostSource, wordpress_id: int) -> PostSource:
 RECORD_FILE = "record.json"
 LOCK_FILE = ".lock"
 RECORD_VERSION = 1
+SITES_FILE = ".sites.json"  # in the posts folder: per-site facts shared by all posts (REST root, media ids)
+SITES_LOCK = ".sites.lock"
+RUN_LOCK = ".republish.lock"
+REMOTE_COPY_PREFIX = "remote-"
+# TEST-ONLY: the crash tests set this to a step name ("after-media", "after-create", "after-update",
+# "during-record-write"), optionally with "#n" for its n-th time, to SIGKILL the process there.
+TEST_KILL_ENV = "DIGEST_TEST_KILL_AT"
+_kill_counts: dict[str, int] = {}
+
+
+def kill_point(step: str) -> None:
+    """TEST-ONLY crash hook: does nothing unless ``DIGEST_TEST_KILL_AT`` names ``step``."""
+    wanted = os.environ.get(TEST_KILL_ENV)
+    if not wanted:
+        return
+    name, _, nth = wanted.partition("#")
+    if name != step:
+        return
+    _kill_counts[step] = _kill_counts.get(step, 0) + 1
+    if _kill_counts[step] == int(nth or "1"):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -289,6 +321,12 @@ class PostRecord:
     ``content_hash`` is set only once a publish was written AND verified, so a run that failed half-way
     sends the post again next time; ``wordpress_id`` is set as soon as WordPress created the post, so that
     rerun updates it instead of creating a duplicate.
+
+    ``pending`` holds write intents, saved BEFORE the write they announce and removed once its result is
+    recorded: ``create`` (a post create), ``upload:<sha256>`` (a featured image upload), ``undo:<id>``
+    (deleting a post WordPress created under a suffixed slug). A run that finds one knows an earlier run
+    may have written without recording it, and searches the site before writing again; without one it
+    may skip those searches.
     """
 
     slug: str
@@ -308,6 +346,7 @@ class PostRecord:
     media: dict[str, int] = field(default_factory=dict)  # image sha256 -> attachment id
     last_response: dict[str, Any] | None = None  # the WordPress post object as a reader sees it
     history: tuple[str, ...] = ()
+    pending: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -325,6 +364,7 @@ class PostRecord:
             "sent_date_gmt": self.sent_date_gmt,
             "remote_fingerprint": self.remote_fingerprint,
             "media": dict(self.media),
+            "pending": list(self.pending),
             "history": list(self.history),
             "last_response": self.last_response,
         }
@@ -335,6 +375,7 @@ class PostRecord:
             wp_id = data.get("wordpress_id")
             media = data.get("media") or {}
             history = data.get("history") or []
+            pending = data.get("pending") or []
             last = data.get("last_response")
             if wp_id is not None and not isinstance(wp_id, int):
                 raise TypeError("wordpress_id must be an integer")
@@ -342,6 +383,8 @@ class PostRecord:
                 raise TypeError("media must map sha256 to attachment ids")
             if not isinstance(history, list) or (last is not None and not isinstance(last, dict)):
                 raise TypeError("history must be a list and last_response an object")
+            if not isinstance(pending, list):
+                raise TypeError("pending must be a list of intents")
             return cls(
                 slug=str(data["slug"]),
                 site_url=data.get("site_url"),
@@ -358,6 +401,7 @@ class PostRecord:
                 media={str(k): int(v) for k, v in media.items()},
                 last_response=last,
                 history=tuple(str(line) for line in history),
+                pending=tuple(str(item) for item in pending),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PostSourceError(
@@ -385,7 +429,27 @@ def load_record(folder: Path) -> PostRecord | None:
 
 
 def save_record(folder: Path, record: PostRecord) -> None:
-    atomic_write_json(folder / RECORD_FILE, record.to_dict())
+    atomic_write_json(
+        folder / RECORD_FILE, record.to_dict(), before_replace=lambda: kill_point("during-record-write")
+    )
+
+
+def remove_record(folder: Path) -> None:
+    """Forget a record (a run that wrote only intents and then undid everything it wrote)."""
+    (folder / RECORD_FILE).unlink(missing_ok=True)
+
+
+def save_remote_copy(folder: Path, post_object: dict[str, Any], when: datetime | None = None) -> Path:
+    """Keep the WordPress version of a post (edit context) before it is overwritten: ``remote-<time>.json``
+    beside the record. Never overwrites an earlier copy."""
+    stamp = (when or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    path = folder / f"{REMOTE_COPY_PREFIX}{stamp}.json"
+    number = 1
+    while path.exists():
+        number += 1
+        path = folder / f"{REMOTE_COPY_PREFIX}{stamp}-{number}.json"
+    atomic_write_json(path, post_object)
+    return path
 
 
 def list_post_folders(posts_dir: Path) -> list[Path]:
@@ -395,26 +459,150 @@ def list_post_folders(posts_dir: Path) -> list[Path]:
     return sorted(p for p in posts_dir.iterdir() if (p / POST_FILE).is_file())
 
 
-@contextmanager
-def post_lock(folder: Path) -> Iterator[None]:
-    """Hold ``<folder>/.lock`` exclusively; a second run on the same post gets :class:`LockError` at once.
+# -- locks ---------------------------------------------------------------------------------------------
 
-    ``flock`` locks die with the process, so a crashed run never leaves the post locked.
-    """
-    path = folder / LOCK_FILE
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+LOCK_POLL_S = 0.1
+
+
+def _open_lock_file(path: Path) -> int:
+    """Open (creating) a lock file. flock locks die with their process, so a lock file left behind by a
+    crashed run is just a file: it never blocks. A lock file this user may not write (left by another
+    user) is still lockable read-only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except PermissionError:
+        return os.open(path, os.O_RDONLY)
+
+
+def _holder_of(path: Path) -> str:
+    """Who holds a lock, as its holder wrote it (``pid 123 since ...``), for the message."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return f" ({text})" if text else ""
+
+
+@contextmanager
+def _flock(path: Path, wait: float, busy: Callable[[str], LockError]) -> Iterator[None]:
+    fd = _open_lock_file(path)
+    try:
+        deadline = time.monotonic() + max(0.0, wait)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise busy(_holder_of(path)) from None
+                time.sleep(LOCK_POLL_S)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockError(
-                f"another digest-publisher run is working on {folder} (it holds {path})",
-                "Wait for that run to finish and try again; the lock goes away when it exits",
-            ) from None
-        try:
+            try:  # say who holds it, for the message of a run that finds it busy
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}\n".encode(), 0)
+            except OSError:
+                pass  # a read-only lock file: the lock itself still works
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def post_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold ``<folder>/.lock`` exclusively; a second run on the same post waits up to ``wait`` seconds,
+    then gets :class:`LockError`.
+
+    ``flock`` locks die with the process, so a crashed run never leaves the post locked.
+    """
+    path = folder / LOCK_FILE
+
+    def busy(holder: str) -> LockError:
+        waited = f" (waited {wait:g} s)" if wait > 0 else ""
+        return LockError(
+            f"another digest-publisher run is working on {folder} (it holds {path}{holder}){waited}",
+            "Wait for that run to finish and try again; the lock goes away when it exits",
+        )
+
+    with _flock(path, wait, busy):
+        yield
+
+
+@contextmanager
+def run_lock(posts_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """One ``republish`` run at a time per posts folder (``<posts_dir>/.republish.lock``); a second run
+    waits up to ``wait`` seconds, then gets :class:`LockError`. A crashed run's lock goes with it."""
+    path = posts_dir / RUN_LOCK
+
+    def busy(holder: str) -> LockError:
+        waited = f"waited {wait:g} s; " if wait > 0 else ""
+        return LockError(
+            f"another republish run holds {path}{holder}",
+            f"{waited}it finishes on its own: try again later, or pass --wait SECONDS to wait for it",
+        )
+
+    with _flock(path, wait, busy):
+        yield
+
+
+# -- what all posts of one site share: the REST root and the featured images uploaded -----------------
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """Remembered per site in ``<posts_dir>/.sites.json`` so a post's FIRST publish needs no discovery
+    request and a second post with the same image finds it without a search. Only hints: both are
+    checked by the requests that use them."""
+
+    rest_root: str | None = None
+    media: dict[str, int] = field(default_factory=dict)
+
+
+def _read_sites(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}  # a cache: a broken one is rebuilt, never an error
+    sites = data.get("sites") if isinstance(data, dict) else None
+    return sites if isinstance(sites, dict) else {}
+
+
+def load_site_facts(posts_dir: Path, site_url: str) -> SiteFacts:
+    entry = _read_sites(posts_dir / SITES_FILE).get(site_url)
+    if not isinstance(entry, dict):
+        return SiteFacts()
+    media = entry.get("media")
+    root = entry.get("rest_root")
+    return SiteFacts(
+        rest_root=root if isinstance(root, str) else None,
+        media={str(k): v for k, v in media.items() if isinstance(v, int)} if isinstance(media, dict) else {},
+    )
+
+
+def update_site_facts(
+    posts_dir: Path, site_url: str, *, rest_root: str | None = None, media: Mapping[str, int] | None = None
+) -> None:
+    """Merge into ``.sites.json`` under a short lock (runs on different posts share the file)."""
+    current = load_site_facts(posts_dir, site_url)
+    if (rest_root is None or rest_root == current.rest_root) and all(
+        current.media.get(k) == v for k, v in (media or {}).items()
+    ):
+        return  # nothing new: no write
+    try:
+        with _flock(posts_dir / SITES_LOCK, 5.0, lambda holder: LockError(f"{SITES_LOCK} busy{holder}")):
+            path = posts_dir / SITES_FILE
+            sites = _read_sites(path)
+            found = sites.get(site_url)
+            entry: dict[str, Any] = found if isinstance(found, dict) else {}
+            if rest_root is not None:
+                entry["rest_root"] = rest_root
+            known = entry.get("media")
+            entry["media"] = {**(known if isinstance(known, dict) else {}), **dict(media or {})}
+            sites[site_url] = entry
+            atomic_write_json(path, {"version": 1, "sites": sites})
+    except LockError:
+        return  # a hint not saved costs one request next time, nothing else

@@ -109,6 +109,7 @@ def publish_command(
         dry_run=dry_run,
         force=force,
         residue_check=check_residue,
+        posts_dir=folder.path.parent,
     )
     outcome = report.outcome
     if dry_run:

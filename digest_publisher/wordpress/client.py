@@ -125,6 +125,8 @@ def _safe_to_resend(exc: BaseException, idempotent: bool) -> bool:
         return status in _ALWAYS_RETRY or (idempotent and status in _RETRY_IF_IDEMPOTENT)
     if isinstance(exc, requests.ConnectTimeout):
         return True
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return idempotent  # the connection broke mid-answer: the server may have done the work
     if isinstance(exc, requests.ConnectionError):
         if idempotent:
             return True
@@ -191,6 +193,11 @@ def wordpress_error(
         hint = "The media upload was refused: check the image file type and the site's upload size limit"
     elif status == 429:
         hint = "The site is rate limiting requests; wait a minute and run the command again"
+    elif status == 503:
+        hint = (
+            "The site is temporarily unavailable (maintenance mode or overload); run the command again later, "
+            "it continues where this run stopped"
+        )
     elif status >= 500:
         hint = "WordPress failed on the server side; check the site's PHP error log and try again"
     else:
@@ -575,6 +582,13 @@ class WordPressClient:
                 f"{method} {url} timed out after {self.settings.timeout:g} s",
                 "The site is slow or unreachable: raise WORDPRESS_TIMEOUT or try again later"
                 + ("" if idempotent else "; a rerun will not duplicate what may have been created"),
+                url=url,
+            ) from exc
+        except requests.exceptions.ChunkedEncodingError as exc:
+            raise WordPressError(
+                f"{method} {url}: the connection broke while WordPress was answering",
+                "The network or a proxy cut the answer short; run the command again"
+                + ("" if idempotent else ": it finds what this request may have created instead of duplicating it"),
                 url=url,
             ) from exc
         except requests.ConnectionError as exc:

@@ -179,6 +179,10 @@ class KnownState:
     content_hash: str | None = None
     remote_fingerprint: str | None = None
     media: Mapping[str, int] = field(default_factory=dict)
+    # Write intents an earlier run saved and never settled (see records.PostRecord.pending).
+    pending: frozenset[str] = frozenset()
+    # Attachment ids of images other posts of this site uploaded (a hint, checked before use).
+    site_media: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -197,6 +201,44 @@ class PublishOutcome:
     rendered_where: str = ""
     media: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+
+class Journal(Protocol):
+    """Where a transport announces writes whose result must survive a crash: ``intend`` BEFORE the write
+    (saved atomically), ``settle`` once its result is known (``media``: sha256 -> attachment id)."""
+
+    def intend(self, intent: str) -> None: ...
+
+    def settle(self, intent: str, *, media: Mapping[str, int] | None = None) -> None: ...
+
+
+class NoJournal:
+    """For dry runs and callers without a record: remembers nothing."""
+
+    def intend(self, intent: str) -> None:
+        return None
+
+    def settle(self, intent: str, *, media: Mapping[str, int] | None = None) -> None:
+        return None
+
+
+def create_intent() -> str:
+    return "create"
+
+
+def upload_intent(sha256: str) -> str:
+    return f"upload:{sha256}"
+
+
+def undo_intent(post_id: int) -> str:
+    return f"undo:{post_id}"
+
+
+def update_intent(fields_fingerprint: str) -> str:
+    """Announces an update of an existing post that will leave it with these fields: a run that finds
+    the post changed AND carrying exactly these fields knows the change was its own unrecorded write,
+    not an edit made in WordPress."""
+    return f"update:{fields_fingerprint}"
 
 
 class PostTransport(Protocol):

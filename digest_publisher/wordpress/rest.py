@@ -1,16 +1,24 @@
 """Publishing one post through the REST API: terms by name, featured image once, create-or-update, verify.
 
-The order is chosen so that every refusal we can foresee happens BEFORE the first write: credentials
-and capabilities (``users/me``), terms, image and the target post are all read first; only then are
-missing terms created, the image uploaded and the post written. Every write is compared with what was
-sent, because WordPress answers 200/201 while silently dropping unknown term ids and bad
-``featured_media``.
+The order is chosen so that the refusals we can foresee happen BEFORE the first write: credentials
+and capabilities (``users/me``), terms, and (for a post the record knows) the target post are read
+first; only then are missing terms created, the image uploaded and the post written. Every write is
+compared with what was sent, because WordPress answers 200/201 while silently dropping unknown term ids
+and bad ``featured_media``.
+
+A first publish makes at most six requests (users/me, categories, tags, upload, create, the reader's
+fetch) when the posts folder already knows the site's REST root: the slug lookup and the media search
+are skipped when the record shows no earlier attempt (write intents, see ``Journal``). WordPress
+suffixes a taken slug or file name instead of refusing it, so the answer tells: a suffixed create is
+deleted again and the slug's holder adopted (ours) or refused (not ours); a renamed upload of an image
+uploaded before is deleted and the earlier attachment used.
 """
 
 from __future__ import annotations
 
 import html
 import mimetypes
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
@@ -20,8 +28,11 @@ from ..errors import WordPressError
 from ..models import FeaturedImage, RenderedPost
 from .client import ApiResponse, WordPressClient
 from .common import (
+    Journal,
     KnownState,
+    NoJournal,
     PublishOutcome,
+    create_intent,
     expected_status,
     fingerprint,
     first_html_difference,
@@ -30,6 +41,9 @@ from .common import (
     parse_gmt,
     remote_edit,
     same_text,
+    undo_intent,
+    update_intent,
+    upload_intent,
     verification_error,
     with_marker,
     wp_slug,
@@ -71,10 +85,21 @@ class RestPublisher:
         force: bool,
         on_written: Callable[[PublishOutcome], None],
         content_hash: str = "",
+        journal: Journal | None = None,
     ) -> PublishOutcome:
+        """Create or update ``post``; see the module docstring for the order of reads and writes.
+
+        ``journal`` records write intents (see :class:`~digest_publisher.wordpress.common.Journal`).
+        With it, a post that no earlier run tried to create is created without a slug lookup and an
+        image no earlier run tried to upload is uploaded without a search: WordPress's answer tells
+        whether the slug or the file name was taken (it suffixes both), and only then is the site searched
+        and the write undone. Without a journal every lookup is made first.
+        """
         client = self.client
         notes: list[str] = []
         site = client.settings.site_url
+        trusted = journal is not None  # the record's intents are known: a missing intent means no write
+        journal = journal or NoJournal()
 
         # An unchanged post costs one read: is the remote still what we last wrote?
         if known.wordpress_id and content_hash and known.content_hash == content_hash and not force:
@@ -92,6 +117,7 @@ class RestPublisher:
             )
 
         me = client.get("wp/v2/users/me", {"context": "edit"}, label="who am I").data
+        self._finish_undos(known, journal)
         caps: Mapping[str, Any] = me.get("capabilities") or {}
         roles = ", ".join(me.get("roles") or []) or "none"
         who = f"{me.get('username') or client.settings.username!r} (roles: {roles})"
@@ -124,13 +150,15 @@ class RestPublisher:
         image = post.featured_image
         media_id = 0
         if image is not None:
-            found = self._find_media(image, media)
+            search = not trusted or upload_intent(image.sha256) in known.pending
+            found = self._find_media(image, {**known.site_media, **media}, search=search)
             if found is None:
                 self._require(caps, "upload_files", who, "upload the featured image")
             else:
                 media_id = found
 
-        target = self._find_target(post, known, notes)
+        lookup = not trusted or create_intent() in known.pending
+        target = self._find_target(post, known, notes, lookup=lookup)
         if target is not None and known.wordpress_id == target.get("id") and not force:
             self._refuse_remote_edits(target, known, post.slug)
 
@@ -140,7 +168,10 @@ class RestPublisher:
         for name in missing_tags:
             tag_ids.append(self._create_term("tags", name, notes))
         if image is not None and not media_id:
-            media_id = self._upload(image)
+            intent = upload_intent(image.sha256)
+            journal.intend(intent)
+            media_id = self._upload(image, notes)
+            journal.settle(intent, media={image.sha256: media_id})
         if image is not None:
             media[image.sha256] = media_id
 
@@ -156,14 +187,27 @@ class RestPublisher:
         }
         if post.date_gmt:
             body["date_gmt"] = format_gmt(post.date_gmt)
+        written: ApiResponse | None = None
         if target is None:
+            journal.intend(create_intent())
             written = client.post("wp/v2/posts", body, label=f"post {post.slug!r}")
             action = "created"
-        else:
-            written = client.post(
-                f"wp/v2/posts/{target['id']}", body, idempotent=True, label=f"post {post.slug!r}"
-            )
+            if not client.dry_run and written.data.get("slug") != post.slug:
+                # The slug is taken (WordPress suffixed ours): undo, then see whose post holds it.
+                target = self._undo_suffixed_create(written.data, post.slug, journal, notes)
+                written = None
+        if target is not None and written is None:
             action = "updated"
+            if not client.dry_run and remote_holds(target, body, status):
+                # An earlier run wrote exactly this and died before recording it: sending it again would
+                # only add a revision (WordPress saves one on the first update even when nothing changed).
+                notes.append("WordPress already holds this version (written by an earlier run): nothing sent")
+                action = "verified"
+            else:
+                journal.intend(update_intent(body_fingerprint(body)))
+                written = client.post(
+                    f"wp/v2/posts/{target['id']}", body, idempotent=True, label=f"post {post.slug!r}"
+                )
         if client.dry_run:
             return PublishOutcome(
                 action="planned",
@@ -173,9 +217,8 @@ class RestPublisher:
                 post_id=target.get("id") if target else None,
             )
 
-        data = written.data
-        if action == "created" and data.get("slug") != post.slug:
-            self._undo_suffixed_create(data, post.slug)
+        data: Mapping[str, Any] = written.data if written is not None else (target or {})
+        written_url = written.url if written is not None else client.api_url(f"wp/v2/posts/{data.get('id')}")
         outcome = PublishOutcome(
             action=action,
             transport=self.name,
@@ -189,7 +232,7 @@ class RestPublisher:
         )
         # Remember the id BEFORE verifying: if verification fails, a rerun updates this post.
         on_written(outcome)
-        verify_post_response(body, data, status, written.url, who)
+        verify_post_response(body, data, status, written_url, who)
 
         reader = self._fetch_as_reader(outcome.post_id or 0, str(data.get("status")))
         outcome.post_object = reader.data
@@ -231,9 +274,12 @@ class RestPublisher:
         )
         found = _match_terms(wanted, response.data)
         for name in [n for n in wanted if n not in found and search_misses]:
+            # WordPress stores "R&D" as "R&amp;D" and searches the stored text: search by the name's
+            # longest word, then compare whole names.
+            words = re.findall(r"\w+", name)
             searched = self.client.get(
                 f"wp/v2/{taxonomy}",
-                {"search": name, "per_page": 100, "_fields": "id,name,slug"},
+                {"search": max(words, key=len) if words else name, "per_page": 100, "_fields": "id,name,slug"},
                 label=f"{_TAXONOMY_LABEL[taxonomy]} {name!r} by name",
             )
             found.update(_match_terms([name], searched.data))
@@ -243,9 +289,9 @@ class RestPublisher:
         response = self.client.get(f"wp/v2/{taxonomy}", {"per_page": 100, "_fields": "name"})
         return [html.unescape(str(t.get("name"))) for t in response.data if isinstance(t, dict)]
 
-    def _find_media(self, image: FeaturedImage, known: Mapping[str, int]) -> int | None:
-        """The attachment already holding this image: the record's id if it still exists, else the
-        server's media library searched by the hash in the description."""
+    def _find_media(self, image: FeaturedImage, known: Mapping[str, int], *, search: bool) -> int | None:
+        """The attachment already holding this image: a remembered id if it still holds it, else (when
+        ``search``, or the remembered id went stale) the media library searched by the hash."""
         sha = image.sha256
         if sha in known:
             response = self.client.get(
@@ -256,15 +302,24 @@ class RestPublisher:
             )
             if response.status == 200 and _holds_hash(response.data, sha):
                 return int(response.data["id"])
+            search = True
+        if not search:
+            return None
+        return self._search_media(sha)
+
+    def _search_media(self, sha: str, *, besides: int | None = None) -> int | None:
+        """The oldest attachment whose description holds this hash (other than ``besides``)."""
         response = self.client.get(
             "wp/v2/media",
             {"search": sha, "per_page": 20, "_fields": "id,description,source_url"},
             label="featured image by hash",
         )
-        for item in response.data:
-            if isinstance(item, dict) and _holds_hash(item, sha):
-                return int(item["id"])
-        return None
+        ids = sorted(
+            int(item["id"])
+            for item in response.data
+            if isinstance(item, dict) and _holds_hash(item, sha) and item.get("id") != besides
+        )
+        return ids[0] if ids else None
 
     def _get_target_by_id(self, post_id: int, slug: str) -> dict[str, Any]:
         response = self.client.get(
@@ -293,40 +348,56 @@ class RestPublisher:
             )
         return data
 
-    def _find_target(self, post: RenderedPost, known: KnownState, notes: list[str]) -> dict[str, Any] | None:
-        """The post to update: the record's id wins; else a post with this slug that we created."""
+    def _find_target(
+        self, post: RenderedPost, known: KnownState, notes: list[str], *, lookup: bool = True
+    ) -> dict[str, Any] | None:
+        """The post to update: the record's id wins; else (when ``lookup``) a post with this slug that we
+        created. A lookup also finds copies of ours under a suffixed slug that a crashed run left
+        behind (``slug-2`` ...) and deletes them."""
         if known.wordpress_id:
             return self._get_target_by_id(known.wordpress_id, post.slug)
+        if not lookup:
+            return None
+        suffixed = [f"{post.slug}-{n}" for n in range(2, 5)]
         response = self.client.get(
             "wp/v2/posts",
-            {"slug": post.slug, "status": "any", "context": "edit", "per_page": 10},
+            {"slug": [post.slug, *suffixed], "status": "any", "context": "edit", "per_page": 20},
             label=f"post by slug {post.slug!r}",
         )
+        found: dict[str, Any] | None = None
         for item in response.data:
-            if not isinstance(item, dict) or item.get("slug") != post.slug:
+            if not isinstance(item, dict):
                 continue
             raw = str((item.get("content") or {}).get("raw") or "")
-            if is_ours(raw, post.slug):
-                notes.append(
-                    f"found WordPress post {item['id']} by its slug (made by digest-publisher): updating it"
-                )
-                return item
-            raise WordPressError(
-                f"a post with the slug {post.slug!r} already exists on {self.client.settings.site_url} "
-                f"(id {item.get('id')}, status {item.get('status')}, {item.get('link')}) and "
-                "digest-publisher "
-                "did not create it; nothing was written",
-                "digest-publisher never overwrites posts it did not create: change 'slug' in post.md, or "
-                "rename or delete the existing post in WordPress (Posts > Quick Edit > Slug) and publish "
-                "again",
-                status=409,
-                code="slug_taken",
-                url=response.url,
+            if item.get("slug") in suffixed and is_ours(raw, post.slug):
+                # Created by a run that died before it could undo its suffixed create: remove the copy.
+                self._delete_post(int(item["id"]))
+                notes.append(f"deleted post {item['id']} ({item.get('slug')}), a copy left by a crashed run")
+            elif item.get("slug") == post.slug:
+                found = item
+        if found is None:
+            return None
+        if is_ours(str((found.get("content") or {}).get("raw") or ""), post.slug):
+            notes.append(
+                f"found WordPress post {found['id']} by its slug (made by digest-publisher): updating it"
             )
-        return None
+            return found
+        raise self._foreign_slug_error(found, post.slug, response.url, "nothing was written")
+
+    def _foreign_slug_error(self, item: Mapping[str, Any], slug: str, url: str, what: str) -> WordPressError:
+        return WordPressError(
+            f"a post with the slug {slug!r} already exists on {self.client.settings.site_url} "
+            f"(id {item.get('id')}, status {item.get('status')}, {item.get('link')}) and digest-publisher "
+            f"did not create it; {what}",
+            "digest-publisher never overwrites posts it did not create: change 'slug' in post.md, or "
+            "rename or delete the existing post in WordPress (Posts > Quick Edit > Slug) and publish again",
+            status=409,
+            code="slug_taken",
+            url=url,
+        )
 
     def _refuse_remote_edits(self, remote: Mapping[str, Any], known: KnownState, slug: str) -> None:
-        if remote_edit(known, remote.get("modified_gmt"), rest_fingerprint(remote)):
+        if is_remote_edit(known, remote):
             raise WordPressError(
                 f"post {slug!r} (WordPress id {remote.get('id')}) was changed in WordPress at "
                 f"{remote['modified_gmt']} UTC, after digest-publisher last wrote it ({known.modified_gmt} "
@@ -376,7 +447,9 @@ class RestPublisher:
         notes.append(f"created {label} {name!r} (id {response.data['id']})")
         return int(response.data["id"])
 
-    def _upload(self, image: FeaturedImage) -> int:
+    def _upload(self, image: FeaturedImage, notes: list[str]) -> int:
+        """Upload the image; if WordPress renamed it (the name, which holds the hash, was taken), look
+        for an earlier upload of the same bytes and, if there is one, delete this copy and use that."""
         filename = media_filename(image)
         form = {
             "alt_text": image.alt_text,
@@ -409,18 +482,73 @@ class RestPublisher:
                 problems,
                 response.url,
             )
-        return int(data["id"])
-
-    def _undo_suffixed_create(self, data: Mapping[str, Any], slug: str) -> None:
-        """WordPress gave our new post a suffixed slug: the slug belongs to a post this user cannot
-        see (another user's draft). Delete the post just created, so nothing is duplicated, and say so."""
+        new_id = int(data["id"])
+        if str(data.get("slug") or "") == wp_slug(PurePosixPath(filename).stem):
+            return new_id
+        earlier = self._search_media(image.sha256, besides=new_id)
+        if earlier is None:
+            return new_id  # renamed for another reason (a file of that name, not this image)
         self.client.request(
-            "DELETE", f"wp/v2/posts/{data['id']}", params={"force": "true"}, label=f"undo post {data['id']}"
+            "DELETE",
+            f"wp/v2/media/{new_id}",
+            params={"force": "true"},
+            accept_codes=frozenset({"rest_post_invalid_id"}),
+            label=f"undo featured image {new_id}",
         )
+        notes.append(f"the image was uploaded before (attachment {earlier}): used it, deleted the new copy")
+        return earlier
+
+    def _delete_post(self, post_id: int) -> None:
+        self.client.request(
+            "DELETE",
+            f"wp/v2/posts/{post_id}",
+            params={"force": "true"},
+            accept_codes=frozenset({"rest_post_invalid_id"}),
+            label=f"undo post {post_id}",
+        )
+
+    def _finish_undos(self, known: KnownState, journal: Journal) -> None:
+        """Delete the suffixed posts an earlier run created and died before deleting."""
+        for intent in sorted(known.pending):
+            kind, _, ident = intent.partition(":")
+            if kind == "undo" and ident.isdigit():
+                self._delete_post(int(ident))
+                journal.settle(intent)
+
+    def _undo_suffixed_create(
+        self, data: Mapping[str, Any], slug: str, journal: Journal, notes: list[str]
+    ) -> dict[str, Any]:
+        """WordPress gave our new post a suffixed slug: the slug is taken. Delete the post just created,
+        then return the holder of the slug if it is a post of ours (a record was lost), else refuse."""
+        created = int(data["id"])
+        intent = undo_intent(created)
+        journal.intend(intent)
+        self._delete_post(created)
+        journal.settle(intent)
+        journal.settle(create_intent())  # the create is undone: a rerun need not look for it
+        response = self.client.get(
+            "wp/v2/posts",
+            {"slug": slug, "status": "any", "context": "edit", "per_page": 10},
+            label=f"post by slug {slug!r}",
+        )
+        for item in response.data:
+            if not isinstance(item, dict) or item.get("slug") != slug:
+                continue
+            if is_ours(str((item.get("content") or {}).get("raw") or ""), slug):
+                notes.append(
+                    f"found WordPress post {item['id']} by its slug (made by digest-publisher): updating it"
+                )
+                return item
+            raise self._foreign_slug_error(
+                item,
+                slug,
+                response.url,
+                f"the post it created (id {created}, slug {data.get('slug')!r}) was deleted again",
+            )
         raise WordPressError(
             f"the slug {slug!r} is already taken on {self.client.settings.site_url} by a post the user "
             f"{self.client.settings.username!r} cannot see (WordPress answered with {data.get('slug')!r}); "
-            f"the post it created (id {data['id']}) was deleted again, nothing else was written",
+            f"the post it created (id {created}) was deleted again",
             "Change 'slug' in post.md, or ask an editor to rename or delete the other post",
             status=409,
             code="slug_taken",
@@ -470,6 +598,52 @@ def verify_post_response(
         )
     if problems:
         raise verification_error(f"post {body['slug']!r} (WordPress id {got.get('id')})", url, problems, url)
+
+
+def _raw(post: Mapping[str, Any], key: str) -> Any:
+    value = post.get(key)
+    return value.get("raw") if isinstance(value, dict) else value
+
+
+def fields_fingerprint(post: Mapping[str, Any]) -> str:
+    """The fields a write of ours sets, as WordPress stores them (edit context); no date (WordPress
+    picks one when none is sent), no status."""
+    return fingerprint(
+        "rest-fields",
+        {
+            "title": _raw(post, "title"),
+            "content": _raw(post, "content"),
+            "excerpt": _raw(post, "excerpt"),
+            "slug": post.get("slug"),
+            "categories": sorted(post.get("categories") or []),
+            "tags": sorted(post.get("tags") or []),
+            "featured_media": int(post.get("featured_media") or 0),
+        },
+    )
+
+
+def body_fingerprint(body: Mapping[str, Any]) -> str:
+    """:func:`fields_fingerprint` of the post WordPress will store for this request body."""
+    return fields_fingerprint({k: v for k, v in body.items() if k not in ("status", "date_gmt")})
+
+
+def remote_holds(post: Mapping[str, Any], body: Mapping[str, Any], status: str) -> bool:
+    """Does the post (edit context) already hold exactly what ``body`` would write?"""
+    if fields_fingerprint(post) != body_fingerprint(body) or post.get("status") != status:
+        return False
+    sent_date = body.get("date_gmt")
+    return not sent_date or (
+        bool(post.get("date_gmt")) and parse_gmt(str(post["date_gmt"])) == parse_gmt(str(sent_date))
+    )
+
+
+def is_remote_edit(known: KnownState, remote: Mapping[str, Any]) -> bool:
+    """Was the post (edit context) changed in WordPress since our last recorded write? A change that
+    carries exactly the fields of a write we announced (``update:`` intent) but never recorded, because
+    the run died, is our own."""
+    if not remote_edit(known, remote.get("modified_gmt"), rest_fingerprint(remote)):
+        return False
+    return update_intent(fields_fingerprint(remote)) not in known.pending
 
 
 def rest_fingerprint(post: Mapping[str, Any]) -> str:

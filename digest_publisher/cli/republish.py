@@ -1,0 +1,227 @@
+"""``digest-publisher republish | history``: keep WordPress in step with the post sources, from cron.
+
+Exit codes of ``republish`` (for cron mail and systemd): 0 all fine, 1 a post failed or was refused,
+75 (EX_TEMPFAIL) another run holds the lock: try again later.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ..errors import ConfigError, LockError
+from ..records import find_post, resolve_posts_dir
+from ..republish import (
+    EXIT_TEMPFAIL,
+    CorpusRefresh,
+    PostHistory,
+    RepublishReport,
+    history,
+    republish,
+    restore_revision,
+)
+from ..wordpress.settings import load_wordpress_settings
+from ._common import echo_json, info, posts_dir_option
+from .publish import render_folder
+
+
+@click.command("republish")
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "all_posts", is_flag=True, help="Every published post under the posts folder.")
+@click.option(
+    "--refresh-corpus",
+    "corpus_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    metavar="PATH",
+    help="Corpus file or folder (repeatable): redraft posts whose topic window gained papers in it.",
+)
+@click.option(
+    "--topics",
+    "topics_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("topics.toml"),
+    show_default=True,
+    help="Topics file (with --refresh-corpus).",
+)
+@click.option(
+    "--drafter",
+    "drafter_name",
+    type=click.Choice(["claude", "builtin"]),
+    default=None,
+    help="Drafter for --refresh-corpus (default: claude when ANTHROPIC_API_KEY is set, else builtin).",
+)
+@click.option("--model", default=None, help="Claude model for --refresh-corpus (default: prompts/models.toml).")
+@click.option(
+    "--prompts-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("prompts"),
+    show_default=True,
+    help="Prompt templates (with --refresh-corpus and the Claude drafter).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite posts edited in WordPress since the last publish (their WordPress version is saved "
+    "to remote-<time>.json beside the record first).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be done; write nothing anywhere.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (one object, every post).")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print only posts that were written, refused or failed, and no summary: cron mails nothing when "
+    "nothing happened.",
+)
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for another run that holds the lock before giving up with exit code 75.",
+)
+@click.option(
+    "--to-revision",
+    "revision",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="With one SLUG: make WordPress revision N (see `history SLUG`) the current version, as a new revision.",
+)
+@posts_dir_option
+def republish_command(
+    slugs: tuple[str, ...],
+    all_posts: bool,
+    corpus_paths: tuple[Path, ...],
+    topics_path: Path,
+    drafter_name: str | None,
+    model: str | None,
+    prompts_dir: Path,
+    force: bool,
+    dry_run: bool,
+    as_json: bool,
+    quiet: bool,
+    wait: float,
+    revision: int | None,
+    posts_dir: Path | None,
+) -> None:
+    """Update the published posts whose source changed since their last publish (SLUG..., or --all).
+
+    Safe to run from cron: unchanged posts cost no write (one read per 100 posts), each change makes
+    exactly one new WordPress revision, posts edited in WordPress are refused (the others go on), and
+    scheduled posts that WordPress failed to publish on time are published.
+    """
+    if bool(slugs) == all_posts:
+        raise click.UsageError("name the posts to republish (SLUG ...) or pass --all, not both")
+    if revision is not None and len(slugs) != 1:
+        raise click.UsageError("--to-revision restores one post: give exactly one SLUG")
+    from ..render import check_residue  # the rendering stage, as `publish` uses it
+
+    settings = load_wordpress_settings()
+    folder_root = resolve_posts_dir(posts_dir)
+    try:
+        if revision is not None:
+            folder = find_post(slugs[0], folder_root).parent
+            report = restore_revision(folder, settings, revision, wait=wait, dry_run=dry_run)
+        else:
+            report = republish(
+                folder_root,
+                settings,
+                render=render_folder,
+                slugs=slugs,
+                force=force,
+                dry_run=dry_run,
+                wait=wait,
+                refresh=_refresh(corpus_paths, topics_path, drafter_name, model, prompts_dir),
+                residue_check=check_residue,
+            )
+    except LockError as exc:
+        # Another run is at work: not a failure, cron should simply try again later.
+        if as_json:
+            echo_json({"exit_code": EXIT_TEMPFAIL, "error": str(exc), "posts": []})
+        else:
+            info(f"busy: {exc}")
+        raise click.exceptions.Exit(EXIT_TEMPFAIL) from exc
+    _print_report(report, as_json, quiet)
+    raise click.exceptions.Exit(report.exit_code)
+
+
+def _refresh(
+    corpus_paths: tuple[Path, ...],
+    topics_path: Path,
+    drafter_name: str | None,
+    model: str | None,
+    prompts_dir: Path,
+) -> CorpusRefresh | None:
+    if not corpus_paths:
+        return None
+    from ..corpus import corpus_files
+    from .draft import DEFAULT_CACHE_DIR, build_drafter
+
+    name = drafter_name or ("claude" if os.environ.get("ANTHROPIC_API_KEY") else "builtin")
+    if name == "claude" and not os.environ.get("ANTHROPIC_API_KEY"):
+        raise ConfigError(
+            "--drafter claude needs ANTHROPIC_API_KEY", "Set it in the environment or .env, or use --drafter builtin"
+        )
+    cache = Path(os.environ.get("DIGEST_CACHE_DIR") or DEFAULT_CACHE_DIR)
+    drafter = build_drafter(name, model=model, batch=False, prompts_dir=prompts_dir, cache_dir=cache)
+    return CorpusRefresh(paths=tuple(corpus_files(list(corpus_paths))), topics_path=topics_path, drafter=drafter)
+
+
+QUIET_ACTIONS = frozenset({"unchanged", "skipped"})
+
+
+def _print_report(report: RepublishReport, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    for post in report.posts:
+        if quiet and post.action in QUIET_ACTIONS:
+            continue
+        click.echo(post.line())
+        for note in post.notes:
+            if note not in post.message:
+                info(f"  note: {note}")
+    if not quiet:
+        info(report.summary() + (" (dry run: nothing written)" if report.dry_run else ""))
+
+
+@click.command("history")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@click.option("--local", "local_only", is_flag=True, help="Only the local record; ask WordPress nothing.")
+@posts_dir_option
+def history_command(slug: str, as_json: bool, local_only: bool, posts_dir: Path | None) -> None:
+    """The local publish history of SLUG beside its WordPress revisions (ids, dates, what changed)."""
+    folder = find_post(slug, resolve_posts_dir(posts_dir)).parent
+    settings = None if local_only else load_wordpress_settings()
+    result = history(folder, settings)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    _print_history(result, local_only)
+
+
+def _print_history(result: PostHistory, local_only: bool) -> None:
+    if result.wordpress_id is None:
+        click.echo(f"{result.slug}: never published")
+    else:
+        click.echo(f"{result.slug}: post {result.wordpress_id} ({result.status}) {result.link or ''}".rstrip())
+    click.echo("local history (record.json):")
+    for line in result.local or ["(none)"]:
+        click.echo(f"  {line}")
+    if result.remote_copies:
+        click.echo("WordPress versions saved before --force overwrote them:")
+        for name in result.remote_copies:
+            click.echo(f"  {name}")
+    if local_only or result.wordpress_id is None:
+        return
+    click.echo("WordPress revisions, newest first (restore one with `republish SLUG --to-revision ID`):")
+    if not result.revisions:
+        click.echo("  (none: WordPress keeps a revision per update; the first version is not one)")
+    for rev in result.revisions:
+        click.echo(f"  #{rev.id}  {rev.date_gmt} UTC  author {rev.author}  {', '.join(rev.changed)}  [{rev.title}]")
