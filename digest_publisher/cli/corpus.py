@@ -45,7 +45,7 @@ DATE = DateType()
 from_option = click.option("--from", "date_from", type=DATE, default=None, help="First day (YYYY-MM-DD).")
 to_option = click.option("--to", "date_to", type=DATE, default=None, help="Last day (YYYY-MM-DD).")
 paths_argument = click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True, exists=False)
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True, exists=False, readable=False)
 )
 
 

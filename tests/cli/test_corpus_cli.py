@@ -98,3 +98,75 @@ def test_python_dash_m_entry_point() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["papers"] == 84
+
+
+BAD_INPUTS = {
+    # name: (file name, content, expected fragment of the error; {path} is the file)
+    "missing title": (
+        "2026-05-18.jsonl",
+        '{"id": "2605.00001", "title": "", "authors": ["A"], "summary": "x", "categories": ["cs.CL"]}\n',
+        "{path}:1: ",
+    ),
+    "csv without header": (
+        "papers.csv", "Attention Is All You Need,Vaswani,We propose\n", "{path}:1: CSV has no header"
+    ),
+    "unknown format": ("notes.txt", "just some notes\n", "{path}: unknown corpus format"),
+    "missing file": ("absent.jsonl", None, "corpus file not found: {path}"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_exits_1_with_file_line_and_no_output(case: str, tmp_path: Path) -> None:
+    name, content, expected = BAD_INPUTS[case]
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    out = tmp_path / "selected.jsonl"
+    for command in (["corpus", "select", str(path), "--topic", "07", "--output", str(out)],
+                    ["corpus", "stats", str(path), "--json"]):
+        code, stdout, err = run(*command, "--topics", str(TOPICS))
+        assert code == 1, (case, err)
+        assert err.startswith("Error: ") and expected.format(path=path) in err, err
+        assert stdout == ""
+    assert not out.exists()
+    if case == "missing title":
+        assert "title" in err
+
+
+def test_unreadable_file_exits_1() -> None:
+    """A file the user may not read: the real CLI exits 1 and says so (as root, in a child run as nobody)."""
+    import os
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="dp-unreadable-"))
+    folder.chmod(0o755)  # nobody must reach the file to be refused by its own mode
+    path = folder / "2026-05-18.jsonl"
+    path.write_text((SAMPLE / "2026-05-18.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    path.chmod(0)
+    try:
+        if os.geteuid() != 0:
+            code, _, err = run("corpus", "stats", str(path), "--json")
+        else:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: drop to nobody, run the CLI in-process, report through the pipe
+                os.close(read_end)
+                os.setgid(65534)
+                os.setuid(65534)
+                child_code, _, child_err = run("corpus", "stats", str(path), "--json")
+                os.write(write_end, json.dumps([child_code, child_err]).encode())
+                os._exit(0)
+            os.close(write_end)
+            with os.fdopen(read_end, "rb") as pipe:
+                code, err = json.loads(pipe.read())
+            os.waitpid(pid, 0)
+        assert code == 1, err
+        assert f"Error: cannot read corpus file {path}: permission denied" in err
+    finally:
+        path.unlink()
+        folder.rmdir()
+
+
+def test_unknown_format_option_is_a_usage_error() -> None:
+    code, _, err = run("corpus", "stats", str(SAMPLE), "--format", "xlsx")
+    assert code == 2 and "'xlsx' is not one of" in err
