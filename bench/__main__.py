@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import corpus_bench, render_publish_bench
+from . import corpus_bench, drafting_bench, render_publish_bench
 from .table import Row, render_table
 
 
@@ -14,6 +14,7 @@ def main() -> int:
         ("corpus", corpus_bench.run),
         ("render", render_publish_bench.run_render),
         ("publishing", render_publish_bench.run_publish),
+        ("drafting", drafting_bench.run),
     ]
     only = set(sys.argv[1:])
     sections = [s for s in sections if not only or s[0] in only]
