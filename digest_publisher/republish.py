@@ -27,6 +27,7 @@ Status and date are the ones of the last publish (``publish --status publish`` o
 from __future__ import annotations
 
 import difflib
+import html
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -776,7 +777,7 @@ def history(
                 date_gmt=item.get("date_gmt"),
                 author=item.get("author") if isinstance(item.get("author"), int) else None,
                 changed=_what_changed(older, item),
-                title=_raw(item, "title"),
+                title=html.unescape(_raw(item, "title")),  # stored escaped; shown as text
             )
         )
     out.requests = client.request_count
