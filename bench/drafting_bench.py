@@ -2,9 +2,11 @@
 
 The engine is the real one (``ClaudeDrafter`` through the real ``anthropic`` SDK); only Claude is
 faked, by ``tests/fake_claude.py`` in its latency mode: 1 s to the first token, then 60 output
-tokens/s (issue #4's "realistic latency"). Prices are ``prompts/models.toml``'s for the default
-model. Papers come from the real week in ``../shared/corpora/arxiv-week-2026-05-18`` (the bundled
-sample when the shared corpus is absent; the row labels then show the smaller counts):
+tokens/s (issue #4's "realistic latency"). Prices are ``prompts/models.toml``'s: each stage's cost
+is at its own model's prices (the card stage runs on ``cards_model``, the others on ``model``), as
+the engine reports it; the physical limit is at the MAIN model's prices. Papers come from the real
+week in ``../shared/corpora/arxiv-week-2026-05-18`` (the bundled sample when the shared corpus is
+absent; the row labels then show the smaller counts):
 
 - the 77-paper post: the first 77 of the 80 papers topic 07 selects in the week;
 - "+5 papers": the same post with the other 3 of the 80 and the first 2 papers of the broad

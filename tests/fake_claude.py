@@ -5,7 +5,7 @@ Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url`
   ``<task name="...">`` in the prompt) with well-formed, grounded output built from the papers in the
   request; :meth:`FakeClaude.fail` queues faults for a stage (HTTP 429 with retry-after, 529, 500,
   ``stop_reason: max_tokens``, invalid JSON, a citation of a paper that is not in the corpus, a number
-  no paper states, a slow stream).
+  no paper states, a section that leaves out one of its papers, a card too long, a slow stream).
 - Records every request (path, JSON body, stage, status) so tests assert on what was sent; the API key
   is checked for presence and never stored.
 - Reports usage like the API: input/output tokens (~4 characters per token) and prompt-cache writes and
@@ -36,7 +36,9 @@ MISSING_PAPER = "2605.99999"
 @dataclass
 class Fault:
     stage: str  # "cards", "outline", "section", "meta" or "*"
-    kind: str  # "429", "529", "500", "max_tokens", "invalid_json", "bad_citation", "invented_number", "slow"
+    kind: str  # "429", "529", "500", "max_tokens", "invalid_json", "bad_citation", "invented_number",
+    # "omit_paper" (a section that does not mention one of the papers it was given), "long_card" (a card
+    # field of 400 characters), "slow"
     times: int = 1
     retry_after: float = 0.0
     delay_s: float = 0.0
@@ -93,6 +95,14 @@ def _papers_in(text: str) -> list[PaperIn]:
     return out
 
 
+def _clip(text: str, words: int, chars: int) -> str:
+    """The first ``words`` words of ``text``, fewer if needed to stay within ``chars`` characters."""
+    kept = text.split()[:words]
+    while kept and len(" ".join(kept)) > chars:
+        kept.pop()
+    return " ".join(kept)
+
+
 def _number_sentence(p: PaperIn) -> str | None:
     for s in _sentences(p.abstract):
         if re.search(r"\d", s) and "$" not in s and len(s.split()) <= 45:
@@ -104,7 +114,7 @@ class Model:
     """The deterministic stand-in for Claude's answers, stage by stage."""
 
     def answer(self, stage: str, body: dict[str, Any]) -> str:
-        user = "\n".join(_text_of(m["content"]) for m in body["messages"] if m["role"] == "user")
+        user = self.user_text(body)
         if stage == "cards":
             return json.dumps({"cards": [self.card(p) for p in _papers_in(user)]})
         if stage == "outline":
@@ -121,11 +131,16 @@ class Model:
             })
         return "OK"
 
+    @staticmethod
+    def user_text(body: dict[str, Any]) -> str:
+        return "\n".join(_text_of(m["content"]) for m in body["messages"] if m["role"] == "user")
+
     def card(self, p: PaperIn) -> dict[str, str]:
         sentences = _sentences(p.abstract)
-        # Within the cards prompt's word limits (20 and 25 words), as a model that follows it would be.
-        first = " ".join(sentences[0].split()[:20]) if sentences else p.title
-        result = " ".join((_number_sentence(p) or "").split()[:25])
+        # Within the cards prompt's limits (12 and 20 words; the engine's character caps), as a model
+        # that follows it would be.
+        first = _clip(sentences[0], 12, 130) if sentences else _clip(p.title, 12, 130)
+        result = _clip(_number_sentence(p) or "", 20, 200)
         return {
             "id": p.id,
             "contribution": re.sub(r"\d", "", first),
@@ -156,8 +171,9 @@ class Model:
                              "papers": ids[:2], "key_papers": ids[:1]})
         return {"sections": sections, "left_out": []}
 
-    def section(self, user: str) -> str:
-        papers = _papers_in(user)
+    def section(self, user: str, omit: frozenset[str] = frozenset()) -> str:
+        """Cites every paper it is given (the engine checks that), except the ``omit`` ones."""
+        papers = [p for p in _papers_in(user) if p.id not in omit]
         if not papers:
             return "No papers."
         names = ", ".join(f"{_esc(p.short)} [@{p.id}]" for p in papers[:6])
@@ -174,7 +190,7 @@ class Model:
         if others:
             parts.append(" ".join(
                 f"{_esc(p.short)} [@{p.id}] adds a related angle: {_esc((_sentences(p.abstract) or [p.title])[0])}"
-                for p in others[:8]
+                for p in others
             ))
         parts.append(f"> **Key implication:** Treat the training loop as the product, as {_esc(papers[0].short)} "
                      f"[@{papers[0].id}] argues.")
@@ -202,6 +218,7 @@ class FakeClaude:
         self.requests: list[Recorded] = []
         self.batches: dict[str, dict[str, Any]] = {}
         self.cache: set[str] = set()
+        self.omitted: list[str] = []  # ids left out of section answers by "omit_paper" faults
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -292,11 +309,24 @@ class FakeClaude:
             return rest, "end_turn", None
         # A retry (told what failed) is answered like the original request, unless a fault is still queued.
         full = self.model.answer(stage, {**body, "messages": messages[:-2]} if retrying else body)
-        fault = self.take_fault(stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "slow"))
+        fault = self.take_fault(
+            stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "omit_paper", "long_card", "slow")
+        )
         if fault is None:
             return full, "end_turn", None
+        if fault.kind == "omit_paper":  # the last non-key paper (or the last one) goes unmentioned
+            user = self.model.user_text({**body, "messages": messages[:-2]} if retrying else body)
+            given = _papers_in(user)
+            dropped = ([p for p in given if not p.key] or given)[-1].id
+            with self.lock:
+                self.omitted.append(dropped)
+            return self.model.section(user, frozenset({dropped})), "end_turn", None
         if fault.kind == "max_tokens":
             return full[: max(1, len(full) // 2)], "max_tokens", None
+        if fault.kind == "long_card":
+            data = json.loads(full)
+            data["cards"][0]["method"] = ("a long-winded description of the method " * 10)[:400]
+            return json.dumps(data), "end_turn", None
         if fault.kind == "invalid_json":
             return '{"cards": [ {"id": oops', "end_turn", None
         if fault.kind == "bad_citation":

@@ -83,9 +83,11 @@ class StageUsage:
     cache_read_input_tokens: int = 0
     cost_usd: float = 0.0
     batch: bool = False
+    model: str = ""  # the Claude model the stage called (stages can differ: see ClaudeSettings.cards_model)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **({"model": self.model} if self.model else {}),
             "calls": self.calls,
             "cached": self.cached,
             "retries": self.retries,

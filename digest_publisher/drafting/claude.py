@@ -15,8 +15,14 @@ Prompt caching: the system prompt and the shared block of each stage (all cards 
 meta; the outline for sections) carry ``cache_control``; the cache counters are reported per stage,
 and a warning is raised when they stay at zero.
 
-Each answer is checked by code (schema, ids, grounding of numbers, length). A failing answer is
-retried once with the failures explained; a second failure fails the draft with the reasons. A
+Each answer is checked by code (schema, ids, grounding of numbers, length; a section must cite every
+paper the outline assigned to it, so every selected paper ends up cited or left out by the outline
+with a reason). A failing answer is retried once with the failures explained (a section missing
+papers is told their ids); a second failure fails the draft with the reasons.
+
+The card stage runs on ``cards_model`` (a cheaper model by default: it only extracts short facts, and it
+is the stage that reads every abstract); the other stages on ``model``. Each stage is priced at its
+own model's prices, and the card cache key holds the card model. A
 Markdown answer cut off at ``max_tokens`` is continued (up to ``max_continuations``); a JSON answer
 cut off is retried once as a failure; nothing truncated is ever used.
 """
@@ -44,7 +50,11 @@ from .settings import ClaudeSettings
 from .text import claim_numbers, detex, format_window, number_core, source_numbers, word_count
 
 CARD_FIELDS = ("contribution", "method", "key_result", "limitations")
-MAX_CARDS_PER_CALL = 60  # ~90 output tokens per card: stays inside the cards prompt's max_tokens (8000)
+MAX_CARDS_PER_CALL = 60  # ~60 output tokens per card: stays inside the cards prompt's max_tokens (8000)
+# Card fields are short by design (the prompt gives word limits; every later stage re-reads them). The
+# limits are checked here, by code, not as ``maxLength`` in CARD_SCHEMA: structured outputs reject
+# string-length bounds. Generous (about twice the prompt's word limits) so only a rambling card fails.
+CARD_MAX_CHARS = {"contribution": 140, "method": 120, "key_result": 220, "limitations": 120}
 _STR = {"type": "string"}
 CARD_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -166,7 +176,9 @@ class ClaudeDrafter:
 
     def describe(self) -> str:
         via = ", Message Batches API for cards and sections" if self.batch else ""
-        return f"Claude ({self.settings.model}{via})"
+        cards = self.settings.model_for("cards")
+        also = f", cards by {cards}" if cards != self.settings.model else ""
+        return f"Claude ({self.settings.model}{also}{via})"
 
     # -- entry point -----------------------------------------------------------------------------
 
@@ -213,7 +225,8 @@ class _Run:
 
     def usage(self, stage: str) -> StageUsage:
         with self.lock:
-            return self.stages.setdefault(stage, StageUsage(batch=self.owner.batch and stage in ("cards", "section")))
+            return self.stages.setdefault(stage, StageUsage(
+                batch=self.owner.batch and stage in ("cards", "section"), model=self.settings.model_for(stage)))
 
     def account(self, stage: str, reply: Reply, *, batch: bool) -> None:
         usage = self.usage(stage)
@@ -223,7 +236,7 @@ class _Run:
             cache_creation_input_tokens=reply.usage.cache_creation_input_tokens,
             cache_read_input_tokens=reply.usage.cache_read_input_tokens,
         )
-        cost = self.settings.price.cost(partial, batch=batch, ttl=self._ttl())
+        cost = self.settings.price_for(stage).cost(partial, batch=batch, ttl=self._ttl())
         with self.lock:
             usage.calls += 1
             usage.input_tokens += partial.input_tokens
@@ -232,13 +245,15 @@ class _Run:
             usage.cache_read_input_tokens += partial.cache_read_input_tokens
             usage.cost_usd += cost
 
-    def params(self, prompt: Prompt, shared: str | None, text: str, schema: dict[str, Any] | None) -> dict[str, Any]:
+    def params(
+        self, stage: str, prompt: Prompt, shared: str | None, text: str, schema: dict[str, Any] | None
+    ) -> dict[str, Any]:
         content: list[dict[str, Any]] = []
         if shared is not None:
             content.append({"type": "text", "text": shared, "cache_control": self.cache_control})
         content.append({"type": "text", "text": text})
         params: dict[str, Any] = {
-            "model": self.settings.model,
+            "model": self.settings.model_for(stage),
             "max_tokens": prompt.max_tokens,
             "system": self.system,
             "messages": [{"role": "user", "content": content}],
@@ -249,7 +264,7 @@ class _Run:
 
     def key(self, stage: str, *parts: Any) -> str:
         prompt_digests = (self.prompts["system"].digest, self.prompts[stage].digest)
-        return _hash(stage, prompt_digests, self.settings.fingerprint(), self.request.kind.value, parts)
+        return _hash(stage, prompt_digests, self.settings.fingerprint(stage), self.request.kind.value, parts)
 
     def complete(self, call: _Call, params: dict[str, Any]) -> str:
         """One answer, continued while it stops at max_tokens (Markdown) or failed (JSON)."""
@@ -314,7 +329,7 @@ class _Run:
                     "Nothing was written. Edit the stage's prompt, raise max_tokens in its front matter, or "
                     "run again",
                 )
-        self.cache.put(call.stage, call.key, {"text": text, "model": self.settings.model})
+        self.cache.put(call.stage, call.key, {"text": text, "model": self.settings.model_for(call.stage)})
         self.progress.advance(call.stage)
         return text
 
@@ -428,7 +443,7 @@ class _Run:
             text = prompt.render({"topic": self.topic_text, "papers": "\n\n".join(self.paper_block(p) for p in group)})
             ids = [cite_key(p) for p in group]
             calls.append(_Call("cards", self.key("cards", ids, [p.abstract for p in group]),
-                               self.params(prompt, None, text, CARD_SCHEMA),
+                               self.params("cards", prompt, None, text, CARD_SCHEMA),
                                self.card_validator(group), json_output=True))
         self.progress.stage("cards", max(1, len(calls)))
         if not calls:
@@ -465,8 +480,12 @@ class _Run:
                     continue
                 got.add(key)
                 for f in CARD_FIELDS:
-                    if not isinstance(item.get(f), str):
+                    value = item.get(f)
+                    if not isinstance(value, str):
                         problems.append(f"card {key}: '{f}' must be a string")
+                    elif len(value) > CARD_MAX_CHARS[f]:
+                        problems.append(f"card {key}: '{f}' has {len(value)} characters; keep it under "
+                                        f"{CARD_MAX_CHARS[f]} (the word limit in the instructions)")
                 known = source_numbers(wanted[key].title + " " + wanted[key].abstract)
                 for f in CARD_FIELDS:
                     for number in claim_numbers(str(item.get(f, ""))):
@@ -504,7 +523,8 @@ class _Run:
         shared = self.cards_block(cards)
         # The key leaves the previous outline out: the same cards always get the same outline back.
         call = _Call("outline", self.key("outline", shared),
-                     self.params(prompt, shared, text, OUTLINE_SCHEMA), self.validate_outline, json_output=True)
+                     self.params("outline", prompt, shared, text, OUTLINE_SCHEMA), self.validate_outline,
+                     json_output=True)
         self.progress.stage("outline", 1)
         answer = self.ask(call)
         self.cache.put("outline-latest", latest_key, {"text": answer})
@@ -584,15 +604,21 @@ class _Run:
             })
             inputs = [(cite_key(p), p.abstract, cards.get(cite_key(p))) for p in papers]
             key = self.key("section", spec, headings, inputs, min_words, max_words)  # not the whole outline
-            calls.append(_Call("section", key, self.params(prompt, shared, text, None),
-                               self.section_validator(spec["heading"], cards, min_words), stream=True))
+            assigned = [cite_key(p) for p in papers]
+            calls.append(_Call("section", key, self.params("section", prompt, shared, text, None),
+                               self.section_validator(spec["heading"], cards, min_words, assigned), stream=True))
         bodies = self.ask_many(calls)
         return [
             Section(spec["heading"], body.strip(), tuple(spec["papers"]))
             for spec, body in zip(outline.sections, bodies, strict=True)
         ]
 
-    def section_validator(self, heading: str, cards: dict[str, dict[str, str]], min_words: int) -> Validator:
+    def section_validator(
+        self, heading: str, cards: dict[str, dict[str, str]], min_words: int, assigned: list[str]
+    ) -> Validator:
+        """Checks of one section's answer; ``assigned`` are the ids the outline gave it, all of which it
+        must cite (issue #4: every selected paper is covered or left out with a reason, and the outline
+        already chose which ones to leave out)."""
         card_texts = {k: self.card_text(k, cards) for k in cards}
         limits = SectionLimits(min_h2_words=0, min_h3_words=25)
 
@@ -606,6 +632,11 @@ class _Run:
                 problems.append(f"the section has {words} words; write at least {min_words}")
             report = check_grounding(body, self.by_key, card_texts, limits)
             problems += report.hard_problems
+            problems += [
+                f"it does not cite {key} ({self.request.short_names.get(key, key)}), which the outline assigned "
+                f"to it; write at least one sentence on that paper, citing it as [@{key}]"
+                for key in assigned if key not in report.citations
+            ]
             if self.settings.unverified == "fail":
                 problems += [
                     f"the number {c['number']!r} (in: {c['text'][:80]}...) is not in the card or abstract of a paper "
@@ -624,7 +655,7 @@ class _Run:
         text = prompt.render({"topic": self.topic_text, "window": self.window_text, "outline": summary})
         shared = self.cards_block(cards)
         # Keyed on the outline's headings and angles only: new papers that do not change them cost no meta call.
-        call = _Call("meta", self.key("meta", summary), self.params(prompt, shared, text, META_SCHEMA),
+        call = _Call("meta", self.key("meta", summary), self.params("meta", prompt, shared, text, META_SCHEMA),
                      self.validate_meta, json_output=True)
         self.progress.stage("meta", 1)
         data: dict[str, Any] = _json(self.ask(call))

@@ -43,6 +43,8 @@ class ModelPrice:
 @dataclass(frozen=True)
 class ClaudeSettings:
     model: str = "claude-sonnet-4-6"
+    # The card stage only extracts short facts from abstracts: a cheaper model does it ("" = ``model``).
+    cards_model: str = "claude-haiku-4-5"
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     max_concurrency: int = 8
     max_retries: int = 2
@@ -56,26 +58,38 @@ class ClaudeSettings:
 
     @property
     def price(self) -> ModelPrice:
+        """Prices of the main model (outline, sections, meta)."""
+        return self.price_of(self.model)
+
+    def model_for(self, stage: str) -> str:
+        """The model a stage calls: ``cards_model`` for the card stage, ``model`` for the others."""
+        return (self.cards_model or self.model) if stage == "cards" else self.model
+
+    def price_for(self, stage: str) -> ModelPrice:
+        return self.price_of(self.model_for(stage))
+
+    def price_of(self, model: str) -> ModelPrice:
         try:
-            return self.prices[self.model]
+            return self.prices[model]
         except KeyError:
             raise ConfigError(
-                f"no price for model {self.model!r} in {self.source or 'the settings'}",
-                f"Add a [models.\"{self.model}\"] table with input/output/cache_write/cache_read prices",
+                f"no price for model {model!r} in {self.source or 'the settings'}",
+                f"Add a [models.\"{model}\"] table with input/output/cache_write/cache_read prices",
             ) from None
 
     def with_model(self, model: str | None) -> ClaudeSettings:
         return replace(self, model=model) if model else self
 
-    def fingerprint(self) -> dict[str, Any]:
+    def fingerprint(self, stage: str = "") -> dict[str, Any]:
         """What, besides inputs and prompts (whose max_tokens live in their front matter), changes a
-        model's answer: part of every cache key."""
-        return {"model": self.model}
+        stage's answer: part of every cache key (the card stage's holds ``cards_model``)."""
+        return {"model": self.model_for(stage)}
 
 
 _FLOATS = ("input", "output", "cache_write", "cache_read")
 _DRAFTING_KEYS: dict[str, type] = {
     "model": str,
+    "cards_model": str,
     "max_concurrency": int,
     "max_retries": int,
     "timeout_s": float,
@@ -144,4 +158,5 @@ def load_settings(path: Path = DEFAULT_MODELS_FILE, *, model: str | None = None)
         )
     settings = ClaudeSettings(prices=prices, source=str(path), **values).with_model(model)
     settings.price  # noqa: B018 - fails now, naming the file, if the chosen model has no price
+    settings.price_for("cards")  # the same for the card stage's model
     return settings

@@ -107,9 +107,10 @@ def test_fresh_draft_through_the_real_sdk(run: Run, fake: FakeClaude, papers: li
     assert stages["outline"]["calls"] == 1 and stages["meta"]["calls"] == 1
     assert stages["section"]["calls"] == len(fake.calls("section")) >= 2
     assert report["papers"]["covered"] == len(papers) and report["left_out"] == []
-    # Cost is the price table applied to the usage the server reported.
-    price = base_settings.price
-    for usage in stages.values():
+    # Cost is the price table of each stage's model applied to the usage the server reported.
+    assert base_settings.cards_model == "claude-haiku-4-5" != base_settings.model
+    for name, usage in stages.items():
+        price = base_settings.price_for(name)
         expected = price.cost(StageUsage(**{k: usage[k] for k in (
             "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}))
         assert usage["cost_usd"] == pytest.approx(expected, rel=1e-4)
@@ -117,6 +118,10 @@ def test_fresh_draft_through_the_real_sdk(run: Run, fake: FakeClaude, papers: li
     # What was sent: structured output for cards, streaming for sections, cached system prompt, the key.
     cards = fake.calls("cards")[0].body
     assert cards is not None and cards["output_config"]["format"]["type"] == "json_schema"
+    # The card stage runs on the cheaper cards_model, every other stage on the main model.
+    assert {r.body["model"] for r in fake.calls("cards") if r.body} == {"claude-haiku-4-5"}
+    assert {r.body["model"] for r in fake.calls() if r.body and r.stage != "cards"} == {base_settings.model}
+    assert stages["cards"]["model"] == "claude-haiku-4-5" and stages["section"]["model"] == base_settings.model
     assert all(r.stream for r in fake.calls("section"))
     assert all(r.body and r.body["system"][0]["cache_control"] == {"type": "ephemeral"} for r in fake.calls())
     assert all(r.had_api_key for r in fake.requests)
@@ -260,7 +265,7 @@ def test_batch_mode_uses_message_batches_at_half_price(run: Run, fake: FakeClaud
     stages = result.report["stages"]
     assert stages["cards"]["batch"] and stages["section"]["batch"] and not stages["outline"]["batch"]
     usage = stages["cards"]
-    full = base_settings.price.cost(StageUsage(**{k: usage[k] for k in (
+    full = base_settings.price_for("cards").cost(StageUsage(**{k: usage[k] for k in (
         "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}), ttl="1h")
     assert usage["cost_usd"] == pytest.approx(full / 2, rel=1e-4)
     assert ("stage", "section batch", len(created[1].body["requests"]) if created[1].body else 0) in progress.events
@@ -300,3 +305,55 @@ def test_edited_post_is_not_overwritten(run: Run, fake: FakeClaude, papers: list
     assert "was edited since it was drafted" in str(caught.value) and "--force" in str(caught.value)
     assert post.read_text().endswith("An editor's note.\n")
     assert len(fake.requests) == sent  # refused before any call
+
+
+def test_section_omitting_an_assigned_paper_is_retried_naming_it(run: Run, fake: FakeClaude,
+                                                                   papers: list[Paper]) -> None:
+    fake.fail("section", "omit_paper")
+    result = run(papers, max_concurrency=1)
+    assert len(fake.omitted) == 1
+    dropped = fake.omitted[0]
+    assert result.report["stages"]["section"]["retries"] == 1
+    retries = [r.body for r in fake.calls("section") if r.body and len(r.body["messages"]) == 3]
+    assert len(retries) == 1
+    explanation = retries[0]["messages"][-1]["content"]
+    assert f"it does not cite {dropped}" in explanation and f"[@{dropped}]" in explanation
+    assert f"[@{dropped}]" not in retries[0]["messages"][-2]["content"]  # the first answer really left it out
+    # After the retry every paper the outline placed is cited: nothing falls to "not cited by the draft".
+    assert f"[@{dropped}]" in body_of(result)
+    assert result.report["papers"]["covered"] == len(papers) and result.report["left_out"] == []
+
+
+def test_section_still_omitting_a_paper_after_the_retry_fails(run: Run, fake: FakeClaude, papers: list[Paper],
+                                                               tmp_path: Path) -> None:
+    fake.fail("section", "omit_paper", times=2)
+    with pytest.raises(DraftError) as caught:
+        run(papers, max_concurrency=1)
+    assert len(fake.omitted) == 2 and fake.omitted[0] == fake.omitted[1]
+    message = str(caught.value)
+    assert "section stage failed its checks twice" in message
+    assert f"it does not cite {fake.omitted[0]}" in message and "Nothing was written" in message
+    assert not (tmp_path / "posts").exists()
+
+
+def test_rambling_card_is_retried_with_the_limit_explained(run: Run, fake: FakeClaude, papers: list[Paper],
+                                                           tmp_path: Path) -> None:
+    fake.fail("cards", "long_card")
+    result = run(papers, max_concurrency=1)
+    assert result.report["stages"]["cards"]["retries"] == 1
+    retry = fake.calls("cards")[1].body
+    assert retry is not None and "'method' has 400 characters" in retry["messages"][-1]["content"]
+    saved = [json.loads(path.read_text())["card"] for path in (tmp_path / "cache" / "card").glob("*.json")]
+    assert len(saved) == len(papers) and all(len(card["method"]) <= 120 for card in saved)
+
+
+def test_changing_the_cards_model_reruns_the_cards_only(run: Run, fake: FakeClaude, papers: list[Paper],
+                                                        base_settings: ClaudeSettings) -> None:
+    first = run(papers)
+    sent = len(fake.calls())
+    second = run(papers, cards_model=base_settings.model)
+    again = fake.calls()[sent:]
+    assert {r.stage for r in again} == {"cards"} and len(again) == 2  # same cards back: the rest stays cached
+    assert {r.body["model"] for r in again if r.body} == {base_settings.model}
+    assert second.report["stages"]["cards"]["model"] == base_settings.model
+    assert body_of(second) == body_of(first)

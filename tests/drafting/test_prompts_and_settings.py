@@ -68,3 +68,21 @@ def test_settings_and_price_table(tmp_path: Path) -> None:
     for expected in ("max_concurrency must be a int", "unknown key 'speed'", "unverified must be",
                      'lacks numeric output, cache_write, cache_read'):
         assert expected in message
+
+
+def test_cards_model_has_its_own_price_and_cache_key(tmp_path: Path) -> None:
+    settings = load_settings(ROOT / "prompts" / "models.toml")
+    assert settings.cards_model == "claude-haiku-4-5"
+    assert settings.model_for("cards") == "claude-haiku-4-5" and settings.model_for("section") == settings.model
+    assert settings.price_for("cards").output == 5.0 and settings.price_for("outline").output == 15.0
+    # --model changes the main model only; the cache key of the card stage follows the cards model.
+    opus = load_settings(ROOT / "prompts" / "models.toml", model="claude-opus-4-6")
+    assert opus.fingerprint("cards") == settings.fingerprint("cards") != opus.fingerprint("outline")
+    table = (ROOT / "prompts" / "models.toml").read_text()
+    same = tmp_path / "same.toml"
+    same.write_text(table.replace('cards_model = "claude-haiku-4-5"', 'cards_model = ""'))
+    assert load_settings(same).model_for("cards") == settings.model
+    nope = tmp_path / "nope.toml"
+    nope.write_text(table.replace('cards_model = "claude-haiku-4-5"', 'cards_model = "claude-nope"'))
+    with pytest.raises(ConfigError, match="no price for model 'claude-nope'"):
+        load_settings(nope)
