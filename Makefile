@@ -4,9 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SYSTEM_STAMP := $(VENV)/.system-deps
-# Debian packages the tool and its tests need (WordPress's own are installed by scripts/wordpress-server.sh).
-DEBIAN_PACKAGES := fonts-dejavu-core fonts-noto-cjk chromium chromium-driver
+RUN_STAMP := $(VENV)/.run-packages
+TEST_STAMP := $(VENV)/.test-packages
+# Debian packages: the tool needs the card's fonts; the tests also need Chromium (and WordPress's own
+# packages, which scripts/wordpress-server.sh installs).
+RUN_PACKAGES := fonts-dejavu-core fonts-noto-cjk
+TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver
 DEMO_CORPUS := samples/arxiv-week-2026-05-18
 DEMO_POSTS := $(CURDIR)/posts
 PYTEST_ARGS ?=
@@ -27,26 +30,34 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Fonts for the featured card, Debian's chromium for the browser tests. apt must start no service.
-$(SYSTEM_STAMP): | $(STAMP)
-	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+# apt-get install what is missing, with no service started (apt would start apache2 and mariadb).
+define apt_install
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; guard=0; \
 	  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; guard=1; fi; \
 	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; rc=$$?; \
 	  if [ $$guard = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi; exit $$rc; fi
+endef
+
+$(RUN_STAMP): | $(STAMP)
+	$(call apt_install,$(RUN_PACKAGES))
 	touch $@
 
-system-deps: $(SYSTEM_STAMP)
+$(TEST_STAMP): | $(STAMP)
+	$(call apt_install,$(TEST_PACKAGES))
+	touch $@
 
-demo: $(STAMP) $(SYSTEM_STAMP)
+system-deps: $(TEST_STAMP)
+
+demo: $(STAMP) $(RUN_STAMP)
 	$(BIN)/digest-publisher corpus stats $(DEMO_CORPUS) --topic 07
 	$(BIN)/digest-publisher draft --topic 07 --corpus $(DEMO_CORPUS) --drafter builtin --posts-dir $(DEMO_POSTS)
 	$(BIN)/digest-publisher render backfill-07-rl-post-training --posts-dir $(DEMO_POSTS)
 	@echo "Open $(DEMO_POSTS)/backfill-07-rl-post-training/preview.html, or: $(BIN)/digest-publisher preview backfill-07-rl-post-training --serve 8000"
 
-test: $(STAMP) $(SYSTEM_STAMP)
+test: $(STAMP) $(TEST_STAMP)
 	bash scripts/wordpress-server.sh install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -61,7 +72,7 @@ types: $(STAMP)
 
 check: lint types test
 
-bench: $(STAMP) $(SYSTEM_STAMP)
+bench: $(STAMP) $(RUN_STAMP)
 	bash scripts/wordpress-server.sh install
 	$(BIN)/python -m bench
 
