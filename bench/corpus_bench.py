@@ -28,7 +28,9 @@ t0 = time.perf_counter()
 sel = select_corpus([Path(sys.argv[1])], topic, None, None, allow_empty=True)
 seconds = time.perf_counter() - t0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "rss_mb": rss, "records": sel.records, "selected": len(sel.papers)}))
+workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest reader process
+print(json.dumps({"seconds": seconds, "rss_mb": rss, "worker_mb": workers, "records": sel.records,
+                  "selected": len(sel.papers)}))
 """
 
 
@@ -64,10 +66,14 @@ def run() -> list[Row]:
             capture_output=True, text=True, check=True,
         )
         data = json.loads(out.stdout)
+        peak = max(data["rss_mb"], data["worker_mb"])
+        workers = ""
+        if data["worker_mb"]:
+            workers = f" (main {data['rss_mb']:.0f} MB, largest reader {data['worker_mb']:.0f} MB)"
         rows.append(Row(
             f"ingest+select {kind} {n:,} records ({size_mb:,.0f} MB)",
-            f"{data['seconds']:.1f} s, peak {data['rss_mb']:.0f} MB, {data['selected']:,} selected",
+            f"{data['seconds']:.1f} s, peak {peak:.0f} MB{workers}, {data['selected']:,} selected",
             f"< {target:.0f} s, < 500 MB",
-            ok=data["seconds"] < target and data["rss_mb"] < 500,
+            ok=data["seconds"] < target and peak < 500,
         ))
     return rows

@@ -40,6 +40,10 @@ class ConfigError(DigestError):
 class CorpusError(DigestError):
     """A corpus file is unreadable or holds a record that cannot become a Paper."""
 
+    def __reduce__(self) -> tuple[type[CorpusError], tuple[str, str | None]]:
+        # Keep the hint when a worker process hands the error back to the parent (pickle).
+        return (self.__class__, (self.message, self.hint))
+
 
 class EmptySelectionError(CorpusError):
     """Nothing was left after filtering; the message names the filter that removed everything."""

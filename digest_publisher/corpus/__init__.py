@@ -10,6 +10,15 @@
 from __future__ import annotations
 
 from .fetch import FetchResult, fetch_arxiv
-from .readers import FORMATS, corpus_files, detect_format, iter_papers
+from .readers import FORMATS, corpus_files, detect_format, iter_papers, iter_papers_range, jsonl_ranges
 
-__all__ = ["FORMATS", "FetchResult", "corpus_files", "detect_format", "fetch_arxiv", "iter_papers"]
+__all__ = [
+    "FORMATS",
+    "FetchResult",
+    "corpus_files",
+    "detect_format",
+    "fetch_arxiv",
+    "iter_papers",
+    "iter_papers_range",
+    "jsonl_ranges",
+]
