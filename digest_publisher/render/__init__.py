@@ -77,9 +77,12 @@ def excerpt_text(source: PostSource) -> str:
     return html.escape(" ".join(source.excerpt.split()), quote=False)
 
 
-def excerpt_for(content: str, excerpt: str = "", *, site_url: str = "") -> str:
-    """``excerpt.rendered``: the given (sent) excerpt, else WordPress's 55 words of the content + `` [&hellip;]``."""
-    return wpformat.the_excerpt(excerpt, content, site_url=site_url)
+def excerpt_for(content: str, excerpt: str = "", *, site_url: str = "", rendered: str | None = None) -> str:
+    """``excerpt.rendered``: the given (sent) excerpt, else WordPress's 55 words of the content + `` [&hellip;]``.
+
+    ``rendered``: ``wp_display(content, site_url=site_url)`` if already computed (spares filtering it again).
+    """
+    return wpformat.the_excerpt(excerpt, content, site_url=site_url, rendered=rendered)
 
 
 def _card_text(source: PostSource, topic_label: str | None, paper_count: int) -> CardText:
@@ -181,13 +184,14 @@ def render_post(
     status = effective_status(source.status, date_gmt, now)
     title = title_for(source)
     excerpt = excerpt_text(source)
+    content_rendered = wp_display(content, site_url=site_url)
     obj = post_object(
         slug=source.slug,
         status=status,
         date_gmt=date_gmt,
         title_rendered=wpformat.the_title(title, status=status),
-        content_rendered=wp_display(content, site_url=site_url),
-        excerpt_rendered=excerpt_for(content, excerpt, site_url=site_url),
+        content_rendered=content_rendered,
+        excerpt_rendered=excerpt_for(content, excerpt, site_url=site_url, rendered=content_rendered),
     )
     return RenderedPost(
         slug=source.slug,

@@ -142,10 +142,32 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+# The characters at which some inline rule after "text" can match: newline "\n", escape "\\", backticks
+# "`", strikethrough "~", emphasis "_*", citation/link/footnote_ref "[", image "!", footnote_inline "^",
+# autolink/html_inline "<", entity "&" (each rule's first test is on the character at state.pos).
+_RULE_START_CHARS = frozenset("\n\\`~_*[!^<&")
+
+
+def _plain_char_rule(state: StateInline, silent: bool) -> bool:
+    """Runs right after "text": a terminator no rule can start at (``-``, ``:``, ``#``...) is plain text.
+
+    markdown-it would try every remaining rule, see each fail, then add the character to the pending
+    text (or, in silent mode, just step over it); this does the same without the failing calls.
+    """
+    char = state.src[state.pos]
+    if char in _RULE_START_CHARS:
+        return False
+    if not silent:
+        state.append_pending(char)
+    state.pos += 1
+    return True
+
+
 def make_parser() -> MarkdownIt:
     """The project's Markdown dialect: CommonMark + tables + strikethrough + footnotes + citations."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(footnote_plugin)
     md.inline.ruler.before("link", "citation", _citation_rule)
+    md.inline.ruler.after("text", "plain_char", _plain_char_rule)
     return md
 
 

@@ -28,11 +28,24 @@ SHORTCODE_TAGS: tuple[str, ...] = ("embed", "wp_caption", "caption", "gallery", 
 _A = re.ASCII
 # wp_spaces_regexp(): '[\r\n\t ]|\xC2\xA0|&nbsp;'. The UTF-8 bytes C2 A0 are one character (U+00A0) here.
 _SP = r"(?:[\r\n\t \u00a0]|&nbsp;)"
-# Python's look-behind must have a fixed width, so "(?<=\A|spaces)" becomes an alternation of look-behinds.
-_AFTER_SP_OR_START = r"(?:\A|(?<=[\r\n\t \u00a0])|(?<=&nbsp;))"
-_NOT_AFTER_SP = r"(?<![\r\n\t \u00a0])(?<!&nbsp;)"
 # PCRE's \Z also matches before a final newline; Python's does not.
 _Z = r"(?:\n?\Z)"
+
+
+def _preceded(char: str, start: bool, chars: str, *literals: str) -> str:
+    """After ``char`` (a literal, matched first): "``char`` was at the start / after one of ``chars`` or
+    ``literals``", i.e. ``(?:\\A|(?<=[chars])|(?<=literal)...)char`` with the literal in front.
+
+    A pattern that opens with a look-behind has no literal prefix, so ``re`` tries it at every position
+    of the text; opening with the literal lets ``re`` jump from one occurrence to the next (several
+    times faster on long text). ``(?<![\\s\\S]X)`` after X holds exactly when X is at the start.
+    """
+    c = re.escape(char)
+    alternatives = [rf"(?<![\s\S]{c})"] if start else []
+    alternatives.append(rf"(?<=[{chars}]{c})")
+    alternatives.extend(rf"(?<={re.escape(lit)}{c})" for lit in literals)
+    return c + "(?:" + "|".join(alternatives) + ")"
+
 
 # ---------------------------------------------------------------------------------------------------------------
 # wptexturize
@@ -83,32 +96,34 @@ _APOS_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # '99 '99s '99's (apostrophe), but never '9 or '99% or '999 or '99.0.
         (r"'(?=\d\d(?:" + _Z + r"|(?![%\d]|[.,]\d)))", _APOS_FLAG),
         # Quoted numbers like '0.42'.
-        (_AFTER_SP_OR_START + r"'(\d[.,\d]*)'", _OPEN_SQ_FLAG + "$1" + _CLOSE_SQ),
+        (_preceded("'", True, r"\r\n\t \u00a0", "&nbsp;") + r"(\d[.,\d]*)'", _OPEN_SQ_FLAG + "$1" + _CLOSE_SQ),
         # Single quote at start, or preceded by (, {, <, [, ", -, or spaces.
-        (r"(?:\A|(?<=[(\[{\"\-\r\n\t \u00a0])|(?<=&lt;)|(?<=&nbsp;))'", _OPEN_SQ_FLAG),
+        (_preceded("'", True, r"(\[{\"\-\r\n\t \u00a0", "&lt;", "&nbsp;"), _OPEN_SQ_FLAG),
         # Apostrophe in a word. No spaces, double apostrophes, or other punctuation.
-        (_NOT_AFTER_SP + r"'(?!" + _Z + r"|[.,:;!?\"'(){}\[\]\-]|&[lg]t;|" + _SP + ")", _APOS_FLAG),
+        (r"'(?<![\r\n\t \u00a0]')(?<!&nbsp;')(?!" + _Z + r"|[.,:;!?\"'(){}\[\]\-]|&[lg]t;|" + _SP + ")", _APOS_FLAG),
     )
 )
 _QUOTE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, _A), _php_replacement(r))
     for p, r in (
-        (_AFTER_SP_OR_START + r"\"(\d[.,\d]*)\"", _OPEN_Q_FLAG + "$1" + _CLOSE_Q),
-        (r"(?:\A|(?<=[(\[{\-\r\n\t \u00a0])|(?<=&lt;)|(?<=&nbsp;))\"(?!" + _SP + ")", _OPEN_Q_FLAG),
+        (_preceded('"', True, r"\r\n\t \u00a0", "&nbsp;") + r"(\d[.,\d]*)\"", _OPEN_Q_FLAG + "$1" + _CLOSE_Q),
+        (_preceded('"', True, r"(\[{\-\r\n\t \u00a0", "&lt;", "&nbsp;") + r"(?!" + _SP + ")", _OPEN_Q_FLAG),
     )
 )
 _DASH_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, _A), r)
     for p, r in (
         (r"---", _EM_DASH),
-        (r"(?:^|(?<=[\r\n\t \u00a0])|(?<=&nbsp;))--(?=$|" + _SP + ")", _EM_DASH),
-        (r"(?<!xn)--", _EN_DASH),
-        (r"(?:^|(?<=[\r\n\t \u00a0])|(?<=&nbsp;))-(?=$|" + _SP + ")", _EN_DASH),
+        (_preceded("--", True, r"\r\n\t \u00a0", "&nbsp;") + r"(?=$|" + _SP + ")", _EM_DASH),
+        (r"--(?<!xn--)", _EN_DASH),
+        (_preceded("-", True, r"\r\n\t \u00a0", "&nbsp;") + r"(?=$|" + _SP + ")", _EN_DASH),
     )
 )
 _QUOTE_DIGIT_PROBE = re.compile(r"'\d", _A)
-_LONE_HYPHEN_PROBE = re.compile(r"(?:^|[\r\n\t \u00a0;])-|-(?:$|[\r\n\t \u00a0&])")
-_TIMES_PROBE = re.compile(r"(?<=\d)x\d", _A)
+# Only asked whether there is a match: a "-" (first, see _preceded) at the start or after a space or ";",
+# or before the end, a space or "&".
+_LONE_HYPHEN_PROBE = re.compile(r"-(?:(?<![\s\S]-)|(?<=[\r\n\t \u00a0;]-)|(?=$|[\r\n\t \u00a0&]))")
+_TIMES_PROBE = re.compile(r"\dx\d", _A)
 # PCRE: \b(\d(?(?<=0)[\d\.,]+|[\d\.,]*))x(\d[\d\.,]*)\b -- the conditional becomes an alternation.
 _TIMES = re.compile(r"\b(0[\d.,]+|[1-9][\d.,]*)x(\d[\d.,]*)\b", _A)
 _LONE_AMP = re.compile(r"&(?!#(?:\d+|x[a-f0-9]+);|[a-z1-4]{1,8};)", _A | re.IGNORECASE)
@@ -152,9 +167,10 @@ _PRIME_FLAG = "<!--wp-prime-or-quote-->"
 def _prime_patterns(needle: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     return (
         re.compile(re.escape(needle) + r"(?=" + _Z + r"|[.,:;!?)}\-\]]|&gt;|" + _SP + ")", _A),
-        re.compile(r"(?<=\d)" + re.escape(needle), _A),
-        re.compile(r"(?<=\d)" + re.escape(_PRIME_FLAG), _A),
-        re.compile(r"(?<!\d)" + re.escape(_PRIME_FLAG), _A),
+        # (?<=\d)X written as X(?<=\dX): a literal first is found much faster (see _preceded).
+        re.compile(re.escape(needle) + r"(?<=\d" + re.escape(needle) + ")", _A),
+        re.compile(re.escape(_PRIME_FLAG) + r"(?<=\d" + re.escape(_PRIME_FLAG) + ")", _A),
+        re.compile(re.escape(_PRIME_FLAG) + r"(?<!\d" + re.escape(_PRIME_FLAG) + ")", _A),
     )
 
 
@@ -240,7 +256,8 @@ def wptexturize(text: str, shortcode_tags: tuple[str, ...] = SHORTCODE_TAGS) -> 
         if first == "<":
             if curl.startswith("<!--"):
                 continue
-            curl = _LONE_AMP.sub("&#038;", curl)
+            if "&" in curl:
+                curl = _LONE_AMP.sub("&#038;", curl)
             _pushpop(curl, tags_stack, _NO_TEXTURIZE_TAGS)
         elif _php_trim_empty(curl):
             continue
@@ -733,12 +750,22 @@ _EXCERPT_WORDS = 55
 _PREFIX_SLACK = 24
 
 
-def wp_trim_excerpt(content: str, *, site_url: str = "") -> str:
+def wp_trim_excerpt(content: str, *, site_url: str = "", rendered: str | None = None) -> str:
     """``wp_trim_excerpt`` for an empty excerpt: 55 words of the rendered content + `` [&hellip;]``.
 
     Only as many leading blocks as the 56 words need go through ``the_content`` (same result, and an
     automatic excerpt of a long post costs a few blocks instead of the whole post).
+
+    ``rendered``, when given, must be ``the_content(content, site_url=site_url)``: it is reused when the
+    excerpt's text is the whole content (classic content is one freeform block), instead of filtering
+    the same text twice.
     """
+
+    def filtered(text: str) -> str:
+        if rendered is not None and text == content:
+            return rendered
+        return the_content(text, site_url=site_url)
+
     parts = _excerpt_parts(content)
     taken: list[str] = []
     words = 0
@@ -747,18 +774,24 @@ def wp_trim_excerpt(content: str, *, site_url: str = "") -> str:
         words += len(_WORD_SPLIT.split(wp_strip_all_tags(part)))
         if words > _EXCERPT_WORDS + 1 + _PREFIX_SLACK:
             break
-    text = wp_trim_words(the_content("".join(taken), site_url=site_url).replace("]]>", "]]&gt;"),
+    text = wp_trim_words(filtered("".join(taken)).replace("]]>", "]]&gt;"),
                          _EXCERPT_WORDS, " [&hellip;]")  # fmt: skip
     if len(taken) < len(parts) and not text.endswith(" [&hellip;]"):
         # Fewer words than expected survived the filters: fall back to the whole content.
-        full = the_content("".join(parts), site_url=site_url).replace("]]>", "]]&gt;")
+        full = filtered("".join(parts)).replace("]]>", "]]&gt;")
         text = wp_trim_words(full, _EXCERPT_WORDS, " [&hellip;]")
     return text
 
 
-def the_excerpt(raw_excerpt: str, content: str, *, site_url: str = "") -> str:
-    """``excerpt.rendered`` in the REST API: ``get_the_excerpt`` then the ``the_excerpt`` filters."""
-    text = raw_excerpt if raw_excerpt.strip(" \t\n\r\0\x0b") else wp_trim_excerpt(content, site_url=site_url)
+def the_excerpt(raw_excerpt: str, content: str, *, site_url: str = "", rendered: str | None = None) -> str:
+    """``excerpt.rendered`` in the REST API: ``get_the_excerpt`` then the ``the_excerpt`` filters.
+
+    ``rendered``: ``the_content(content, site_url=site_url)`` if the caller has it (see ``wp_trim_excerpt``).
+    """
+    if raw_excerpt.strip(" \t\n\r\0\x0b"):
+        text = raw_excerpt
+    else:
+        text = wp_trim_excerpt(content, site_url=site_url, rendered=rendered)
     text = wptexturize(text)
     text = convert_smilies(text, site_url)
     text = convert_chars(text)
