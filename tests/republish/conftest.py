@@ -1,33 +1,7 @@
-"""Fixtures of the republish tests; helpers are in rephelpers.py."""
+"""Fixtures of the republish tests (shared with the fault tests, in fixtures.py); helpers are in rephelpers.py."""
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
+from tests.republish.fixtures import env, posts, site, token
 
-import pytest
-
-from tests.publishing.pubhelpers import Lab
-from tests.republish.rephelpers import Site, env_for
-
-
-@pytest.fixture
-def token() -> str:
-    return uuid.uuid4().hex[:10]
-
-
-@pytest.fixture
-def site(wp_lab: Lab) -> Site:
-    return Site(wp_lab, wp_lab.admin)
-
-
-@pytest.fixture
-def posts(tmp_path: Path) -> Path:
-    folder = tmp_path / "posts"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def env(wp_lab: Lab, posts: Path) -> dict[str, str]:
-    return env_for(wp_lab, wp_lab.admin, posts)
+__all__ = ["env", "posts", "site", "token"]
