@@ -6,7 +6,7 @@ Each function takes explicit inputs and returns plain data; the CLI calls exactl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +19,7 @@ from .topics import load_topics
 if TYPE_CHECKING:  # the heavier stages are imported where they are used, so `corpus` commands stay light
     from .drafting import DraftResult
     from .drafting.base import Drafter, Progress
-    from .models import PostKind
+    from .models import PostKind, Topic
     from .publishing import PublishReport
     from .wordpress.settings import WordPressSettings
 
@@ -33,14 +33,25 @@ def select(
     fmt: str | None = None,
 ) -> Selection:
     """The papers of one topic; the topic's default window applies when no date is given."""
-    topic = load_topics(topics_path).get(topic_ref)
+    return _select(paths, load_topics(topics_path).get(topic_ref), date_from, date_to, fmt)
+
+
+def _window(topic: Topic, date_from: date | None, date_to: date | None) -> tuple[date | None, date | None]:
+    """The dates asked for, or the topic's default window when none was."""
     if date_from is None and date_to is None:
-        date_from, date_to = topic.window_from, topic.window_to
-    return select_corpus(paths, topic, date_from, date_to, fmt)
+        return topic.window_from, topic.window_to
+    return date_from, date_to
+
+
+def _select(
+    paths: list[Path], topic: Topic, date_from: date | None, date_to: date | None, fmt: str | None
+) -> Selection:
+    return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt)
 
 
 @dataclass(frozen=True)
 class TopicDraft:
+    topic: Topic
     result: DraftResult
     selection_stats: dict[str, Any]
 
@@ -65,7 +76,7 @@ def draft(
     from .drafting import draft_post
 
     topic = load_topics(topics_path).get(topic_ref)
-    selection = select(paths, topic_ref, topics_path, date_from, date_to, fmt)
+    selection = _select(paths, topic, date_from, date_to, fmt)
     dates = sorted(p.submitted for p in selection.papers if p.submitted)
     start = selection.date_from or (dates[0] if dates else None)
     end = selection.date_to or (dates[-1] if dates else None)
@@ -81,7 +92,7 @@ def draft(
         overwrite=overwrite,
         report_extra={"selection": selection.stats},
     )
-    return TopicDraft(result=result, selection_stats=selection.stats)
+    return TopicDraft(topic=topic, result=result, selection_stats=selection.stats)
 
 
 def corpus_stats(
@@ -92,11 +103,10 @@ def corpus_stats(
     date_to: date | None,
     fmt: str | None = None,
 ) -> dict[str, Any]:
-    topic = load_topics(topics_path).get(topic_ref) if topic_ref else None
-    if topic and date_from is None and date_to is None:
-        date_from, date_to = topic.window_from, topic.window_to
-    selection = select_corpus(paths, topic, date_from, date_to, fmt, allow_empty=True)
-    return selection.stats
+    if topic_ref is None:
+        return select_corpus(paths, None, date_from, date_to, fmt, allow_empty=True).stats
+    topic = load_topics(topics_path).get(topic_ref)
+    return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=True).stats
 
 
 def write_lines(path: Path, lines: list[str]) -> None:
@@ -154,20 +164,19 @@ def backfill(
     A draft that fails its grounding checks, or content that fails the residue check, stops the run
     before anything is sent to WordPress.
     """
-    from .publishing import publish_post
+    from .publishing import apply_overrides, publish_post
     from .records import load_post
     from .render import check_residue, render_post, write_preview
 
-    topic = load_topics(topics_path).get(topic_ref)
     outcome = draft(
         paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind,
         drafter=drafter, posts_dir=posts_dir, progress=progress, overwrite=overwrite,
     )
+    label = outcome.topic.label
     folder = load_post(outcome.result.slug, posts_dir)
-    rendered = render_post(folder, content_format=content_format, topic_label=topic.label)
-    preview = write_preview(folder, rendered, topic_label=topic.label)
-    if status or date_gmt:
-        rendered = replace(rendered, status=status or rendered.status, date_gmt=date_gmt or rendered.date_gmt)
+    rendered = render_post(folder, content_format=content_format, topic_label=label)
+    preview = write_preview(folder, rendered, topic_label=label)
+    rendered = apply_overrides(rendered, status, date_gmt)
     report = publish_post(
         rendered, folder.path, settings, transport=transport, residue_check=check_residue, posts_dir=posts_dir
     )

@@ -22,7 +22,7 @@ from typing import Any
 
 import requests
 
-from .errors import DigestError, WordPressError
+from .errors import ConfigError, DigestError, WordPressError
 from .models import RenderedPost
 from .records import (
     PostRecord,
@@ -141,6 +141,18 @@ def make_transport(
 
         return XmlRpcPublisher(settings, dry_run=dry_run)
     raise DigestError(f"unknown transport {name!r}", f"Use one of: {', '.join(TRANSPORTS)}")
+
+
+def apply_overrides(rendered: RenderedPost, status: str | None, date_gmt: str | None) -> RenderedPost:
+    """A status and date asked for on the command line win over post.md's front matter."""
+    new_status = status or rendered.status
+    new_date = date_gmt or rendered.date_gmt
+    if new_status == "future" and not new_date:
+        raise ConfigError(
+            f"post {rendered.slug!r}: status 'future' needs a date",
+            "Pass --date 2026-12-01T09:00:00Z (UTC), or set 'date' in post.md",
+        )
+    return replace(rendered, status=new_status, date_gmt=new_date)
 
 
 def publish_post(

@@ -64,7 +64,7 @@ from .wordpress.common import (
     same_text,
     update_intent,
 )
-from .wordpress.rest import fields_fingerprint, is_remote_edit, rest_fingerprint
+from .wordpress.rest import fetch_recorded_post, fields_fingerprint, is_remote_edit, rest_fingerprint
 from .wordpress.settings import WordPressSettings
 
 if TYPE_CHECKING:
@@ -451,31 +451,7 @@ def _known(record: PostRecord) -> KnownState:
 
 def _fetch_remote(client: WordPressClient, post_id: int, slug: str) -> dict[str, Any]:
     """One post the listing did not return: in the trash, deleted, or just not listed."""
-    response = client.get(
-        f"wp/v2/posts/{post_id}",
-        {"context": "edit", "_fields": LISTING_FIELDS},
-        accept_codes=frozenset({"rest_post_invalid_id"}),
-        label=f"post {post_id}",
-    )
-    if response.status == 404:
-        raise WordPressError(
-            f"post {slug!r}: its record says WordPress id {post_id}, but {client.settings.site_url} has no "
-            "such post (deleted permanently?)",
-            f"Delete posts/{slug}/record.json and run `digest-publisher publish {slug}` to publish it as new",
-            status=404,
-            code="rest_post_invalid_id",
-            url=response.url,
-        )
-    data: dict[str, Any] = response.data
-    if data.get("status") == "trash":
-        raise WordPressError(
-            f"post {slug!r} (WordPress id {post_id}) is in the trash on {client.settings.site_url}",
-            "Restore it in wp-admin (Posts > Trash), or delete it permanently and remove "
-            f"posts/{slug}/record.json to publish it as new",
-            code="post_in_trash",
-            url=response.url,
-        )
-    return data
+    return fetch_recorded_post(client, post_id, slug, LISTING_FIELDS)
 
 
 def _publish_missed(
@@ -826,7 +802,10 @@ def measure_republish_pass(
     The posts (``bench-republish-000`` ...) are created and published under ``posts_dir`` first, once:
     keep ``posts_dir`` between runs to skip that. The pass itself only reads (one listing per 100 posts).
     """
-    render = render or _render_folder
+    if render is None:
+        from .render import render_folder  # the rendering stage, only for the bench
+
+        render = render_folder
     _ensure_bench_posts(settings, posts_dir, n, render)
     report = republish(posts_dir, settings, render=render, slugs=[BENCH_SLUG.format(i) for i in range(n)])
     actions = Counter(p.action for p in report.posts)
@@ -838,12 +817,6 @@ def measure_republish_pass(
         "actions": dict(actions),
         "exit_code": report.exit_code,
     }
-
-
-def _render_folder(folder: Path) -> RenderedPost:
-    from .render import render_post  # the rendering stage
-
-    return render_post(load_post(str(folder), folder.parent))
 
 
 def _ensure_bench_posts(settings: WordPressSettings, posts_dir: Path, n: int, render: RenderFolder) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,8 +9,9 @@ import click
 
 from ..errors import ConfigError
 from ..models import RenderedPost
-from ..publishing import TRANSPORTS, check_site, post_statuses, publish_post
+from ..publishing import TRANSPORTS, apply_overrides, check_site, post_statuses, publish_post
 from ..records import load_post, load_record, resolve_posts_dir
+from ..render import render_folder
 from ..wordpress.client import dumps_for_humans
 from ..wordpress.settings import load_wordpress_settings
 from ._common import echo_json, info, posts_dir_option
@@ -32,25 +32,6 @@ def _to_gmt(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def render_folder(folder: Path) -> RenderedPost:
-    """Render a post folder the way publish sends it (the renderer's default, block markup)."""
-    from ..render import render_post  # the rendering stage; imported here to keep `check` light
-
-    return render_post(load_post(str(folder), folder.parent))
-
-
-def apply_overrides(rendered: RenderedPost, status: str | None, date_gmt: str | None) -> RenderedPost:
-    """--status / --date win over post.md's front matter."""
-    new_status = status or rendered.status
-    new_date = date_gmt or rendered.date_gmt
-    if new_status == "future" and not new_date:
-        raise ConfigError(
-            f"post {rendered.slug!r}: status 'future' needs a date",
-            "Pass --date 2026-12-01T09:00:00Z (UTC), or set 'date' in post.md",
-        )
-    return replace(rendered, status=new_status, date_gmt=new_date)
 
 
 @click.command("publish")

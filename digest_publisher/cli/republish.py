@@ -13,6 +13,7 @@ import click
 
 from ..errors import ConfigError, LockError
 from ..records import find_post, resolve_posts_dir
+from ..render import render_folder
 from ..republish import (
     EXIT_TEMPFAIL,
     CorpusRefresh,
@@ -24,7 +25,6 @@ from ..republish import (
 )
 from ..wordpress.settings import load_wordpress_settings
 from ._common import echo_json, info, posts_dir_option
-from .publish import render_folder
 
 
 @click.command("republish")

@@ -22,7 +22,15 @@ from pathlib import Path
 
 from ..errors import RenderError, ResidueError
 from ..models import FeaturedImage, RenderedPost
-from ..records import POST_FILE, PostFolder, PostSource, atomic_write_bytes, atomic_write_json, atomic_write_text
+from ..records import (
+    POST_FILE,
+    PostFolder,
+    PostSource,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    load_post,
+)
 from . import wpformat
 from .card import CardText, load_featured_file
 from .card import featured_card as _featured_card
@@ -208,6 +216,11 @@ def render_post(
     )
 
 
+def render_folder(folder: Path, content_format: str = "blocks") -> RenderedPost:
+    """Render the post in ``folder`` (a ``posts/<slug>`` folder) the way publish sends it."""
+    return render_post(load_post(str(folder), folder.parent), content_format=content_format)
+
+
 def write_preview(
     folder: PostFolder, rendered: RenderedPost, *, topic_label: str | None = None, now: datetime | None = None
 ) -> Path:
@@ -232,6 +245,7 @@ __all__ = [
     "make_preview_server",
     "markdown_to_blocks",
     "markdown_to_classic",
+    "render_folder",
     "render_post",
     "sanitize_html",
     "texturize",

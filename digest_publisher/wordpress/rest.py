@@ -322,31 +322,7 @@ class RestPublisher:
         return ids[0] if ids else None
 
     def _get_target_by_id(self, post_id: int, slug: str) -> dict[str, Any]:
-        response = self.client.get(
-            f"wp/v2/posts/{post_id}",
-            {"context": "edit"},
-            accept_codes=frozenset({"rest_post_invalid_id"}),
-            label=f"post {post_id}",
-        )
-        if response.status == 404:
-            raise WordPressError(
-                f"post {slug!r}: its record says WordPress id {post_id}, but {self.client.settings.site_url} "
-                "has no such post (deleted permanently?)",
-                f"Delete posts/{slug}/record.json to publish it again as a new post",
-                status=404,
-                code="rest_post_invalid_id",
-                url=response.url,
-            )
-        data: dict[str, Any] = response.data
-        if data.get("status") == "trash":
-            raise WordPressError(
-                f"post {slug!r} (WordPress id {post_id}) is in the trash on {self.client.settings.site_url}",
-                "Restore it in wp-admin (Posts > Trash) and publish again, or delete it permanently and "
-                f"remove posts/{slug}/record.json to publish it as new",
-                code="post_in_trash",
-                url=response.url,
-            )
-        return data
+        return fetch_recorded_post(self.client, post_id, slug)
 
     def _find_target(
         self, post: RenderedPost, known: KnownState, notes: list[str], *, lookup: bool = True
@@ -667,6 +643,41 @@ def rest_fingerprint(post: Mapping[str, Any]) -> str:
             "date_gmt": post.get("date_gmt"),
         },
     )
+
+
+def fetch_recorded_post(
+    client: WordPressClient, post_id: int, slug: str, fields: str | None = None
+) -> dict[str, Any]:
+    """The post a local record points at (``context=edit``), or an error that says how to recover when
+    WordPress no longer has it or holds it in the trash."""
+    params: dict[str, Any] = {"context": "edit"}
+    if fields:
+        params["_fields"] = fields
+    response = client.get(
+        f"wp/v2/posts/{post_id}",
+        params,
+        accept_codes=frozenset({"rest_post_invalid_id"}),
+        label=f"post {post_id}",
+    )
+    if response.status == 404:
+        raise WordPressError(
+            f"post {slug!r}: its record says WordPress id {post_id}, but {client.settings.site_url} has no "
+            "such post (deleted permanently?)",
+            f"Delete posts/{slug}/record.json and run `digest-publisher publish {slug}` to publish it as new",
+            status=404,
+            code="rest_post_invalid_id",
+            url=response.url,
+        )
+    data: dict[str, Any] = response.data
+    if data.get("status") == "trash":
+        raise WordPressError(
+            f"post {slug!r} (WordPress id {post_id}) is in the trash on {client.settings.site_url}",
+            "Restore it in wp-admin (Posts > Trash), or delete it permanently and remove "
+            f"posts/{slug}/record.json to publish it as new",
+            code="post_in_trash",
+            url=response.url,
+        )
+    return data
 
 
 def _match_terms(wanted: list[str], terms: Any) -> dict[str, int]:

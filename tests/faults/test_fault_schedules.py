@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from digest_publisher.cli.publish import render_folder
 from digest_publisher.errors import DigestError
 from digest_publisher.publishing import content_hash, publish_post
-from digest_publisher.render import check_residue
+from digest_publisher.render import check_residue, render_folder
 from digest_publisher.republish import republish
 from digest_publisher.wordpress.settings import WordPressSettings
 from tests.faults.conftest import CLIENT_TIMEOUT_S

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digest_publisher.cli.publish import render_folder
+from digest_publisher.render import render_folder
 from tests.republish.rephelpers import Site, record_of, run_main, write_source
 
 pytestmark = pytest.mark.wordpress
