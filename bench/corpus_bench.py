@@ -13,7 +13,7 @@ from pathlib import Path
 from .table import Row
 
 ROOT = Path(__file__).resolve().parents[1]
-WEEK = ROOT.parent / "shared" / "corpora" / "arxiv-week-2026-05-18"
+WEEK = ROOT / "tests" / "data" / "real" / "arxiv-week-2026-05-18"  # shipped: tests/data/real/README.md
 SAMPLE = ROOT / "samples" / "arxiv-week-2026-05-18"
 WORK = Path("/tmp/digest-publisher-bench")
 

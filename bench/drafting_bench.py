@@ -57,7 +57,7 @@ from tests.fake_claude import FakeClaude
 from .table import Row
 
 ROOT = Path(__file__).resolve().parents[1]
-WEEK = ROOT.parent / "shared" / "corpora" / "arxiv-week-2026-05-18"
+WEEK = ROOT / "tests" / "data" / "real" / "arxiv-week-2026-05-18"  # shipped: tests/data/real/README.md
 SAMPLE = ROOT / "samples" / "arxiv-week-2026-05-18"
 TTFT_S = 1.0
 TOKENS_PER_S = 60.0

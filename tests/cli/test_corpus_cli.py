@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from digest_publisher.cli import cli
+from tests.paths import REAL_WEEK as WEEK
 
 ROOT = Path(__file__).resolve().parents[2]
-WEEK = ROOT.parent / "shared" / "corpora" / "arxiv-week-2026-05-18"
 SAMPLE = ROOT / "samples" / "arxiv-week-2026-05-18"
 TOPICS = ROOT / "topics.toml"
 
@@ -37,7 +37,6 @@ def test_stats_on_the_sample() -> None:
     assert stats["date_from"] >= "2026-05-18" and stats["date_to"] <= "2026-05-22"
 
 
-@pytest.mark.skipif(not WEEK.exists(), reason="the shared real week is not next to the checkout")
 def test_select_on_the_real_week_writes_jsonl_with_rules(tmp_path: Path) -> None:
     out = tmp_path / "selected.jsonl"
     code, _, err = run("corpus", "select", str(WEEK), "--topic", "rl-post-training", "--topics", str(TOPICS),

@@ -11,9 +11,10 @@ import pytest
 
 from digest_publisher.corpus import FORMATS, corpus_files, detect_format, iter_papers
 from digest_publisher.models import Paper
+from tests.paths import REAL_WEEK as WEEK
 
 DATA = Path(__file__).parent / "data"
-WEEK = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "arxiv-week-2026-05-18"
+
 
 
 def papers(path: Path, fmt: str | None = None) -> list[Paper]:
@@ -129,7 +130,6 @@ def test_undated_listing_uses_date_field_then_id_month() -> None:
     assert items[1].source.endswith("undated-listing.jsonl:3")
 
 
-@pytest.mark.skipif(not WEEK.is_dir(), reason="the shared real week is not next to this checkout")
 def test_the_real_week_reads_completely() -> None:
     files = sorted(WEEK.glob("*.jsonl"))
     assert len(files) == 5
@@ -303,5 +303,4 @@ def test_corpus_files_expands_folders(tmp_path: Path) -> None:
     (tmp_path / "sub.json").mkdir()
     single = DATA / "refs.bib"
     assert corpus_files([tmp_path, single]) == [tmp_path / "a.csv", tmp_path / "b.jsonl", single]
-    week = WEEK if WEEK.is_dir() else Path(__file__).resolve().parents[2] / "samples" / "arxiv-week-2026-05-18"
-    assert corpus_files([week]) == sorted(week.glob("*.jsonl"))
+    assert corpus_files([WEEK]) == sorted(WEEK.glob("*.jsonl"))

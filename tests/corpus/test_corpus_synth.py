@@ -6,15 +6,12 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from digest_publisher.corpus import detect_format, iter_papers
 from digest_publisher.corpus.synth import synthetic_id, write_synthetic_listing, write_synthetic_snapshot
 from digest_publisher.models import Paper
+from tests.paths import REAL_WEEK as WEEK
 
-WEEK = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "arxiv-week-2026-05-18"
 SOURCES = sorted(WEEK.glob("*.jsonl"))
-pytestmark = pytest.mark.skipif(not SOURCES, reason="the shared real week is not next to this checkout")
 N = 600  # more than the 301 lines of the first day: the cycle wraps around
 
 

@@ -13,7 +13,6 @@ from digest_publisher.models import Paper, PostKind, Topic
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "arxiv-week-2026-05-18"
-WEEK = ROOT.parent / "shared" / "corpora" / "arxiv-week-2026-05-18"
 PROMPTS = ROOT / "prompts"
 TOPICS = ROOT / "topics.toml"
 

@@ -18,10 +18,9 @@ from digest_publisher.render import check_residue, excerpt_for, render_post, wp_
 from digest_publisher.render.card import CardText, render_card, sniff_image_type
 from digest_publisher.render.dryrun import POST_KEYS
 from digest_publisher.render.sample import make_benchmark_post
+from tests.paths import SEED_000
 
 from .conftest import BACKFILL, BRIEF, FIXTURE_SLUGS, FORMATS, NASTY, NOW, check_golden, load_fixture
-
-SEED_000 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_9e1618847d845b12.txt"
 
 
 @pytest.mark.parametrize("slug", FIXTURE_SLUGS)
@@ -36,8 +35,7 @@ def test_goldens(posts_dir: Path, slug: str, content_format: str) -> None:
 def test_dry_run_object_has_exactly_the_seed_post_keys(posts_dir: Path) -> None:
     rendered = render_post(load_fixture(posts_dir, BACKFILL), now=NOW)
     assert tuple(rendered.post_object) == POST_KEYS
-    if SEED_000.is_file():
-        assert list(rendered.post_object) == list(json.loads(SEED_000.read_text(encoding="utf-8")))
+    assert list(rendered.post_object) == list(json.loads(SEED_000.read_text(encoding="utf-8")))
     obj = rendered.post_object
     assert obj["content"]["rendered"] == wp_display(rendered.content)
     assert obj["excerpt"]["rendered"] == excerpt_for(rendered.content, rendered.excerpt)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from digest_publisher.errors import ResidueError
 from digest_publisher.render import check_residue, find_residue, markdown_to_blocks, markdown_to_classic
-
-SEED_000 = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_9e1618847d845b12.txt"
+from tests.paths import SEED_000
 
 
 def test_clean_content_passes() -> None:
@@ -57,7 +55,6 @@ def test_empty_section_in_markdown_is_an_error_in_both_formats() -> None:
         ]
 
 
-@pytest.mark.skipif(not SEED_000.is_file(), reason="seed 000 of the shared notes is not on this machine")
 def test_the_old_systems_published_post_is_caught() -> None:
     seed = json.loads(SEED_000.read_text(encoding="utf-8"))
     problems = find_residue(seed["content"]["rendered"])
