@@ -46,13 +46,12 @@ from .convert import (
     to_classic,
 )
 from .dryrun import effective_status, parse_post_date, post_object, wp_date
-from .preview import PREVIEW_FILE, make_preview_server, preview_html
+from .preview import FEATURED_PNG, PREVIEW_FILE, make_preview_server, preview_html
 from .residue import check_residue, find_residue
 from .sanitize import sanitize_html
 
 CONTENT_FORMATS = ("blocks", "classic")
 RENDER_JSON = "render.json"
-FEATURED_PNG = "featured.png"
 
 
 def texturize(html_text: str) -> str:

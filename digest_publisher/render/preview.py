@@ -7,15 +7,16 @@ own. The content is ``content.rendered`` of the dry-run object, i.e. what WordPr
 from __future__ import annotations
 
 import base64
-import functools
 import html
 import http.server
+import urllib.parse
 from datetime import datetime
 from pathlib import Path
 
 from ..models import RenderedPost
 
 PREVIEW_FILE = "preview.html"
+FEATURED_PNG = "featured.png"
 
 _CSS = """
 :root { --text:#1e1e1e; --muted:#6b6b6b; --accent:#0b5cad; --line:#e2e2e2; --bg:#fff; --code:#f4f4f4; }
@@ -128,12 +129,46 @@ def preview_html(rendered: RenderedPost, *, shown_date: datetime, topic_label: s
 """
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+#: What ``preview --serve`` serves: the page, and the card it shows (also inlined, kept for "open image").
+#: Nothing else of the post folder (post.md, record.json, papers.json, drafts) is reachable, and there is
+#: no directory listing.
+SERVED_FILES = (PREVIEW_FILE, FEATURED_PNG)
+
+
+class _PreviewHandler(http.server.BaseHTTPRequestHandler):
+    """Serves the preview page at ``/`` and ``/preview.html`` and the files in :data:`SERVED_FILES`; 404
+    for every other path, so a browser pointed at the folder never sees the post's sources or records."""
+
+    folder: Path
+
+    def do_GET(self) -> None:  # the name http.server dispatches to
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(with_body=False)
+
+    def _answer(self, *, with_body: bool) -> None:
+        name = urllib.parse.urlsplit(self.path).path.lstrip("/") or PREVIEW_FILE
+        target = self.folder / name
+        if name not in SERVED_FILES or not target.is_file():
+            self.send_error(404, "Not in the preview")
+            return
+        body = target.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8" if name.endswith(".html") else "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
     def log_message(self, format: str, *args: object) -> None:
         return
 
 
 def make_preview_server(directory: Path, port: int) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for the post folder on 127.0.0.1 (port 0 picks a free one); the caller serves it."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    """An HTTP server for one post's preview on 127.0.0.1 (port 0 picks a free one); the caller serves it.
+
+    Only the preview page and its card are served (:data:`SERVED_FILES`), never the rest of the folder."""
+    handler = type("PreviewHandler", (_PreviewHandler,), {"folder": directory})
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)

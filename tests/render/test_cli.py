@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 import threading
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from digest_publisher.cli import cli
@@ -91,6 +93,17 @@ def test_preview_server_serves_the_page_on_localhost(posts_dir: Path) -> None:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/preview.html", timeout=10) as response:
             page = response.read().decode("utf-8")
         assert "<h1 class=\"entry-title\">LLM Post-Train: Latest arXiv Summary" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert response.read().decode("utf-8") == page
+        # Only the page and its card: the sources, the record and the folder listing stay private.
+        for path in ("/post.md", "/papers.json", "/render.json", "/record.json", "/../post.md", "/%2e%2e/x",
+                     "/.record.json", "/preview.html/", "/sub/preview.html"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+            assert refused.value.code == 404, path
+        if (posts_dir / BRIEF / "featured.png").is_file():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/featured.png", timeout=10) as response:
+                assert response.read() == (posts_dir / BRIEF / "featured.png").read_bytes()
     finally:
         server.shutdown()
         server.server_close()
