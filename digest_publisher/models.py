@@ -262,3 +262,6 @@ class RenderedPost:
     tags: tuple[str, ...]
     featured_image: FeaturedImage | None
     post_object: dict[str, Any]
+    #: What the reader won't see as written (a link removed for its URL, raw HTML removed, a shortcode shown
+    #: as text): the post still renders; commands print these as warnings.
+    warnings: tuple[str, ...] = ()

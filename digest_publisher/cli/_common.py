@@ -11,6 +11,8 @@ from typing import Any
 import click
 from dotenv import load_dotenv
 
+from ..models import RenderedPost
+
 _loaded = False
 
 
@@ -30,6 +32,12 @@ def echo_json(data: Any) -> None:
 def info(message: str) -> None:
     """Human-readable progress goes to stderr, so stdout stays clean for --json."""
     click.echo(message, err=True)
+
+
+def warn_render(rendered: RenderedPost, where: Path) -> None:
+    """The render's warnings (what readers won't see as written), one ``Warning:`` line each, on stderr."""
+    for message in rendered.warnings:
+        info(f"Warning: {where}: {message}")
 
 
 def is_tty() -> bool:

@@ -9,10 +9,10 @@ import click
 
 from ..errors import DigestError
 from ..models import RenderedPost
-from ..records import PostFolder, load_post, resolve_posts_dir
+from ..records import POST_FILE, PostFolder, load_post, resolve_posts_dir
 from ..render import CONTENT_FORMATS, make_preview_server, render_post, write_preview
 from ..wordpress.settings import URL_VAR
-from ._common import echo_json, info, posts_dir_option
+from ._common import echo_json, info, posts_dir_option, warn_render
 
 TOPICS_FILE = Path("topics.toml")
 
@@ -37,6 +37,7 @@ def _render(ref: str, posts_dir: Path | None, content_format: str) -> tuple[Post
     # The site's URL (not a secret) only changes the :mrgreen: smiley's image URL in the dry run.
     site_url = (os.environ.get(URL_VAR) or "").strip().rstrip("/")
     rendered = render_post(folder, content_format=content_format, topic_label=label, site_url=site_url)
+    warn_render(rendered, folder.path / POST_FILE)
     return folder, rendered, write_preview(folder, rendered, topic_label=label)
 
 

@@ -34,7 +34,7 @@ from ..records import (
 from . import wpformat
 from .card import CardText, load_featured_file
 from .card import featured_card as _featured_card
-from .citations import PAPERS_COVERED_TITLE, Citations, papers_covered
+from .citations import PAPERS_COVERED_TITLE, Citations, authors_line, papers_covered
 from .convert import (
     Block,
     Footnotes,
@@ -168,7 +168,8 @@ def render_post(
     where = str(folder.path / POST_FILE)
     now = now or datetime.now(UTC)
     citations = Citations(folder.papers, _short_names(source, where))
-    blocks, _unresolved = parse_markdown(source.body, citations)
+    warnings: list[str] = []
+    blocks, _unresolved = parse_markdown(source.body, citations, warnings)
     if not blocks:
         raise RenderError(f"{where}: the post body is empty", "Write the post (or draft it) before rendering")
 
@@ -180,7 +181,9 @@ def render_post(
         blocks = [*blocks[:cut], *section, *blocks[cut:]]
     content = to_blocks(blocks) if content_format == "blocks" else to_classic(blocks)
 
-    problems = find_residue(content)
+    shown = [folder.papers[i] for i in covered if i in folder.papers]
+    verbatim = [t for paper in shown for t in (" ".join(paper.title.split()), authors_line(paper))]
+    problems = find_residue(content, verbatim=[*verbatim, *(citations.name(i) for i in citations.cited)])
     for i in missing:
         hint = " (an unquoted id in YAML is read as a number: write it in quotes)" if _looks_numeric(i) else ""
         problems.append(f"paper {i} is listed in the front matter but not in papers.json{hint}")
@@ -212,6 +215,7 @@ def render_post(
         tags=source.tags,
         featured_image=_featured_image(folder, topic_label, len(covered) - len(missing)),
         post_object=obj,
+        warnings=tuple(warnings),
     )
 
 

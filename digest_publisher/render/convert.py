@@ -28,7 +28,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .sanitize import SHORTCODE_BRACKET, sanitize_html, sanitize_inline
+from .sanitize import SHORTCODE_BRACKET, SHORTCODE_TAGS, sanitize_html, sanitize_inline
 
 # ---------------------------------------------------------------------------------------------------------------
 # The block tree
@@ -168,6 +168,10 @@ def make_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).use(footnote_plugin)
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.inline.ruler.after("text", "plain_char", _plain_char_rule)
+    # markdown-it leaves a link to javascript:/data:/file: as literal "[text](url)" text, which the residue
+    # check then reports as unconverted Markdown and the whole post fails. Parse every link; the walker
+    # keeps the text of a link it won't publish, drops the link, and says so (see _Walker.safe_children).
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
     return md
 
 
@@ -229,22 +233,80 @@ _BARE_URL = re.compile(r"^https?://[^\s<>\"]+$")
 _HTTP_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
+_PUBLISHED_HREF = re.compile(r"^(?:https?://|mailto:|#)", re.IGNORECASE)
+_TAG_NAME = re.compile(r"<\s*([A-Za-z][A-Za-z0-9-]*)")
+_EVENT_ATTR = re.compile(r"\s(on[a-z]+)\s*=", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"<(code|pre)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
+_SHORTCODE_LIKE = re.compile(r"\[\[?([A-Za-z_][\w-]*)[^\]\n]*\]")
+
+
+def _shorten(text: str, width: int = 50) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def dropped_markup(raw: str, clean: str) -> list[str]:
+    """What sanitising removed from ``raw``: tag names (``<script>``) and event attributes, in order."""
+    kept = {name.lower() for name in _TAG_NAME.findall(clean)}
+    lost = [f"<{name.lower()}>" for name in _TAG_NAME.findall(raw) if name.lower() not in kept]
+    lost += [f"{attr.lower()}=" for attr in _EVENT_ATTR.findall(raw)]
+    return list(dict.fromkeys(lost))
+
+
 @dataclass
 class _Walker:
     tokens: list[Token]
     env: dict[str, Any]
     pos: int = 0
 
+    def warn(self, message: str) -> None:
+        warnings: list[str] | None = self.env.get("warnings")
+        if warnings is not None and message not in warnings:
+            warnings.append(message)
+
     # -- inline -------------------------------------------------------------------------------------------------
+    def safe_children(self, children: list[Token]) -> list[Token]:
+        """Warn about each link or image of ``children`` that won't be published (the sanitiser removes its URL).
+
+        Only http(s), mailto and in-page links are published, and only http(s) images: a ``javascript:``
+        link from a hostile abstract must neither run nor stop an unattended run, and its author should
+        hear that the link is gone (its text stays).
+        """
+        for tok in children:
+            if tok.type == "link_open":
+                href = str(tok.attrGet("href") or "")
+                if not _PUBLISHED_HREF.match(href.strip()):
+                    self.warn(f"link to {_shorten(href)!r} removed, its text kept (only http(s), mailto and "
+                              "#anchor links are published)")  # fmt: skip
+            elif tok.type == "image":
+                src = str(tok.attrGet("src") or "")
+                if not _HTTP_URL.match(src.strip()):
+                    self.warn(f"image {_shorten(src)!r} removed (only http(s) images are published)")
+            elif tok.type == "html_inline":
+                for lost in dropped_markup(tok.content, sanitize_inline(tok.content)):
+                    self.warn(f"raw HTML {lost} removed (not allowed in a post)")
+        return children
+
     def inline(self, token: Token) -> str:
-        children = token.children or []
+        children = self.safe_children(token.children or [])
         if len(children) == 1 and children[0].type == "text" and _BARE_URL.match(children[0].content):
             # A URL alone in a paragraph would be oEmbedded by WordPress; make it an ordinary link.
             url = children[0].content
             raw = f'<a href="{html.escape(url)}">{html.escape(url, quote=False)}</a>'
         else:
             raw = _RENDERER.renderInline(children, _PARSER.options, self.env)
+        self.warn_shortcodes(raw)
         return sanitize_inline(raw)
+
+    def warn_shortcodes(self, raw: str) -> None:
+        """A WordPress shortcode (``[embed]…``) is escaped, not run: say so, as it shows as literal text."""
+        if "[" not in raw:
+            return
+        for m in _SHORTCODE_LIKE.finditer(_CODE_SPAN.sub(" ", raw)):
+            if m.group(1).lower() not in SHORTCODE_TAGS:
+                continue  # "[x] done" is just text; only WordPress's own shortcode names look like an intent
+            self.warn(f"shortcode-like text {_shorten(m.group(0))!r} is shown as literal text (shortcodes are "
+                      "not run in published posts; put it in `code` to show it as code)")  # fmt: skip
 
     # -- blocks -------------------------------------------------------------------------------------------------
     def blocks(self, until: str | None = None) -> list[Block]:
@@ -283,6 +345,9 @@ class _Walker:
         if kind == "html_block":
             self.pos += 1
             clean = sanitize_html(tok.content).strip()
+            for lost in dropped_markup(tok.content, clean):
+                self.warn(f"raw HTML {lost} removed (not allowed in a post)")
+            self.warn_shortcodes(tok.content)
             return Html(clean) if clean else None
         if kind == "table_open":
             return self.table()
@@ -291,7 +356,7 @@ class _Walker:
         self.pos += 1  # anything else (closing tokens of hidden wrappers) carries no content
         return None
 
-    def paragraph(self) -> Block:
+    def paragraph(self) -> Block | None:
         inline = self.tokens[self.pos + 1]
         self.pos += 2
         trailing = ""
@@ -307,11 +372,14 @@ class _Walker:
         children = inline.children or []
         if len(children) == 1 and children[0].type == "image":
             img = children[0]
+            self.safe_children(children)  # warns when the image won't be published
             src = str(img.attrGet("src") or "")
             if _HTTP_URL.match(src):
                 alt = _RENDERER.renderInlineAsText(img.children or [], _PARSER.options, self.env)
                 return Image(src, alt)
-        return Paragraph(self.inline(inline))
+        text = self.inline(inline)
+        # Nothing left to show (an image or raw HTML that was removed): no empty paragraph block.
+        return Paragraph(text) if text.strip() else None
 
     def list_block(self) -> Block:
         open_tok = self.tokens[self.pos]
@@ -391,9 +459,15 @@ class _Walker:
         return Footnotes(items)
 
 
-def parse_markdown(md: str, resolver: CitationResolver | None = None) -> tuple[list[Block], list[str]]:
-    """Markdown -> block tree; also the citation ids that could not be resolved (in order, repeated)."""
-    env: dict[str, Any] = {"resolver": resolver}
+def parse_markdown(
+    md: str, resolver: CitationResolver | None = None, warnings: list[str] | None = None
+) -> tuple[list[Block], list[str]]:
+    """Markdown -> block tree; also the citation ids that could not be resolved (in order, repeated).
+
+    ``warnings`` (when given) receives one line per thing the reader won't see as written: a link or image
+    removed for its URL, raw HTML removed by the allowlist, shortcode-like text shown literally.
+    """
+    env: dict[str, Any] = {"resolver": resolver, "warnings": warnings}
     tokens = _PARSER.parse(md, env)
     walker = _Walker(tokens, env)
     blocks = walker.blocks()

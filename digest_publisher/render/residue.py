@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
 from ..errors import ResidueError
 from .convert import CITATION_RE
@@ -28,11 +29,17 @@ def _snippet(text: str, width: int = 60) -> str:
     return repr(text if len(text) <= width else text[: width - 1] + "\u2026")
 
 
-def find_residue(content: str) -> list[str]:
-    """Every problem in rendered content (block or classic HTML), in document order of kind."""
+def find_residue(content: str, verbatim: Iterable[str] = ()) -> list[str]:
+    """Every problem in rendered content (block or classic HTML), in document order of kind.
+
+    ``verbatim`` are texts shown exactly as the corpus has them (paper titles, author lists, short names):
+    a title with ``**`` or ``[a](b)`` in it is data, not Markdown left unconverted, so those texts are
+    left out of the literal-Markdown checks.
+    """
     problems: list[str] = []
     body = _BLOCK_COMMENT.sub("", content)
     visible = _CODE.sub(" ", body)
+    exempt = sorted({v for v in verbatim if any(c in v for c in "*[#>")}, key=len, reverse=True)
 
     for m in _PARAGRAPH.finditer(visible):
         text = _text(m.group(1)).strip()
@@ -44,6 +51,8 @@ def find_residue(content: str) -> list[str]:
             problems.append(f"paragraph holds only a rule or dash (Markdown '---' left as text): {_snippet(text)}")
 
     text = _text(visible)
+    for piece in exempt:
+        text = text.replace(piece, " ")
     first = text.find("**")
     if first != -1:
         count = text.count("**")
