@@ -3,6 +3,8 @@
     wrong-credentials        WordPress rejects the user / Application Password
     app-passwords-off        Application Passwords unavailable (not HTTPS and not a local environment,
                              or turned off by a plugin): WordPress ignores the password entirely
+    login-password           the login password instead of an Application Password: XML-RPC accepts it,
+                             REST never does
     auth-header-stripped     the web server drops the Authorization header: the password is right
                              (XML-RPC, which carries it in the body, accepts it) but REST never sees it,
                              so reads work while every write fails
@@ -227,7 +229,20 @@ def _diagnose_rejection(client: WordPressClient, report: CheckReport, status: in
         accepted = None
     finally:
         report.requests += probe.request_count
-    if accepted is True:
+    if accepted is True and not looks_like_application_password(client.settings.app_password):
+        # XML-RPC takes the login password too; REST takes only Application Passwords (both answer the
+        # same 401 rest_not_logged_in to a wrong one, measured on 6.1), so the password's shape decides.
+        report.problems.append(
+            Finding(
+                "login-password",
+                f"{APP_PASSWORD_VAR} holds the login password of {client.settings.username!r}: XML-RPC accepts "
+                f"it, but the REST API only accepts Application Passwords ({said})",
+                "Create an Application Password: log in to WordPress, open Users > Profile > Application "
+                f"Passwords, add one named 'digest-publisher', and put the 24 characters it shows in "
+                f"{APP_PASSWORD_VAR}",
+            )
+        )
+    elif accepted is True:
         report.problems.append(
             Finding(
                 "auth-header-stripped",
@@ -260,6 +275,16 @@ def _diagnose_rejection(client: WordPressClient, report: CheckReport, status: in
                 "Authorization header (Apache: 'CGIPassAuth On')",
             )
         )
+
+
+# WordPress makes Application Passwords with wp_generate_password(24, false): 24 letters and digits, shown in
+# groups of four separated by spaces (accepted with or without them).
+_APPLICATION_PASSWORD = re.compile(r"[A-Za-z0-9]{24}")
+
+
+def looks_like_application_password(value: str) -> bool:
+    """True for the shape WordPress gives Application Passwords (``abcd EFGH 1234 ...``, 24 characters)."""
+    return bool(_APPLICATION_PASSWORD.fullmatch(value.replace(" ", "")))
 
 
 def _wordpress_version(client: WordPressClient) -> str | None:

@@ -146,6 +146,11 @@ def wordpress_error(
     code = ""
     message = ""
     details = ""
+    # WordPress answers 401 exactly when the request is not authenticated (rest_authorization_required_code:
+    # 403 once logged in), whatever the route's own code says ("Status is forbidden", "not allowed to view
+    # revisions"): one meaning, so one diagnosis for every command. A parameter check reports its 401
+    # inside data.details (status=draft without a login gives rest_invalid_param / rest_forbidden_status).
+    not_authenticated = status == 401
     if isinstance(body, dict):
         code = str(body.get("code") or "")
         message = str(body.get("message") or "")
@@ -156,17 +161,29 @@ def wordpress_error(
                 details = "; ".join(f"{k}: {v}" for k, v in params.items())
             if isinstance(data.get("status"), int):
                 status = int(data["status"])
+            nested = data.get("details")
+            nested_statuses = [
+                d.get("data", {}).get("status") for d in (nested.values() if isinstance(nested, dict) else [])
+                if isinstance(d, dict) and isinstance(d.get("data"), dict)
+            ]  # fmt: skip
+            not_authenticated = not_authenticated or status == 401 or 401 in nested_statuses
+    if not_authenticated:
+        status = 401
     if not message:
         message = (text or "").strip().splitlines()[0][:200] if (text or "").strip() else "no message"
     what = f"{method} {url} failed: HTTP {status}" + (f" {code}" if code else "") + f": {message}"
     if details:
         what += f" ({details})"
     who = f"the user {username!r}" if username else "the user"
-    if code in _CREDENTIAL_CODES or (status == 401 and not code):
+    if code in _CREDENTIAL_CODES or not_authenticated:
+        what = (
+            f"wrong user or Application Password: WordPress did not log in {who} "
+            f"({method} {url}: HTTP {status}" + (f" {code}" if code else "") + ")"
+        )
         hint = (
-            f"WordPress did not accept the credentials: check {USERNAME_VAR} and {APP_PASSWORD_VAR} "
-            "(an Application Password from Users > Profile, not the login password); "
-            "run `digest-publisher check` to tell a wrong password from a stripped Authorization header"
+            f"Check {USERNAME_VAR} (the login name) and {APP_PASSWORD_VAR} (an Application Password from "
+            "Users > Profile > Application Passwords, not the login password); run `digest-publisher check` "
+            "to tell a wrong password from a login password or a stripped Authorization header"
         )
     elif code in BLOCKING_CODES:
         hint = (

@@ -42,6 +42,17 @@ def test_wrong_password(wp_lab: Lab) -> None:
     assert "aaaa" not in str(report.to_dict())
 
 
+@pytest.mark.parametrize("role", ["admin", "author"])
+def test_login_password_instead_of_an_application_password(wp_lab: Lab, role: str) -> None:
+    user = wp_lab.admin if role == "admin" else wp_lab.author
+    report = check_site(settings_for(wp_lab, user, app_password=user.password))
+
+    assert report.kinds == ["login-password"]
+    assert "holds the login password" in report.problems[0].message
+    assert "Users > Profile > Application Passwords" in report.problems[0].hint
+    assert "CGIPassAuth" not in str(report.to_dict()) and user.password not in str(report.to_dict())
+
+
 class HeaderStrippingSession(requests.Session):
     """Behaves like Apache + CGI without CGIPassAuth: the Authorization header never reaches PHP."""
 
