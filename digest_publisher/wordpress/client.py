@@ -24,7 +24,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from urllib3.exceptions import NewConnectionError
 
 from ..errors import WordPressError
-from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
+from .settings import APP_PASSWORD_VAR, URL_VAR, USERNAME_VAR, WordPressSettings
 
 API_REL = "https://api.w.org/"
 USER_AGENT = "digest-publisher/0.1 (+https://github.com/; WordPress REST client)"
@@ -222,6 +222,41 @@ def wordpress_error(
     return WordPressError(what, hint, status=status, code=code or None, url=url)
 
 
+# How OpenSSL words "the other side is not TLS": Apache/nginx answer the ClientHello with an HTTP 400 page
+# (WRONG_VERSION_NUMBER, or RECORD_LAYER_FAILURE on OpenSSL 3.2+); PHP's server just closes (UNEXPECTED_EOF).
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNEXPECTED_EOF_WHILE_READING", "UNKNOWN_PROTOCOL")
+
+
+def connection_error(method: str, url: str, exc: requests.RequestException) -> WordPressError:
+    """THE place saying why a connection failed; an SSL failure is told apart from a site that is down."""
+    reason = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        if any(sign in reason.upper().replace(" ", "_") for sign in _NOT_TLS):
+            return WordPressError(
+                f"{method} {url}: the site does not speak HTTPS on this port (the TLS handshake got no TLS "
+                "answer: a plain-HTTP server is listening there)",
+                f"Use http:// in {URL_VAR} for this port, or the port the site serves HTTPS on",
+                url=url,
+            )
+        if "CERTIFICATE_VERIFY_FAILED" in reason.upper():
+            return WordPressError(
+                f"{method} {url}: the site's HTTPS certificate is not trusted by this machine",
+                "Renew or fix the site's certificate, or add its CA to this machine's trust store "
+                "(REQUESTS_CA_BUNDLE)",
+                url=url,
+            )
+        return WordPressError(
+            f"{method} {url}: the HTTPS handshake failed ({type(exc).__name__})",
+            f"Check the scheme and port in {URL_VAR} and the site's TLS set-up",
+            url=url,
+        )
+    return WordPressError(
+        f"{method} {url}: cannot connect ({type(exc).__name__})",
+        f"Check {URL_VAR} and that the site is up and reachable from this machine",
+        url=url,
+    )
+
+
 def _is_json(response: requests.Response) -> bool:
     ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     return ctype == "application/json" or ctype.endswith("+json")
@@ -281,11 +316,7 @@ class WordPressClient:
         try:
             return self._discover(site)
         except requests.RequestException as exc:
-            raise WordPressError(
-                f"GET {site}: cannot connect ({type(exc).__name__})",
-                "Check WORDPRESS_URL and that the site is up and reachable from this machine",
-                url=site,
-            ) from exc
+            raise connection_error("GET", site, exc) from exc
 
     def _discover(self, site: str) -> str:
         for method in ("HEAD", "GET"):
@@ -609,11 +640,7 @@ class WordPressClient:
                 url=url,
             ) from exc
         except requests.ConnectionError as exc:
-            raise WordPressError(
-                f"{method} {url}: cannot connect ({type(exc).__name__})",
-                "Check WORDPRESS_URL and that the site is up and reachable from this machine",
-                url=url,
-            ) from exc
+            raise connection_error(method, url, exc) from exc
         except requests.RequestException as exc:
             raise WordPressError(f"{method} {url} failed: {exc}", "Check WORDPRESS_URL", url=url) from exc
 

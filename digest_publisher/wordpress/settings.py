@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigError
 
@@ -14,6 +14,7 @@ USERNAME_VAR = "WORDPRESS_USERNAME"
 APP_PASSWORD_VAR = "WORDPRESS_APP_PASSWORD"  # noqa: S105 - the variable's name, not a password
 TIMEOUT_VAR = "WORDPRESS_TIMEOUT"
 DEFAULT_TIMEOUT = 30.0
+MAX_TIMEOUT = 3600.0  # an hour: past that, a hung site should fail the run, not hold it
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,48 @@ class WordPressSettings:
         return self.url.rstrip("/")
 
 
+# Paths that are WordPress's own pages, not the site's root: a URL ending in one binds records to the wrong
+# "site" and every route is resolved under it.
+_ADMIN_PATHS = ("/wp-admin", "/wp-login.php", "/wp-json", "/xmlrpc.php", "/index.php")
+
+
+def redact_url(url: str) -> str:
+    """The URL with any ``user:password@`` removed, for messages (a password typed into the URL)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+
+
+def site_url_problems(url: str) -> list[str]:
+    """What is wrong with a site URL (empty when nothing is); never repeats a password written inside it."""
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return [f"{URL_VAR}={shown!r} is not a valid URL (check the host and port)"]
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return [f"{URL_VAR}={shown!r} is not an http(s) URL of the site (e.g. https://example.com)"]
+    problems: list[str] = []
+    if parts.username or parts.password:
+        problems.append(
+            f"{URL_VAR}={shown!r} has a user name or password inside it: put the user in {USERNAME_VAR} and the "
+            f"Application Password in {APP_PASSWORD_VAR}, and only the address in {URL_VAR}"
+        )
+    path = parts.path.rstrip("/")
+    for admin in _ADMIN_PATHS:
+        if path.lower().endswith(admin) or f"{admin}/" in path.lower():
+            site_path = path[: path.lower().rfind(admin)]
+            host = parts.netloc.rsplit("@", 1)[-1]
+            root = urlunsplit(parts._replace(netloc=host, path=site_path, query="", fragment=""))
+            problems.append(f"{URL_VAR}={shown!r} points at WordPress's {admin} page, not the site: use {root!r}")
+            break
+    if parts.query or parts.fragment:
+        problems.append(f"{URL_VAR}={shown!r} has a query or fragment: give only the site's address")
+    return problems
+
+
 def load_wordpress_settings(environ: Mapping[str, str] | None = None) -> WordPressSettings:
     """Read the settings; every missing or invalid variable is reported in one error."""
     env = os.environ if environ is None else environ
@@ -45,9 +88,7 @@ def load_wordpress_settings(environ: Mapping[str, str] | None = None) -> WordPre
         problems.append("missing " + ", ".join(missing))
     url = values[URL_VAR]
     if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            problems.append(f"{URL_VAR}={url!r} is not an http(s) URL of the site (e.g. https://example.com)")
+        problems.extend(site_url_problems(url))
     timeout = DEFAULT_TIMEOUT
     raw_timeout = (env.get(TIMEOUT_VAR) or "").strip()
     if raw_timeout:
@@ -55,8 +96,10 @@ def load_wordpress_settings(environ: Mapping[str, str] | None = None) -> WordPre
             timeout = float(raw_timeout)
         except ValueError:
             timeout = -1.0
-        if timeout <= 0:
-            problems.append(f"{TIMEOUT_VAR}={raw_timeout!r} must be a number of seconds above 0")
+        # inf would wait forever on a hung site, nan compares false with everything (requests rejects it).
+        if not (0 < timeout <= MAX_TIMEOUT):
+            problems.append(f"{TIMEOUT_VAR}={raw_timeout!r} must be a number of seconds above 0 and at most "
+                            f"{MAX_TIMEOUT:.0f}")  # fmt: skip
     if problems:
         raise ConfigError(
             "WordPress settings: " + "; ".join(problems),
