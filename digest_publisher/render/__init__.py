@@ -77,6 +77,30 @@ def title_for(source: PostSource) -> str:
     return html.escape(" ".join(source.title.split()), quote=False)
 
 
+def term_name(name: str) -> str:
+    """A category or tag name as WordPress stores and shows it: plain text (``sanitize_text_field`` on every
+    term name), so lookups by name find on every run what the first run created."""
+    text = " ".join(name.split())
+    for _ in range(3):  # "&lt;b&gt;x" unescapes to a tag, which a second pass strips: stop at a fixed point
+        cleaned = html.unescape(wpformat.sanitize_text_field(text))
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
+def _term_names(names: tuple[str, ...], field: str, where: str) -> tuple[str, ...]:
+    cleaned = tuple(dict.fromkeys(term_name(n) for n in names))
+    empty = [n for n in names if not term_name(n)]
+    if empty:
+        what = f"the {field} {empty[0]!r} is" if len(empty) == 1 else f"the {field}s {', '.join(map(repr, empty))} are"
+        raise RenderError(
+            f"{where}: {what} empty once WordPress strips the HTML (term names are plain text)",
+            f"Write the {field} names in post.md's front matter as plain text, or remove them; nothing was sent",
+        )
+    return cleaned
+
+
 def excerpt_text(source: PostSource) -> str:
     """The excerpt as sent: the front matter's (escaped, on one line), or "" to let WordPress make one."""
     if not source.excerpt:
@@ -124,7 +148,7 @@ def _featured_image(folder: PostFolder, topic_label: str | None, paper_count: in
     if not path.is_absolute():
         path = folder.path / path
     alt = folder.source.featured_image_alt or " ".join(folder.source.title.split())
-    return load_featured_file(path, alt)
+    return load_featured_file(path, wpformat.sanitize_text_field(alt))
 
 
 def _short_names(source: PostSource, where: str) -> Mapping[str, str]:
@@ -211,8 +235,8 @@ def render_post(
         content_format=content_format,
         status=status,
         date_gmt=wp_date(date_gmt) if date_gmt is not None else None,
-        categories=source.categories,
-        tags=source.tags,
+        categories=_term_names(source.categories, "category", where),
+        tags=_term_names(source.tags, "tag", where),
         featured_image=_featured_image(folder, topic_label, len(covered) - len(missing)),
         post_object=obj,
         warnings=tuple(warnings),

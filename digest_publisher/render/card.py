@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import RenderError
 from ..models import FeaturedImage
+from .wpformat import sanitize_text_field
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -191,7 +192,8 @@ def featured_card(text: CardText, slug: str) -> FeaturedImage:
         data=_cached_card(text),
         filename=f"{slug}-featured.png",
         mime_type="image/png",
-        alt_text=card_alt_text(text),
+        # What WordPress keeps of alt text (sanitize_text_field), so the upload verifies as sent.
+        alt_text=sanitize_text_field(card_alt_text(text)),
     )
 
 

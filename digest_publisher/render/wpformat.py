@@ -730,6 +730,45 @@ def wp_strip_all_tags(text: str) -> str:
     return text.strip(" \t\n\r\0\x0b")
 
 
+# wp_pre_kses_less_than(): a "<" that opens no complete tag is escaped (esc_html) before tags are stripped.
+_LESS_THAN = re.compile(r"<[^>]*?((?=<)|>|$)", re.DOTALL)
+_ENTITY_START = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);)")
+_TEXT_FIELD_SPACE = re.compile(r"[\r\n\t ]+")
+_OCTET = re.compile(r"%[a-f0-9]{2}", re.IGNORECASE)
+_PHP_TRIM = " \t\n\r\0\x0b"
+# PHP's strip_tags: "<" followed by whitespace opens no tag ("a < b > c" keeps its text). Quotes inside a
+# tag are not modelled (no realistic name or alt text has them).
+_TEXT_STRIP_TAGS = re.compile(r"<!--.*?-->|<(?![ \t\n\r\x0b\x0c])[^>]*>?", re.DOTALL)
+
+
+def _esc_html(text: str) -> str:
+    """``esc_html``: ``& < > " '`` escaped, entities that are already there kept."""
+    text = _ENTITY_START.sub("&amp;", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#039;")
+
+
+def sanitize_text_field(text: str) -> str:
+    """``sanitize_text_field``: what WordPress keeps of a one-line text field (term names, alt text).
+
+    Tags are stripped (``<script>``/``<style>`` with their content), a ``<`` that opens no tag is escaped,
+    runs of whitespace become one space, percent-encoded octets (``%2F``) are removed. WordPress applies it to
+    every term name (``pre_term_name``) and to an attachment's ``alt_text``.
+    """
+    filtered = text
+    if "<" in filtered:
+        filtered = _LESS_THAN.sub(lambda m: m.group(0) if ">" in m.group(0) else _esc_html(m.group(0)), filtered)
+        filtered = _TEXT_STRIP_TAGS.sub("", _STRIP_SCRIPT_STYLE.sub("", filtered)).strip(_PHP_TRIM)
+        filtered = filtered.replace("<\n", "&lt;\n")
+    filtered = _TEXT_FIELD_SPACE.sub(" ", filtered).strip(_PHP_TRIM)
+    found = False
+    while match := _OCTET.search(filtered):
+        filtered = filtered.replace(match.group(0), "")
+        found = True
+    if found:
+        filtered = re.sub(" +", " ", filtered).strip(_PHP_TRIM)
+    return filtered
+
+
 _WORD_SPLIT = re.compile(r"[\n\r\t ]+")
 
 

@@ -15,6 +15,7 @@ function includes_url($p = '') { return 'http://127.0.0.1/wp-includes/' . $p; }
 function site_url() { return 'http://127.0.0.1'; }
 function has_filter($a = '', $b = false) { return false; }
 function doing_filter($a = null) { return false; }
+function wp_load_alloptions() { return ['blog_charset' => 'UTF-8']; }
 require $wp . '/formatting.php';
 require $wp . '/kses.php';
 function wp_allowed_protocols() { return ['http', 'https', 'mailto']; }
@@ -34,6 +35,7 @@ foreach (json_decode(stream_get_contents(STDIN), true) as [$fn, $text]) {
         case 'shortcode_unautop': $out[] = shortcode_unautop($text); break;
         case 'wp_trim_words': $out[] = wp_trim_words($text, 55, ' [&hellip;]'); break;
         case 'capital_P_dangit': $out[] = capital_P_dangit($text); break;
+        case 'sanitize_text_field': $out[] = sanitize_text_field($text); break;
         default: $out[] = null;
     }
 }
