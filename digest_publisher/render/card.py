@@ -230,4 +230,38 @@ def load_featured_file(path: Path, alt_text: str) -> FeaturedImage:
             f"{path}: the featured image is not a PNG, JPEG, WebP or GIF (first bytes {data[:8].hex()})",
             "Convert it to PNG or JPEG, or set 'featured_image: generated'",
         )
+    _check_featured_size(path, data)
     return FeaturedImage(data=data, filename=path.name, mime_type=mime, alt_text=alt_text)
+
+
+#: Limits checked before an upload. WordPress decodes every upload to make its sizes (GD/Imagick hold about
+#: 4-5 bytes a pixel), and scales anything over 2560 px down anyway: a 30000x30000 PNG uploads for minutes,
+#: then the server runs out of memory while WordPress has already created the attachment.
+MAX_FEATURED_BYTES = 15 * 1024 * 1024
+MAX_FEATURED_PIXELS = 25_000_000  # e.g. 5000 x 5000
+_SCALE_HINT = "Scale it down (2560 px on the long side is what WordPress keeps) or set 'featured_image: generated'"
+
+
+def _check_featured_size(path: Path, data: bytes) -> None:
+    """Refuse an image too big to upload safely, from its size and its header (no pixel is decoded)."""
+    if len(data) > MAX_FEATURED_BYTES:
+        raise RenderError(
+            f"{path}: the featured image has {len(data) / 1e6:.1f} MB, over the {MAX_FEATURED_BYTES / 1e6:.0f} MB "
+            "this tool uploads",
+            _SCALE_HINT,
+        )
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+        too_big = width * height > MAX_FEATURED_PIXELS
+        size = f"{width} x {height} pixels"
+    except Image.DecompressionBombError:  # Pillow refuses to open it at all: far over any sane size
+        too_big, size = True, f"more than {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels"
+    except (OSError, ValueError) as exc:
+        raise RenderError(f"{path}: the featured image cannot be read ({exc})", _SCALE_HINT) from exc
+    if too_big:
+        raise RenderError(
+            f"{path}: the featured image has {size}, over the {MAX_FEATURED_PIXELS / 1e6:.0f} megapixels "
+            "WordPress can decode safely",
+            _SCALE_HINT,
+        )

@@ -8,6 +8,8 @@ shown literally; literal Markdown the writer left unconverted must still fail (t
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,39 @@ def test_render_command_prints_warnings_and_succeeds(posts_dir: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert f"Warning: {posts_dir / BRIEF / 'post.md'}: link to 'javascript:void(0)' removed" in result.stderr
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header declares ``width`` x ``height`` (the pixels are never decoded by the check)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "said"),
+    [(30000, 30000, "more than 179 megapixels"), (6000, 5000, "6000 x 5000 pixels")],
+)
+def test_a_featured_image_too_big_to_upload_is_refused_before_any_request(
+    posts_dir: Path, width: int, height: int, said: str
+) -> None:
+    (posts_dir / BRIEF / "huge.png").write_bytes(_png_header(width, height))
+    post = posts_dir / BRIEF / "post.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("featured_image: generated", "featured_image: huge.png"))
+    result = CliRunner().invoke(
+        cli, ["render", BRIEF, "--posts-dir", str(posts_dir)], env={"DIGEST_NO_DOTENV": "1", "WORDPRESS_URL": ""}
+    )
+    assert result.exit_code == 1
+    assert f"huge.png: the featured image has {said}, over the 25 megapixels" in result.stderr
+    assert "Scale it down" in result.stderr
+
+
+def test_a_featured_image_of_a_sane_size_is_kept(posts_dir: Path) -> None:
+    (posts_dir / BRIEF / "wide.png").write_bytes(_png_header(2560, 1440))
+    post = posts_dir / BRIEF / "post.md"
+    post.write_text(post.read_text(encoding="utf-8").replace("featured_image: generated", "featured_image: wide.png"))
+    rendered = render_post(load_fixture(posts_dir, BRIEF), now=NOW)
+    assert rendered.featured_image is not None and rendered.featured_image.mime_type == "image/png"
