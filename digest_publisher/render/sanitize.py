@@ -89,9 +89,16 @@ _ATTR_VALUE = re.compile(r'="([^"]*)"')
 _IMG_WITHOUT_SRC = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 
 
+# A link whose URL the filter removed (javascript:, data:, relative) is no link: keep its text only. Links
+# cannot nest, so the first "</a>" after the opening tag is its own.
+_A_WITHOUT_HREF = re.compile(r"<a(?![^>]*\shref=)(?:\s[^>]*)?>(.*?)</a>", re.DOTALL)
+
+
 def _finish(clean: str) -> str:
     if "<img" in clean:
         clean = _IMG_WITHOUT_SRC.sub("", clean)
+    if "<a" in clean:
+        clean = _A_WITHOUT_HREF.sub(r"\1", clean)
     if '="' in clean:
         clean = _angles_in_attributes(clean)
     return escape_shortcodes(clean)
