@@ -40,7 +40,7 @@ def _source_files() -> list[Path]:
 
 
 def _ensure(path: Path, kind: str, n: int) -> Path:
-    from digest_publisher.corpus.synth import write_synthetic_listing, write_synthetic_snapshot
+    from .synth import write_synthetic_listing, write_synthetic_snapshot
 
     marker = path.with_suffix(".done")
     if path.exists() and marker.exists() and marker.read_text() == str(n):

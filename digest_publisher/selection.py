@@ -1,27 +1,42 @@
 """Corpus files in, the papers of one topic and window out, de-duplicated, with counts.
 
-The scan streams: it holds the key of every paper seen (to count duplicates) but keeps whole
-``Paper`` objects only for the papers that pass the filters, so a multi-GB arXiv snapshot fits in
-memory.
+The scan streams. Of every record it keeps a 64-bit digest of its key (to count unique papers); whole
+papers only for the ones that pass the filters, and of those at most ``spill_after`` in memory: past
+that, the selected papers move to a SQLite file in a temporary folder (:class:`_Kept`), so memory
+does not grow with the share of the corpus a topic selects. The result, its order and the first
+error reported are the same whether or not the selection spilled.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
+import json
+import marshal
 import multiprocessing
 import os
+import shutil
+import sqlite3
+import tempfile
+import weakref
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .corpus import corpus_files, detect_format, iter_papers, iter_papers_range, jsonl_ranges
+from .corpus._files import atomic_output
 from .errors import CorpusError, EmptySelectionError
 from .models import Paper, Topic
 from .topics import match_topic
+
+#: Selected papers held in memory before they move to disk (a snapshot paper takes about 4 KB).
+SPILL_AFTER = 10_000
+# Papers offered after the spill are written in batches of this many (one executemany each).
+_BATCH = 2_000
 
 
 def is_better(new: Paper, old: Paper) -> bool:
@@ -33,35 +48,301 @@ def is_better(new: Paper, old: Paper) -> bool:
     return False
 
 
-@dataclass
+def _order(paper: Paper) -> tuple[date, str]:
+    """The order of a selection: by submission date (undated first), then arXiv id (or key)."""
+    return (paper.submitted or date.min, paper.arxiv_id or paper.key)
+
+
+# ---------------------------------------------------------------------------------------------
+# The store of selected papers
+
+# One row per key. The duplicate rule is the upsert's WHERE clause, so SQLite applies it row by row
+# in arrival order, as the dict does: ``version`` is ``Paper.version or 0``; ``submitted`` an ISO
+# date or NULL, and a comparison with NULL is false, as ``is_better`` ignores a missing date.
+# ``sort_date``/``sort_id`` are ``_order`` as text: ISO dates and UTF-8 (compared bytewise) sort as
+# Python sorts dates and str.
+_SCHEMA = """
+CREATE TABLE kept (
+    key TEXT PRIMARY KEY, version INTEGER NOT NULL, submitted TEXT, sort_date TEXT NOT NULL,
+    sort_id TEXT NOT NULL, rule TEXT NOT NULL, paper BLOB NOT NULL
+)"""
+_INSERT = "INSERT INTO kept VALUES (?, ?, ?, ?, ?, ?, ?)"
+_IF_BETTER = """
+ON CONFLICT(key) DO UPDATE SET version = excluded.version, submitted = excluded.submitted,
+    sort_date = excluded.sort_date, sort_id = excluded.sort_id, rule = excluded.rule, paper = excluded.paper
+WHERE excluded.version > kept.version
+   OR (excluded.version = kept.version AND excluded.submitted > kept.submitted)"""
+_OFFER = _INSERT + _IF_BETTER
+# Both tables have the columns of _SCHEMA, in its order. "WHERE true" is how SQLite tells an upsert's
+# ON CONFLICT from a join constraint after a SELECT.
+_MERGE = "INSERT INTO main.kept SELECT * FROM later.kept WHERE true" + _IF_BETTER  # noqa: S608  # constants only
+
+_Row = tuple[str, int, str | None, str, str, str, bytes]
+
+
+def _pack(paper: Paper) -> bytes:
+    """A paper as bytes for the store: marshal of its fields (the date as an ordinal), the fastest
+    codec for str/int/tuple; the file is read back by this same process or its parent only."""
+    submitted = paper.submitted.toordinal() if paper.submitted else None
+    return marshal.dumps((
+        paper.title, paper.authors, paper.abstract, paper.arxiv_id, paper.version, paper.categories,
+        submitted, paper.abs_url, paper.comment, paper.doi, paper.source,
+    ))
+
+
+def _unpack(blob: bytes) -> Paper:
+    title, authors, abstract, arxiv_id, version, categories, submitted, abs_url, comment, doi, source = (
+        marshal.loads(blob)  # noqa: S302  # written by _pack, in this process or its reader processes
+    )
+    return Paper(
+        title=title, authors=authors, abstract=abstract, arxiv_id=arxiv_id, version=version,
+        categories=categories, submitted=date.fromordinal(submitted) if submitted is not None else None,
+        abs_url=abs_url, comment=comment, doi=doi, source=source,
+    )
+
+
+def _row(key: str, paper: Paper, rule: str) -> _Row:
+    sort_date, sort_id = _order(paper)
+    submitted = paper.submitted.isoformat() if paper.submitted else None
+    return (key, paper.version or 0, submitted, sort_date.isoformat(), sort_id, rule, _pack(paper))
+
+
+@dataclass(frozen=True)
+class _Spill:
+    """When and where selected papers move to disk: after ``after`` papers, into ``folder``."""
+
+    after: int
+    folder: Path
+
+
+class _Kept:
+    """The selected papers so far, one per de-duplication key (the better one, see :func:`is_better`),
+    each with the name of the rule that selected it.
+
+    Up to ``spill.after`` papers live in a dict. Past that, all of them move to a SQLite file in
+    ``spill.folder`` and later papers follow in batches; a scan in another process hands its file over
+    by name (it pickles as its path). Scratch data: no journal, no fsync.
+    """
+
+    def __init__(self, spill: _Spill) -> None:
+        self.spill = spill
+        self.papers: dict[str, tuple[Paper, str]] = {}
+        self.path: Path | None = None
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[_Row] = []
+        self._discarded = False
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._db is not None or self._pending:
+            raise RuntimeError("close() the store before sending it to another process")
+        return {"spill": self.spill, "papers": self.papers, "path": self.path}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["spill"])  # type: ignore[misc]  # the one constructor, also for unpickling
+        self.papers, self.path = state["papers"], state["path"]
+
+    def offer(self, key: str, paper: Paper, rule: str) -> None:
+        """Keep ``paper`` unless a better one of the same key is already kept."""
+        if self.path is None:
+            previous = self.papers.get(key)
+            if previous is None or is_better(paper, previous[0]):
+                self.papers[key] = (paper, rule)
+                if len(self.papers) > self.spill.after:
+                    self._spill()
+            return
+        self._pending.append(_row(key, paper, rule))
+        if len(self._pending) >= _BATCH:
+            self._flush()
+
+    def merge(self, later: _Kept) -> None:
+        """Fold in what a LATER part of the corpus kept: for a key in both, the later paper replaces
+        this one only if it is better (as if the parts had been read in one go)."""
+        if later.path is None:
+            for key, (paper, rule) in later.papers.items():
+                self.offer(key, paper, rule)
+            return
+        later.close()
+        if self.path is None and not self.papers:  # nothing to fold into: take the file as it is
+            self.path, later.path = later.path, None
+            return
+        if self.path is None:
+            self._spill()
+        db = self._connection()
+        self._flush()
+        db.commit()  # ATTACH is refused inside a transaction
+        db.execute("ATTACH DATABASE ? AS later", (str(later.path),))
+        db.execute(_MERGE)
+        db.commit()
+        db.execute("DETACH DATABASE later")
+        later.path.unlink()
+        later.path = None
+
+    def __len__(self) -> int:
+        if self.path is None:
+            return len(self.papers)
+        self._flush()
+        count: int = self._connection().execute("SELECT count(*) FROM kept").fetchone()[0]
+        return count
+
+    def date_span(self) -> tuple[date | None, date | None]:
+        """The earliest and latest submission date of the kept papers (None when none is dated)."""
+        if self.path is None:
+            dates = [paper.submitted for paper, _ in self.papers.values() if paper.submitted]
+            return (min(dates), max(dates)) if dates else (None, None)
+        self._flush()
+        low, high = self._connection().execute("SELECT min(submitted), max(submitted) FROM kept").fetchone()
+        return (date.fromisoformat(low), date.fromisoformat(high)) if low else (None, None)
+
+    def iter_sorted(self) -> Iterator[tuple[Paper, str]]:
+        """``(paper, rule)`` in the order of :func:`_order`; from disk, a row at a time, once spilled."""
+        if self.path is None:
+            yield from sorted(self.papers.values(), key=lambda kept: _order(kept[0]))
+            return
+        db = self._connection()
+        self._flush()
+        # An index sorts only the short keys; ORDER BY alone would sort whole rows, abstracts included.
+        db.execute("CREATE INDEX IF NOT EXISTS kept_order ON kept (sort_date, sort_id)")
+        db.commit()
+        for blob, rule in db.execute("SELECT paper, rule FROM kept ORDER BY sort_date, sort_id"):
+            yield _unpack(blob), rule
+
+    def close(self) -> None:
+        """Write what is pending and close the file (it reopens when read again)."""
+        self._flush()
+        if self._db is not None:
+            self._db.commit()
+            self._db.close()
+            self._db = None
+
+    def discard(self) -> None:
+        """Close for good: the file is about to be removed."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        self._pending.clear()
+        self._discarded = True
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._discarded:
+            raise RuntimeError("this selection was closed: its spilled papers are gone")
+        if self._db is None:
+            assert self.path is not None
+            self._db = sqlite3.connect(self.path)
+            self._db.execute("PRAGMA journal_mode = OFF")
+            self._db.execute("PRAGMA synchronous = OFF")
+        return self._db
+
+    def _spill(self) -> None:
+        fd, name = tempfile.mkstemp(prefix="kept-", suffix=".sqlite", dir=self.spill.folder)
+        os.close(fd)
+        self.path = Path(name)
+        db = self._connection()
+        db.execute(_SCHEMA)
+        db.executemany(_INSERT, (_row(key, paper, rule) for key, (paper, rule) in self.papers.items()))
+        self.papers = {}
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._connection().executemany(_OFFER, self._pending)
+            self._pending.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# The selection
+
+
+def _remove_spill(kept: _Kept, folder: Path) -> None:
+    kept.discard()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(eq=False)
 class Selection:
-    papers: list[Paper]
-    matched: dict[str, str]  # paper key -> name of the include rule that selected it ("" without topic)
-    files: int = 0
-    records: int = 0
-    unique: int = 0
-    in_window: int = 0
-    topic: Topic | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    notes: list[str] = field(default_factory=list)
+    """The counts of a scan and its selected papers, which may live in a temporary file.
+
+    Iterate :meth:`iter_selected` to stream them; :attr:`papers` loads them all. Use the selection
+    as a context manager (or call :meth:`close`) to remove the temporary file at once; otherwise it
+    goes when the selection is garbage-collected, or at exit.
+    """
+
+    files: int
+    records: int
+    unique: int
+    in_window: int
+    selected: int
+    topic: Topic | None
+    date_from: date | None
+    date_to: date | None
+    _kept: _Kept = field(repr=False)
+    _folder: Path = field(repr=False)
+
+    def __post_init__(self) -> None:
+        self._cleanup = weakref.finalize(self, _remove_spill, self._kept, self._folder)
+
+    def __enter__(self) -> Selection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the spilled papers; the counts, and :attr:`papers` if already loaded, remain."""
+        self._cleanup()
 
     @property
     def duplicates(self) -> int:
         return self.records - self.unique
 
+    def iter_selected(self) -> Iterator[tuple[Paper, str]]:
+        """``(paper, name of the include rule that selected it)`` (the name is "" without a topic),
+        by submission date (undated first), then arXiv id or key; streamed from disk if spilled."""
+        return self._kept.iter_sorted()
+
+    @functools.cached_property
+    def papers(self) -> list[Paper]:
+        """All the selected papers in memory, in order (enough for one post; iterate
+        :meth:`iter_selected` to go through a broad selection)."""
+        return [paper for paper, _ in self.iter_selected()]
+
+    @property
+    def matched(self) -> dict[str, str]:
+        """Paper key -> name of the include rule that selected it ("" without a topic)."""
+        return {paper.key: rule for paper, rule in self.iter_selected()}
+
+    def jsonl_lines(self) -> Iterator[str]:
+        """One JSON object per selected paper, its fields plus ``matched_rule``, in order."""
+        for paper, rule in self.iter_selected():
+            yield json.dumps({**paper.to_dict(), "matched_rule": rule}, ensure_ascii=False)
+
+    def write_jsonl(self, path: Path) -> int:
+        """Stream :meth:`jsonl_lines` into ``path``, replaced atomically; returns how many papers."""
+        count = 0
+        with atomic_output(path) as handle:
+            for line in self.jsonl_lines():
+                handle.write(line + "\n")
+                count += 1
+        return count
+
+    @functools.cached_property
+    def _selected_span(self) -> tuple[date | None, date | None]:
+        return self._kept.date_span()
+
     @property
     def stats(self) -> dict[str, Any]:
-        dates = [p.submitted for p in self.papers if p.submitted]
+        low, high = self._selected_span
         return {
             "files": self.files,
             "records": self.records,
             "papers": self.unique,
             "duplicates": self.duplicates,
-            "selected": len(self.papers),
-            "date_from": min(dates).isoformat() if dates else None,
-            "date_to": max(dates).isoformat() if dates else None,
+            "selected": self.selected,
+            "date_from": low.isoformat() if low else None,
+            "date_to": high.isoformat() if high else None,
         }
+
+
+# ---------------------------------------------------------------------------------------------
+# The scan
 
 
 def _in_window(paper: Paper, date_from: date | None, date_to: date | None) -> bool:
@@ -98,14 +379,13 @@ class _Scan:
     """What scanning one stream of records found; scans of parts of a corpus merge in file order.
 
     Of every record only a 64-bit digest of its key is kept, as sorted arrays (8 bytes a record), to
-    count unique papers; whole papers are kept only for the selected ones.
+    count unique papers; whole papers only for the selected ones, in a :class:`_Kept`.
     """
 
+    kept: _Kept
     records: int = 0
     seen: list[array[int]] = field(default_factory=list)  # sorted _digest of every key, per part
     window: list[array[int]] = field(default_factory=list)  # the same for the keys inside the window
-    kept: dict[str, Paper] = field(default_factory=dict)
-    matched: dict[str, str] = field(default_factory=dict)
     span_min: date | None = None
     span_max: date | None = None
 
@@ -113,20 +393,18 @@ class _Scan:
         self.records += later.records
         self.seen.extend(later.seen)
         self.window.extend(later.window)
-        for key, paper in later.kept.items():
-            previous = self.kept.get(key)
-            if previous is None or is_better(paper, previous):
-                self.kept[key] = paper
-                self.matched[key] = later.matched[key]
+        self.kept.merge(later.kept)
         spans = [d for d in (self.span_min, self.span_max, later.span_min, later.span_max) if d]
         self.span_min, self.span_max = (min(spans), max(spans)) if spans else (None, None)
 
 
-def _scan(papers: Iterable[Paper], topic: Topic | None, date_from: date | None, date_to: date | None) -> _Scan:
-    scan = _Scan()
+def _scan(
+    papers: Iterable[Paper], topic: Topic | None, date_from: date | None, date_to: date | None, spill: _Spill
+) -> _Scan:
+    scan = _Scan(_Kept(spill))
     seen: set[int] = set()
     window_keys: set[int] = set()
-    kept, matched = scan.kept, scan.matched
+    offer = scan.kept.offer
     span_min: date | None = None
     span_max: date | None = None
     for paper in papers:
@@ -143,10 +421,7 @@ def _scan(papers: Iterable[Paper], topic: Topic | None, date_from: date | None, 
         rule = match_topic(topic, paper) if topic else ""
         if rule is None:
             continue
-        previous = kept.get(key)
-        if previous is None or is_better(paper, previous):
-            kept[key] = paper
-            matched[key] = rule
+        offer(key, paper, rule)
     scan.span_min, scan.span_max = span_min, span_max
     scan.seen = [array("Q", sorted(seen))]
     scan.window = [array("Q", sorted(window_keys))]
@@ -158,13 +433,15 @@ PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 
 
 def _scan_range(
-    args: tuple[Path, str, int, int, int, Topic | None, date | None, date | None],
+    args: tuple[Path, str, int, int, int, Topic | None, date | None, date | None, _Spill],
 ) -> _Scan | CorpusError:
-    path, fmt, start, end, first_line, topic, date_from, date_to = args
+    path, fmt, start, end, first_line, topic, date_from, date_to, spill = args
     try:
-        return _scan(iter_papers_range(path, fmt, start, end, first_line), topic, date_from, date_to)
+        scan = _scan(iter_papers_range(path, fmt, start, end, first_line), topic, date_from, date_to, spill)
     except CorpusError as exc:  # returned, not raised: the parent reports the error of the EARLIEST part
         return exc
+    scan.kept.close()  # complete on disk: the parent opens the file by name
+    return scan
 
 
 def _scan_file(
@@ -175,6 +452,7 @@ def _scan_file(
     date_to: date | None,
     workers: int,
     parallel_min_bytes: int,
+    spill: _Spill,
 ) -> _Scan:
     kind = fmt
     if workers > 1:
@@ -185,11 +463,11 @@ def _scan_file(
         if big:
             kind = fmt or detect_format(path)
     if workers <= 1 or kind not in ("listing", "snapshot"):
-        return _scan(iter_papers(path, fmt), topic, date_from, date_to)
+        return _scan(iter_papers(path, fmt), topic, date_from, date_to, spill)
     assert kind is not None
     ranges = jsonl_ranges(path, workers)
-    tasks = [(path, kind, start, end, line, topic, date_from, date_to) for start, end, line in ranges]
-    total = _Scan()
+    tasks = [(path, kind, start, end, line, topic, date_from, date_to, spill) for start, end, line in ranges]
+    total = _Scan(_Kept(spill))
     with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
         # In file order, each part merged and dropped as it arrives: the first bad part's error wins.
         for part in pool.imap(_scan_range, tasks, chunksize=1):
@@ -210,33 +488,44 @@ def select_corpus(
     allow_empty: bool = False,
     workers: int | None = None,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    spill_after: int = SPILL_AFTER,
 ) -> Selection:
     """Read every file, drop duplicates, keep the papers in the window that the topic selects.
 
     JSON Lines files of ``parallel_min_bytes`` or more are read by ``workers`` processes (default: the
     machine's cores, at most 4), each a byte range; the result is the same as reading them in one go.
+    Past ``spill_after`` selected papers (per process), they move to a SQLite file in a temporary
+    folder (``$TMPDIR``), removed when the selection is closed; the result is the same.
     Raises :class:`EmptySelectionError` naming the filter that removed everything, unless
     ``allow_empty`` (``corpus stats`` reports zeros instead of failing).
     """
     if workers is None:
         workers = min(os.cpu_count() or 1, 4)
-    total = _Scan()
-    files = 0
-    for path in corpus_files(paths):
-        files += 1
-        total.merge(_scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes))
-    selection = Selection(
-        papers=sorted(total.kept.values(), key=lambda p: (p.submitted or date.min, p.arxiv_id or p.key)),
-        matched=total.matched,
-        files=files,
-        records=total.records,
-        unique=_count_distinct(total.seen),
-        in_window=_count_distinct(total.window),
-        topic=topic,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    if not selection.papers and not allow_empty:
+    folder = Path(tempfile.mkdtemp(prefix="digest-publisher-selection-"))
+    try:
+        spill = _Spill(max(spill_after, 0), folder)
+        total = _Scan(_Kept(spill))
+        files = 0
+        for path in corpus_files(paths):
+            files += 1
+            total.merge(_scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill))
+        selection = Selection(
+            files=files,
+            records=total.records,
+            unique=_count_distinct(total.seen),
+            in_window=_count_distinct(total.window),
+            selected=len(total.kept),
+            topic=topic,
+            date_from=date_from,
+            date_to=date_to,
+            _kept=total.kept,
+            _folder=folder,
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if not selection.selected and not allow_empty:
+        selection.close()
         raise EmptySelectionError(*_why_empty(selection, total.span_min, total.span_max))
     return selection
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -77,17 +76,14 @@ def select_command(
     """Select the papers of a topic (and window); one JSON object per paper, with the rule that matched."""
     if not topic_ref:
         raise click.UsageError("--topic is required (a number like 07 or a slug)")
-    selection = pipeline.select(list(paths), topic_ref, topics_path, date_from, date_to, fmt)
-    lines = [
-        json.dumps({**paper.to_dict(), "matched_rule": selection.matched[paper.key]}, ensure_ascii=False)
-        for paper in selection.papers
-    ]
-    if output is None:
-        for line in lines:
-            click.echo(line)
-    else:
-        pipeline.write_lines(output, lines)
-        info(f"{len(lines)} papers selected -> {output}")
+    # Streamed from the selection's store: a broad topic's papers are never all in memory.
+    with pipeline.select(list(paths), topic_ref, topics_path, date_from, date_to, fmt) as selection:
+        if output is None:
+            for line in selection.jsonl_lines():
+                click.echo(line)
+        else:
+            count = selection.write_jsonl(output)
+            info(f"{count} papers selected -> {output}")
 
 
 @corpus_group.command("stats")

@@ -4,7 +4,6 @@
 - :func:`detect_format` / :func:`iter_papers` read listing JSONL, JSON arrays, CSV, BibTeX, arXiv
   Atom feeds and the bulk arXiv metadata snapshot (streamed), see :mod:`.readers`.
 - :func:`fetch_arxiv` queries the arXiv API politely and writes a listing JSONL, see :mod:`.fetch`.
-- :mod:`.synth` generates large synthetic corpora for benchmarks.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+from bench.synth import synthetic_id, write_synthetic_listing, write_synthetic_snapshot
 from digest_publisher.corpus import detect_format, iter_papers
-from digest_publisher.corpus.synth import synthetic_id, write_synthetic_listing, write_synthetic_snapshot
 from digest_publisher.models import Paper
 from tests.paths import REAL_WEEK as WEEK
 

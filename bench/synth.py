@@ -1,4 +1,4 @@
-"""Large synthetic corpora for benchmarks: the real week's records repeated under new unique ids.
+"""Large synthetic corpora for the corpus benchmark: the real week's records repeated under new unique ids.
 
 ``write_synthetic_listing`` writes the listing JSONL shape; ``write_synthetic_snapshot`` writes the
 bulk-snapshot shape (author string + ``authors_parsed``, space-separated categories, hard-wrapped
@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ._files import atomic_output
+from digest_publisher.corpus._files import atomic_output
 
 _IDS_PER_MONTH = 99_999  # new-style ids have five digits after the yymm
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
