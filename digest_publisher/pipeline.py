@@ -1,26 +1,35 @@
 """The stages composed as plain functions, top to bottom: corpus -> selection -> draft -> render -> publish.
 
 Each function takes explicit inputs and returns plain data; the CLI calls exactly one of them per command.
+
+Everything after drafting renders a post through ONE function, :func:`render_for_site`: ``render`` and
+``preview`` (which write the preview page), ``publish``, ``status`` and ``republish`` all get the same
+post object and the same featured card (topic label from topics.toml, the site's URL), so what was
+previewed is byte for byte what is uploaded.
+
+Stage modules are imported inside the functions that use them, so a command loads only its own stages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .corpus.fetch import FetchResult, fetch_arxiv
-from .records import atomic_write_text
-from .selection import Selection, select_corpus
 from .topics import load_topics
 
-if TYPE_CHECKING:  # the heavier stages are imported where they are used, so `corpus` commands stay light
+if TYPE_CHECKING:  # the heavier stages are imported where they are used, so each command stays light
+    from .corpus.fetch import FetchResult
     from .drafting import DraftResult
     from .drafting.base import Drafter, Progress
-    from .models import PostKind, Topic
-    from .publishing import PublishReport
+    from .models import PostKind, RenderedPost, Topic
+    from .publishing import PostStatus, PublishReport
+    from .records import PostFolder
+    from .republish import CorpusRefresh, PostHistory, RepublishReport
+    from .selection import Selection
+    from .wordpress.check import CheckReport
     from .wordpress.settings import WordPressSettings
 
 
@@ -46,6 +55,8 @@ def _window(topic: Topic, date_from: date | None, date_to: date | None) -> tuple
 def _select(
     paths: list[Path], topic: Topic, date_from: date | None, date_to: date | None, fmt: str | None
 ) -> Selection:
+    from .selection import select_corpus
+
     return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt)
 
 
@@ -103,6 +114,8 @@ def corpus_stats(
     date_to: date | None,
     fmt: str | None = None,
 ) -> dict[str, Any]:
+    from .selection import select_corpus
+
     if topic_ref is None:
         return select_corpus(paths, None, date_from, date_to, fmt, allow_empty=True).stats
     topic = load_topics(topics_path).get(topic_ref)
@@ -110,6 +123,8 @@ def corpus_stats(
 
 
 def write_lines(path: Path, lines: list[str]) -> None:
+    from .records import atomic_write_text
+
     atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
@@ -124,6 +139,8 @@ def fetch(
     page_size: int,
     progress: Callable[[str], None] | None = None,
 ) -> FetchResult:
+    from .corpus.fetch import fetch_arxiv
+
     return fetch_arxiv(
         categories, date_from, date_to, output, base_url=base_url, delay=delay, page_size=page_size,
         progress=progress,
@@ -164,20 +181,184 @@ def backfill(
     A draft that fails its grounding checks, or content that fails the residue check, stops the run
     before anything is sent to WordPress.
     """
-    from .publishing import apply_overrides, publish_post
-    from .records import load_post
-    from .render import check_residue, render_post, write_preview
-
     outcome = draft(
         paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind,
         drafter=drafter, posts_dir=posts_dir, progress=progress, overwrite=overwrite,
     )
-    label = outcome.topic.label
-    folder = load_post(outcome.result.slug, posts_dir)
-    rendered = render_post(folder, content_format=content_format, topic_label=label)
-    preview = write_preview(folder, rendered, topic_label=label)
-    rendered = apply_overrides(rendered, status, date_gmt)
-    report = publish_post(
-        rendered, folder.path, settings, transport=transport, residue_check=check_residue, posts_dir=posts_dir
+    shown = render(
+        outcome.result.slug, posts_dir=posts_dir, topics_path=topics_path, site_url=settings.site_url,
+        content_format=content_format,
     )
+    report = _publish_rendered(
+        shown.post, shown.folder.path, settings, status=status, date_gmt=date_gmt, transport=transport,
+        dry_run=False, force=False,
+    )
+    preview = shown.page
     return BackfillResult(outcome.result.slug, outcome.result.report, preview, report)
+
+
+# -- after drafting: one render path for render, preview, publish, status and republish -----------------
+
+
+def topic_label(topic: str | None, topics_path: Path) -> str | None:
+    """The editor-facing label of a post's topic ("07 - RL & Post-Training") from the topics file; the
+    front matter's own text when the file or the topic is not there; None for a post without a topic."""
+    from .errors import DigestError
+
+    if not topic:
+        return None
+    if not topics_path.is_file():
+        return topic
+    try:
+        return load_topics(topics_path).get(topic).label
+    except (DigestError, KeyError, LookupError):
+        return topic
+
+
+def render_for_site(
+    folder: Path, *, topics_path: Path, site_url: str = "", content_format: str = "blocks"
+) -> tuple[PostFolder, RenderedPost]:
+    """THE render of a post folder after drafting: what ``render``/``preview`` show and write is what
+    ``publish``, ``status`` and ``republish`` send (same topic label on the card, same site URL)."""
+    from .records import load_post
+    from .render import render_post
+
+    post = load_post(str(folder), folder.parent)
+    rendered = render_post(
+        post,
+        content_format=content_format,
+        topic_label=topic_label(post.source.topic, topics_path),
+        site_url=site_url.rstrip("/"),
+    )
+    return post, rendered
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    folder: PostFolder
+    post: RenderedPost
+    page: Path  # preview.html, beside render.json and featured.png
+
+
+def render(
+    ref: str, *, posts_dir: Path, topics_path: Path, site_url: str = "", content_format: str = "blocks"
+) -> RenderResult:
+    """Render a post (slug, folder or post.md) and write its preview page, post object and card."""
+    from .records import find_post
+    from .render import write_preview
+
+    folder = find_post(ref, posts_dir).parent
+    post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url, content_format=content_format)
+    page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path))
+    return RenderResult(post, rendered, page)
+
+
+def _publish_rendered(
+    rendered: RenderedPost,
+    folder: Path,
+    settings: WordPressSettings,
+    *,
+    status: str | None,
+    date_gmt: str | None,
+    transport: str,
+    dry_run: bool,
+    force: bool,
+) -> PublishReport:
+    from .publishing import apply_overrides, publish_post
+
+    return publish_post(
+        apply_overrides(rendered, status, date_gmt),
+        folder,
+        settings,
+        transport=transport,
+        dry_run=dry_run,
+        force=force,
+        posts_dir=folder.parent,
+    )
+
+
+def publish(
+    ref: str,
+    *,
+    posts_dir: Path,
+    settings: WordPressSettings,
+    topics_path: Path,
+    status: str | None = None,
+    date_gmt: str | None = None,
+    transport: str = "rest",
+    dry_run: bool = False,
+    force: bool = False,
+    content_format: str = "blocks",
+) -> PublishReport:
+    """Render the post as ``render`` does and create or update it on WordPress, exactly once."""
+    from .records import find_post
+
+    folder = find_post(ref, posts_dir).parent
+    _, rendered = render_for_site(
+        folder, topics_path=topics_path, site_url=settings.site_url, content_format=content_format
+    )
+    return _publish_rendered(
+        rendered, folder, settings, status=status, date_gmt=date_gmt, transport=transport, dry_run=dry_run,
+        force=force,
+    )
+
+
+def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path) -> list[PostStatus]:
+    """Each local post with its WordPress id, status and link, and whether local and remote differ;
+    the local side is compared as ``publish`` would render it (``settings`` None: local only)."""
+    from .publishing import post_statuses
+
+    site_url = settings.site_url if settings is not None else ""
+
+    def rendered(folder: Path) -> RenderedPost:
+        return render_for_site(folder, topics_path=topics_path, site_url=site_url)[1]
+
+    return post_statuses(posts_dir, settings, rendered)
+
+
+def republish(
+    posts_dir: Path,
+    settings: WordPressSettings,
+    *,
+    topics_path: Path,
+    slugs: Sequence[str] = (),
+    force: bool = False,
+    dry_run: bool = False,
+    wait: float = 0.0,
+    refresh: CorpusRefresh | None = None,
+) -> RepublishReport:
+    """Bring WordPress up to date with the changed post sources (``slugs``, or all), rendered as
+    ``publish`` renders them; ``refresh`` redrafts posts whose topic window gained papers first."""
+    from .republish import republish as republish_posts
+
+    def rendered(folder: Path) -> RenderedPost:
+        return render_for_site(folder, topics_path=topics_path, site_url=settings.site_url)[1]
+
+    return republish_posts(
+        posts_dir, settings, render=rendered, slugs=slugs, force=force, dry_run=dry_run, wait=wait, refresh=refresh
+    )
+
+
+def restore(
+    ref: str, *, posts_dir: Path, settings: WordPressSettings, revision: int, wait: float = 0.0, dry_run: bool = False
+) -> RepublishReport:
+    """Make WordPress revision ``revision`` of the post the current version again (as a new revision)."""
+    from .records import find_post
+    from .republish import restore_revision
+
+    return restore_revision(find_post(ref, posts_dir).parent, settings, revision, wait=wait, dry_run=dry_run)
+
+
+def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None) -> PostHistory:
+    """The local publish history of a post beside its WordPress revisions (``settings`` None: local only)."""
+    from .records import find_post
+    from .republish import history as post_history
+
+    return post_history(find_post(ref, posts_dir).parent, settings)
+
+
+def check(settings: WordPressSettings, *, categories: Sequence[str] = ()) -> CheckReport:
+    """What is wrong with the WordPress connection, or who we are there."""
+    from .wordpress.check import check_site
+
+    return check_site(settings, categories=tuple(categories))

@@ -35,6 +35,7 @@ from .records import (
     save_record,
     update_site_facts,
 )
+from .render.residue import check_residue
 from .wordpress.check import CheckReport, check_site
 from .wordpress.client import WordPressClient
 from .wordpress.common import (
@@ -163,7 +164,7 @@ def publish_post(
     transport: str = "rest",
     dry_run: bool = False,
     force: bool = False,
-    residue_check: ResidueCheck | None = None,
+    residue_check: ResidueCheck = check_residue,
     session: requests.Session | None = None,
     posts_dir: Path | None = None,
     lock_wait: float = 0.0,
@@ -171,8 +172,9 @@ def publish_post(
 ) -> PublishReport:
     """Create or update ``rendered`` on the site, verify it, and record it in ``folder/record.json``.
 
-    ``residue_check(html, where)`` (the renderer's ``check_residue``) runs on ``content.rendered`` as a
-    reader receives it. A dry run reads from the site but sends no write and writes no local file.
+    ``residue_check(html, where)`` (the renderer's ``check_residue``: always on; tests may wrap it to
+    observe it) runs on ``content.rendered`` as a reader receives it. A dry run reads from the site but
+    sends no write and writes no local file.
     ``posts_dir`` (the folder of all posts) lets posts share what one found out about the site (its
     REST root, the images uploaded) in ``.sites.json``; without it each post finds out for itself.
     ``lock_wait``: seconds to wait for another run that holds the post's lock; ``locked``: the caller
@@ -196,7 +198,7 @@ def _publish_locked(
     transport_name: str,
     dry_run: bool,
     force: bool,
-    residue_check: ResidueCheck | None,
+    residue_check: ResidueCheck,
     session: requests.Session | None,
     started: float,
     posts_dir: Path | None,
@@ -263,7 +265,7 @@ def _publish_locked(
     publish_key = _publish_key(hash_, rendered.status, rendered.date_gmt) or ""
     try:
         outcome = _call_publish(publisher, rendered, known, force, on_written, publish_key, journal)
-        if outcome.rendered_html is not None and residue_check is not None:
+        if outcome.rendered_html is not None:
             residue_check(outcome.rendered_html, outcome.rendered_where or f"post {rendered.slug}")
     except DigestError as exc:
         failed = state["record"]
@@ -291,6 +293,7 @@ def _publish_locked(
         return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, True, planned)
 
     if outcome.action == "unchanged":
+        outcome.post_object = outcome.post_object or record.last_response  # what --json shows
         if (outcome.status, outcome.link) != (record.status, record.link):
             # e.g. a scheduled post went live: refresh what status shows, without a history line
             save_record(folder, replace(record, status=outcome.status, link=outcome.link))
@@ -469,7 +472,7 @@ def measure_publishing(
     settings: WordPressSettings,
     work_dir: Path,
     *,
-    residue_check: ResidueCheck | None = None,
+    residue_check: ResidueCheck = check_residue,
     suffix: str | None = None,
 ) -> list[dict[str, Any]]:
     """For ``make bench``: requests and wall time of a first REST publish, an unchanged re-publish, and

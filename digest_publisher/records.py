@@ -68,16 +68,6 @@ def atomic_write_json(path: Path, data: Any, *, before_replace: Callable[[], Non
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", before_replace=before_replace)
 
 
-def resolve_posts_dir(option: str | Path | None, environ: Mapping[str, str] | None = None) -> Path:
-    """``--posts-dir`` wins, then ``DIGEST_POSTS_DIR``, then ``./posts``."""
-    env = os.environ if environ is None else environ
-    if option:
-        return Path(option)
-    if env.get("DIGEST_POSTS_DIR"):
-        return Path(env["DIGEST_POSTS_DIR"])
-    return Path("posts")
-
-
 @dataclass(frozen=True)
 class PostSource:
     """The front matter of ``post.md`` plus its Markdown body."""
@@ -297,13 +287,14 @@ RUN_LOCK = ".republish.lock"
 REMOTE_COPY_PREFIX = "remote-"
 # TEST-ONLY: the crash tests set this to a step name ("after-media", "after-create", "after-update",
 # "during-record-write"), optionally with "#n" for its n-th time, to SIGKILL the process there.
-TEST_KILL_ENV = "DIGEST_TEST_KILL_AT"
 _kill_counts: dict[str, int] = {}
 
 
 def kill_point(step: str) -> None:
     """TEST-ONLY crash hook: does nothing unless ``DIGEST_TEST_KILL_AT`` names ``step``."""
-    wanted = os.environ.get(TEST_KILL_ENV)
+    from .config import kill_step
+
+    wanted = kill_step()
     if not wanted:
         return
     name, _, nth = wanted.partition("#")

@@ -56,6 +56,7 @@ from .records import (
     save_remote_copy,
     write_post,
 )
+from .render.residue import check_residue
 from .wordpress.client import WordPressClient
 from .wordpress.common import (
     KnownState,
@@ -171,7 +172,7 @@ class _Run:
     wait: float
     now: datetime
     refresh: CorpusRefresh | None
-    residue_check: ResidueCheck | None
+    residue_check: ResidueCheck
     requests: int = 0  # requests made by publish_post calls (the run's own client counts its own)
 
 
@@ -188,7 +189,7 @@ def republish(
     dry_run: bool = False,
     wait: float = 0.0,
     refresh: CorpusRefresh | None = None,
-    residue_check: ResidueCheck | None = None,
+    residue_check: ResidueCheck = check_residue,
     session: requests.Session | None = None,
     now: datetime | None = None,
 ) -> RepublishReport:

@@ -37,7 +37,7 @@ from .common import (
     fingerprint,
     first_html_difference,
     format_gmt,
-    is_ours,
+    holds_our_post,
     parse_gmt,
     remote_edit,
     same_text,
@@ -45,7 +45,6 @@ from .common import (
     update_intent,
     upload_intent,
     verification_error,
-    with_marker,
     wp_slug,
 )
 
@@ -177,7 +176,7 @@ class RestPublisher:
 
         body: dict[str, Any] = {
             "title": post.title,
-            "content": with_marker(post),
+            "content": post.content,
             "excerpt": post.excerpt,
             "status": post.status,
             "slug": post.slug,
@@ -194,7 +193,7 @@ class RestPublisher:
             action = "created"
             if not client.dry_run and written.data.get("slug") != post.slug:
                 # The slug is taken (WordPress suffixed ours): undo, then see whose post holds it.
-                target = self._undo_suffixed_create(written.data, post.slug, journal, notes)
+                target = self._undo_suffixed_create(written.data, post, journal, notes)
                 written = None
         if target is not None and written is None:
             action = "updated"
@@ -344,8 +343,7 @@ class RestPublisher:
         for item in response.data:
             if not isinstance(item, dict):
                 continue
-            raw = str((item.get("content") or {}).get("raw") or "")
-            if item.get("slug") in suffixed and is_ours(raw, post.slug):
+            if item.get("slug") in suffixed and _holds(item, post):
                 # Created by a run that died before it could undo its suffixed create: remove the copy.
                 self._delete_post(int(item["id"]))
                 notes.append(f"deleted post {item['id']} ({item.get('slug')}), a copy left by a crashed run")
@@ -353,9 +351,9 @@ class RestPublisher:
                 found = item
         if found is None:
             return None
-        if is_ours(str((found.get("content") or {}).get("raw") or ""), post.slug):
+        if _holds(found, post):
             notes.append(
-                f"found WordPress post {found['id']} by its slug (made by digest-publisher): updating it"
+                f"found WordPress post {found['id']} by its slug, holding this post's content: updating it"
             )
             return found
         raise self._foreign_slug_error(found, post.slug, response.url, "nothing was written")
@@ -363,10 +361,12 @@ class RestPublisher:
     def _foreign_slug_error(self, item: Mapping[str, Any], slug: str, url: str, what: str) -> WordPressError:
         return WordPressError(
             f"a post with the slug {slug!r} already exists on {self.client.settings.site_url} "
-            f"(id {item.get('id')}, status {item.get('status')}, {item.get('link')}) and digest-publisher "
-            f"did not create it; {what}",
+            f"(id {item.get('id')}, status {item.get('status')}, {item.get('link')}); no local record says "
+            f"digest-publisher created it and it holds other content, so it did not create it "
+            f"(or its record.json was lost); {what}",
             "digest-publisher never overwrites posts it did not create: change 'slug' in post.md, or "
-            "rename or delete the existing post in WordPress (Posts > Quick Edit > Slug) and publish again",
+            "rename or delete the existing post in WordPress (Posts > Quick Edit > Slug) and publish again; "
+            "if it is this post published before, restore its record.json from version control",
             status=409,
             code="slug_taken",
             url=url,
@@ -492,10 +492,11 @@ class RestPublisher:
                 journal.settle(intent)
 
     def _undo_suffixed_create(
-        self, data: Mapping[str, Any], slug: str, journal: Journal, notes: list[str]
+        self, data: Mapping[str, Any], post: RenderedPost, journal: Journal, notes: list[str]
     ) -> dict[str, Any]:
         """WordPress gave our new post a suffixed slug: the slug is taken. Delete the post just created,
         then return the holder of the slug if it is a post of ours (a record was lost), else refuse."""
+        slug = post.slug
         created = int(data["id"])
         intent = undo_intent(created)
         journal.intend(intent)
@@ -510,9 +511,9 @@ class RestPublisher:
         for item in response.data:
             if not isinstance(item, dict) or item.get("slug") != slug:
                 continue
-            if is_ours(str((item.get("content") or {}).get("raw") or ""), slug):
+            if _holds(item, post):
                 notes.append(
-                    f"found WordPress post {item['id']} by its slug (made by digest-publisher): updating it"
+                    f"found WordPress post {item['id']} by its slug, holding this post's content: updating it"
                 )
                 return item
             raise self._foreign_slug_error(
@@ -692,6 +693,11 @@ def _match_terms(wanted: list[str], terms: Any) -> dict[str, int]:
                 found[name] = int(term["id"])
                 break
     return found
+
+
+def _holds(item: Mapping[str, Any], post: RenderedPost) -> bool:
+    """A post found by slug (edit context) holds this post as we send it (see ``holds_our_post``)."""
+    return holds_our_post(str(_raw(item, "content") or ""), post)
 
 
 def _holds_hash(media: Mapping[str, Any], sha: str) -> bool:

@@ -22,17 +22,29 @@ from digest_publisher.wordpress.settings import WordPressSettings
 
 
 class LabUser(Protocol):
-    username: str
-    password: str
-    app_password: str
-    id: int
+    """What the tests read of a lab user (tests.wp_lab.WPUser, a frozen dataclass)."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    @property
+    def app_password(self) -> str: ...
+    @property
+    def id(self) -> int: ...
 
 
 class Lab(Protocol):
-    url: str
-    admin: LabUser
-    author: LabUser
-    lab_dir: Path
+    """What the tests read of the lab (tests.wp_lab.WordPressLab)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def admin(self) -> LabUser: ...
+    @property
+    def author(self) -> LabUser: ...
+    @property
+    def lab_dir(self) -> Path: ...
 
 
 def settings_for(lab: Lab, user: LabUser, *, app_password: str | None = None) -> WordPressSettings:
