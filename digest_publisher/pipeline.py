@@ -24,10 +24,12 @@ if TYPE_CHECKING:  # the heavier stages are imported where they are used, so eac
     from .corpus.fetch import FetchResult
     from .drafting import DraftResult
     from .drafting.base import Drafter, Progress
-    from .models import PostKind, RenderedPost, Topic
-    from .publishing import PostStatus, PublishReport
+    from .models import Paper, PostKind, RenderedPost, Topic
+    from .publishing.history import PostHistory
+    from .publishing.publish import PublishReport
+    from .publishing.results import RepublishReport
+    from .publishing.status import PostStatus
     from .records import PostFolder
-    from .republish import CorpusRefresh, PostHistory, RepublishReport
     from .selection import Selection
     from .wordpress.check import CheckReport
     from .wordpress.settings import WordPressSettings
@@ -53,11 +55,17 @@ def _window(topic: Topic, date_from: date | None, date_to: date | None) -> tuple
 
 
 def _select(
-    paths: list[Path], topic: Topic, date_from: date | None, date_to: date | None, fmt: str | None
+    paths: list[Path],
+    topic: Topic,
+    date_from: date | None,
+    date_to: date | None,
+    fmt: str | None,
+    *,
+    allow_empty: bool = False,
 ) -> Selection:
     from .selection import select_corpus
 
-    return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt)
+    return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=allow_empty)
 
 
 @dataclass(frozen=True)
@@ -81,19 +89,26 @@ def draft(
     progress: Progress | None = None,
     unverified: str = "fail",
     overwrite: bool = False,
+    slug: str | None = None,
+    keep: Sequence[Paper] = (),
 ) -> TopicDraft:
     """Select the topic's papers (its default window when no dates are given) and draft the post;
-    the draft report gains the selection's counts under ``selection``."""
+    the draft report gains the selection's counts under ``selection``.
+
+    Redrafting an existing post (``republish --refresh-corpus``) passes its ``slug`` and the papers it
+    already covers (``keep``): they stay, and the selection adds the ones the corpus gained."""
     from .drafting import draft_post
 
     topic = load_topics(topics_path).get(topic_ref)
-    selection = _select(paths, topic, date_from, date_to, fmt)
+    selection = _select(paths, topic, date_from, date_to, fmt, allow_empty=bool(keep))
     dates = sorted(p.submitted for p in selection.papers if p.submitted)
     start = selection.date_from or (dates[0] if dates else None)
     end = selection.date_to or (dates[-1] if dates else None)
+    kept = {p.arxiv_id or p.key for p in keep}
     result = draft_post(
         topic,
-        selection.papers,
+        [*keep, *(p for p in selection.papers if (p.arxiv_id or p.key) not in kept)],
+        slug=slug,
         kind=kind,
         drafter=drafter,
         posts_dir=posts_dir,
@@ -264,7 +279,7 @@ def _publish_rendered(
     dry_run: bool,
     force: bool,
 ) -> PublishReport:
-    from .publishing import apply_overrides, publish_post
+    from .publishing.publish import apply_overrides, publish_post
 
     return publish_post(
         apply_overrides(rendered, status, date_gmt),
@@ -294,19 +309,21 @@ def publish(
     from .records import find_post
 
     folder = find_post(ref, posts_dir).parent
-    _, rendered = render_for_site(
+    post, rendered = render_for_site(
         folder, topics_path=topics_path, site_url=settings.site_url, content_format=content_format
     )
-    return _publish_rendered(
+    report = _publish_rendered(
         rendered, folder, settings, status=status, date_gmt=date_gmt, transport=transport, dry_run=dry_run,
         force=force,
     )
+    report.outcome.notes[:0] = list(post.source.warnings)
+    return report
 
 
 def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path) -> list[PostStatus]:
     """Each local post with its WordPress id, status and link, and whether local and remote differ;
     the local side is compared as ``publish`` would render it (``settings`` None: local only)."""
-    from .publishing import post_statuses
+    from .publishing.status import post_statuses
 
     site_url = settings.site_url if settings is not None else ""
 
@@ -314,6 +331,53 @@ def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: 
         return render_for_site(folder, topics_path=topics_path, site_url=site_url)[1]
 
     return post_statuses(posts_dir, settings, rendered)
+
+
+@dataclass(frozen=True)
+class CorpusRefresh:
+    """``republish --refresh-corpus``: redraft a post when its topic window gained papers in these files."""
+
+    paths: tuple[Path, ...]
+    topics_path: Path
+    drafter: Drafter
+    fmt: str | None = None
+
+
+def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, str | None]]:
+    """For republish: (post folder, dry run) -> (papers the corpus adds to the post's window, a note).
+    A post is redrafted through :func:`draft`, as ``draft`` drafts it; nothing is written unless the new
+    draft passed every check."""
+    from .errors import DigestError, DraftError
+    from .records import load_post
+
+    def redraft(folder: Path, dry_run: bool) -> tuple[int, str | None]:
+        post = load_post(str(folder), folder.parent)
+        source = post.source
+        if not (source.window_from and source.window_to and source.topic and source.kind):
+            return 0, "no topic, kind or window in post.md: not refreshed from the corpus"
+        start, end = date.fromisoformat(source.window_from[:10]), date.fromisoformat(source.window_to[:10])
+        topic_ref = source.topic.split(" - ", 1)[0].strip()
+        topic = load_topics(refresh.topics_path).get(topic_ref)
+        selection = _select(list(refresh.paths), topic, start, end, refresh.fmt, allow_empty=True)
+        new = [p for p in selection.papers if (p.arxiv_id or p.key) not in post.papers]
+        if not new:
+            return 0, None
+        what = f"the corpus has {len(new)} new paper(s) in {source.window_from} .. {source.window_to}"
+        if dry_run:
+            return len(new), f"{what}: would redraft and update"
+        try:
+            draft(
+                list(refresh.paths), topic_ref, topics_path=refresh.topics_path, date_from=start, date_to=end,
+                fmt=refresh.fmt, kind=source.kind, drafter=refresh.drafter, posts_dir=folder.parent,
+                slug=source.slug, keep=list(post.papers.values()),
+            )
+        except DigestError as exc:
+            raise DraftError(
+                f"{what}, but redrafting failed, so nothing was published: {exc.message}", exc.hint
+            ) from exc
+        return len(new), f"{what}: redrafted with the {refresh.drafter.name} drafter"
+
+    return redraft
 
 
 def republish(
@@ -329,13 +393,20 @@ def republish(
 ) -> RepublishReport:
     """Bring WordPress up to date with the changed post sources (``slugs``, or all), rendered as
     ``publish`` renders them; ``refresh`` redrafts posts whose topic window gained papers first."""
-    from .republish import republish as republish_posts
+    from .publishing.republish import republish as republish_posts
 
     def rendered(folder: Path) -> RenderedPost:
         return render_for_site(folder, topics_path=topics_path, site_url=settings.site_url)[1]
 
     return republish_posts(
-        posts_dir, settings, render=rendered, slugs=slugs, force=force, dry_run=dry_run, wait=wait, refresh=refresh
+        posts_dir,
+        settings,
+        render=rendered,
+        slugs=slugs,
+        force=force,
+        dry_run=dry_run,
+        wait=wait,
+        refresh=_redraft_from(refresh) if refresh is not None else None,
     )
 
 
@@ -343,16 +414,16 @@ def restore(
     ref: str, *, posts_dir: Path, settings: WordPressSettings, revision: int, wait: float = 0.0, dry_run: bool = False
 ) -> RepublishReport:
     """Make WordPress revision ``revision`` of the post the current version again (as a new revision)."""
+    from .publishing.revisions import restore_revision
     from .records import find_post
-    from .republish import restore_revision
 
     return restore_revision(find_post(ref, posts_dir).parent, settings, revision, wait=wait, dry_run=dry_run)
 
 
 def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None) -> PostHistory:
     """The local publish history of a post beside its WordPress revisions (``settings`` None: local only)."""
+    from .publishing.history import history as post_history
     from .records import find_post
-    from .republish import history as post_history
 
     return post_history(find_post(ref, posts_dir).parent, settings)
 

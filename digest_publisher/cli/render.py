@@ -13,13 +13,16 @@ from ._common import content_format_option, echo_json, info, posts_dir_option, t
 def _render(ref: str, posts_dir: Path | None, topics_path: Path, content_format: str) -> pipeline.RenderResult:
     # The site's URL (not a secret) only changes the :mrgreen: smiley's image URL in the post object;
     # publish renders with the same URL, so the preview is what is uploaded.
-    return pipeline.render(
+    result = pipeline.render(
         ref,
         posts_dir=config.posts_dir(posts_dir),
         topics_path=topics_path,
         site_url=config.site_url(),
         content_format=content_format,
     )
+    for warning in result.folder.source.warnings:
+        info(f"warning: {warning}")
+    return result
 
 
 @click.command("render")

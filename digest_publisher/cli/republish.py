@@ -12,7 +12,9 @@ import click
 
 from .. import config, pipeline
 from ..errors import LockError
-from ..republish import EXIT_TEMPFAIL, CorpusRefresh, PostHistory, RepublishReport
+from ..pipeline import CorpusRefresh
+from ..publishing.history import PostHistory
+from ..publishing.results import EXIT_TEMPFAIL, RepublishReport
 from ._common import (
     drafter_option,
     dry_run_option,

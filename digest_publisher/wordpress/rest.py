@@ -34,18 +34,25 @@ from .common import (
     PublishOutcome,
     create_intent,
     expected_status,
-    fingerprint,
     first_html_difference,
     format_gmt,
     holds_our_post,
     parse_gmt,
-    remote_edit,
     same_text,
     undo_intent,
     update_intent,
     upload_intent,
     verification_error,
     wp_slug,
+)
+from .posts import (
+    body_fingerprint,
+    fetch_as_reader,
+    fetch_recorded_post,
+    is_remote_edit,
+    raw_field,
+    remote_holds,
+    rest_fingerprint,
 )
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
@@ -233,7 +240,7 @@ class RestPublisher:
         on_written(outcome)
         verify_post_response(body, data, status, written_url, who)
 
-        reader = self._fetch_as_reader(outcome.post_id or 0, str(data.get("status")))
+        reader = fetch_as_reader(client, outcome.post_id or 0, str(data.get("status")))
         outcome.post_object = reader.data
         outcome.rendered_html = str((reader.data.get("content") or {}).get("rendered") or "")
         outcome.rendered_where = reader.url
@@ -382,13 +389,6 @@ class RestPublisher:
                 "pass --force to overwrite them",
                 code="remote_modified",
             )
-
-    def _fetch_as_reader(self, post_id: int, status: str) -> ApiResponse:
-        """Published posts are fetched anonymously, exactly as a visitor's browser would; drafts and
-        scheduled posts are not public, so they are fetched in the reader's (view) context as the user."""
-        if status == "publish":
-            return self.client.get(f"wp/v2/posts/{post_id}", auth=False, label="post as a reader")
-        return self.client.get(f"wp/v2/posts/{post_id}", {"context": "view"}, label="post as a reader")
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -577,110 +577,6 @@ def verify_post_response(
         raise verification_error(f"post {body['slug']!r} (WordPress id {got.get('id')})", url, problems, url)
 
 
-def _raw(post: Mapping[str, Any], key: str) -> Any:
-    value = post.get(key)
-    return value.get("raw") if isinstance(value, dict) else value
-
-
-def fields_fingerprint(post: Mapping[str, Any]) -> str:
-    """The fields a write of ours sets, as WordPress stores them (edit context); no date (WordPress
-    picks one when none is sent), no status."""
-    return fingerprint(
-        "rest-fields",
-        {
-            "title": _raw(post, "title"),
-            "content": _raw(post, "content"),
-            "excerpt": _raw(post, "excerpt"),
-            "slug": post.get("slug"),
-            "categories": sorted(post.get("categories") or []),
-            "tags": sorted(post.get("tags") or []),
-            "featured_media": int(post.get("featured_media") or 0),
-        },
-    )
-
-
-def body_fingerprint(body: Mapping[str, Any]) -> str:
-    """:func:`fields_fingerprint` of the post WordPress will store for this request body."""
-    return fields_fingerprint({k: v for k, v in body.items() if k not in ("status", "date_gmt")})
-
-
-def remote_holds(post: Mapping[str, Any], body: Mapping[str, Any], status: str) -> bool:
-    """Does the post (edit context) already hold exactly what ``body`` would write?"""
-    if fields_fingerprint(post) != body_fingerprint(body) or post.get("status") != status:
-        return False
-    sent_date = body.get("date_gmt")
-    return not sent_date or (
-        bool(post.get("date_gmt")) and parse_gmt(str(post["date_gmt"])) == parse_gmt(str(sent_date))
-    )
-
-
-def is_remote_edit(known: KnownState, remote: Mapping[str, Any]) -> bool:
-    """Was the post (edit context) changed in WordPress since our last recorded write? A change that
-    carries exactly the fields of a write we announced (``update:`` intent) but never recorded, because
-    the run died, is our own."""
-    if not remote_edit(known, remote.get("modified_gmt"), rest_fingerprint(remote)):
-        return False
-    return update_intent(fields_fingerprint(remote)) not in known.pending
-
-
-def rest_fingerprint(post: Mapping[str, Any]) -> str:
-    """The stored fields of a post (edit context) that an editor could change in wp-admin. Status is left
-    out: a scheduled post going live is not an edit."""
-
-    def raw(key: str) -> Any:
-        value = post.get(key)
-        return value.get("raw") if isinstance(value, dict) else value
-
-    return fingerprint(
-        "rest",
-        {
-            "title": raw("title"),
-            "content": raw("content"),
-            "excerpt": raw("excerpt"),
-            "slug": post.get("slug"),
-            "categories": sorted(post.get("categories") or []),
-            "tags": sorted(post.get("tags") or []),
-            "featured_media": post.get("featured_media"),
-            "date_gmt": post.get("date_gmt"),
-        },
-    )
-
-
-def fetch_recorded_post(
-    client: WordPressClient, post_id: int, slug: str, fields: str | None = None
-) -> dict[str, Any]:
-    """The post a local record points at (``context=edit``), or an error that says how to recover when
-    WordPress no longer has it or holds it in the trash."""
-    params: dict[str, Any] = {"context": "edit"}
-    if fields:
-        params["_fields"] = fields
-    response = client.get(
-        f"wp/v2/posts/{post_id}",
-        params,
-        accept_codes=frozenset({"rest_post_invalid_id"}),
-        label=f"post {post_id}",
-    )
-    if response.status == 404:
-        raise WordPressError(
-            f"post {slug!r}: its record says WordPress id {post_id}, but {client.settings.site_url} has no "
-            "such post (deleted permanently?)",
-            f"Delete posts/{slug}/record.json and run `digest-publisher publish {slug}` to publish it as new",
-            status=404,
-            code="rest_post_invalid_id",
-            url=response.url,
-        )
-    data: dict[str, Any] = response.data
-    if data.get("status") == "trash":
-        raise WordPressError(
-            f"post {slug!r} (WordPress id {post_id}) is in the trash on {client.settings.site_url}",
-            "Restore it in wp-admin (Posts > Trash), or delete it permanently and remove "
-            f"posts/{slug}/record.json to publish it as new",
-            code="post_in_trash",
-            url=response.url,
-        )
-    return data
-
-
 def _match_terms(wanted: list[str], terms: Any) -> dict[str, int]:
     found: dict[str, int] = {}
     for name in wanted:
@@ -697,7 +593,7 @@ def _match_terms(wanted: list[str], terms: Any) -> dict[str, int]:
 
 def _holds(item: Mapping[str, Any], post: RenderedPost) -> bool:
     """A post found by slug (edit context) holds this post as we send it (see ``holds_our_post``)."""
-    return holds_our_post(str(_raw(item, "content") or ""), post)
+    return holds_our_post(str(raw_field(item, "content") or ""), post)
 
 
 def _holds_hash(media: Mapping[str, Any], sha: str) -> bool:

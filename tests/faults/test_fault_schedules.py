@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from digest_publisher.errors import DigestError
-from digest_publisher.publishing import content_hash, publish_post
-from digest_publisher.render import check_residue, render_folder
-from digest_publisher.republish import republish
+from digest_publisher.publishing.publish import content_hash, publish_post
+from digest_publisher.publishing.republish import republish
+from digest_publisher.render import check_residue
 from digest_publisher.wordpress.settings import WordPressSettings
 from tests.faults.conftest import CLIENT_TIMEOUT_S
 from tests.faults.proxy import FAULTS, FaultProxy, Schedule
+from tests.helpers import render_as_published
 from tests.publishing.pubhelpers import Lab
 from tests.republish.rephelpers import Site, record_of, retitle, settings_via, write_source
 
@@ -36,7 +37,7 @@ DONE: list[int] = []
 def _publish(folder: Path, posts: Path, settings: WordPressSettings) -> str | None:
     """One `publish` run; the error text if it failed."""
     try:
-        publish_post(render_folder(folder), folder, settings, residue_check=check_residue, posts_dir=posts)
+        publish_post(render_as_published(folder), folder, settings, residue_check=check_residue, posts_dir=posts)
     except DigestError as exc:
         return str(exc)
     return None
@@ -45,7 +46,7 @@ def _publish(folder: Path, posts: Path, settings: WordPressSettings) -> str | No
 def _republish(posts: Path, settings: WordPressSettings) -> str | None:
     """One `republish --all` run; the errors if it failed (the listing, or a post)."""
     try:
-        report = republish(posts, settings, render=render_folder, residue_check=check_residue)
+        report = republish(posts, settings, render=render_as_published, residue_check=check_residue)
     except DigestError as exc:
         return str(exc)
     if report.exit_code == 0:
@@ -89,7 +90,7 @@ def test_publish_and_republish_converge_under_a_fault_schedule(
     )
     (post,) = site.posts_by_slug(slug)  # exactly one post: no duplicate, no suffixed copy
     assert post["slug"] == slug and post["title"]["raw"] == f"Changed under schedule {seed}"
-    rendered = render_folder(folder)
+    rendered = render_as_published(folder)
     assert rendered.featured_image is not None
     (media,) = site.media_with_hash(rendered.featured_image.sha256)  # exactly one upload
     assert post["featured_media"] == media["id"]

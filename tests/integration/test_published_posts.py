@@ -23,7 +23,7 @@ import pytest
 import requests
 
 from digest_publisher import pipeline
-from digest_publisher.records import load_record
+from digest_publisher.records.record import load_record
 from tests.paths import REPO_ROOT
 from tests.publishing.pubhelpers import settings_for
 from tests.render.block_editor import CHROMIUM, BlockEditor

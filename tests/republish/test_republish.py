@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from digest_publisher.republish import measure_republish_pass
+from bench.publish_measure import measure_republish_pass
 from tests.publishing.pubhelpers import Lab, secrets_of
 from tests.republish.rephelpers import (
     Site,
