@@ -31,7 +31,7 @@ from ..records.record import (
     save_record,
     update_site_facts,
 )
-from ..render.residue import check_residue
+from ..render import check_residue
 from ..wordpress.client import WordPressClient
 from ..wordpress.common import (
     Journal,
@@ -210,6 +210,7 @@ def _publish_locked(
         media=dict(record.media),
         pending=frozenset(record.pending),
         site_media=dict(site.media) if site else {},
+        site_terms=dict(site.terms) if site else {},
     )
     # The REST root is remembered per record (and per site) so a publish skips discovery.
     rest_root = record.rest_root if rest and record.transport in (None, "rest") else None
@@ -301,7 +302,9 @@ def _publish_locked(
     )
     save_record(folder, final)
     if rest and posts_dir is not None:
-        update_site_facts(posts_dir, settings.site_url, rest_root=_rest_root_of(publisher), media=outcome.media)
+        update_site_facts(
+            posts_dir, settings.site_url, rest_root=_rest_root_of(publisher), media=outcome.media, terms=outcome.terms
+        )
     return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, False)
 
 

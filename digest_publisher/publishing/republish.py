@@ -38,7 +38,7 @@ from ..models import RenderedPost
 from ..records import find_post, list_post_folders
 from ..records.locks import post_lock, run_lock
 from ..records.record import PostRecord, load_record, load_site_facts, save_record, save_remote_copy
-from ..render.residue import check_residue
+from ..render import check_residue
 from ..wordpress.client import WordPressClient
 from ..wordpress.common import parse_gmt, update_intent
 from ..wordpress.posts import (

@@ -195,11 +195,13 @@ def save_remote_copy(folder: Path, post_object: dict[str, Any], when: datetime |
 @dataclass(frozen=True)
 class SiteFacts:
     """Remembered per site in ``<posts_dir>/.sites.json`` so a post's FIRST publish needs no discovery
-    request and a second post with the same image finds it without a search. Only hints: both are
-    checked by the requests that use them."""
+    request, no term lookup for terms an earlier post used, and a second post with the same image finds
+    it without a search. Only hints: each is checked by the requests that use it (a stale term id is
+    caught by the post's verification, looked up again and replaced here)."""
 
     rest_root: str | None = None
     media: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, dict[str, int]] = field(default_factory=dict)  # taxonomy -> term name -> id
 
 
 def _read_sites(path: Path) -> dict[str, Any]:
@@ -217,21 +219,33 @@ def load_site_facts(posts_dir: Path, site_url: str) -> SiteFacts:
     entry = _read_sites(posts_dir / SITES_FILE).get(site_url)
     if not isinstance(entry, dict):
         return SiteFacts()
-    media = entry.get("media")
     root = entry.get("rest_root")
+    terms = entry.get("terms")
     return SiteFacts(
         rest_root=root if isinstance(root, str) else None,
-        media={str(k): v for k, v in media.items() if isinstance(v, int)} if isinstance(media, dict) else {},
+        media=_ids(entry.get("media")),
+        terms={str(t): _ids(names) for t, names in terms.items()} if isinstance(terms, dict) else {},
     )
 
 
+def _ids(mapping: Any) -> dict[str, int]:
+    return {str(k): v for k, v in mapping.items() if isinstance(v, int)} if isinstance(mapping, dict) else {}
+
+
 def update_site_facts(
-    posts_dir: Path, site_url: str, *, rest_root: str | None = None, media: Mapping[str, int] | None = None
+    posts_dir: Path,
+    site_url: str,
+    *,
+    rest_root: str | None = None,
+    media: Mapping[str, int] | None = None,
+    terms: Mapping[str, Mapping[str, int]] | None = None,
 ) -> None:
     """Merge into ``.sites.json`` under a short lock (runs on different posts share the file)."""
     current = load_site_facts(posts_dir, site_url)
-    if (rest_root is None or rest_root == current.rest_root) and all(
-        current.media.get(k) == v for k, v in (media or {}).items()
+    if (
+        (rest_root is None or rest_root == current.rest_root)
+        and all(current.media.get(k) == v for k, v in (media or {}).items())
+        and all(current.terms.get(t, {}).get(n) == i for t, ids in (terms or {}).items() for n, i in ids.items())
     ):
         return  # nothing new: no write
     try:
@@ -244,6 +258,10 @@ def update_site_facts(
                 entry["rest_root"] = rest_root
             known = entry.get("media")
             entry["media"] = {**(known if isinstance(known, dict) else {}), **dict(media or {})}
+            cached: dict[str, Any] = entry["terms"] if isinstance(entry.get("terms"), dict) else {}
+            for taxonomy, ids in (terms or {}).items():
+                cached[taxonomy] = {**_ids(cached.get(taxonomy)), **dict(ids)}
+            entry["terms"] = cached
             sites[site_url] = entry
             atomic_write_json(path, {"version": 1, "sites": sites})
     except LockError:

@@ -169,6 +169,8 @@ class KnownState:
     pending: frozenset[str] = frozenset()
     # Attachment ids of images other posts of this site uploaded (a hint, checked before use).
     site_media: Mapping[str, int] = field(default_factory=dict)
+    # Term ids other posts of this site used, by taxonomy and name (a hint, checked by the verification).
+    site_terms: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,6 +188,7 @@ class PublishOutcome:
     rendered_html: str | None = None  # what the residue check reads
     rendered_where: str = ""
     media: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, dict[str, int]] = field(default_factory=dict)  # taxonomy -> name -> id, as sent
     notes: list[str] = field(default_factory=list)
 
 

@@ -53,6 +53,7 @@ from .posts import (
     raw_field,
     remote_holds,
     rest_fingerprint,
+    update_post,
 )
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
@@ -76,6 +77,7 @@ class RestPublisher:
 
     def __init__(self, client: WordPressClient) -> None:
         self.client = client
+        self._from_cache: set[str] = set()  # taxonomies whose ids came from the site cache, this publish
 
     @property
     def request_count(self) -> int:
@@ -135,10 +137,16 @@ class RestPublisher:
             self._require(caps, "publish_posts", who, f"publish (status {post.status!r})")
 
         can_create_categories = bool(caps.get("manage_categories"))
-        category_ids, missing_categories = self._resolve_terms(
-            "categories", post.categories, search_misses=not can_create_categories
+        self._from_cache.clear()
+        categories, missing_categories = self._resolve_terms(
+            "categories",
+            post.categories,
+            search_misses=not can_create_categories,
+            cached=known.site_terms.get("categories"),
         )
-        tag_ids, missing_tags = self._resolve_terms("tags", post.tags, search_misses=False)
+        tags, missing_tags = self._resolve_terms(
+            "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags")
+        )
         if missing_categories and not can_create_categories:
             existing = self._existing_names("categories")
             raise WordPressError(
@@ -170,9 +178,10 @@ class RestPublisher:
 
         # ---- writes start here ----
         for name in missing_categories:
-            category_ids.append(self._create_term("categories", name, notes))
+            categories[name] = self._create_term("categories", name, notes)
         for name in missing_tags:
-            tag_ids.append(self._create_term("tags", name, notes))
+            tags[name] = self._create_term("tags", name, notes)
+        terms = {"categories": categories, "tags": tags}
         if image is not None and not media_id:
             intent = upload_intent(image.sha256)
             journal.intend(intent)
@@ -187,8 +196,8 @@ class RestPublisher:
             "excerpt": post.excerpt,
             "status": post.status,
             "slug": post.slug,
-            "categories": category_ids,
-            "tags": tag_ids,
+            "categories": list(categories.values()),
+            "tags": list(tags.values()),
             "featured_media": media_id,
         }
         if post.date_gmt:
@@ -238,7 +247,17 @@ class RestPublisher:
         )
         # Remember the id BEFORE verifying: if verification fails, a rerun updates this post.
         on_written(outcome)
+        stale = sorted(t for t in self._from_cache if sorted(data.get(t) or []) != sorted(body[t]))
+        if stale:
+            # WordPress drops unknown term ids without an error: ids remembered for this site were stale.
+            data, written_url = self._resend_terms(
+                outcome.post_id or 0, post, body, terms, stale, can_create_categories, journal, notes
+            )
+            outcome.modified_gmt = data.get("modified_gmt")
+            outcome.remote_fingerprint = rest_fingerprint(data)
+            on_written(outcome)
         verify_post_response(body, data, status, written_url, who)
+        outcome.terms = terms
 
         reader = fetch_as_reader(client, outcome.post_id or 0, str(data.get("status")))
         outcome.post_object = reader.data
@@ -262,17 +281,27 @@ class RestPublisher:
             )
 
     def _resolve_terms(
-        self, taxonomy: str, names: tuple[str, ...], *, search_misses: bool
-    ) -> tuple[list[int], list[str]]:
-        """Term ids for ``names`` (existing ones) and the names not found.
+        self,
+        taxonomy: str,
+        names: tuple[str, ...],
+        *,
+        search_misses: bool,
+        cached: Mapping[str, int] | None = None,
+    ) -> tuple[dict[str, int], list[str]]:
+        """Term ids by name for ``names`` (existing ones) and the names not found.
 
-        One GET by slug. A name whose slug we guessed wrong is either created later (WordPress answers
-        ``term_exists`` with its id: no harm) or, for a user who may not create terms
-        (``search_misses``), looked up by name before calling it missing.
+        The ids remembered for this site (``cached``) when they cover every name: no request (a stale
+        one is caught after the write, see ``_resend_terms``). Else one GET by slug for the taxonomy. A
+        name whose slug we guessed wrong is either created later (WordPress answers ``term_exists`` with
+        its id: no harm) or, for a user who may not create terms (``search_misses``), looked up by name
+        before calling it missing.
         """
         if not names:
-            return [], []
+            return {}, []
         wanted = list(dict.fromkeys(names))
+        if cached and all(name in cached for name in wanted):
+            self._from_cache.add(taxonomy)
+            return {name: cached[name] for name in wanted}, []
         response = self.client.get(
             f"wp/v2/{taxonomy}",
             {"slug": [wp_slug(n) for n in wanted], "per_page": 100, "_fields": "id,name,slug"},
@@ -289,7 +318,33 @@ class RestPublisher:
                 label=f"{_TAXONOMY_LABEL[taxonomy]} {name!r} by name",
             )
             found.update(_match_terms([name], searched.data))
-        return [found[n] for n in wanted if n in found], [n for n in wanted if n not in found]
+        return {n: found[n] for n in wanted if n in found}, [n for n in wanted if n not in found]
+
+    def _resend_terms(
+        self,
+        post_id: int,
+        post: RenderedPost,
+        body: dict[str, Any],
+        terms: dict[str, dict[str, int]],
+        stale: list[str],
+        can_create_categories: bool,
+        journal: Journal,
+        notes: list[str],
+    ) -> tuple[Mapping[str, Any], str]:
+        """Look the stale taxonomies up again (creating what is gone) and send the post's terms again."""
+        for taxonomy in stale:
+            names = post.categories if taxonomy == "categories" else post.tags
+            found, missing = self._resolve_terms(
+                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories
+            )
+            for name in missing:
+                found[name] = self._create_term(taxonomy, name, notes)
+            terms[taxonomy] = found
+            body[taxonomy] = list(found.values())
+        journal.intend(update_intent(body_fingerprint(body)))
+        written = update_post(self.client, post_id, {t: body[t] for t in stale}, f"terms of post {post.slug!r}")
+        notes.append(f"the {' and '.join(stale)} ids remembered for this site were stale: looked up again, sent again")
+        return written.data, written.url
 
     def _existing_names(self, taxonomy: str) -> list[str]:
         response = self.client.get(f"wp/v2/{taxonomy}", {"per_page": 100, "_fields": "name"})

@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import render_as_published
 from tests.republish.rephelpers import Site, record_of, run_main, write_source
 
-pytestmark = pytest.mark.wordpress
+pytestmark = [pytest.mark.wordpress, pytest.mark.slow]
 
 # A first publish with an image writes record.json five times: the upload intent, the upload's
 # result, the create intent, the new post's id, the verified publish.

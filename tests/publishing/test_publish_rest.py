@@ -278,3 +278,36 @@ def test_dry_run_lists_every_request_and_writes_nothing(
     assert admin_rest.get(f"categories?search={token}") == []
     text = json.dumps(report.planned)
     assert wp_lab.admin.app_password not in text and wp_lab.admin.app_password.replace(" ", "") not in text
+
+
+def test_term_ids_are_remembered_per_site_and_a_stale_one_is_replaced(
+    wp_lab: Lab, admin_rest: Rest, token: str, tmp_path: Path
+) -> None:
+    settings = settings_for(wp_lab, wp_lab.admin)
+    posts = tmp_path / "posts"
+    category, tag = f"Cached {token}", f"cached-{token}"
+    first = publish_post(
+        make_post(f"terms-a-{token}", categories=(category,), tags=(tag,)), posts / "a", settings, posts_dir=posts
+    )
+    sites = json.loads((posts / ".sites.json").read_text(encoding="utf-8"))
+    remembered = sites["sites"][settings.site_url]["terms"]
+    assert set(remembered["categories"]) == {category} and set(remembered["tags"]) == {tag}
+
+    second = publish_post(
+        make_post(f"terms-b-{token}", categories=(category,), tags=(tag,)), posts / "b", settings, posts_dir=posts
+    )
+    # users/me, the create, the reader's fetch: no lookup of either taxonomy, the ids were known
+    assert second.requests == 3 < first.requests
+
+    stale_id = remembered["categories"][category]
+    admin_rest.delete(f"categories/{stale_id}")
+    third = publish_post(
+        make_post(f"terms-c-{token}", categories=(category,), tags=(tag,)), posts / "c", settings, posts_dir=posts
+    )
+
+    stored = admin_rest.get(f"posts/{third.outcome.post_id}?context=edit")
+    assert [c["name"] for c in admin_rest.get(f"categories?post={stored['id']}")] == [category]
+    assert stale_id not in stored["categories"]
+    assert any("were stale" in note for note in third.outcome.notes)
+    sites = json.loads((posts / ".sites.json").read_text(encoding="utf-8"))
+    assert sites["sites"][settings.site_url]["terms"]["categories"][category] == stored["categories"][0]
