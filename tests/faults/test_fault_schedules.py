@@ -22,8 +22,8 @@ from digest_publisher.wordpress.settings import WordPressSettings
 from tests.faults.conftest import CLIENT_TIMEOUT_S
 from tests.faults.proxy import FAULTS, FaultProxy, Schedule
 from tests.helpers import render_as_published
-from tests.publishing.pubhelpers import Lab
-from tests.republish.rephelpers import Site, record_of, retitle, settings_via, write_source
+from tests.publishing.pubhelpers import Lab, settings_for
+from tests.republish.rephelpers import Site, record_of, retitle, write_source
 
 pytestmark = pytest.mark.wordpress
 
@@ -72,8 +72,8 @@ def test_publish_and_republish_converge_under_a_fault_schedule(
 ) -> None:
     slug = f"fault-{seed}-{token}"
     folder = write_source(posts, slug)
-    faulty = settings_via(proxy.url, wp_lab.admin, timeout=CLIENT_TIMEOUT_S, attempts=4)
-    calm = settings_via(proxy.url, wp_lab.admin)  # the final clean run must not trip on a busy machine
+    faulty = settings_for(proxy.url, wp_lab.admin, timeout=CLIENT_TIMEOUT_S, attempts=4, max_wait=0.01)
+    calm = settings_for(proxy.url, wp_lab.admin, max_wait=0.01)  # the final clean run must not trip on a busy machine
     proxy.schedule = Schedule(seed, max_slow=1 if seed % 5 == 0 else 0)
     errors: list[str] = []
 

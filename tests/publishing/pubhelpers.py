@@ -47,14 +47,24 @@ class Lab(Protocol):
     def lab_dir(self) -> Path: ...
 
 
-def settings_for(lab: Lab, user: LabUser, *, app_password: str | None = None) -> WordPressSettings:
+def settings_for(
+    lab: Lab | str,
+    user: LabUser,
+    *,
+    app_password: str | None = None,
+    timeout: float = 20.0,
+    attempts: int = 3,
+    max_wait: float = 2.0,
+) -> WordPressSettings:
+    """The tests' one settings builder: the lab (or a URL in front of it, e.g. the fault proxy) as ``user``."""
+    url = lab if isinstance(lab, str) else lab.url
     return WordPressSettings(
-        url=lab.url.rstrip("/"),
+        url=url.rstrip("/"),
         username=user.username,
         app_password=user.app_password if app_password is None else app_password,
-        timeout=20.0,
-        attempts=3,
-        max_wait=2.0,
+        timeout=timeout,
+        attempts=attempts,
+        max_wait=max_wait,
     )
 
 
