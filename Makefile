@@ -14,18 +14,19 @@ DEMO_CORPUS := samples/arxiv-week-2026-05-18
 DEMO_POSTS := $(CURDIR)/posts
 PYTEST_ARGS ?=
 
-.PHONY: help install system-deps demo test check lint types test-only bench wordpress wordpress-stop clean
+.PHONY: help install system-deps demo test test-fast check lint types test-only bench wordpress wordpress-stop clean
 
 help:
 	@echo "make demo        draft + preview a backfill post from the bundled sample (no key, no network)"
 	@echo "make test        install everything, start the test WordPress, run the whole suite"
+	@echo "make test-fast   the same without the slow and browser tests (-m 'not slow and not browser')"
 	@echo "make check       lint (ruff) + types (mypy --strict) + tests"
 	@echo "make bench       benchmarks (printed table)"
 	@echo "make wordpress   start a local WordPress and print its .env lines; make wordpress-stop"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,bench]'
 	touch $@
 
 install: $(STAMP)
@@ -60,6 +61,10 @@ demo: $(STAMP) $(RUN_STAMP)
 test: $(STAMP) $(TEST_STAMP)
 	bash scripts/wordpress-server.sh install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	bash scripts/wordpress-server.sh install
+	$(BIN)/pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
 test-only:
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from . import corpus_bench, drafting_bench, render_publish_bench
+from . import corpus_bench, drafting_bench, publish_vs_baseline, render_publish_bench, startup_bench
 from .table import Row, render_table
 
 
 def main() -> int:
     rows: list[Row] = []
     sections = [
+        ("startup", startup_bench.run),
         ("corpus", corpus_bench.run),
         ("render", render_publish_bench.run_render),
         ("publishing", render_publish_bench.run_publish),
+        ("baseline", publish_vs_baseline.run),
         ("drafting", drafting_bench.run),
     ]
     only = set(sys.argv[1:])

@@ -5,11 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from digest_publisher.publishing import measure_publishing
 from digest_publisher.render import check_residue, render_post
-from digest_publisher.render.sample import make_benchmark_post, measure_render
-from digest_publisher.republish import measure_republish_pass
 
+from .publish_measure import measure_publishing, measure_republish_pass
+from .sample import make_benchmark_post, measure_render
 from .table import Row
 from .wp import start_wordpress, stop_wordpress
 

@@ -10,7 +10,12 @@ from pathlib import Path
 from digest_publisher.wordpress.settings import WordPressSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-LAB = {"WP_LAB_DIR": "/tmp/dp-wp-bench", "WP_PORT": "18185", "WP_CONF_NAME": "dpwpbench"}
+# A lab of its own; DP_WP_BENCH_LAB_DIR / _PORT / _CONF_NAME choose another (several checkouts on one machine).
+LAB = {
+    "WP_LAB_DIR": os.environ.get("DP_WP_BENCH_LAB_DIR", "/tmp/dp-wp-bench"),
+    "WP_PORT": os.environ.get("DP_WP_BENCH_PORT", "18185"),
+    "WP_CONF_NAME": os.environ.get("DP_WP_BENCH_CONF_NAME", "dpwpbench"),
+}
 
 
 def start_wordpress() -> WordPressSettings:

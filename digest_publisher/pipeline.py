@@ -1,26 +1,37 @@
 """The stages composed as plain functions, top to bottom: corpus -> selection -> draft -> render -> publish.
 
 Each function takes explicit inputs and returns plain data; the CLI calls exactly one of them per command.
+
+Everything after drafting renders a post through ONE function, :func:`render_for_site`: ``render`` and
+``preview`` (which write the preview page), ``publish``, ``status`` and ``republish`` all get the same
+post object and the same featured card (topic label from topics.toml, the site's URL), so what was
+previewed is byte for byte what is uploaded.
+
+Stage modules are imported inside the functions that use them, so a command loads only its own stages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .corpus.fetch import FetchResult, fetch_arxiv
-from .records import atomic_write_text
-from .selection import Selection, select_corpus
 from .topics import load_topics
 
-if TYPE_CHECKING:  # the heavier stages are imported where they are used, so `corpus` commands stay light
+if TYPE_CHECKING:  # the heavier stages are imported where they are used, so each command stays light
+    from .corpus.fetch import FetchResult
     from .drafting import DraftResult
     from .drafting.base import Drafter, Progress
-    from .models import PostKind, Topic
-    from .publishing import PublishReport
+    from .models import Paper, PostKind, RenderedPost, Topic
+    from .publishing.history import PostHistory
+    from .publishing.publish import PublishReport
+    from .publishing.results import RepublishReport
+    from .publishing.status import PostStatus
+    from .records import PostFolder
+    from .selection import Selection
+    from .wordpress.check import CheckReport
     from .wordpress.settings import WordPressSettings
 
 
@@ -44,9 +55,17 @@ def _window(topic: Topic, date_from: date | None, date_to: date | None) -> tuple
 
 
 def _select(
-    paths: list[Path], topic: Topic, date_from: date | None, date_to: date | None, fmt: str | None
+    paths: list[Path],
+    topic: Topic,
+    date_from: date | None,
+    date_to: date | None,
+    fmt: str | None,
+    *,
+    allow_empty: bool = False,
 ) -> Selection:
-    return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt)
+    from .selection import select_corpus
+
+    return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=allow_empty)
 
 
 @dataclass(frozen=True)
@@ -70,19 +89,26 @@ def draft(
     progress: Progress | None = None,
     unverified: str = "fail",
     overwrite: bool = False,
+    slug: str | None = None,
+    keep: Sequence[Paper] = (),
 ) -> TopicDraft:
     """Select the topic's papers (its default window when no dates are given) and draft the post;
-    the draft report gains the selection's counts under ``selection``."""
+    the draft report gains the selection's counts under ``selection``.
+
+    Redrafting an existing post (``republish --refresh-corpus``) passes its ``slug`` and the papers it
+    already covers (``keep``): they stay, and the selection adds the ones the corpus gained."""
     from .drafting import draft_post
 
     topic = load_topics(topics_path).get(topic_ref)
-    selection = _select(paths, topic, date_from, date_to, fmt)
+    selection = _select(paths, topic, date_from, date_to, fmt, allow_empty=bool(keep))
     dates = sorted(p.submitted for p in selection.papers if p.submitted)
     start = selection.date_from or (dates[0] if dates else None)
     end = selection.date_to or (dates[-1] if dates else None)
+    kept = {p.arxiv_id or p.key for p in keep}
     result = draft_post(
         topic,
-        selection.papers,
+        [*keep, *(p for p in selection.papers if (p.arxiv_id or p.key) not in kept)],
+        slug=slug,
         kind=kind,
         drafter=drafter,
         posts_dir=posts_dir,
@@ -103,6 +129,8 @@ def corpus_stats(
     date_to: date | None,
     fmt: str | None = None,
 ) -> dict[str, Any]:
+    from .selection import select_corpus
+
     if topic_ref is None:
         return select_corpus(paths, None, date_from, date_to, fmt, allow_empty=True).stats
     topic = load_topics(topics_path).get(topic_ref)
@@ -110,6 +138,8 @@ def corpus_stats(
 
 
 def write_lines(path: Path, lines: list[str]) -> None:
+    from .records import atomic_write_text
+
     atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
@@ -124,6 +154,8 @@ def fetch(
     page_size: int,
     progress: Callable[[str], None] | None = None,
 ) -> FetchResult:
+    from .corpus.fetch import fetch_arxiv
+
     return fetch_arxiv(
         categories, date_from, date_to, output, base_url=base_url, delay=delay, page_size=page_size,
         progress=progress,
@@ -164,20 +196,240 @@ def backfill(
     A draft that fails its grounding checks, or content that fails the residue check, stops the run
     before anything is sent to WordPress.
     """
-    from .publishing import apply_overrides, publish_post
-    from .records import load_post
-    from .render import check_residue, render_post, write_preview
-
     outcome = draft(
         paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind,
         drafter=drafter, posts_dir=posts_dir, progress=progress, overwrite=overwrite,
     )
-    label = outcome.topic.label
-    folder = load_post(outcome.result.slug, posts_dir)
-    rendered = render_post(folder, content_format=content_format, topic_label=label)
-    preview = write_preview(folder, rendered, topic_label=label)
-    rendered = apply_overrides(rendered, status, date_gmt)
-    report = publish_post(
-        rendered, folder.path, settings, transport=transport, residue_check=check_residue, posts_dir=posts_dir
+    shown = render(
+        outcome.result.slug, posts_dir=posts_dir, topics_path=topics_path, site_url=settings.site_url,
+        content_format=content_format,
     )
+    report = _publish_rendered(
+        shown.post, shown.folder.path, settings, status=status, date_gmt=date_gmt, transport=transport,
+        dry_run=False, force=False,
+    )
+    preview = shown.page
     return BackfillResult(outcome.result.slug, outcome.result.report, preview, report)
+
+
+# -- after drafting: one render path for render, preview, publish, status and republish -----------------
+
+
+def topic_label(topic: str | None, topics_path: Path) -> str | None:
+    """The editor-facing label of a post's topic ("07 - RL & Post-Training") from the topics file; the
+    front matter's own text when the file or the topic is not there; None for a post without a topic."""
+    from .errors import DigestError
+
+    if not topic:
+        return None
+    if not topics_path.is_file():
+        return topic
+    try:
+        return load_topics(topics_path).get(topic).label
+    except (DigestError, KeyError, LookupError):
+        return topic
+
+
+def render_for_site(
+    folder: Path, *, topics_path: Path, site_url: str = "", content_format: str = "blocks"
+) -> tuple[PostFolder, RenderedPost]:
+    """THE render of a post folder after drafting: what ``render``/``preview`` show and write is what
+    ``publish``, ``status`` and ``republish`` send (same topic label on the card, same site URL)."""
+    from .records import load_post
+    from .render import render_post
+
+    post = load_post(str(folder), folder.parent)
+    rendered = render_post(
+        post,
+        content_format=content_format,
+        topic_label=topic_label(post.source.topic, topics_path),
+        site_url=site_url.rstrip("/"),
+    )
+    return post, rendered
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    folder: PostFolder
+    post: RenderedPost
+    page: Path  # preview.html, beside render.json and featured.png
+
+
+def render(
+    ref: str, *, posts_dir: Path, topics_path: Path, site_url: str = "", content_format: str = "blocks"
+) -> RenderResult:
+    """Render a post (slug, folder or post.md) and write its preview page, post object and card."""
+    from .records import find_post
+    from .render import write_preview
+
+    folder = find_post(ref, posts_dir).parent
+    post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url, content_format=content_format)
+    page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path))
+    return RenderResult(post, rendered, page)
+
+
+def _publish_rendered(
+    rendered: RenderedPost,
+    folder: Path,
+    settings: WordPressSettings,
+    *,
+    status: str | None,
+    date_gmt: str | None,
+    transport: str,
+    dry_run: bool,
+    force: bool,
+) -> PublishReport:
+    from .publishing.publish import apply_overrides, publish_post
+
+    return publish_post(
+        apply_overrides(rendered, status, date_gmt),
+        folder,
+        settings,
+        transport=transport,
+        dry_run=dry_run,
+        force=force,
+        posts_dir=folder.parent,
+    )
+
+
+def publish(
+    ref: str,
+    *,
+    posts_dir: Path,
+    settings: WordPressSettings,
+    topics_path: Path,
+    status: str | None = None,
+    date_gmt: str | None = None,
+    transport: str = "rest",
+    dry_run: bool = False,
+    force: bool = False,
+    content_format: str = "blocks",
+) -> PublishReport:
+    """Render the post as ``render`` does and create or update it on WordPress, exactly once."""
+    from .records import find_post
+
+    folder = find_post(ref, posts_dir).parent
+    post, rendered = render_for_site(
+        folder, topics_path=topics_path, site_url=settings.site_url, content_format=content_format
+    )
+    report = _publish_rendered(
+        rendered, folder, settings, status=status, date_gmt=date_gmt, transport=transport, dry_run=dry_run,
+        force=force,
+    )
+    report.outcome.notes[:0] = list(post.source.warnings)
+    return report
+
+
+def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path) -> list[PostStatus]:
+    """Each local post with its WordPress id, status and link, and whether local and remote differ;
+    the local side is compared as ``publish`` would render it (``settings`` None: local only)."""
+    from .publishing.status import post_statuses
+
+    site_url = settings.site_url if settings is not None else ""
+
+    def rendered(folder: Path) -> RenderedPost:
+        return render_for_site(folder, topics_path=topics_path, site_url=site_url)[1]
+
+    return post_statuses(posts_dir, settings, rendered)
+
+
+@dataclass(frozen=True)
+class CorpusRefresh:
+    """``republish --refresh-corpus``: redraft a post when its topic window gained papers in these files."""
+
+    paths: tuple[Path, ...]
+    topics_path: Path
+    drafter: Drafter
+    fmt: str | None = None
+
+
+def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, str | None]]:
+    """For republish: (post folder, dry run) -> (papers the corpus adds to the post's window, a note).
+    A post is redrafted through :func:`draft`, as ``draft`` drafts it; nothing is written unless the new
+    draft passed every check."""
+    from .errors import DigestError, DraftError
+    from .records import load_post
+
+    def redraft(folder: Path, dry_run: bool) -> tuple[int, str | None]:
+        post = load_post(str(folder), folder.parent)
+        source = post.source
+        if not (source.window_from and source.window_to and source.topic and source.kind):
+            return 0, "no topic, kind or window in post.md: not refreshed from the corpus"
+        start, end = date.fromisoformat(source.window_from[:10]), date.fromisoformat(source.window_to[:10])
+        topic_ref = source.topic.split(" - ", 1)[0].strip()
+        topic = load_topics(refresh.topics_path).get(topic_ref)
+        selection = _select(list(refresh.paths), topic, start, end, refresh.fmt, allow_empty=True)
+        new = [p for p in selection.papers if (p.arxiv_id or p.key) not in post.papers]
+        if not new:
+            return 0, None
+        what = f"the corpus has {len(new)} new paper(s) in {source.window_from} .. {source.window_to}"
+        if dry_run:
+            return len(new), f"{what}: would redraft and update"
+        try:
+            draft(
+                list(refresh.paths), topic_ref, topics_path=refresh.topics_path, date_from=start, date_to=end,
+                fmt=refresh.fmt, kind=source.kind, drafter=refresh.drafter, posts_dir=folder.parent,
+                slug=source.slug, keep=list(post.papers.values()),
+            )
+        except DigestError as exc:
+            raise DraftError(
+                f"{what}, but redrafting failed, so nothing was published: {exc.message}", exc.hint
+            ) from exc
+        return len(new), f"{what}: redrafted with the {refresh.drafter.name} drafter"
+
+    return redraft
+
+
+def republish(
+    posts_dir: Path,
+    settings: WordPressSettings,
+    *,
+    topics_path: Path,
+    slugs: Sequence[str] = (),
+    force: bool = False,
+    dry_run: bool = False,
+    wait: float = 0.0,
+    refresh: CorpusRefresh | None = None,
+) -> RepublishReport:
+    """Bring WordPress up to date with the changed post sources (``slugs``, or all), rendered as
+    ``publish`` renders them; ``refresh`` redrafts posts whose topic window gained papers first."""
+    from .publishing.republish import republish as republish_posts
+
+    def rendered(folder: Path) -> RenderedPost:
+        return render_for_site(folder, topics_path=topics_path, site_url=settings.site_url)[1]
+
+    return republish_posts(
+        posts_dir,
+        settings,
+        render=rendered,
+        slugs=slugs,
+        force=force,
+        dry_run=dry_run,
+        wait=wait,
+        refresh=_redraft_from(refresh) if refresh is not None else None,
+    )
+
+
+def restore(
+    ref: str, *, posts_dir: Path, settings: WordPressSettings, revision: int, wait: float = 0.0, dry_run: bool = False
+) -> RepublishReport:
+    """Make WordPress revision ``revision`` of the post the current version again (as a new revision)."""
+    from .publishing.revisions import restore_revision
+    from .records import find_post
+
+    return restore_revision(find_post(ref, posts_dir).parent, settings, revision, wait=wait, dry_run=dry_run)
+
+
+def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None) -> PostHistory:
+    """The local publish history of a post beside its WordPress revisions (``settings`` None: local only)."""
+    from .publishing.history import history as post_history
+    from .records import find_post
+
+    return post_history(find_post(ref, posts_dir).parent, settings)
+
+
+def check(settings: WordPressSettings, *, categories: Sequence[str] = ()) -> CheckReport:
+    """What is wrong with the WordPress connection, or who we are there."""
+    from .wordpress.check import check_site
+
+    return check_site(settings, categories=tuple(categories))

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from .corpus import corpus_files, detect_format, iter_papers, iter_papers_range, jsonl_ranges
-from .corpus._files import atomic_output
 from .errors import CorpusError, EmptySelectionError
 from .models import Paper, Topic
+from .records.atomic import atomic_text
 from .topics import match_topic
 
 #: Selected papers held in memory before they move to disk (a snapshot paper takes about 4 KB).
@@ -317,7 +317,7 @@ class Selection:
     def write_jsonl(self, path: Path) -> int:
         """Stream :meth:`jsonl_lines` into ``path``, replaced atomically; returns how many papers."""
         count = 0
-        with atomic_output(path) as handle:
+        with atomic_text(path) as handle:
             for line in self.jsonl_lines():
                 handle.write(line + "\n")
                 count += 1

@@ -9,6 +9,7 @@ Nothing starts for a run that requests no WordPress fixture (``pytest -m "not wo
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -34,6 +35,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "wp_lab" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.wordpress)
+
+
+@pytest.fixture
+def token() -> str:
+    """A per-test token for slugs, term names and image bytes, so tests never see each other's data."""
+    return uuid.uuid4().hex[:10]
 
 
 @pytest.fixture(scope="session")

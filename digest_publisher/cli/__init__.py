@@ -1,24 +1,74 @@
 """The ``digest-publisher`` command line.
 
-Each sub-module holds the commands of one stage; each ``*_command`` parses options, builds the real
-dependencies, calls ONE core function and prints. This package is the only place that imports click,
+Each sub-module holds the commands of one stage; each ``*_command`` parses options, calls ONE function
+of :mod:`digest_publisher.pipeline` and prints. This package is the only place that imports click,
 prints, or reads ``.env``. Errors derived from :class:`~digest_publisher.errors.DigestError` are
-translated once, in :func:`main`, into ``Error: <what happened>. <what to do>`` and exit code 1.
+translated once, in :class:`DigestGroup`, into ``Error: <what happened>. <what to do>`` and exit code 1.
+
+Commands are imported when they run, not when the program starts: ``digest-publisher --help`` or
+``status`` never loads the drafting stage or the HTTP stack. The one-line summaries ``--help`` lists
+are kept in :data:`COMMANDS` (a test checks that they equal each command's own docstring line).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from ..errors import DigestError
 from ._common import load_dotenv_once
-from .corpus import corpus_group
+
+# name -> (module, attribute, the first line of the command's docstring, for --help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "backfill": ("backfill", "backfill_command",
+                 "Draft a topic's post, render its preview and publish it to WordPress; print the post's link."),
+    "check": ("publish", "check_command",
+              "Diagnose the WordPress connection: credentials, Application Passwords, headers, plugins, roles."),
+    "corpus": ("corpus", "corpus_group",
+               "Read, filter and fetch paper corpora (listing JSONL, JSON, CSV, BibTeX, Atom, arXiv snapshot)."),
+    "draft": ("draft", "draft_command",
+              "Draft a topic's post from corpus files: posts/<slug>/post.md, papers.json, draft-report.json."),
+    "history": ("republish", "history_command",
+                "The local publish history of SLUG beside its WordPress revisions (ids, dates, what changed)."),
+    "preview": ("render", "preview_command",
+                "Write the preview page of a post (and serve it on 127.0.0.1 with --serve)."),
+    "publish": ("publish", "publish_command",
+                "Create or update the WordPress post of SLUG (a folder under the posts directory), exactly once."),
+    "render": ("render", "render_command",
+               "Render a post source; write preview.html, render.json and featured.png beside it."),
+    "republish": ("republish", "republish_command",
+                  "Update the published posts whose source changed since their last publish (SLUG..., or --all)."),
+    "status": ("publish", "status_command",
+               "Each local post with its WordPress id, status, link, and whether local and remote differ."),
+}  # fmt: skip
 
 
 class DigestGroup(click.Group):
-    """The one place where expected errors become ``Error: <what>. <what to do>`` and exit code 1."""
+    """Loads a command's module when it is used, and is the one place where expected errors become
+    ``Error: <what>. <what to do>`` and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(f"{__name__}.{entry[0]}")
+        command = getattr(module, entry[1])
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help`` without importing every command module."""
+        widest = max(len(name) for name in COMMANDS)
+        limit = formatter.width - 6 - widest
+        # A bare Command shortens the summary exactly as click does for a loaded command.
+        rows = [(name, click.Command(name, help=COMMANDS[name][2]).get_short_help_str(limit)) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -35,20 +85,6 @@ class DigestGroup(click.Group):
 def cli() -> None:
     """Turn a corpus of research papers into a grounded long-form post and publish it to WordPress."""
     load_dotenv_once()
-
-
-cli.add_command(corpus_group)
-
-
-def _register_optional() -> None:
-    """Stage command modules register themselves here as they land."""
-    from . import stages
-
-    for command in stages.commands():
-        cli.add_command(command)
-
-
-_register_optional()
 
 
 def main(argv: list[str] | None = None) -> None:

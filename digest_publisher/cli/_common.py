@@ -1,26 +1,34 @@
-"""Helpers shared by the command modules."""
+"""Helpers shared by the command modules: output, ``.env``, and every click option used by more than
+one command (declared once here, so a help text or default cannot drift between commands)."""
 
 from __future__ import annotations
 
 import json
-import os
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
-from dotenv import load_dotenv
 
+from .. import config
 from ..models import RenderedPost
 
 _loaded = False
+
+TRANSPORTS = ("rest", "xmlrpc")
+STATUSES = ("draft", "pending", "private", "publish", "future")
+CONTENT_FORMATS = ("blocks", "classic")
+DRAFTERS = ("claude", "builtin")
 
 
 def load_dotenv_once() -> None:
     """Read ``.env`` from the current directory; real environment variables win."""
     global _loaded
     if not _loaded:
-        if os.environ.get("DIGEST_NO_DOTENV") != "1":
+        if config.read_dotenv():
+            from dotenv import load_dotenv
+
             load_dotenv(Path.cwd() / ".env", override=False)
         _loaded = True
 
@@ -34,14 +42,38 @@ def info(message: str) -> None:
     click.echo(message, err=True)
 
 
-def warn_render(rendered: RenderedPost, where: Path) -> None:
-    """The render's warnings (what readers won't see as written), one ``Warning:`` line each, on stderr."""
+def warn_render(rendered: RenderedPost, folder: Path) -> None:
+    """The render's warnings (what readers won't see as written), one ``warning:`` line each, on stderr."""
     for message in rendered.warnings:
-        info(f"Warning: {where}: {message}")
+        info(f"warning: {folder / 'post.md'}: {message}")
 
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+def to_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", ctx, param) from None
+
+
+def to_gmt(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """ISO 8601 date and time; without a zone it is taken as UTC."""
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date and time; use ISO 8601, e.g. 2026-12-01T09:00:00Z", ctx, param
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 posts_dir_option = click.option(
@@ -49,4 +81,56 @@ posts_dir_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Folder of post sources and records (default: $DIGEST_POSTS_DIR or ./posts).",
+)
+topics_option = click.option(
+    "--topics",
+    "topics_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("topics.toml"),
+    show_default=True,
+    help="Topics file (topic labels, windows and rules).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+dry_run_option = click.option("--dry-run", is_flag=True, help="Say what would be sent; write nothing anywhere.")
+content_format_option = click.option(
+    "--format",
+    "content_format",
+    type=click.Choice(CONTENT_FORMATS),
+    default="blocks",
+    show_default=True,
+    help="WordPress block markup, or classic HTML.",
+)
+status_option = click.option(
+    "--status", type=click.Choice(STATUSES), default=None, help="Override post.md's status (default there: draft)."
+)
+date_option = click.option(
+    "--date",
+    "date_gmt",
+    callback=to_gmt,
+    default=None,
+    metavar="ISO8601",
+    help="Publication date, sent as date_gmt (UTC unless a zone is given). A future date with "
+    "status publish/future schedules the post; less than 60 s ahead publishes at once.",
+)
+transport_option = click.option(
+    "--transport",
+    type=click.Choice(TRANSPORTS),
+    default="rest",
+    show_default=True,
+    help="xmlrpc for sites whose REST API is turned off.",
+)
+drafter_option = click.option(
+    "--drafter",
+    "drafter_name",
+    type=click.Choice(DRAFTERS),
+    default=None,
+    help="Default: claude when ANTHROPIC_API_KEY is set, else builtin.",
+)
+model_option = click.option("--model", default=None, help="Claude model (default: prompts/models.toml).")
+prompts_dir_option = click.option(
+    "--prompts-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("prompts"),
+    show_default=True,
+    help="Prompt templates and prompts/models.toml (Claude drafter).",
 )

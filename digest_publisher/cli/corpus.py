@@ -9,17 +9,9 @@ import click
 
 from .. import pipeline
 from ..corpus import FORMATS
-from ._common import echo_json, info
+from ._common import echo_json, info, topics_option
 
 topic_option = click.option("--topic", "topic_ref", help="Topic number or slug from topics.toml.")
-topics_file_option = click.option(
-    "--topics",
-    "topics_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("topics.toml"),
-    show_default=True,
-    help="Topics file.",
-)
 format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format (default: detected)."
 )
@@ -59,7 +51,7 @@ def corpus_group() -> None:
 @from_option
 @to_option
 @format_option
-@topics_file_option
+@topics_option
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Write the selected papers here (JSONL); default: standard output.",
@@ -92,7 +84,7 @@ def select_command(
 @from_option
 @to_option
 @format_option
-@topics_file_option
+@topics_option
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def stats_command(
     paths: tuple[Path, ...],

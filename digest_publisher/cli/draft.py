@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -12,25 +11,22 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichBar
 
-from .. import pipeline
+from .. import config, pipeline
 from ..corpus import FORMATS
 from ..drafting import BuiltinDrafter
 from ..drafting.base import Drafter
 from ..errors import ConfigError
 from ..models import PostKind
-from ..records import resolve_posts_dir
-from ._common import echo_json, info, posts_dir_option
-
-DEFAULT_CACHE_DIR = Path(".cache") / "drafting"
-
-
-def _to_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", ctx, param) from None
+from ._common import (
+    drafter_option,
+    echo_json,
+    info,
+    model_option,
+    posts_dir_option,
+    prompts_dir_option,
+    to_date,
+    topics_option,
+)
 
 
 class RichProgress:
@@ -83,7 +79,7 @@ def build_drafter(
         if batch or model:
             info("note: --batch and --model apply to the Claude drafter only; ignored")
         return BuiltinDrafter()
-    if not os.environ.get("ANTHROPIC_API_KEY"):
+    if not config.claude_key_set():
         raise ConfigError(
             "the Claude drafter needs an API key and none was found",
             "Set ANTHROPIC_API_KEY in the environment or in .env, or use --drafter builtin",
@@ -109,22 +105,19 @@ def build_drafter(
     "--corpus", "corpus_paths", multiple=True, required=True, type=click.Path(path_type=Path),
     help="Corpus file or folder; repeat it, or list more paths after the options (--corpus a.jsonl b.jsonl).",
 )
-@click.option("--from", "date_from", callback=_to_date, default=None,
+@click.option("--from", "date_from", callback=to_date, default=None,
               help="First day, YYYY-MM-DD (default: the topic's window).")
-@click.option("--to", "date_to", callback=_to_date, default=None,
+@click.option("--to", "date_to", callback=to_date, default=None,
               help="Last day, YYYY-MM-DD (default: the topic's window).")
 @click.option("--kind", type=click.Choice([k.value for k in PostKind]), default=None,
               help="Post kind (default: the topic's).")
-@click.option("--drafter", "drafter_name", type=click.Choice(["claude", "builtin"]), default=None,
-              help="Default: claude when ANTHROPIC_API_KEY is set, else builtin.")
-@click.option("--model", default=None, help="Claude model (default: prompts/models.toml).")
+@drafter_option
+@model_option
 @click.option("--batch", is_flag=True, help="Run card and section calls through the Message Batches API.")
 @click.option("--json", "as_json", is_flag=True, help="Print the draft report as JSON.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format.")
-@click.option("--topics", "topics_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("topics.toml"), show_default=True, help="Topics file.")
-@click.option("--prompts-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("prompts"),
-              show_default=True, help="Prompt templates and prompts/models.toml.")
+@topics_option
+@prompts_dir_option
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Claude stage cache (default: $DIGEST_CACHE_DIR or .cache/drafting).")
 @click.option("--force", is_flag=True, help="Replace a post.md that was edited since it was drafted.")
@@ -148,8 +141,8 @@ def draft_command(
     posts_dir: Path | None,
 ) -> None:
     """Draft a topic's post from corpus files: posts/<slug>/post.md, papers.json, draft-report.json."""
-    name = drafter_name or ("claude" if os.environ.get("ANTHROPIC_API_KEY") else "builtin")
-    cache = cache_dir or Path(os.environ.get("DIGEST_CACHE_DIR") or DEFAULT_CACHE_DIR)
+    name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
+    cache = config.cache_dir(cache_dir)
     drafter = build_drafter(name, model=model, batch=batch, prompts_dir=prompts_dir, cache_dir=cache)
     why = "" if drafter_name else (" (ANTHROPIC_API_KEY is set)" if name == "claude" else
                                    " (no ANTHROPIC_API_KEY; pass --drafter claude to use Claude)")
@@ -165,7 +158,7 @@ def draft_command(
             fmt=fmt,
             kind=PostKind(kind) if kind else None,
             drafter=drafter,
-            posts_dir=resolve_posts_dir(posts_dir),
+            posts_dir=config.posts_dir(posts_dir),
             progress=progress,
             unverified=unverified,
             overwrite=force,

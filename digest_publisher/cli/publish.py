@@ -2,69 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
 from pathlib import Path
 
 import click
 
+from .. import config, pipeline
 from ..errors import ConfigError
-from ..models import RenderedPost
-from ..publishing import TRANSPORTS, apply_overrides, check_site, post_statuses, publish_post
-from ..records import load_post, load_record, resolve_posts_dir
-from ..render import render_folder
-from ..wordpress.client import dumps_for_humans
-from ..wordpress.settings import load_wordpress_settings
-from ._common import echo_json, info, posts_dir_option
-
-STATUSES = ("draft", "pending", "private", "publish", "future")
-
-
-def _to_gmt(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """ISO 8601 date and time; without a zone it is taken as UTC."""
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date and time; use ISO 8601, e.g. 2026-12-01T09:00:00Z", ctx, param
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+from ._common import (
+    date_option,
+    dry_run_option,
+    echo_json,
+    info,
+    json_option,
+    posts_dir_option,
+    status_option,
+    topics_option,
+    transport_option,
+)
 
 
 @click.command("publish")
 @click.argument("slug")
-@click.option(
-    "--status",
-    type=click.Choice(STATUSES),
-    default=None,
-    help="Override post.md's status (default there: draft).",
-)
-@click.option(
-    "--date",
-    "date_gmt",
-    callback=_to_gmt,
-    default=None,
-    metavar="ISO8601",
-    help="Publication date, sent as date_gmt (UTC unless a zone is given). A future date with "
-    "status publish/future schedules the post; less than 60 s ahead publishes at once.",
-)
-@click.option(
-    "--transport",
-    type=click.Choice(TRANSPORTS),
-    default="rest",
-    show_default=True,
-    help="xmlrpc for sites whose REST API is turned off.",
-)
-@click.option("--dry-run", is_flag=True, help="Print every request it would send; write nothing anywhere.")
+@status_option
+@date_option
+@transport_option
+@dry_run_option
 @click.option("--json", "as_json", is_flag=True, help="Print the server's post object (or the dry-run plan).")
 @click.option(
     "--force",
     is_flag=True,
     help="Send even if unchanged, and overwrite edits made in WordPress since the last publish.",
 )
+@topics_option
 @posts_dir_option
 def publish_command(
     slug: str,
@@ -74,23 +44,20 @@ def publish_command(
     dry_run: bool,
     as_json: bool,
     force: bool,
+    topics_path: Path,
     posts_dir: Path | None,
 ) -> None:
     """Create or update the WordPress post of SLUG (a folder under the posts directory), exactly once."""
-    from ..render import check_residue
-
-    settings = load_wordpress_settings()
-    folder = load_post(slug, resolve_posts_dir(posts_dir))
-    rendered = apply_overrides(render_folder(folder.path), status, date_gmt)
-    report = publish_post(
-        rendered,
-        folder.path,
-        settings,
+    report = pipeline.publish(
+        slug,
+        posts_dir=config.posts_dir(posts_dir),
+        settings=config.wordpress_settings(),
+        topics_path=topics_path,
+        status=status,
+        date_gmt=date_gmt,
         transport=transport,
         dry_run=dry_run,
         force=force,
-        residue_check=check_residue,
-        posts_dir=folder.path.parent,
     )
     outcome = report.outcome
     if dry_run:
@@ -102,18 +69,13 @@ def publish_command(
             name = f" {request['xmlrpc']}" if request.get("xmlrpc") else ""
             click.echo(f"{request['method']} {request['url']}{name}  [{sent}]")
             if request.get("body") is not None:
-                click.echo("  " + dumps_for_humans(request["body"]).replace("\n", "\n  "))
+                click.echo("  " + json.dumps(request["body"], ensure_ascii=False, indent=2).replace("\n", "\n  "))
         for note in outcome.notes:
             info(f"note: {note}")
         info(f"dry run: {sum(1 for r in report.planned if not r['sent'])} write(s) not sent; nothing written")
         return
     if as_json:
-        record = load_record(folder.path)
-        echo_json(
-            outcome.post_object
-            if outcome.post_object is not None
-            else (record.last_response if record else None)
-        )
+        echo_json(outcome.post_object)
     else:
         click.echo(
             f"{outcome.action} post {outcome.post_id} ({outcome.status}) via {outcome.transport}: "
@@ -132,11 +94,10 @@ def publish_command(
     metavar="NAME",
     help="A category a post will use: reports whether it exists or can be created.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@json_option
 def check_command(categories: tuple[str, ...], as_json: bool) -> None:
     """Diagnose the WordPress connection: credentials, Application Passwords, headers, plugins, roles."""
-    settings = load_wordpress_settings()
-    report = check_site(settings, categories=categories)
+    report = pipeline.check(config.wordpress_settings(), categories=categories)
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -157,20 +118,17 @@ def check_command(categories: tuple[str, ...], as_json: bool) -> None:
 
 
 @click.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per post.")
+@json_option
+@topics_option
 @posts_dir_option
-def status_command(as_json: bool, posts_dir: Path | None) -> None:
+def status_command(as_json: bool, topics_path: Path, posts_dir: Path | None) -> None:
     """Each local post with its WordPress id, status, link, and whether local and remote differ."""
     try:
-        settings = load_wordpress_settings()
+        settings = config.wordpress_settings()
     except ConfigError as exc:
         settings = None
         info(f"note: remote not compared ({exc.message})")
-
-    def render(folder: Path) -> RenderedPost:
-        return render_folder(folder)
-
-    rows = post_statuses(resolve_posts_dir(posts_dir), settings, render)
+    rows = pipeline.status(config.posts_dir(posts_dir), settings, topics_path=topics_path)
     if as_json:
         echo_json([row.to_dict() for row in rows])
         return

@@ -2,84 +2,67 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from ..errors import DigestError
-from ..models import RenderedPost
-from ..records import POST_FILE, PostFolder, load_post, resolve_posts_dir
-from ..render import CONTENT_FORMATS, make_preview_server, render_post, write_preview
-from ..wordpress.settings import URL_VAR
-from ._common import echo_json, info, posts_dir_option, warn_render
-
-TOPICS_FILE = Path("topics.toml")
+from .. import config, pipeline
+from ._common import content_format_option, echo_json, info, posts_dir_option, topics_option, warn_render
 
 
-def topic_label_for(topic: str, topics_file: Path = TOPICS_FILE) -> str:
-    """The editor-facing label ("07 - RL & Post-Training") from topics.toml, else the front matter's string."""
-    try:
-        from ..topics import load_topics
-    except ImportError:
-        return topic
-    if not topics_file.is_file():
-        return topic
-    try:
-        return load_topics(topics_file).get(topic).label
-    except (DigestError, KeyError, LookupError):
-        return topic
-
-
-def _render(ref: str, posts_dir: Path | None, content_format: str) -> tuple[PostFolder, RenderedPost, Path]:
-    folder = load_post(ref, resolve_posts_dir(posts_dir))
-    label = topic_label_for(folder.source.topic)
-    # The site's URL (not a secret) only changes the :mrgreen: smiley's image URL in the dry run.
-    site_url = (os.environ.get(URL_VAR) or "").strip().rstrip("/")
-    rendered = render_post(folder, content_format=content_format, topic_label=label, site_url=site_url)
-    warn_render(rendered, folder.path / POST_FILE)
-    return folder, rendered, write_preview(folder, rendered, topic_label=label)
+def _render(ref: str, posts_dir: Path | None, topics_path: Path, content_format: str) -> pipeline.RenderResult:
+    # The site's URL (not a secret) only changes the :mrgreen: smiley's image URL in the post object;
+    # publish renders with the same URL, so the preview is what is uploaded.
+    result = pipeline.render(
+        ref,
+        posts_dir=config.posts_dir(posts_dir),
+        topics_path=topics_path,
+        site_url=config.site_url(),
+        content_format=content_format,
+    )
+    for warning in result.folder.source.warnings:
+        info(f"warning: {warning}")
+    warn_render(result.post, result.folder.path)
+    return result
 
 
 @click.command("render")
 @click.argument("ref", metavar="SLUG|FILE.md")
-@click.option(
-    "--format",
-    "content_format",
-    type=click.Choice(CONTENT_FORMATS),
-    default="blocks",
-    show_default=True,
-    help="WordPress block markup, or classic HTML.",
-)
+@content_format_option
 @click.option("--json", "as_json", is_flag=True, help="Print the WordPress-shaped post object to stdout.")
+@topics_option
 @posts_dir_option
-def render_command(ref: str, content_format: str, as_json: bool, posts_dir: Path | None) -> None:
+def render_command(ref: str, content_format: str, as_json: bool, topics_path: Path, posts_dir: Path | None) -> None:
     """Render a post source; write preview.html, render.json and featured.png beside it."""
-    folder, rendered, page = _render(ref, posts_dir, content_format)
+    result = _render(ref, posts_dir, topics_path, content_format)
+    post_object = result.folder.path / "render.json"
     if as_json:
-        echo_json(rendered.post_object)
-        info(f"Wrote {page} and {folder.path / 'render.json'}")
+        echo_json(result.post.post_object)
+        info(f"Wrote {result.page} and {post_object}")
     else:
-        click.echo(f"Rendered {rendered.slug} ({content_format}, {len(rendered.content)} characters)")
-        click.echo(f"Preview: {page}")
-        click.echo(f"Post object: {folder.path / 'render.json'}")
+        click.echo(f"Rendered {result.post.slug} ({content_format}, {len(result.post.content)} characters)")
+        click.echo(f"Preview: {result.page}")
+        click.echo(f"Post object: {post_object}")
 
 
 @click.command("preview")
 @click.argument("ref", metavar="SLUG|FILE.md")
 @click.option("--serve", "port", type=click.IntRange(0, 65535), default=None,
               help="Serve the preview on http://127.0.0.1:PORT until interrupted.")  # fmt: skip
-@click.option("--format", "content_format", type=click.Choice(CONTENT_FORMATS), default="blocks", show_default=True)
+@content_format_option
+@topics_option
 @posts_dir_option
-def preview_command(ref: str, port: int | None, content_format: str, posts_dir: Path | None) -> None:
+def preview_command(ref: str, port: int | None, content_format: str, topics_path: Path, posts_dir: Path | None) -> None:
     """Write the preview page of a post (and serve it on 127.0.0.1 with --serve)."""
-    folder, _rendered, page = _render(ref, posts_dir, content_format)
-    click.echo(str(page))
+    result = _render(ref, posts_dir, topics_path, content_format)
+    click.echo(str(result.page))
     if port is None:
         return
-    server = make_preview_server(folder.path, port)
+    from ..render.preview import make_preview_server
+
+    server = make_preview_server(result.folder.path, port)
     host, bound = server.server_address[:2]
-    info(f"Serving http://{host!s}:{bound}/{page.name} (Ctrl-C to stop)")
+    info(f"Serving http://{host!s}:{bound}/{result.page.name} (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

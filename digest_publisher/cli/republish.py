@@ -6,25 +6,26 @@ Exit codes of ``republish`` (for cron mail and systemd): 0 all fine, 1 a post fa
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from ..errors import ConfigError, LockError
-from ..records import find_post, resolve_posts_dir
-from ..render import render_folder
-from ..republish import (
-    EXIT_TEMPFAIL,
-    CorpusRefresh,
-    PostHistory,
-    RepublishReport,
-    history,
-    republish,
-    restore_revision,
+from .. import config, pipeline
+from ..errors import LockError
+from ..pipeline import CorpusRefresh
+from ..publishing.history import PostHistory
+from ..publishing.results import EXIT_TEMPFAIL, RepublishReport
+from ._common import (
+    drafter_option,
+    dry_run_option,
+    echo_json,
+    info,
+    json_option,
+    model_option,
+    posts_dir_option,
+    prompts_dir_option,
+    topics_option,
 )
-from ..wordpress.settings import load_wordpress_settings
-from ._common import echo_json, info, posts_dir_option
 
 
 @click.command("republish")
@@ -38,37 +39,18 @@ from ._common import echo_json, info, posts_dir_option
     metavar="PATH",
     help="Corpus file or folder (repeatable): redraft posts whose topic window gained papers in it.",
 )
-@click.option(
-    "--topics",
-    "topics_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("topics.toml"),
-    show_default=True,
-    help="Topics file (with --refresh-corpus).",
-)
-@click.option(
-    "--drafter",
-    "drafter_name",
-    type=click.Choice(["claude", "builtin"]),
-    default=None,
-    help="Drafter for --refresh-corpus (default: claude when ANTHROPIC_API_KEY is set, else builtin).",
-)
-@click.option("--model", default=None, help="Claude model for --refresh-corpus (default: prompts/models.toml).")
-@click.option(
-    "--prompts-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("prompts"),
-    show_default=True,
-    help="Prompt templates (with --refresh-corpus and the Claude drafter).",
-)
+@topics_option
+@drafter_option
+@model_option
+@prompts_dir_option
 @click.option(
     "--force",
     is_flag=True,
     help="Overwrite posts edited in WordPress since the last publish (their WordPress version is saved "
     "to remote-<time>.json beside the record first).",
 )
-@click.option("--dry-run", is_flag=True, help="Say what would be done; write nothing anywhere.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (one object, every post).")
+@dry_run_option
+@json_option
 @click.option(
     "--quiet",
     "-q",
@@ -119,25 +101,23 @@ def republish_command(
         raise click.UsageError("name the posts to republish (SLUG ...) or pass --all, not both")
     if revision is not None and len(slugs) != 1:
         raise click.UsageError("--to-revision restores one post: give exactly one SLUG")
-    from ..render import check_residue  # the rendering stage, as `publish` uses it
-
-    settings = load_wordpress_settings()
-    folder_root = resolve_posts_dir(posts_dir)
+    settings = config.wordpress_settings()
+    folder_root = config.posts_dir(posts_dir)
     try:
         if revision is not None:
-            folder = find_post(slugs[0], folder_root).parent
-            report = restore_revision(folder, settings, revision, wait=wait, dry_run=dry_run)
+            report = pipeline.restore(
+                slugs[0], posts_dir=folder_root, settings=settings, revision=revision, wait=wait, dry_run=dry_run
+            )
         else:
-            report = republish(
+            report = pipeline.republish(
                 folder_root,
                 settings,
-                render=render_folder,
+                topics_path=topics_path,
                 slugs=slugs,
                 force=force,
                 dry_run=dry_run,
                 wait=wait,
                 refresh=_refresh(corpus_paths, topics_path, drafter_name, model, prompts_dir),
-                residue_check=check_residue,
             )
     except LockError as exc:
         # Another run is at work: not a failure, cron should simply try again later.
@@ -160,15 +140,10 @@ def _refresh(
     if not corpus_paths:
         return None
     from ..corpus import corpus_files
-    from .draft import DEFAULT_CACHE_DIR, build_drafter
+    from .draft import build_drafter
 
-    name = drafter_name or ("claude" if os.environ.get("ANTHROPIC_API_KEY") else "builtin")
-    if name == "claude" and not os.environ.get("ANTHROPIC_API_KEY"):
-        raise ConfigError(
-            "--drafter claude needs ANTHROPIC_API_KEY", "Set it in the environment or .env, or use --drafter builtin"
-        )
-    cache = Path(os.environ.get("DIGEST_CACHE_DIR") or DEFAULT_CACHE_DIR)
-    drafter = build_drafter(name, model=model, batch=False, prompts_dir=prompts_dir, cache_dir=cache)
+    name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
+    drafter = build_drafter(name, model=model, batch=False, prompts_dir=prompts_dir, cache_dir=config.cache_dir())
     return CorpusRefresh(paths=tuple(corpus_files(list(corpus_paths))), topics_path=topics_path, drafter=drafter)
 
 
@@ -192,14 +167,13 @@ def _print_report(report: RepublishReport, as_json: bool, quiet: bool) -> None:
 
 @click.command("history")
 @click.argument("slug")
-@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+@json_option
 @click.option("--local", "local_only", is_flag=True, help="Only the local record; ask WordPress nothing.")
 @posts_dir_option
 def history_command(slug: str, as_json: bool, local_only: bool, posts_dir: Path | None) -> None:
     """The local publish history of SLUG beside its WordPress revisions (ids, dates, what changed)."""
-    folder = find_post(slug, resolve_posts_dir(posts_dir)).parent
-    settings = None if local_only else load_wordpress_settings()
-    result = history(folder, settings)
+    settings = None if local_only else config.wordpress_settings()
+    result = pipeline.history(slug, posts_dir=config.posts_dir(posts_dir), settings=settings)
     if as_json:
         echo_json(result.to_dict())
         return

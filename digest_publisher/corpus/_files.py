@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import errno
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 from ..errors import CorpusError
+from ..records.atomic import atomic_text
 
 
 def unreadable(path: Path, exc: OSError) -> CorpusError:
@@ -62,20 +61,7 @@ def decode_utf8(data: bytes, path: Path) -> str:
 
 @contextmanager
 def atomic_output(path: Path) -> Iterator[IO[str]]:
-    """Write a text file through a temporary sibling that replaces ``path`` only on success.
-
-    On any exception the temporary file is removed and ``path`` is left as it was (absent or old).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates 0600; an output file is an ordinary file (keep the old one's mode if any).
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a text file through a temporary sibling that replaces ``path`` only on success: the
+    project's one atomic writer (:mod:`digest_publisher.records.atomic`, which honours the umask)."""
+    with atomic_text(path) as handle:
+        yield handle

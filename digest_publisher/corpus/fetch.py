@@ -8,13 +8,12 @@ parameters so tests can point it at a local server and skip the waiting.
 
 from __future__ import annotations
 
-import email.utils
 import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import requests
@@ -22,6 +21,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from .. import __version__
 from ..errors import FetchError
+from ..retry_after import parse_retry_after
 from ._files import atomic_output
 from .atom import AtomFeed, AtomFormatError, parse_feed
 
@@ -60,18 +60,7 @@ def build_query(categories: list[str], date_from: date, date_to: date) -> str:
 
 
 def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), MAX_RETRY_AFTER)
+    return parse_retry_after(value, cap=MAX_RETRY_AFTER)  # the project's one Retry-After rule
 
 
 def _validate(categories: list[str], date_from: date, date_to: date, page_size: int) -> None:

@@ -29,7 +29,6 @@ from ..records import (
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
-    load_post,
 )
 from . import wpformat
 from .card import CardText, load_featured_file
@@ -125,11 +124,11 @@ def _card_text(source: PostSource, topic_label: str | None, paper_count: int) ->
     series = str(source.extra.get("series") or "Frontier AI Research Digest")
     return CardText(
         title=" ".join(source.title.split()),
-        topic=topic_label or source.topic,
+        topic=topic_label or source.topic or "",  # no topic: no label on the card
         paper_count=paper_count,
         window=window,
         series=series,
-        kind=str(source.kind).capitalize(),
+        kind=str(source.kind).capitalize() if source.kind else "",
     )
 
 
@@ -243,11 +242,6 @@ def render_post(
     )
 
 
-def render_folder(folder: Path, content_format: str = "blocks") -> RenderedPost:
-    """Render the post in ``folder`` (a ``posts/<slug>`` folder) the way publish sends it."""
-    return render_post(load_post(str(folder), folder.parent), content_format=content_format)
-
-
 def write_preview(
     folder: PostFolder, rendered: RenderedPost, *, topic_label: str | None = None, now: datetime | None = None
 ) -> Path:
@@ -258,7 +252,8 @@ def write_preview(
         atomic_write_bytes(folder.path / FEATURED_PNG, image.data)
     atomic_write_json(folder.path / RENDER_JSON, rendered.post_object)
     page = folder.path / PREVIEW_FILE
-    atomic_write_text(page, preview_html(rendered, shown_date=shown, topic_label=topic_label or folder.source.topic))
+    label = topic_label or folder.source.topic or ""
+    atomic_write_text(page, preview_html(rendered, shown_date=shown, topic_label=label))
     return page
 
 
@@ -272,7 +267,6 @@ __all__ = [
     "make_preview_server",
     "markdown_to_blocks",
     "markdown_to_classic",
-    "render_folder",
     "render_post",
     "sanitize_html",
     "texturize",

@@ -12,10 +12,8 @@ print every request it would send.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -24,6 +22,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from urllib3.exceptions import NewConnectionError
 
 from ..errors import WordPressError
+from ..retry_after import parse_retry_after
 from .settings import APP_PASSWORD_VAR, URL_VAR, USERNAME_VAR, WordPressSettings
 
 API_REL = "https://api.w.org/"
@@ -102,20 +101,6 @@ class _RetryableStatus(Exception):
         super().__init__(f"HTTP {response.status_code}")
         self.response = response
         self.retry_after = parse_retry_after(response.headers.get("Retry-After"))
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def _safe_to_resend(exc: BaseException, idempotent: bool) -> bool:

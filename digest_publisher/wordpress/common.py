@@ -1,4 +1,4 @@
-"""What both transports (REST, XML-RPC) share: the outcome type, the ownership marker, comparisons."""
+"""What both transports (REST, XML-RPC) share: the outcome type, the ownership rule, comparisons."""
 
 from __future__ import annotations
 
@@ -16,35 +16,21 @@ from typing import Any, Protocol
 from ..errors import WordPressError
 from ..models import RenderedPost
 
-MARKER_PREFIX = "digest-publisher:"
 # WordPress turns a future date less than this far ahead into an immediate publish.
 FUTURE_MIN_SECONDS = 60
 
 
-def ownership_marker(slug: str) -> str:
-    """An HTML comment that marks a post as created by this project; readable back without plugins
-    (``content.raw``), invisible to readers."""
-    return f"<!-- {MARKER_PREFIX}{slug} -->"
+def holds_our_post(stored_content: str, post: RenderedPost) -> bool:
+    """Ownership without a marker: is a post found by its slug this post as a run of ours sent it?
 
-
-def is_ours(raw_content: str, slug: str) -> bool:
-    return ownership_marker(slug) in raw_content
-
-
-def with_marker(post: RenderedPost) -> str:
-    """The content to send: the rendered content plus the ownership marker.
-
-    Block content: the comment goes at the end (no wpautop runs on block content). Classic content:
-    wpautop would wrap a lone comment in ``<p>``, so it goes inside the last closing tag instead.
+    Nothing of ours is written into the content (an HTML comment outside the blocks opens as a Classic
+    block in the editor, and post meta needs a plugin to register it). What identifies our post is
+    the local record (its WordPress id); when the record is lost (or a run died between the create and
+    saving the id), a post that holds this slug AND exactly this content is the one we wrote: updating it
+    changes nothing a person wrote (a title changed locally since is still ours to send). Any other
+    holder of the slug is refused.
     """
-    marker = ownership_marker(post.slug)
-    content = post.content.rstrip()
-    if post.content_format == "blocks":
-        return f"{content}\n\n{marker}"
-    last_close = re.search(r"</[a-zA-Z][a-zA-Z0-9]*>$", content)
-    if last_close:
-        return content[: last_close.start()] + marker + content[last_close.start() :]
-    return content + marker
+    return first_html_difference(post.content, stored_content) is None
 
 
 def wp_slug(name: str) -> str:
@@ -183,6 +169,8 @@ class KnownState:
     pending: frozenset[str] = frozenset()
     # Attachment ids of images other posts of this site uploaded (a hint, checked before use).
     site_media: Mapping[str, int] = field(default_factory=dict)
+    # Term ids other posts of this site used, by taxonomy and name (a hint, checked by the verification).
+    site_terms: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -200,6 +188,7 @@ class PublishOutcome:
     rendered_html: str | None = None  # what the residue check reads
     rendered_where: str = ""
     media: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, dict[str, int]] = field(default_factory=dict)  # taxonomy -> name -> id, as sent
     notes: list[str] = field(default_factory=list)
 
 

@@ -34,19 +34,26 @@ from .common import (
     PublishOutcome,
     create_intent,
     expected_status,
-    fingerprint,
     first_html_difference,
     format_gmt,
-    is_ours,
+    holds_our_post,
     parse_gmt,
-    remote_edit,
     same_text,
     undo_intent,
     update_intent,
     upload_intent,
     verification_error,
-    with_marker,
     wp_slug,
+)
+from .posts import (
+    body_fingerprint,
+    fetch_as_reader,
+    fetch_recorded_post,
+    is_remote_edit,
+    raw_field,
+    remote_holds,
+    rest_fingerprint,
+    update_post,
 )
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
@@ -70,6 +77,7 @@ class RestPublisher:
 
     def __init__(self, client: WordPressClient) -> None:
         self.client = client
+        self._from_cache: set[str] = set()  # taxonomies whose ids came from the site cache, this publish
 
     @property
     def request_count(self) -> int:
@@ -129,10 +137,16 @@ class RestPublisher:
             self._require(caps, "publish_posts", who, f"publish (status {post.status!r})")
 
         can_create_categories = bool(caps.get("manage_categories"))
-        category_ids, missing_categories = self._resolve_terms(
-            "categories", post.categories, search_misses=not can_create_categories
+        self._from_cache.clear()
+        categories, missing_categories = self._resolve_terms(
+            "categories",
+            post.categories,
+            search_misses=not can_create_categories,
+            cached=known.site_terms.get("categories"),
         )
-        tag_ids, missing_tags = self._resolve_terms("tags", post.tags, search_misses=False)
+        tags, missing_tags = self._resolve_terms(
+            "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags")
+        )
         if missing_categories and not can_create_categories:
             existing = self._existing_names("categories")
             raise WordPressError(
@@ -164,9 +178,10 @@ class RestPublisher:
 
         # ---- writes start here ----
         for name in missing_categories:
-            category_ids.append(self._create_term("categories", name, notes))
+            categories[name] = self._create_term("categories", name, notes)
         for name in missing_tags:
-            tag_ids.append(self._create_term("tags", name, notes))
+            tags[name] = self._create_term("tags", name, notes)
+        terms = {"categories": categories, "tags": tags}
         if image is not None and not media_id:
             intent = upload_intent(image.sha256)
             journal.intend(intent)
@@ -177,12 +192,12 @@ class RestPublisher:
 
         body: dict[str, Any] = {
             "title": post.title,
-            "content": with_marker(post),
+            "content": post.content,
             "excerpt": post.excerpt,
             "status": post.status,
             "slug": post.slug,
-            "categories": category_ids,
-            "tags": tag_ids,
+            "categories": list(categories.values()),
+            "tags": list(tags.values()),
             "featured_media": media_id,
         }
         if post.date_gmt:
@@ -194,7 +209,7 @@ class RestPublisher:
             action = "created"
             if not client.dry_run and written.data.get("slug") != post.slug:
                 # The slug is taken (WordPress suffixed ours): undo, then see whose post holds it.
-                target = self._undo_suffixed_create(written.data, post.slug, journal, notes)
+                target = self._undo_suffixed_create(written.data, post, journal, notes)
                 written = None
         if target is not None and written is None:
             action = "updated"
@@ -232,9 +247,19 @@ class RestPublisher:
         )
         # Remember the id BEFORE verifying: if verification fails, a rerun updates this post.
         on_written(outcome)
+        stale = sorted(t for t in self._from_cache if sorted(data.get(t) or []) != sorted(body[t]))
+        if stale:
+            # WordPress drops unknown term ids without an error: ids remembered for this site were stale.
+            data, written_url = self._resend_terms(
+                outcome.post_id or 0, post, body, terms, stale, can_create_categories, journal, notes
+            )
+            outcome.modified_gmt = data.get("modified_gmt")
+            outcome.remote_fingerprint = rest_fingerprint(data)
+            on_written(outcome)
         verify_post_response(body, data, status, written_url, who)
+        outcome.terms = terms
 
-        reader = self._fetch_as_reader(outcome.post_id or 0, str(data.get("status")))
+        reader = fetch_as_reader(client, outcome.post_id or 0, str(data.get("status")))
         outcome.post_object = reader.data
         outcome.rendered_html = str((reader.data.get("content") or {}).get("rendered") or "")
         outcome.rendered_where = reader.url
@@ -256,17 +281,27 @@ class RestPublisher:
             )
 
     def _resolve_terms(
-        self, taxonomy: str, names: tuple[str, ...], *, search_misses: bool
-    ) -> tuple[list[int], list[str]]:
-        """Term ids for ``names`` (existing ones) and the names not found.
+        self,
+        taxonomy: str,
+        names: tuple[str, ...],
+        *,
+        search_misses: bool,
+        cached: Mapping[str, int] | None = None,
+    ) -> tuple[dict[str, int], list[str]]:
+        """Term ids by name for ``names`` (existing ones) and the names not found.
 
-        One GET by slug. A name whose slug we guessed wrong is either created later (WordPress answers
-        ``term_exists`` with its id: no harm) or, for a user who may not create terms
-        (``search_misses``), looked up by name before calling it missing.
+        The ids remembered for this site (``cached``) when they cover every name: no request (a stale
+        one is caught after the write, see ``_resend_terms``). Else one GET by slug for the taxonomy. A
+        name whose slug we guessed wrong is either created later (WordPress answers ``term_exists`` with
+        its id: no harm) or, for a user who may not create terms (``search_misses``), looked up by name
+        before calling it missing.
         """
         if not names:
-            return [], []
+            return {}, []
         wanted = list(dict.fromkeys(names))
+        if cached and all(name in cached for name in wanted):
+            self._from_cache.add(taxonomy)
+            return {name: cached[name] for name in wanted}, []
         response = self.client.get(
             f"wp/v2/{taxonomy}",
             {"slug": [wp_slug(n) for n in wanted], "per_page": 100, "_fields": "id,name,slug"},
@@ -283,7 +318,33 @@ class RestPublisher:
                 label=f"{_TAXONOMY_LABEL[taxonomy]} {name!r} by name",
             )
             found.update(_match_terms([name], searched.data))
-        return [found[n] for n in wanted if n in found], [n for n in wanted if n not in found]
+        return {n: found[n] for n in wanted if n in found}, [n for n in wanted if n not in found]
+
+    def _resend_terms(
+        self,
+        post_id: int,
+        post: RenderedPost,
+        body: dict[str, Any],
+        terms: dict[str, dict[str, int]],
+        stale: list[str],
+        can_create_categories: bool,
+        journal: Journal,
+        notes: list[str],
+    ) -> tuple[Mapping[str, Any], str]:
+        """Look the stale taxonomies up again (creating what is gone) and send the post's terms again."""
+        for taxonomy in stale:
+            names = post.categories if taxonomy == "categories" else post.tags
+            found, missing = self._resolve_terms(
+                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories
+            )
+            for name in missing:
+                found[name] = self._create_term(taxonomy, name, notes)
+            terms[taxonomy] = found
+            body[taxonomy] = list(found.values())
+        journal.intend(update_intent(body_fingerprint(body)))
+        written = update_post(self.client, post_id, {t: body[t] for t in stale}, f"terms of post {post.slug!r}")
+        notes.append(f"the {' and '.join(stale)} ids remembered for this site were stale: looked up again, sent again")
+        return written.data, written.url
 
     def _existing_names(self, taxonomy: str) -> list[str]:
         response = self.client.get(f"wp/v2/{taxonomy}", {"per_page": 100, "_fields": "name"})
@@ -344,8 +405,7 @@ class RestPublisher:
         for item in response.data:
             if not isinstance(item, dict):
                 continue
-            raw = str((item.get("content") or {}).get("raw") or "")
-            if item.get("slug") in suffixed and is_ours(raw, post.slug):
+            if item.get("slug") in suffixed and _holds(item, post):
                 # Created by a run that died before it could undo its suffixed create: remove the copy.
                 self._delete_post(int(item["id"]))
                 notes.append(f"deleted post {item['id']} ({item.get('slug')}), a copy left by a crashed run")
@@ -353,9 +413,9 @@ class RestPublisher:
                 found = item
         if found is None:
             return None
-        if is_ours(str((found.get("content") or {}).get("raw") or ""), post.slug):
+        if _holds(found, post):
             notes.append(
-                f"found WordPress post {found['id']} by its slug (made by digest-publisher): updating it"
+                f"found WordPress post {found['id']} by its slug, holding this post's content: updating it"
             )
             return found
         raise self._foreign_slug_error(found, post.slug, response.url, "nothing was written")
@@ -363,10 +423,12 @@ class RestPublisher:
     def _foreign_slug_error(self, item: Mapping[str, Any], slug: str, url: str, what: str) -> WordPressError:
         return WordPressError(
             f"a post with the slug {slug!r} already exists on {self.client.settings.site_url} "
-            f"(id {item.get('id')}, status {item.get('status')}, {item.get('link')}) and digest-publisher "
-            f"did not create it; {what}",
+            f"(id {item.get('id')}, status {item.get('status')}, {item.get('link')}); no local record says "
+            f"digest-publisher created it and it holds other content, so it did not create it "
+            f"(or its record.json was lost); {what}",
             "digest-publisher never overwrites posts it did not create: change 'slug' in post.md, or "
-            "rename or delete the existing post in WordPress (Posts > Quick Edit > Slug) and publish again",
+            "rename or delete the existing post in WordPress (Posts > Quick Edit > Slug) and publish again; "
+            "if it is this post published before, restore its record.json from version control",
             status=409,
             code="slug_taken",
             url=url,
@@ -382,13 +444,6 @@ class RestPublisher:
                 "pass --force to overwrite them",
                 code="remote_modified",
             )
-
-    def _fetch_as_reader(self, post_id: int, status: str) -> ApiResponse:
-        """Published posts are fetched anonymously, exactly as a visitor's browser would; drafts and
-        scheduled posts are not public, so they are fetched in the reader's (view) context as the user."""
-        if status == "publish":
-            return self.client.get(f"wp/v2/posts/{post_id}", auth=False, label="post as a reader")
-        return self.client.get(f"wp/v2/posts/{post_id}", {"context": "view"}, label="post as a reader")
 
     # -- writes -----------------------------------------------------------------------------------
 
@@ -492,10 +547,11 @@ class RestPublisher:
                 journal.settle(intent)
 
     def _undo_suffixed_create(
-        self, data: Mapping[str, Any], slug: str, journal: Journal, notes: list[str]
+        self, data: Mapping[str, Any], post: RenderedPost, journal: Journal, notes: list[str]
     ) -> dict[str, Any]:
         """WordPress gave our new post a suffixed slug: the slug is taken. Delete the post just created,
         then return the holder of the slug if it is a post of ours (a record was lost), else refuse."""
+        slug = post.slug
         created = int(data["id"])
         intent = undo_intent(created)
         journal.intend(intent)
@@ -510,9 +566,9 @@ class RestPublisher:
         for item in response.data:
             if not isinstance(item, dict) or item.get("slug") != slug:
                 continue
-            if is_ours(str((item.get("content") or {}).get("raw") or ""), slug):
+            if _holds(item, post):
                 notes.append(
-                    f"found WordPress post {item['id']} by its slug (made by digest-publisher): updating it"
+                    f"found WordPress post {item['id']} by its slug, holding this post's content: updating it"
                 )
                 return item
             raise self._foreign_slug_error(
@@ -576,110 +632,6 @@ def verify_post_response(
         raise verification_error(f"post {body['slug']!r} (WordPress id {got.get('id')})", url, problems, url)
 
 
-def _raw(post: Mapping[str, Any], key: str) -> Any:
-    value = post.get(key)
-    return value.get("raw") if isinstance(value, dict) else value
-
-
-def fields_fingerprint(post: Mapping[str, Any]) -> str:
-    """The fields a write of ours sets, as WordPress stores them (edit context); no date (WordPress
-    picks one when none is sent), no status."""
-    return fingerprint(
-        "rest-fields",
-        {
-            "title": _raw(post, "title"),
-            "content": _raw(post, "content"),
-            "excerpt": _raw(post, "excerpt"),
-            "slug": post.get("slug"),
-            "categories": sorted(post.get("categories") or []),
-            "tags": sorted(post.get("tags") or []),
-            "featured_media": int(post.get("featured_media") or 0),
-        },
-    )
-
-
-def body_fingerprint(body: Mapping[str, Any]) -> str:
-    """:func:`fields_fingerprint` of the post WordPress will store for this request body."""
-    return fields_fingerprint({k: v for k, v in body.items() if k not in ("status", "date_gmt")})
-
-
-def remote_holds(post: Mapping[str, Any], body: Mapping[str, Any], status: str) -> bool:
-    """Does the post (edit context) already hold exactly what ``body`` would write?"""
-    if fields_fingerprint(post) != body_fingerprint(body) or post.get("status") != status:
-        return False
-    sent_date = body.get("date_gmt")
-    return not sent_date or (
-        bool(post.get("date_gmt")) and parse_gmt(str(post["date_gmt"])) == parse_gmt(str(sent_date))
-    )
-
-
-def is_remote_edit(known: KnownState, remote: Mapping[str, Any]) -> bool:
-    """Was the post (edit context) changed in WordPress since our last recorded write? A change that
-    carries exactly the fields of a write we announced (``update:`` intent) but never recorded, because
-    the run died, is our own."""
-    if not remote_edit(known, remote.get("modified_gmt"), rest_fingerprint(remote)):
-        return False
-    return update_intent(fields_fingerprint(remote)) not in known.pending
-
-
-def rest_fingerprint(post: Mapping[str, Any]) -> str:
-    """The stored fields of a post (edit context) that an editor could change in wp-admin. Status is left
-    out: a scheduled post going live is not an edit."""
-
-    def raw(key: str) -> Any:
-        value = post.get(key)
-        return value.get("raw") if isinstance(value, dict) else value
-
-    return fingerprint(
-        "rest",
-        {
-            "title": raw("title"),
-            "content": raw("content"),
-            "excerpt": raw("excerpt"),
-            "slug": post.get("slug"),
-            "categories": sorted(post.get("categories") or []),
-            "tags": sorted(post.get("tags") or []),
-            "featured_media": post.get("featured_media"),
-            "date_gmt": post.get("date_gmt"),
-        },
-    )
-
-
-def fetch_recorded_post(
-    client: WordPressClient, post_id: int, slug: str, fields: str | None = None
-) -> dict[str, Any]:
-    """The post a local record points at (``context=edit``), or an error that says how to recover when
-    WordPress no longer has it or holds it in the trash."""
-    params: dict[str, Any] = {"context": "edit"}
-    if fields:
-        params["_fields"] = fields
-    response = client.get(
-        f"wp/v2/posts/{post_id}",
-        params,
-        accept_codes=frozenset({"rest_post_invalid_id"}),
-        label=f"post {post_id}",
-    )
-    if response.status == 404:
-        raise WordPressError(
-            f"post {slug!r}: its record says WordPress id {post_id}, but {client.settings.site_url} has no "
-            "such post (deleted permanently?)",
-            f"Delete posts/{slug}/record.json and run `digest-publisher publish {slug}` to publish it as new",
-            status=404,
-            code="rest_post_invalid_id",
-            url=response.url,
-        )
-    data: dict[str, Any] = response.data
-    if data.get("status") == "trash":
-        raise WordPressError(
-            f"post {slug!r} (WordPress id {post_id}) is in the trash on {client.settings.site_url}",
-            "Restore it in wp-admin (Posts > Trash), or delete it permanently and remove "
-            f"posts/{slug}/record.json to publish it as new",
-            code="post_in_trash",
-            url=response.url,
-        )
-    return data
-
-
 def _match_terms(wanted: list[str], terms: Any) -> dict[str, int]:
     found: dict[str, int] = {}
     for name in wanted:
@@ -692,6 +644,11 @@ def _match_terms(wanted: list[str], terms: Any) -> dict[str, int]:
                 found[name] = int(term["id"])
                 break
     return found
+
+
+def _holds(item: Mapping[str, Any], post: RenderedPost) -> bool:
+    """A post found by slug (edit context) holds this post as we send it (see ``holds_our_post``)."""
+    return holds_our_post(str(raw_field(item, "content") or ""), post)
 
 
 def _holds_hash(media: Mapping[str, Any], sha: str) -> bool:

@@ -1,13 +1,9 @@
-"""WordPress connection settings, read from the environment (``.env`` is loaded by the CLI)."""
+"""WordPress connection settings (read from the environment by :func:`digest_publisher.config.wordpress_settings`)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
-
-from ..errors import ConfigError
 
 URL_VAR = "WORDPRESS_URL"
 USERNAME_VAR = "WORDPRESS_USERNAME"
@@ -78,39 +74,13 @@ def site_url_problems(url: str) -> list[str]:
     return problems
 
 
-def load_wordpress_settings(environ: Mapping[str, str] | None = None) -> WordPressSettings:
-    """Read the settings; every missing or invalid variable is reported in one error."""
-    env = os.environ if environ is None else environ
-    values = {name: (env.get(name) or "").strip() for name in (URL_VAR, USERNAME_VAR, APP_PASSWORD_VAR)}
-    missing = [name for name, value in values.items() if not value]
-    problems: list[str] = []
-    if missing:
-        problems.append("missing " + ", ".join(missing))
-    url = values[URL_VAR]
-    if url:
-        problems.extend(site_url_problems(url))
-    timeout = DEFAULT_TIMEOUT
-    raw_timeout = (env.get(TIMEOUT_VAR) or "").strip()
-    if raw_timeout:
-        try:
-            timeout = float(raw_timeout)
-        except ValueError:
-            timeout = -1.0
-        # inf would wait forever on a hung site, nan compares false with everything (requests rejects it).
-        if not (0 < timeout <= MAX_TIMEOUT):
-            problems.append(f"{TIMEOUT_VAR}={raw_timeout!r} must be a number of seconds above 0 and at most "
-                            f"{MAX_TIMEOUT:.0f}")  # fmt: skip
-    if problems:
-        raise ConfigError(
-            "WordPress settings: " + "; ".join(problems),
-            f"Set {URL_VAR}, {USERNAME_VAR} and {APP_PASSWORD_VAR} (optionally {TIMEOUT_VAR}) in the "
-            "environment or in .env (see .env.example); create the Application Password under "
-            "Users > Profile > Application Passwords",
-        )
-    return WordPressSettings(
-        url=url,
-        username=values[USERNAME_VAR],
-        # WordPress shows app passwords in groups of four; the spaces are optional when used.
-        app_password=values[APP_PASSWORD_VAR],
-        timeout=timeout,
-    )
+def timeout_problem(raw: str) -> str | None:
+    """What is wrong with a ``WORDPRESS_TIMEOUT`` value, or None (inf would wait forever on a hung site;
+    nan compares false with everything)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if 0 < value <= MAX_TIMEOUT:
+        return None
+    return f"{TIMEOUT_VAR}={raw!r} must be a number of seconds above 0 and at most {MAX_TIMEOUT:.0f}"

@@ -8,7 +8,7 @@ Uses python-wordpress-xmlrpc 2.3 and works around its quirks (measured, see note
 * scheduled posts read back as ``post_status='publish'``: a post whose GMT date is ahead is scheduled;
 * the image's alt text cannot be set through XML-RPC (protected meta): said in the outcome's notes.
 
-The same ownership marker, content and verification rules as the REST transport apply.
+The same ownership rule, content and verification rules as the REST transport apply.
 """
 
 from __future__ import annotations
@@ -46,12 +46,11 @@ from .common import (
     expected_status,
     fingerprint,
     first_html_difference,
-    is_ours,
+    holds_our_post,
     parse_gmt,
     remote_edit,
     same_text,
     verification_error,
-    with_marker,
 )
 from .rest import MEDIA_MARKER, media_filename
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
@@ -299,7 +298,7 @@ class XmlRpcPublisher:
 
         wp_post = WordPressPost()
         wp_post.title = post.title
-        wp_post.content = with_marker(post)
+        wp_post.content = post.content
         wp_post.excerpt = post.excerpt
         wp_post.slug = post.slug
         wp_post.post_status = post.status
@@ -378,15 +377,17 @@ class XmlRpcPublisher:
         for item in recent:
             if getattr(item, "slug", None) != post.slug:
                 continue
-            if is_ours(str(getattr(item, "content", "")), post.slug):
+            if holds_our_post(str(getattr(item, "content", "")), post):
                 notes.append(
-                    f"found WordPress post {item.id} by its slug (made by digest-publisher): updating it"
+                    f"found WordPress post {item.id} by its slug, holding this post's content: "
+                    "updating it"
                 )
                 return item
             raise WordPressError(
                 f"a post with the slug {post.slug!r} already exists on {self.settings.site_url} (id "
                 f"{item.id}, "
-                f"status {item.post_status}) and digest-publisher did not create it; nothing was written",
+                f"status {item.post_status}); no local record says digest-publisher created it and it holds "
+                "other content; nothing was written",
                 "digest-publisher never overwrites posts it did not create: change 'slug' in post.md, or "
                 "rename or delete the existing post in WordPress and publish again",
                 status=409,

@@ -8,9 +8,9 @@ import pytest
 
 from tests.faults.proxy import FaultProxy
 from tests.publishing.pubhelpers import Lab
-from tests.republish.fixtures import env, posts, site, token
+from tests.republish.fixtures import env, posts, site
 
-__all__ = ["env", "posts", "proxy", "site", "token"]
+__all__ = ["env", "posts", "proxy", "site"]
 
 # The client's timeout behind the proxy, and how long a "slow" answer keeps silent (past it).
 CLIENT_TIMEOUT_S = 1.5

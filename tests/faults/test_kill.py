@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from digest_publisher.render import render_folder
+from tests.helpers import render_as_published
 from tests.republish.rephelpers import Site, record_of, run_main, write_source
 
-pytestmark = pytest.mark.wordpress
+pytestmark = [pytest.mark.wordpress, pytest.mark.slow]
 
 # A first publish with an image writes record.json five times: the upload intent, the upload's
 # result, the create intent, the new post's id, the verified publish.
@@ -24,7 +24,7 @@ def test_a_publish_killed_at_each_step_converges_when_run_again(
 ) -> None:
     slug = f"kill-{point.replace('#', '-')}-{token}"
     folder = write_source(posts, slug)
-    image = render_folder(folder).featured_image
+    image = render_as_published(folder).featured_image
     assert image is not None
 
     killed = run_main({**env, "DIGEST_TEST_KILL_AT": point}, "publish", slug, "--status", "publish")

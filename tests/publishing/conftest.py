@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.publishing.pubhelpers import Lab, LabUser, Rest
-
-
-@pytest.fixture
-def token() -> str:
-    return uuid.uuid4().hex[:10]
 
 
 @pytest.fixture

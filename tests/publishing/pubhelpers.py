@@ -22,27 +22,49 @@ from digest_publisher.wordpress.settings import WordPressSettings
 
 
 class LabUser(Protocol):
-    username: str
-    password: str
-    app_password: str
-    id: int
+    """What the tests read of a lab user (tests.wp_lab.WPUser, a frozen dataclass)."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    @property
+    def app_password(self) -> str: ...
+    @property
+    def id(self) -> int: ...
 
 
 class Lab(Protocol):
-    url: str
-    admin: LabUser
-    author: LabUser
-    lab_dir: Path
+    """What the tests read of the lab (tests.wp_lab.WordPressLab)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def admin(self) -> LabUser: ...
+    @property
+    def author(self) -> LabUser: ...
+    @property
+    def lab_dir(self) -> Path: ...
 
 
-def settings_for(lab: Lab, user: LabUser, *, app_password: str | None = None) -> WordPressSettings:
+def settings_for(
+    lab: Lab | str,
+    user: LabUser,
+    *,
+    app_password: str | None = None,
+    timeout: float = 20.0,
+    attempts: int = 3,
+    max_wait: float = 2.0,
+) -> WordPressSettings:
+    """The tests' one settings builder: the lab (or a URL in front of it, e.g. the fault proxy) as ``user``."""
+    url = lab if isinstance(lab, str) else lab.url
     return WordPressSettings(
-        url=lab.url.rstrip("/"),
+        url=url.rstrip("/"),
         username=user.username,
         app_password=user.app_password if app_password is None else app_password,
-        timeout=20.0,
-        attempts=3,
-        max_wait=2.0,
+        timeout=timeout,
+        attempts=attempts,
+        max_wait=max_wait,
     )
 
 

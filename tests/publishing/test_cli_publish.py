@@ -12,12 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from digest_publisher.cli import cli
 from digest_publisher.models import PostKind
 from digest_publisher.records import PostSource, write_post
 from tests.publishing.pubhelpers import Lab, LabUser, Rest, secrets_of
+from tests.republish.rephelpers import run_cli
 
 pytestmark = pytest.mark.wordpress
 
@@ -57,8 +56,7 @@ def _write(posts: Path, slug: str, title: str, category: str) -> None:
     write_post(posts / slug, source, [])
 
 
-def _run(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
 
 
 def test_publish_json_dry_run_status_and_check_through_the_cli(
@@ -71,7 +69,7 @@ def test_publish_json_dry_run_status_and_check_through_the_cli(
     env = _env(wp_lab, wp_lab.admin, posts)
     outputs: list[str] = []
 
-    created = _run(env, "publish", slug)
+    created = run_cli(env, "publish", slug)
     outputs += [created.stdout, created.stderr]
     assert created.exit_code == 0, created.output
     assert created.stdout.startswith("created post ") and "(draft) via rest: " in created.stdout
@@ -80,14 +78,14 @@ def test_publish_json_dry_run_status_and_check_through_the_cli(
     assert remote["title"]["raw"] == "Post-Training Is the New Pre-Training" and remote["featured_media"] > 0
     assert "<h2" in remote["content"]["rendered"] and "##" not in remote["content"]["rendered"]
 
-    shown = _run(env, "publish", slug, "--json")
+    shown = run_cli(env, "publish", slug, "--json")
     outputs += [shown.stdout, shown.stderr]
     assert shown.exit_code == 0 and "unchanged" in shown.stderr
     assert json.loads(shown.stdout)["id"] == post_id  # the server's post object, as last fetched
 
     _write(posts, slug, "A changed title", category)
     record_before = (posts / slug / "record.json").read_bytes()
-    dry = _run(env, "publish", slug, "--dry-run", "--status", "publish")
+    dry = run_cli(env, "publish", slug, "--dry-run", "--status", "publish")
     outputs += [dry.stdout, dry.stderr]
     assert dry.exit_code == 0, dry.output
     assert f"/wp/v2/posts/{post_id}  [NOT sent (dry run)]" in dry.stdout
@@ -96,13 +94,13 @@ def test_publish_json_dry_run_status_and_check_through_the_cli(
     assert (posts / slug / "record.json").read_bytes() == record_before
     assert admin_rest.get(f"posts/{post_id}?context=edit")["title"]["raw"] != "A changed title"
 
-    status = _run(env, "status", "--json")
+    status = run_cli(env, "status", "--json")
     outputs += [status.stdout, status.stderr]
     (row,) = json.loads(status.stdout)
     assert row["slug"] == slug and row["wordpress_id"] == post_id and row["status"] == "draft"
     assert row["local"] == "changed" and row["remote"] == "same"
 
-    check = _run(env, "check")
+    check = run_cli(env, "check")
     outputs += [check.stdout, check.stderr]
     assert check.exit_code == 0 and check.stdout.startswith(f"OK: {admin_rest.site_name()} ({wp_lab.url.rstrip('/')})")
 

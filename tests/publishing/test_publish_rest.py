@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from digest_publisher.errors import LockError, WordPressError
-from digest_publisher.publishing import publish_post
-from digest_publisher.records import load_record, post_lock
-from digest_publisher.wordpress.common import ownership_marker
+from digest_publisher.publishing.publish import publish_post
+from digest_publisher.records.locks import post_lock
+from digest_publisher.records.record import load_record
 from tests.publishing.pubhelpers import Lab, LabUser, Rest, image_sha, make_post, settings_for
 
 pytestmark = pytest.mark.wordpress
@@ -42,7 +42,9 @@ def test_first_publish_then_unchanged_republish_sends_no_write(
     media = admin_rest.get(f"media/{remote['featured_media']}?context=edit")
     assert media["alt_text"] == f"Card for {post.slug}"
     assert media["caption"]["raw"] == "Frontier AI Research Digest"
-    assert ownership_marker(post.slug) in remote["content"]["raw"]
+    # Nothing but the rendered blocks is stored: no ownership comment that the editor would turn into a
+    # Classic block (the record's id is what says the post is ours).
+    assert remote["content"]["raw"] == post.content
     # The residue check ran on content.rendered as the reader's fetch returned it.
     assert len(seen) == 1 and "<h2" in seen[0][0] and seen[0][0] == remote["content"]["rendered"]
 
@@ -92,6 +94,24 @@ def test_lost_record_adopts_our_post_by_slug(wp_lab: Lab, admin_rest: Rest, toke
     assert again.outcome.action == "updated" and again.outcome.post_id == first.outcome.post_id
     assert any("found WordPress post" in note for note in again.outcome.notes)
     assert len(admin_rest.get(f"posts?slug={slug}&status=any")) == 1
+
+
+def test_lost_record_and_changed_content_is_refused_not_adopted(
+    wp_lab: Lab, admin_rest: Rest, token: str, tmp_path: Path
+) -> None:
+    """Without its record, the post is recognised only by holding exactly the content sent: a changed
+    post.md could as well be another post that wants the same slug, so nothing is overwritten."""
+    settings = settings_for(wp_lab, wp_lab.admin)
+    slug = f"adopt-changed-{token}"
+    first = publish_post(make_post(slug), tmp_path, settings)
+    (tmp_path / "record.json").unlink()
+
+    with pytest.raises(WordPressError) as caught:
+        publish_post(make_post(slug, body="Rewritten since"), tmp_path, settings)
+
+    assert caught.value.code == "slug_taken"
+    assert "restore its record.json" in str(caught.value)
+    assert [p["id"] for p in admin_rest.get(f"posts?slug={slug}&status=any")] == [first.outcome.post_id]
 
 
 def test_refuses_a_post_with_the_same_slug_that_it_did_not_create(
@@ -258,3 +278,36 @@ def test_dry_run_lists_every_request_and_writes_nothing(
     assert admin_rest.get(f"categories?search={token}") == []
     text = json.dumps(report.planned)
     assert wp_lab.admin.app_password not in text and wp_lab.admin.app_password.replace(" ", "") not in text
+
+
+def test_term_ids_are_remembered_per_site_and_a_stale_one_is_replaced(
+    wp_lab: Lab, admin_rest: Rest, token: str, tmp_path: Path
+) -> None:
+    settings = settings_for(wp_lab, wp_lab.admin)
+    posts = tmp_path / "posts"
+    category, tag = f"Cached {token}", f"cached-{token}"
+    first = publish_post(
+        make_post(f"terms-a-{token}", categories=(category,), tags=(tag,)), posts / "a", settings, posts_dir=posts
+    )
+    sites = json.loads((posts / ".sites.json").read_text(encoding="utf-8"))
+    remembered = sites["sites"][settings.site_url]["terms"]
+    assert set(remembered["categories"]) == {category} and set(remembered["tags"]) == {tag}
+
+    second = publish_post(
+        make_post(f"terms-b-{token}", categories=(category,), tags=(tag,)), posts / "b", settings, posts_dir=posts
+    )
+    # users/me, the create, the reader's fetch: no lookup of either taxonomy, the ids were known
+    assert second.requests == 3 < first.requests
+
+    stale_id = remembered["categories"][category]
+    admin_rest.delete(f"categories/{stale_id}")
+    third = publish_post(
+        make_post(f"terms-c-{token}", categories=(category,), tags=(tag,)), posts / "c", settings, posts_dir=posts
+    )
+
+    stored = admin_rest.get(f"posts/{third.outcome.post_id}?context=edit")
+    assert [c["name"] for c in admin_rest.get(f"categories?post={stored['id']}")] == [category]
+    assert stale_id not in stored["categories"]
+    assert any("were stale" in note for note in third.outcome.notes)
+    sites = json.loads((posts / ".sites.json").read_text(encoding="utf-8"))
+    assert sites["sites"][settings.site_url]["terms"]["categories"][category] == stored["categories"][0]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.publish_measure import measure_publishing
 from digest_publisher.errors import WordPressError
-from digest_publisher.publishing import measure_publishing
 from digest_publisher.wordpress.client import WordPressClient
 from tests.publishing.pubhelpers import Lab, Rest, make_post, settings_for
 

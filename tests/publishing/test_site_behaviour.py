@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from digest_publisher.errors import WordPressError
-from digest_publisher.publishing import publish_post
-from digest_publisher.records import load_record
+from digest_publisher.publishing.publish import publish_post
+from digest_publisher.records.record import load_record
 from digest_publisher.wordpress.client import WordPressClient
 from digest_publisher.wordpress.rest import verify_post_response
 from tests.publishing.pubhelpers import Lab, Rest, make_post, settings_for

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
+from digest_publisher.config import wordpress_settings as load_wordpress_settings
 from digest_publisher.errors import ConfigError, WordPressError
 from digest_publisher.wordpress.client import WordPressClient
-from digest_publisher.wordpress.settings import load_wordpress_settings
 from tests.publishing.pubhelpers import Lab, settings_for
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from digest_publisher.errors import WordPressError
-from digest_publisher.publishing import publish_post
-from digest_publisher.records import load_record
+from digest_publisher.publishing.publish import publish_post
+from digest_publisher.records.record import load_record
 from tests.publishing.pubhelpers import Lab, LabUser, Rest, image_sha, make_post, settings_for
 
 pytestmark = pytest.mark.wordpress

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from digest_publisher.cli import cli
-from digest_publisher.cli.render import topic_label_for
+from digest_publisher.pipeline import topic_label
 from digest_publisher.render import make_preview_server
 from digest_publisher.render.dryrun import POST_KEYS
 
@@ -73,12 +73,14 @@ def test_errors_are_one_line_with_a_next_step(posts_dir: Path, tmp_path: Path) -
 
 
 def test_topic_label_from_topics_toml_or_front_matter(tmp_path: Path) -> None:
-    assert topic_label_for("07", tmp_path / "absent.toml") == "07"
+    assert topic_label("07", tmp_path / "absent.toml") == "07"
+    assert topic_label(None, tmp_path / "absent.toml") is None  # a hand-written post without a topic
     topics = REPO / "topics.toml"
     if topics.is_file():
-        label = topic_label_for("07", topics)
+        label = topic_label("07", topics)
+        assert label is not None
         assert label.startswith("07 - "), label
-        assert topic_label_for("no-such-topic", topics) == "no-such-topic"
+        assert topic_label("no-such-topic", topics) == "no-such-topic"
 
 
 def test_preview_server_serves_the_page_on_localhost(posts_dir: Path) -> None:

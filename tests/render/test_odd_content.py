@@ -118,7 +118,7 @@ def test_render_command_prints_warnings_and_succeeds(posts_dir: Path) -> None:
         cli, ["render", BRIEF, "--posts-dir", str(posts_dir)], env={"DIGEST_NO_DOTENV": "1", "WORDPRESS_URL": ""}
     )
     assert result.exit_code == 0, result.output
-    assert f"Warning: {posts_dir / BRIEF / 'post.md'}: link to 'javascript:void(0)' removed" in result.stderr
+    assert f"warning: {posts_dir / BRIEF / 'post.md'}: link to 'javascript:void(0)' removed" in result.stderr
 
 
 def _png_header(width: int, height: int) -> bytes:

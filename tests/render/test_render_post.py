@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bench.sample import make_benchmark_post
 from digest_publisher.errors import RenderError, ResidueError
 from digest_publisher.records import load_post
 from digest_publisher.render import check_residue, excerpt_for, render_post, wp_display, write_preview
 from digest_publisher.render.card import CardText, render_card, sniff_image_type
 from digest_publisher.render.dryrun import POST_KEYS
-from digest_publisher.render.sample import make_benchmark_post
 from tests.paths import SEED_000
 
 from .conftest import BACKFILL, BRIEF, FIXTURE_SLUGS, FORMATS, NASTY, NOW, check_golden, load_fixture

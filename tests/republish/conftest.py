@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.republish.fixtures import env, posts, site, token
+from tests.republish.fixtures import env, posts, site
 
-__all__ = ["env", "posts", "site", "token"]
+__all__ = ["env", "posts", "site"]

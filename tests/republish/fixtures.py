@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -10,12 +9,7 @@ import pytest
 from tests.publishing.pubhelpers import Lab
 from tests.republish.rephelpers import Site, env_for
 
-__all__ = ["env", "posts", "site", "token"]
-
-
-@pytest.fixture
-def token() -> str:
-    return uuid.uuid4().hex[:10]
+__all__ = ["env", "posts", "site"]
 
 
 @pytest.fixture

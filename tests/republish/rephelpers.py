@@ -20,7 +20,6 @@ from click.testing import CliRunner, Result
 from digest_publisher.cli import cli
 from digest_publisher.models import PostKind
 from digest_publisher.records import PostSource, load_post, write_post
-from digest_publisher.wordpress.settings import WordPressSettings
 from tests.publishing.pubhelpers import Lab, LabUser, Rest, png_bytes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -128,18 +127,6 @@ class Site(Rest):
     def edit(self, post_id: int, **fields: Any) -> dict[str, Any]:
         result: dict[str, Any] = self.post(f"posts/{post_id}", fields)
         return result
-
-
-def settings_via(url: str, user: LabUser, *, timeout: float = 20.0, attempts: int = 3) -> WordPressSettings:
-    """Settings for a URL (the lab, or a proxy in front of it), with tiny retry waits."""
-    return WordPressSettings(
-        url=url,
-        username=user.username,
-        app_password=user.app_password,
-        timeout=timeout,
-        attempts=attempts,
-        max_wait=0.01,
-    )
 
 
 def sql(lab: Lab, statement: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from digest_publisher.records import run_lock
+from digest_publisher.records.locks import run_lock
 from tests.republish.rephelpers import Site, record_of, retitle, run_cli, run_main, start_main, write_source
 
 pytestmark = pytest.mark.wordpress

@@ -14,14 +14,13 @@ from typing import Any
 
 import pytest
 
-from digest_publisher.republish import measure_republish_pass
-from tests.publishing.pubhelpers import Lab, secrets_of
+from bench.publish_measure import measure_republish_pass
+from tests.publishing.pubhelpers import Lab, secrets_of, settings_for
 from tests.republish.rephelpers import (
     Site,
     record_of,
     retitle,
     run_cli,
-    settings_via,
     sql,
     write_source,
 )
@@ -202,7 +201,7 @@ def test_dry_run_says_what_it_would_do_and_writes_nothing(
 
 
 def test_measure_republish_pass_reads_once_for_all_unchanged_posts(wp_lab: Lab, tmp_path: Path) -> None:
-    settings = settings_via(wp_lab.url, wp_lab.admin)
+    settings = settings_for(wp_lab, wp_lab.admin, max_wait=0.01)
 
     first = measure_republish_pass(settings, tmp_path / "bench", n=3)
     again = measure_republish_pass(settings, tmp_path / "bench", n=3)

@@ -1,12 +1,9 @@
-"""Publishing a rendered post exactly once, and reporting what is published.
+"""Publishing a rendered post exactly once: lock -> record -> transport.publish -> verification ->
+residue check (always on) -> record.
 
-    publish_post(rendered, folder, settings)   lock -> record -> transport.publish -> residue check -> record
-    post_statuses(posts_dir, settings, render) one line per local post: id, status, link, local/remote drift
-    check_site(settings)                       what is wrong with the connection, or who we are
-    measure_publishing(rendered, settings)     request counts and wall time, for ``make bench``
-
-The transports (REST by default, XML-RPC for sites without REST) live in :mod:`digest_publisher.wordpress`;
-the local record in :mod:`digest_publisher.records`.
+The record (``records.record.PostRecord``) is what makes a WordPress post ours: its id is saved the moment
+WordPress created it, with the slug and the hash of what was sent. Nothing of ours is added to the content
+(see ``wordpress.common.holds_our_post`` for the case of a lost record).
 """
 
 from __future__ import annotations
@@ -15,29 +12,28 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from .errors import ConfigError, DigestError, WordPressError
-from .models import RenderedPost
-from .records import (
+from ..errors import ConfigError, DigestError, WordPressError
+from ..models import RenderedPost
+from ..records.locks import post_lock
+from ..records.record import (
     PostRecord,
     kill_point,
-    list_post_folders,
     load_record,
     load_site_facts,
-    post_lock,
     remove_record,
     save_record,
     update_site_facts,
 )
-from .wordpress.check import CheckReport, check_site
-from .wordpress.client import WordPressClient
-from .wordpress.common import (
+from ..render import check_residue
+from ..wordpress.client import WordPressClient
+from ..wordpress.common import (
     Journal,
     KnownState,
     PostTransport,
@@ -46,23 +42,11 @@ from .wordpress.common import (
     format_gmt,
     planned_notes,
 )
-from .wordpress.rest import RestPublisher
-from .wordpress.settings import WordPressSettings
+from ..wordpress.rest import RestPublisher
+from ..wordpress.settings import WordPressSettings
 
 TRANSPORTS = ("rest", "xmlrpc")
 ResidueCheck = Callable[[str, str], None]
-
-__all__ = [
-    "TRANSPORTS",
-    "CheckReport",
-    "PostStatus",
-    "PublishReport",
-    "check_site",
-    "content_hash",
-    "measure_publishing",
-    "post_statuses",
-    "publish_post",
-]
 
 
 def content_hash(post: RenderedPost) -> str:
@@ -137,7 +121,7 @@ def make_transport(
     if name == "rest":
         return RestPublisher(WordPressClient(settings, session=session, rest_root=rest_root, dry_run=dry_run))
     if name == "xmlrpc":
-        from .wordpress.xmlrpc import XmlRpcPublisher  # imports python-wordpress-xmlrpc only when used
+        from ..wordpress.xmlrpc import XmlRpcPublisher  # imports python-wordpress-xmlrpc only when used
 
         return XmlRpcPublisher(settings, dry_run=dry_run)
     raise DigestError(f"unknown transport {name!r}", f"Use one of: {', '.join(TRANSPORTS)}")
@@ -163,7 +147,7 @@ def publish_post(
     transport: str = "rest",
     dry_run: bool = False,
     force: bool = False,
-    residue_check: ResidueCheck | None = None,
+    residue_check: ResidueCheck = check_residue,
     session: requests.Session | None = None,
     posts_dir: Path | None = None,
     lock_wait: float = 0.0,
@@ -171,8 +155,9 @@ def publish_post(
 ) -> PublishReport:
     """Create or update ``rendered`` on the site, verify it, and record it in ``folder/record.json``.
 
-    ``residue_check(html, where)`` (the renderer's ``check_residue``) runs on ``content.rendered`` as a
-    reader receives it. A dry run reads from the site but sends no write and writes no local file.
+    ``residue_check(html, where)`` (the renderer's ``check_residue``: always on; tests may wrap it to
+    observe it) runs on ``content.rendered`` as a reader receives it. A dry run reads from the site but
+    sends no write and writes no local file.
     ``posts_dir`` (the folder of all posts) lets posts share what one found out about the site (its
     REST root, the images uploaded) in ``.sites.json``; without it each post finds out for itself.
     ``lock_wait``: seconds to wait for another run that holds the post's lock; ``locked``: the caller
@@ -196,15 +181,16 @@ def _publish_locked(
     transport_name: str,
     dry_run: bool,
     force: bool,
-    residue_check: ResidueCheck | None,
+    residue_check: ResidueCheck,
     session: requests.Session | None,
     started: float,
     posts_dir: Path | None,
 ) -> PublishReport:
     record = load_record(folder)
-    if record and record.site_url and record.site_url != settings.site_url:
+    elsewhere = record.other_site(settings.site_url) if record else None
+    if elsewhere:
         raise WordPressError(
-            f"{folder / 'record.json'} belongs to {record.site_url}, but WORDPRESS_URL is "
+            f"{folder / 'record.json'} belongs to {elsewhere}, but WORDPRESS_URL is "
             f"{settings.site_url}",
             "Publish to the site the record belongs to, or use a separate --posts-dir per site",
         )
@@ -224,6 +210,7 @@ def _publish_locked(
         media=dict(record.media),
         pending=frozenset(record.pending),
         site_media=dict(site.media) if site else {},
+        site_terms=dict(site.terms) if site else {},
     )
     # The REST root is remembered per record (and per site) so a publish skips discovery.
     rest_root = record.rest_root if rest and record.transport in (None, "rest") else None
@@ -263,7 +250,7 @@ def _publish_locked(
     publish_key = _publish_key(hash_, rendered.status, rendered.date_gmt) or ""
     try:
         outcome = _call_publish(publisher, rendered, known, force, on_written, publish_key, journal)
-        if outcome.rendered_html is not None and residue_check is not None:
+        if outcome.rendered_html is not None:
             residue_check(outcome.rendered_html, outcome.rendered_where or f"post {rendered.slug}")
     except DigestError as exc:
         failed = state["record"]
@@ -291,6 +278,7 @@ def _publish_locked(
         return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, True, planned)
 
     if outcome.action == "unchanged":
+        outcome.post_object = outcome.post_object or record.last_response  # what --json shows
         if (outcome.status, outcome.link) != (record.status, record.link):
             # e.g. a scheduled post went live: refresh what status shows, without a history line
             save_record(folder, replace(record, status=outcome.status, link=outcome.link))
@@ -314,7 +302,9 @@ def _publish_locked(
     )
     save_record(folder, final)
     if rest and posts_dir is not None:
-        update_site_facts(posts_dir, settings.site_url, rest_root=_rest_root_of(publisher), media=outcome.media)
+        update_site_facts(
+            posts_dir, settings.site_url, rest_root=_rest_root_of(publisher), media=outcome.media, terms=outcome.terms
+        )
     return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, False)
 
 
@@ -386,125 +376,3 @@ def _rest_root_of(publisher: PostTransport) -> str | None:
     if isinstance(client, WordPressClient):
         return client.cached_root
     return None
-
-
-# -- status ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class PostStatus:
-    slug: str
-    wordpress_id: int | None
-    status: str | None
-    link: str | None
-    local: str  # "same", "changed", "not published", or "render error: ..."
-    remote: str  # "same", "edited in WordPress", "missing", "not checked", ...
-    last_publish: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def post_statuses(
-    posts_dir: Path,
-    settings: WordPressSettings | None,
-    render: Callable[[Path], RenderedPost] | None,
-    *,
-    session: requests.Session | None = None,
-) -> list[PostStatus]:
-    """Each local post with its WordPress id, status and link, and whether local and remote differ.
-
-    ``render(folder)`` re-renders a post to compare its content hash; ``settings`` None skips the remote
-    comparison (one GET per published post otherwise).
-    """
-    client = WordPressClient(settings, session=session) if settings else None
-    out: list[PostStatus] = []
-    for folder in list_post_folders(posts_dir):
-        record = load_record(folder)
-        if record is None or record.wordpress_id is None:
-            out.append(PostStatus(folder.name, None, None, None, "not published", "-"))
-            continue
-        local = "not checked"
-        if render is not None:
-            try:
-                local = "same" if content_hash(render(folder)) == record.content_hash else "changed"
-            except DigestError as exc:
-                local = f"render error: {exc.message}"
-        if record.content_hash is None:
-            local = "last publish not verified"
-        remote = "not checked (no WordPress settings)"
-        status, link = record.status, record.link
-        if client is not None and settings is not None:
-            if record.site_url and record.site_url != settings.site_url:
-                remote = f"not checked (published to {record.site_url})"
-            else:
-                if record.rest_root and client.cached_root is None:
-                    client.use_root(record.rest_root)
-                response = client.get(
-                    f"wp/v2/posts/{record.wordpress_id}",
-                    {"context": "edit"},
-                    accept_codes=frozenset({"rest_post_invalid_id"}),
-                )
-                if response.status == 404:
-                    remote = "missing on WordPress (deleted)"
-                else:
-                    data = response.data
-                    status, link = data.get("status"), data.get("link")
-                    if data.get("status") == "trash":
-                        remote = "in the trash"
-                    elif data.get("modified_gmt") != record.modified_gmt:
-                        remote = f"edited in WordPress at {data.get('modified_gmt')} UTC"
-                    else:
-                        remote = "same"
-        last = record.history[-1] if record.history else None
-        out.append(PostStatus(folder.name, record.wordpress_id, status, link, local, remote, last))
-    return out
-
-
-# -- bench -------------------------------------------------------------------------------------------
-
-
-def measure_publishing(
-    rendered: RenderedPost,
-    settings: WordPressSettings,
-    work_dir: Path,
-    *,
-    residue_check: ResidueCheck | None = None,
-    suffix: str | None = None,
-) -> list[dict[str, Any]]:
-    """For ``make bench``: requests and wall time of a first REST publish, an unchanged re-publish, and
-    a first publish via XML-RPC. Uses fresh slugs (``<slug>-<suffix>``) and folders under ``work_dir``
-    so every "first" publish really is one."""
-    token = suffix or datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    rows: list[dict[str, Any]] = []
-    rest_post = replace(rendered, slug=f"{rendered.slug}-{token}")
-    rest_dir = work_dir / rest_post.slug
-    # A post's first publish on a site the posts folder already knows (its REST root is remembered in
-    # .sites.json): the discovery a posts folder makes once is not part of every first publish.
-    if load_site_facts(work_dir, settings.site_url).rest_root is None:
-        update_site_facts(work_dir, settings.site_url, rest_root=WordPressClient(settings).discover_root())
-    for case in ("first publish (REST)", "unchanged re-publish (REST)"):
-        report = publish_post(rest_post, rest_dir, settings, residue_check=residue_check, posts_dir=work_dir)
-        rows.append(
-            {
-                "case": case,
-                "requests": report.requests,
-                "seconds": round(report.seconds, 3),
-                "action": report.outcome.action,
-                "id": report.outcome.post_id,
-            }
-        )
-    xml_post = replace(rendered, slug=f"{rendered.slug}-{token}-xmlrpc")
-    report = publish_post(
-        xml_post, work_dir / xml_post.slug, settings, transport="xmlrpc", residue_check=residue_check
-    )
-    rows.append(
-        {
-            "case": "first publish (XML-RPC)",
-            "requests": report.requests,
-            "seconds": round(report.seconds, 3),
-            "action": report.outcome.action,
-            "id": report.outcome.post_id,
-        }
-    )
-    return rows

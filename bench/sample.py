@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from ..models import Paper, PostKind
-from ..records import PostFolder, PostSource, write_post
+from digest_publisher.models import Paper, PostKind
+from digest_publisher.records import PostFolder, PostSource, write_post
 
 _WORDS_TEXT = (
     "post-training reward model policy gradient preference data credit assignment token level rollout verifier "
@@ -28,7 +28,7 @@ def _sentence(rng: random.Random, n: int) -> str:
 
 def make_benchmark_post(tmp: Path, words: int = 2500, citations: int = 60) -> PostFolder:
     """Write ``tmp/posts/bench-post/{post.md,papers.json}`` and return the folder (no network, no corpus)."""
-    rng = random.Random(20260518)  # noqa: S311 - benchmark text, not security
+    rng = random.Random(20260518)
     papers = [
         Paper(
             title=f"Bench-{i}: A Study of Reward Shaping Number {i}",
@@ -98,7 +98,7 @@ def measure_render(folder: PostFolder, *, content_format: str = "blocks", repeat
     import time
     from datetime import UTC, datetime
 
-    from . import card, render_post
+    from digest_publisher.render import card, render_post
 
     now = datetime(2026, 5, 24, tzinfo=UTC)
     render_post(folder, content_format=content_format, now=now)  # warm imports and regex caches

@@ -1,0 +1,121 @@
+"""Settings from the environment: the ONLY module of the package that reads ``os.environ``.
+
+The CLI loads ``.env`` first (real environment variables win), then asks this module. Every variable is
+listed in ``.env.example``:
+
+    WORDPRESS_URL, WORDPRESS_USERNAME, WORDPRESS_APP_PASSWORD, WORDPRESS_TIMEOUT   -> wordpress_settings()
+    WORDPRESS_URL alone (a preview needs no credentials)                           -> site_url()
+    ANTHROPIC_API_KEY (presence only; the SDK reads it), ANTHROPIC_BASE_URL        -> claude_key_set()
+    DIGEST_POSTS_DIR                                                               -> posts_dir()
+    DIGEST_CACHE_DIR                                                               -> cache_dir()
+    DIGEST_NO_DOTENV=1 (do not read .env)                                          -> read_dotenv()
+    DIGEST_TEST_KILL_AT (test-only crash hook, see records.kill_point)            -> kill_step()
+
+Each function takes an optional ``environ`` mapping so tests pass their own instead of patching.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import ConfigError
+from .wordpress.settings import (
+    APP_PASSWORD_VAR,
+    DEFAULT_TIMEOUT,
+    TIMEOUT_VAR,
+    URL_VAR,
+    USERNAME_VAR,
+    WordPressSettings,
+    site_url_problems,
+    timeout_problem,
+)
+
+POSTS_DIR_VAR = "DIGEST_POSTS_DIR"
+CACHE_DIR_VAR = "DIGEST_CACHE_DIR"
+NO_DOTENV_VAR = "DIGEST_NO_DOTENV"
+KILL_VAR = "DIGEST_TEST_KILL_AT"
+CLAUDE_KEY_VAR = "ANTHROPIC_API_KEY"
+DEFAULT_CACHE_DIR = Path(".cache/drafting")
+
+
+def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def read_dotenv(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the CLI should read ``.env`` from the current folder."""
+    return _env(environ).get(NO_DOTENV_VAR) != "1"
+
+
+def posts_dir(option: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """``--posts-dir`` wins, then ``DIGEST_POSTS_DIR``, then ``./posts``."""
+    if option:
+        return Path(option)
+    value = _env(environ).get(POSTS_DIR_VAR)
+    return Path(value) if value else Path("posts")
+
+
+def cache_dir(option: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """``--cache-dir`` wins, then ``DIGEST_CACHE_DIR``, then ``.cache/drafting``."""
+    if option:
+        return option
+    value = _env(environ).get(CACHE_DIR_VAR)
+    return Path(value) if value else DEFAULT_CACHE_DIR
+
+
+def claude_key_set(environ: Mapping[str, str] | None = None) -> bool:
+    """Is an Anthropic key configured? (Only its presence: the SDK reads the key itself.)"""
+    return bool((_env(environ).get(CLAUDE_KEY_VAR) or "").strip())
+
+
+def site_url(environ: Mapping[str, str] | None = None) -> str:
+    """``WORDPRESS_URL`` without a trailing slash, or "" (a preview renders without a site); a user or
+    password typed inside it is left out (publish refuses such a URL, see :func:`wordpress_settings`)."""
+    url = (_env(environ).get(URL_VAR) or "").strip().rstrip("/")
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    return url
+
+
+def kill_step(environ: Mapping[str, str] | None = None) -> str:
+    """TEST-ONLY: the step at which the crash tests want the process killed ("" normally)."""
+    return _env(environ).get(KILL_VAR) or ""
+
+
+def wordpress_settings(environ: Mapping[str, str] | None = None) -> WordPressSettings:
+    """Where to publish and as whom; every missing or invalid variable is reported in one error."""
+    env = _env(environ)
+    values = {name: (env.get(name) or "").strip() for name in (URL_VAR, USERNAME_VAR, APP_PASSWORD_VAR)}
+    missing = [name for name, value in values.items() if not value]
+    problems: list[str] = []
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+    url = values[URL_VAR]
+    if url:
+        problems.extend(site_url_problems(url))
+    timeout = DEFAULT_TIMEOUT
+    raw_timeout = (env.get(TIMEOUT_VAR) or "").strip()
+    if raw_timeout:
+        problem = timeout_problem(raw_timeout)
+        if problem:
+            problems.append(problem)
+        else:
+            timeout = float(raw_timeout)
+    if problems:
+        raise ConfigError(
+            "WordPress settings: " + "; ".join(problems),
+            f"Set {URL_VAR}, {USERNAME_VAR} and {APP_PASSWORD_VAR} (optionally {TIMEOUT_VAR}) in the "
+            "environment or in .env (see .env.example); create the Application Password under "
+            "Users > Profile > Application Passwords",
+        )
+    return WordPressSettings(
+        url=url,
+        username=values[USERNAME_VAR],
+        # WordPress shows app passwords in groups of four; the spaces are optional when used.
+        app_password=values[APP_PASSWORD_VAR],
+        timeout=timeout,
+    )

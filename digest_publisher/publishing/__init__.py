@@ -1,0 +1,13 @@
+"""Publishing: everything after render, one verb per module.
+
+    publish.py    publish_post: lock -> record -> transport (REST / XML-RPC) -> verify -> residue check -> record
+    status.py     post_statuses: each local post, its WordPress id/status/link, local and remote drift
+    republish.py  republish: bring every changed post up to date, safely, from cron
+    revisions.py  restore_revision: an older WordPress revision becomes the current version (a new revision)
+    history.py    history: the local publish history beside WordPress's revisions
+    results.py    what republish and restore report per post (and their exit codes)
+
+WordPress routes and response shapes are in :mod:`digest_publisher.wordpress`; the local record, locks and
+the atomic writer in :mod:`digest_publisher.records`. The pipeline calls these modules directly (this
+package imports nothing itself).
+"""

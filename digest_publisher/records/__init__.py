@@ -1,0 +1,50 @@
+"""The posts folder: the only package that reads or writes ``posts/``. Layout of one post::
+
+    posts/<slug>/post.md            YAML front matter + Markdown body (what an editor edits)   source.py
+    posts/<slug>/papers.json        metadata of every paper the post may cite                  source.py
+    posts/<slug>/draft-report.json  written by the drafting stage
+    posts/<slug>/record.json        written by publishing: ids, hashes, history                record.py
+    posts/<slug>/remote-<time>.json a WordPress version saved before `--force` overwrote it    record.py
+    posts/<slug>/.lock              the per-post lock (flock: released when a run dies)         locks.py
+    posts/.sites.json               per site: REST root, term ids, uploaded images (a cache)    record.py
+    posts/.republish.lock           one `republish` run at a time                               locks.py
+
+Every write goes through :mod:`.atomic` (temporary file + ``os.replace``, the umask honoured). The names
+below are the package's public surface for the stages (drafting writes posts through them).
+"""
+
+from __future__ import annotations
+
+from .atomic import atomic_binary, atomic_text, atomic_write_bytes, atomic_write_json, atomic_write_text
+from .source import (
+    PAPERS_FILE,
+    POST_FILE,
+    SLUG_RE,
+    PostFolder,
+    PostSource,
+    find_post,
+    list_post_folders,
+    load_papers,
+    load_post,
+    parse_post_source,
+    write_post,
+)
+
+__all__ = [
+    "PAPERS_FILE",
+    "POST_FILE",
+    "SLUG_RE",
+    "PostFolder",
+    "PostSource",
+    "atomic_binary",
+    "atomic_text",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_text",
+    "find_post",
+    "list_post_folders",
+    "load_papers",
+    "load_post",
+    "parse_post_source",
+    "write_post",
+]

@@ -1,0 +1,88 @@
+"""The one way this project writes a file: atomically, with the mode an ordinary file gets.
+
+Readers see the old file or the new one, never a part: the data goes to a temporary sibling, is flushed
+to disk, then ``os.replace``-d over the target. The temporary file (``mkstemp`` makes it 0600) gets the
+mode a plain ``open()`` would give a new file (0666 minus the umask), or the replaced file's own mode, so
+a post folder or a corpus file is as readable as anything else the user writes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it to read it, which would race
+    with threads creating files meanwhile)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc (not Linux): the classic read, then put it back at once
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o666 & ~current_umask()
+
+
+@contextmanager
+def atomic_binary(path: Path, *, before_replace: Callable[[], None] | None = None) -> Iterator[IO[bytes]]:
+    """Write ``path`` through a temporary sibling that replaces it only when the block ends without an
+    exception; otherwise the temporary file is removed and ``path`` is left as it was (absent or old).
+
+    ``before_replace`` runs once the temporary file is complete, just before it replaces ``path`` (the
+    crash tests kill the process there)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, _mode_for(path))
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if before_replace is not None:
+            before_replace()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_text(path: Path) -> Iterator[IO[str]]:
+    """:func:`atomic_binary` as UTF-8 text with ``\n`` line ends (for files written line by line)."""
+    with atomic_binary(path) as raw:
+        handle = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
+        try:
+            yield handle
+            handle.flush()
+        finally:
+            handle.detach()  # the file stays open for atomic_binary, which syncs and closes it
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, before_replace: Callable[[], None] | None = None) -> None:
+    with atomic_binary(path, before_replace=before_replace) as handle:
+        handle.write(data)
+
+
+def atomic_write_text(path: Path, text: str, *, before_replace: Callable[[], None] | None = None) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), before_replace=before_replace)
+
+
+def atomic_write_json(path: Path, data: Any, *, before_replace: Callable[[], None] | None = None) -> None:
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", before_replace=before_replace)

@@ -1,0 +1,103 @@
+"""Locks on the posts folder: one run per post (``<slug>/.lock``), one ``republish`` per folder
+(``.republish.lock``), and the short lock of the per-site cache. All are ``flock`` locks, so a crashed run
+never leaves anything locked: the kernel releases them with the process."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import LockError
+
+LOCK_FILE = ".lock"
+RUN_LOCK = ".republish.lock"
+
+LOCK_POLL_S = 0.1
+
+
+def _open_lock_file(path: Path) -> int:
+    """Open (creating) a lock file. flock locks die with their process, so a lock file left behind by a
+    crashed run is just a file: it never blocks. A lock file this user may not write (left by another
+    user) is still lockable read-only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except PermissionError:
+        return os.open(path, os.O_RDONLY)
+
+
+def _holder_of(path: Path) -> str:
+    """Who holds a lock, as its holder wrote it (``pid 123 since ...``), for the message."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return f" ({text})" if text else ""
+
+
+@contextmanager
+def flock(path: Path, wait: float, busy: Callable[[str], LockError]) -> Iterator[None]:
+    fd = _open_lock_file(path)
+    try:
+        deadline = time.monotonic() + max(0.0, wait)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise busy(_holder_of(path)) from None
+                time.sleep(LOCK_POLL_S)
+        try:
+            try:  # say who holds it, for the message of a run that finds it busy
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}\n".encode(), 0)
+            except OSError:
+                pass  # a read-only lock file: the lock itself still works
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def post_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold ``<folder>/.lock`` exclusively; a second run on the same post waits up to ``wait`` seconds,
+    then gets :class:`LockError`.
+
+    ``flock`` locks die with the process, so a crashed run never leaves the post locked.
+    """
+    path = folder / LOCK_FILE
+
+    def busy(holder: str) -> LockError:
+        waited = f" (waited {wait:g} s)" if wait > 0 else ""
+        return LockError(
+            f"another digest-publisher run is working on {folder} (it holds {path}{holder}){waited}",
+            "Wait for that run to finish and try again; the lock goes away when it exits",
+        )
+
+    with flock(path, wait, busy):
+        yield
+
+
+@contextmanager
+def run_lock(posts_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """One ``republish`` run at a time per posts folder (``<posts_dir>/.republish.lock``); a second run
+    waits up to ``wait`` seconds, then gets :class:`LockError`. A crashed run's lock goes with it."""
+    path = posts_dir / RUN_LOCK
+
+    def busy(holder: str) -> LockError:
+        waited = f"waited {wait:g} s; " if wait > 0 else ""
+        return LockError(
+            f"another republish run holds {path}{holder}",
+            f"{waited}it finishes on its own: try again later, or pass --wait SECONDS to wait for it",
+        )
+
+    with flock(path, wait, busy):
+        yield

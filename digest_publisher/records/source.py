@@ -1,0 +1,263 @@
+"""The post source format: ``posts/<slug>/post.md`` (YAML front matter + Markdown) and ``papers.json``.
+
+    posts/<slug>/post.md       what an editor edits; only ``title`` is required (see parse_post_source)
+    posts/<slug>/papers.json   metadata of every paper the post may cite (rendering needs no corpus)
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import PostSourceError
+from ..models import Paper, PostKind
+from .atomic import atomic_write_json, atomic_write_text
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+POST_FILE = "post.md"
+PAPERS_FILE = "papers.json"
+
+
+@dataclass(frozen=True)
+class PostSource:
+    """The front matter of ``post.md`` plus its Markdown body."""
+
+    title: str
+    slug: str
+    topic: str | None  # None: a hand-written post outside the topics (no topic category or card label)
+    kind: PostKind | None
+    body: str
+    excerpt: str | None = None
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    status: str = "draft"
+    date: str | None = None  # ISO 8601, UTC when it ends in Z
+    featured_image: str | None = "generated"  # "generated", a path relative to the post folder, or None
+    featured_image_alt: str | None = None
+    papers: tuple[str, ...] = ()  # ids of the papers the post covers, in order
+    papers_covered: bool = True  # append the "Papers covered" list
+    window_from: str | None = None
+    window_to: str | None = None
+    drafter: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # keys of other tools survive a round trip
+    # Problems that do not stop a render (an unknown key, probably misspelt), for the CLI to show.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def front_matter(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "title": self.title,
+            "slug": self.slug,
+            "topic": self.topic,
+            "kind": str(self.kind) if self.kind is not None else None,
+            "excerpt": self.excerpt,
+            "categories": list(self.categories),
+            "tags": list(self.tags),
+            "status": self.status,
+            "date": self.date,
+            "featured_image": self.featured_image,
+            "featured_image_alt": self.featured_image_alt,
+            "papers": list(self.papers),
+            "papers_covered": self.papers_covered,
+            "window": {"from": self.window_from, "to": self.window_to},
+            "drafter": self.drafter,
+        }
+        data.update(self.extra)
+        return data
+
+    def to_text(self) -> str:
+        head = yaml.safe_dump(self.front_matter(), allow_unicode=True, sort_keys=False, width=100)
+        return f"---\n{head}---\n\n{self.body.strip()}\n"
+
+
+# Keys the renderer reads from ``extra`` (documented in the README), and a key older versions wrote:
+# the WordPress id lives in record.json (publishing never writes post.md, which is the editor's file).
+EXTRA_KEYS = frozenset({"short_names", "series"})
+LEGACY_KEYS = frozenset({"wordpress_id"})
+_KNOWN = ({f.name for f in fields(PostSource)} - {"extra", "warnings", "body", "window_from", "window_to"}) | {
+    "window"
+}
+KNOWN_KEYS = frozenset(_KNOWN | EXTRA_KEYS | LEGACY_KEYS)
+BOM = "\ufeff"
+
+
+def slug_from_path(path: Path) -> str:
+    """The slug a file names: its folder for ``<slug>/post.md``, else the file's own name (``my-post.md``),
+    lowercased with anything but letters and digits turned into hyphens."""
+    name = path.parent.name if path.name == POST_FILE else path.stem
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _unknown_key_warnings(meta: dict[str, Any], where: str) -> tuple[str, ...]:
+    warnings = []
+    for key in meta:
+        if str(key) in KNOWN_KEYS:
+            continue
+        close = difflib.get_close_matches(str(key), sorted(KNOWN_KEYS), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(KNOWN_KEYS))}"
+        warnings.append(f"{where}: unknown front matter key {key!r} is ignored; {hint}")
+    return tuple(warnings)
+
+
+def _as_str_tuple(value: Any, key: str, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return tuple(str(v) for v in value)
+    raise PostSourceError(f"{where}: front matter '{key}' must be a list of strings", "Write it as [a, b]")
+
+
+def _as_opt_str(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader that reads arXiv ids (``2605.21630``) as strings, not as floats that lose a zero."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _digit in "0123456789":
+    _FrontMatterLoader.yaml_implicit_resolvers.setdefault(_digit, []).insert(
+        0, ("tag:yaml.org,2002:str", re.compile(r"^\d{4}\.\d{4,5}(?:v\d+)?$"))
+    )
+
+
+def parse_post_source(text: str, where: str) -> PostSource:
+    """Parse ``post.md`` text; ``where`` names the file (in messages, and for the slug when the front
+    matter has none). Only ``title`` is required: ``slug`` defaults to the folder's (or file's) name,
+    ``topic`` and ``kind`` are optional. A UTF-8 byte order mark is ignored."""
+    text = text.removeprefix(BOM)
+    if not text.startswith("---"):
+        raise PostSourceError(f"{where}: no YAML front matter", "Start the file with a '---' line")
+    match = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)(.*)$", text, re.DOTALL)
+    if not match:
+        raise PostSourceError(f"{where}: front matter is not closed", "Add a '---' line after it")
+    try:
+        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}  # noqa: S506 (a SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 2}" if mark is not None else ""
+        raise PostSourceError(f"{where}{line}: front matter is not valid YAML ({exc})", "Fix the YAML") from exc
+    if not isinstance(meta, dict):
+        raise PostSourceError(f"{where}: front matter must be a mapping of keys", "Write 'key: value' lines")
+    if not meta.get("title"):
+        raise PostSourceError(f"{where}: front matter lacks title", "Add a line 'title: ...'")
+    slug = str(meta.get("slug") or slug_from_path(Path(where)))
+    if not SLUG_RE.match(slug):
+        raise PostSourceError(
+            f"{where}: slug {slug!r} is not valid", "Use lowercase letters, digits and hyphens only"
+        )
+    kind: PostKind | None = None
+    if meta.get("kind"):
+        try:
+            kind = PostKind(str(meta["kind"]))
+        except ValueError:
+            raise PostSourceError(
+                f"{where}: kind {meta['kind']!r} is unknown", "Use 'backfill' or 'brief', or leave it out"
+            ) from None
+    window = meta.get("window") or {}
+    if not isinstance(window, dict):
+        raise PostSourceError(f"{where}: 'window' must be a mapping with from/to", "Write window: {from: .., to: ..}")
+    return PostSource(
+        title=str(meta["title"]),
+        slug=slug,
+        topic=_as_opt_str(meta.get("topic")),
+        kind=kind,
+        body=match.group(2).strip("\n"),
+        excerpt=_as_opt_str(meta.get("excerpt")),
+        categories=_as_str_tuple(meta.get("categories"), "categories", where),
+        tags=_as_str_tuple(meta.get("tags"), "tags", where),
+        status=str(meta.get("status") or "draft"),
+        date=_as_opt_str(meta.get("date")),
+        featured_image=_as_opt_str(meta.get("featured_image", "generated")),
+        featured_image_alt=_as_opt_str(meta.get("featured_image_alt")),
+        papers=_as_str_tuple(meta.get("papers"), "papers", where),
+        papers_covered=bool(meta.get("papers_covered", True)),
+        window_from=_as_opt_str(window.get("from")),
+        window_to=_as_opt_str(window.get("to")),
+        drafter=_as_opt_str(meta.get("drafter")),
+        extra={k: v for k, v in meta.items() if k not in _KNOWN and k not in LEGACY_KEYS},
+        warnings=_unknown_key_warnings(meta, where),
+    )
+
+
+@dataclass(frozen=True)
+class PostFolder:
+    """A post's folder: its source and the papers it may cite."""
+
+    path: Path
+    source: PostSource
+    papers: dict[str, Paper]  # by arXiv id (or key when there is none)
+
+
+def find_post(ref: str, posts_dir: Path) -> Path:
+    """``ref`` is a slug under ``posts_dir``, a folder, or a ``.md`` file; returns the post.md path."""
+    candidate = Path(ref)
+    if candidate.suffix == ".md" and candidate.is_file():
+        return candidate
+    if candidate.is_dir() and (candidate / POST_FILE).is_file():
+        return candidate / POST_FILE
+    by_slug = posts_dir / ref / POST_FILE
+    if by_slug.is_file():
+        return by_slug
+    raise PostSourceError(
+        f"no post {ref!r}: neither a Markdown file nor {by_slug}",
+        "Give a slug under the posts folder (--posts-dir / DIGEST_POSTS_DIR) or a path to post.md",
+    )
+
+
+def load_papers(path: Path) -> dict[str, Paper]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PostSourceError(f"{path}: cannot read papers ({exc})", "Restore it or draft the post again") from exc
+    if not isinstance(data, list):
+        raise PostSourceError(f"{path}: must hold a JSON list of papers", "Restore it or draft the post again")
+    papers: dict[str, Paper] = {}
+    for index, item in enumerate(data, 1):
+        try:
+            paper = Paper.from_dict(item, source=f"{path}#{index}")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PostSourceError(f"{path}: paper #{index} is malformed ({exc})", "Fix or remove it") from exc
+        papers[paper.arxiv_id or paper.key] = paper
+    return papers
+
+
+def load_post(ref: str, posts_dir: Path) -> PostFolder:
+    post_md = find_post(ref, posts_dir)
+    try:
+        text = post_md.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PostSourceError(f"{post_md}: cannot read ({exc})", "Check the file") from exc
+    source = parse_post_source(text, str(post_md))
+    return PostFolder(path=post_md.parent, source=source, papers=load_papers(post_md.parent / PAPERS_FILE))
+
+
+def write_post(folder: Path, source: PostSource, papers: list[Paper]) -> PostFolder:
+    """Write papers.json then post.md (each atomically), so a post.md never cites missing metadata."""
+    atomic_write_json(folder / PAPERS_FILE, [p.to_dict() for p in papers])
+    atomic_write_text(folder / POST_FILE, source.to_text())
+    return PostFolder(path=folder, source=source, papers={p.arxiv_id or p.key: p for p in papers})
+
+
+def list_post_folders(posts_dir: Path) -> list[Path]:
+    """Every folder under ``posts_dir`` that holds a post.md, sorted by name."""
+    if not posts_dir.is_dir():
+        return []
+    return sorted(p for p in posts_dir.iterdir() if (p / POST_FILE).is_file())

@@ -1,0 +1,235 @@
+"""The WordPress post routes (``wp/v2/posts`` and its revisions) and the shapes of their answers, for
+publishing, status, republish, restore and history; and the ONE rule for "edited in WordPress".
+
+    list_posts_by_id(client, ids)            GET posts?include=...&context=edit, 100 per request
+    fetch_recorded_post(client, id, slug)    GET posts/<id>?context=edit, with the recovery for 404 / trash
+    fetch_edit(client, id)                   GET posts/<id>?context=edit (the whole post, for a saved copy)
+    fetch_as_reader(client, id, status)      the post as a visitor's browser gets it
+    update_post(client, id, body, label)     POST posts/<id> (idempotent: retried safely)
+    fetch_revision(client, id, rev)          GET posts/<id>/revisions/<rev>, or None when there is none
+    list_revisions(client, id)               every revision, all pages
+    is_remote_edit(known, post)              was the post changed in WordPress since our last write?
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import WordPressError
+from .client import ApiResponse, WordPressClient
+from .common import KnownState, fingerprint, parse_gmt, remote_edit, update_intent
+
+PAGE = 100  # WordPress's per_page maximum
+
+LISTING_FIELDS = (
+    "id,slug,status,date_gmt,modified_gmt,link,title.raw,content.raw,excerpt.raw,categories,tags,featured_media"
+)
+
+_REVISION_MISSING = frozenset({"rest_post_invalid_id", "rest_revision_parent_id_mismatch", "rest_post_invalid_parent"})
+
+
+def raw_field(post: Mapping[str, Any], key: str) -> Any:
+    value = post.get(key)
+    return value.get("raw") if isinstance(value, dict) else value
+
+
+def fields_fingerprint(post: Mapping[str, Any]) -> str:
+    """The fields a write of ours sets, as WordPress stores them (edit context); no date (WordPress
+    picks one when none is sent), no status."""
+    return fingerprint(
+        "rest-fields",
+        {
+            "title": raw_field(post, "title"),
+            "content": raw_field(post, "content"),
+            "excerpt": raw_field(post, "excerpt"),
+            "slug": post.get("slug"),
+            "categories": sorted(post.get("categories") or []),
+            "tags": sorted(post.get("tags") or []),
+            "featured_media": int(post.get("featured_media") or 0),
+        },
+    )
+
+
+def body_fingerprint(body: Mapping[str, Any]) -> str:
+    """:func:`fields_fingerprint` of the post WordPress will store for this request body."""
+    return fields_fingerprint({k: v for k, v in body.items() if k not in ("status", "date_gmt")})
+
+
+def remote_holds(post: Mapping[str, Any], body: Mapping[str, Any], status: str) -> bool:
+    """Does the post (edit context) already hold exactly what ``body`` would write?"""
+    if fields_fingerprint(post) != body_fingerprint(body) or post.get("status") != status:
+        return False
+    sent_date = body.get("date_gmt")
+    return not sent_date or (
+        bool(post.get("date_gmt")) and parse_gmt(str(post["date_gmt"])) == parse_gmt(str(sent_date))
+    )
+
+
+def is_remote_edit(known: KnownState, remote: Mapping[str, Any]) -> bool:
+    """Was the post (edit context) changed in WordPress since our last recorded write? A change that
+    carries exactly the fields of a write we announced (``update:`` intent) but never recorded, because
+    the run died, is our own."""
+    if not remote_edit(known, remote.get("modified_gmt"), rest_fingerprint(remote)):
+        return False
+    return update_intent(fields_fingerprint(remote)) not in known.pending
+
+
+def rest_fingerprint(post: Mapping[str, Any]) -> str:
+    """The stored fields of a post (edit context) that an editor could change in wp-admin. Status is left
+    out: a scheduled post going live is not an edit."""
+
+    def raw(key: str) -> Any:
+        value = post.get(key)
+        return value.get("raw") if isinstance(value, dict) else value
+
+    return fingerprint(
+        "rest",
+        {
+            "title": raw("title"),
+            "content": raw("content"),
+            "excerpt": raw("excerpt"),
+            "slug": post.get("slug"),
+            "categories": sorted(post.get("categories") or []),
+            "tags": sorted(post.get("tags") or []),
+            "featured_media": post.get("featured_media"),
+            "date_gmt": post.get("date_gmt"),
+        },
+    )
+
+
+def fetch_recorded_post(
+    client: WordPressClient, post_id: int, slug: str, fields: str | None = None
+) -> dict[str, Any]:
+    """The post a local record points at (``context=edit``), or an error that says how to recover when
+    WordPress no longer has it or holds it in the trash."""
+    params: dict[str, Any] = {"context": "edit"}
+    if fields:
+        params["_fields"] = fields
+    response = client.get(
+        f"wp/v2/posts/{post_id}",
+        params,
+        accept_codes=frozenset({"rest_post_invalid_id"}),
+        label=f"post {post_id}",
+    )
+    if response.status == 404:
+        raise WordPressError(
+            f"post {slug!r}: its record says WordPress id {post_id}, but {client.settings.site_url} has no "
+            "such post (deleted permanently?)",
+            f"Delete posts/{slug}/record.json and run `digest-publisher publish {slug}` to publish it as new",
+            status=404,
+            code="rest_post_invalid_id",
+            url=response.url,
+        )
+    data: dict[str, Any] = response.data
+    if data.get("status") == "trash":
+        raise WordPressError(
+            f"post {slug!r} (WordPress id {post_id}) is in the trash on {client.settings.site_url}",
+            "Restore it in wp-admin (Posts > Trash), or delete it permanently and remove "
+            f"posts/{slug}/record.json to publish it as new",
+            code="post_in_trash",
+            url=response.url,
+        )
+    return data
+
+
+def list_posts_by_id(client: WordPressClient, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The posts with these ids, 100 per request, in edit context (raw fields, any status). Posts in the
+    trash or deleted are missing from the answer."""
+    out: dict[int, dict[str, Any]] = {}
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), PAGE):
+        chunk = unique[start : start + PAGE]
+        response = client.get(
+            "wp/v2/posts",
+            {
+                "include": chunk,
+                "per_page": PAGE,
+                "status": "any",
+                "context": "edit",
+                "_fields": LISTING_FIELDS,
+            },
+            label=f"{len(chunk)} post(s) by id",
+        )
+        for item in response.data if isinstance(response.data, list) else []:
+            if isinstance(item, dict) and isinstance(item.get("id"), int):
+                out[item["id"]] = item
+    return out
+
+
+def revision_count(post_object: dict[str, Any] | None) -> int | None:
+    try:
+        count = (post_object or {})["_links"]["version-history"][0]["count"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return int(count) if isinstance(count, int) else None
+
+
+def newest_revision_id(post: dict[str, Any]) -> int | None:
+    try:
+        ident = post["_links"]["predecessor-version"][0]["id"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return int(ident) if isinstance(ident, int) else None
+
+
+def find_post(client: WordPressClient, post_id: int) -> dict[str, Any] | None:
+    """The post (edit context, any status, the trash included), or None when WordPress has no such post."""
+    response = client.get(
+        f"wp/v2/posts/{post_id}",
+        {"context": "edit"},
+        accept_codes=frozenset({"rest_post_invalid_id"}),
+        label=f"post {post_id}",
+    )
+    if response.status == 404:
+        return None
+    data: dict[str, Any] = response.data
+    return data
+
+
+def fetch_edit(client: WordPressClient, post_id: int) -> dict[str, Any]:
+    """The whole post as stored (edit context): what a saved copy keeps before ``--force`` overwrites it."""
+    data: dict[str, Any] = client.get(f"wp/v2/posts/{post_id}", {"context": "edit"}, label=f"post {post_id}").data
+    return data
+
+
+def fetch_as_reader(client: WordPressClient, post_id: int, status: str) -> ApiResponse:
+    """Published posts are fetched anonymously, exactly as a visitor's browser would; drafts and scheduled
+    posts are not public, so they are fetched in the reader's (view) context as the user."""
+    if status == "publish":
+        return client.get(f"wp/v2/posts/{post_id}", auth=False, label="post as a reader")
+    return client.get(f"wp/v2/posts/{post_id}", {"context": "view"}, label="post as a reader")
+
+
+def update_post(client: WordPressClient, post_id: int, body: Mapping[str, Any], label: str) -> ApiResponse:
+    """Update fields of an existing post; the same body twice leaves the same post, so it is retried."""
+    return client.post(f"wp/v2/posts/{post_id}", dict(body), idempotent=True, label=label)
+
+
+def fetch_revision(
+    client: WordPressClient, post_id: int, revision_id: int
+) -> tuple[dict[str, Any] | None, ApiResponse]:
+    """Revision ``revision_id`` of the post (edit context), or None (and the answer) when it has none."""
+    response = client.get(
+        f"wp/v2/posts/{post_id}/revisions/{revision_id}",
+        {"context": "edit"},
+        accept_codes=_REVISION_MISSING,
+        label=f"revision {revision_id}",
+    )
+    return (None if response.status == 404 else response.data), response
+
+
+def list_revisions(client: WordPressClient, post_id: int) -> list[dict[str, Any]]:
+    """Every revision WordPress keeps of the post (edit context), all pages, in the order returned."""
+    out: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        response = client.get(
+            f"wp/v2/posts/{post_id}/revisions",
+            {"context": "edit", "per_page": PAGE, "page": page},
+            label="revisions",
+        )
+        out += [r for r in response.data if isinstance(r, dict)] if isinstance(response.data, list) else []
+        if page >= response.total_pages:
+            return out
+        page += 1
