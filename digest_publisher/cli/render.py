@@ -10,7 +10,14 @@ import click
 from ..errors import DigestError
 from ..models import RenderedPost
 from ..records import PostFolder, load_post, resolve_posts_dir
-from ..render import CONTENT_FORMATS, make_preview_server, render_post, write_preview
+from ..render import (
+    CONTENT_FORMATS,
+    CURRENT_WP_VERSION,
+    TESTED_WP_VERSIONS,
+    make_preview_server,
+    render_post,
+    write_preview,
+)
 from ..wordpress.settings import URL_VAR
 from ._common import echo_json, info, posts_dir_option
 
@@ -31,12 +38,16 @@ def topic_label_for(topic: str, topics_file: Path = TOPICS_FILE) -> str:
         return topic
 
 
-def _render(ref: str, posts_dir: Path | None, content_format: str) -> tuple[PostFolder, RenderedPost, Path]:
+def _render(
+    ref: str, posts_dir: Path | None, content_format: str, wp_version: str = CURRENT_WP_VERSION
+) -> tuple[PostFolder, RenderedPost, Path]:
     folder = load_post(ref, resolve_posts_dir(posts_dir))
     label = topic_label_for(folder.source.topic)
     # The site's URL (not a secret) only changes the :mrgreen: smiley's image URL in the dry run.
     site_url = (os.environ.get(URL_VAR) or "").strip().rstrip("/")
-    rendered = render_post(folder, content_format=content_format, topic_label=label, site_url=site_url)
+    rendered = render_post(
+        folder, content_format=content_format, topic_label=label, site_url=site_url, wp_version=wp_version
+    )
     return folder, rendered, write_preview(folder, rendered, topic_label=label)
 
 
@@ -50,16 +61,30 @@ def _render(ref: str, posts_dir: Path | None, content_format: str) -> tuple[Post
     show_default=True,
     help="WordPress block markup, or classic HTML.",
 )
+@click.option(
+    "--wp-version",
+    "wp_version",
+    default=CURRENT_WP_VERSION,
+    show_default=True,
+    metavar="X.Y",
+    help=(
+        "The WordPress version to render for: block markup as its editor saves it, the post object as it "
+        f"returns it (tested: {', '.join(TESTED_WP_VERSIONS)}; others use the nearest older tested one)."
+    ),
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the WordPress-shaped post object to stdout.")
 @posts_dir_option
-def render_command(ref: str, content_format: str, as_json: bool, posts_dir: Path | None) -> None:
+def render_command(ref: str, content_format: str, wp_version: str, as_json: bool, posts_dir: Path | None) -> None:
     """Render a post source; write preview.html, render.json and featured.png beside it."""
-    folder, rendered, page = _render(ref, posts_dir, content_format)
+    folder, rendered, page = _render(ref, posts_dir, content_format, wp_version)
     if as_json:
         echo_json(rendered.post_object)
         info(f"Wrote {page} and {folder.path / 'render.json'}")
     else:
-        click.echo(f"Rendered {rendered.slug} ({content_format}, {len(rendered.content)} characters)")
+        click.echo(
+            f"Rendered {rendered.slug} ({content_format} for WordPress {wp_version}, "
+            f"{len(rendered.content)} characters)"
+        )
         click.echo(f"Preview: {page}")
         click.echo(f"Post object: {folder.path / 'render.json'}")
 
