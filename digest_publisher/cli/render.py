@@ -69,7 +69,7 @@ def _render(
     metavar="X.Y",
     help=(
         "The WordPress version to render for: block markup as its editor saves it, the post object as it "
-        f"returns it (tested: {', '.join(TESTED_WP_VERSIONS)}; others use the nearest older tested one)."
+        f"returns it (tested: {', '.join(TESTED_WP_VERSIONS)}; others get the closest: 6.1 up to 6.1, else 6.8)."
     ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the WordPress-shaped post object to stdout.")

@@ -10,13 +10,13 @@
     no-rest                  no REST API found at all
     missing-capability       the user cannot do something a post needs (e.g. create categories)
 
-All good prints the site name, WordPress version, user and roles.
+All good prints the site name, WordPress version, user and roles; a note warns when the version is hidden or
+outside the versions the tests cover (see :mod:`.version`).
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -27,10 +27,7 @@ from ..errors import WordPressError
 from .client import BLOCKING_CODES, WordPressClient
 from .common import wp_slug
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
-
-_GENERATOR = re.compile(
-    r'<meta[^>]+name=["\']generator["\'][^>]+content=["\']WordPress ([0-9][^"\']*)["\']', re.I
-)
+from .version import site_wordpress_version
 
 # What a digest post needs, and why (shown when missing).
 NEEDED_CAPABILITIES = {
@@ -143,7 +140,11 @@ def _check(client: WordPressClient, report: CheckReport, categories: Sequence[st
                 )
             )
 
-    report.wordpress_version = _wordpress_version(client)
+    found = site_wordpress_version(client)
+    report.wordpress_version = found.version
+    warning = found.warning()
+    if warning is not None:
+        report.notes.append(warning)
 
     me = client.get(
         "wp/v2/users/me",
@@ -261,11 +262,3 @@ def _diagnose_rejection(client: WordPressClient, report: CheckReport, status: in
             )
         )
 
-
-def _wordpress_version(client: WordPressClient) -> str | None:
-    """From the home page's generator tag (hidden by some security plugins: then None)."""
-    page = (
-        client.home_html if client.home_html is not None else client.get_page(client.settings.site_url + "/")
-    )
-    match = _GENERATOR.search(page or "")
-    return match.group(1) if match else None
