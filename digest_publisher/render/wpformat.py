@@ -545,7 +545,7 @@ def shortcode_unautop(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 # WP_Block_Parser::next_token()'s delimiter pattern.
-_BLOCK_DELIMITER = re.compile(
+BLOCK_DELIMITER = re.compile(
     r"<!--\s+(?P<closer>/)?wp:(?P<namespace>[a-z][a-z0-9_-]*/)?(?P<name>[a-z][a-z0-9_-]*)\s+"
     r"(?P<attrs>\{(?:(?:[^}]+|\}+(?=\})|(?!\}\s+/?-->).)*+)?\}\s+)?(?P<void>/)?-->",
     re.DOTALL,
@@ -633,7 +633,7 @@ def parse_blocks(content: str) -> list[ParsedBlock]:
         else:
             top.append(ParsedBlock(None, text, [], [text]))
 
-    for m in _BLOCK_DELIMITER.finditer(content):
+    for m in BLOCK_DELIMITER.finditer(content):
         add_freeform(content[pos : m.start()])
         pos = m.end()
         name = (m.group("namespace") or "core/") + m.group("name")

@@ -9,6 +9,9 @@
   current (not freeform, not missing, not migrated from a deprecated version) and ``serialize(parse(content))``
   must give back exactly what WordPress stored.
 * The markup of the other version is not canonical there: the per-version markup is needed.
+* Clicking Update without a change is no human edit for :func:`same_apart_from_migration`, whatever the
+  editor did to the other version's markup; the version's own markup is saved unchanged; a typed word is an
+  edit, and the normal form isolates it from the migration of the rest.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from digest_publisher.render import kses_normalize, render_post, write_preview
+from digest_publisher.render.migration import normal_form, same_apart_from_migration
 from tests.wp_lab import WordPressLab
 
 from .block_editor import CHROMIUM, CHROMIUM_ARGS, BlockEditor
@@ -167,3 +171,60 @@ def _any_post(lab: WordPressLab) -> int:
         made = session.post(f"{lab.url}/?rest_route=/wp/v2/posts", json={"title": "x", "status": "draft"}, timeout=60)
         made.raise_for_status()
         return int(made.json()["id"])
+
+
+@pytest.mark.wordpress
+def test_an_update_without_changes_is_no_edit_and_a_typed_word_is_only_that(
+    wp_lab: WordPressLab, editor: BlockEditor, fixture_posts: Path
+) -> None:
+    """Measured: 6.1's editor re-saves 6.8's markup in its own spelling on Update; 6.8's editor sends the
+    stored content back unchanged when no block changed, but as soon as a person types anything every block
+    is re-serialized, migrated ones included. Either way the normal form sees only what the person did."""
+    other = "6.1" if wp_lab.wp_version == "6.8" else "6.8"
+    folder = load_fixture(fixture_posts, BACKFILL)
+    session = wp_lab.session(wp_lab.admin)
+    created: list[int] = []
+
+    def publish_and_update(content: str, typed: str = "") -> tuple[str, bool]:
+        """The raw content after the editor's Update, and whether modified_gmt moved."""
+        response = session.post(
+            f"{wp_lab.url}/?rest_route=/wp/v2/posts",
+            json={"title": "migration", "content": content, "status": "publish", "date_gmt": "2026-01-02T03:04:05"},
+            timeout=60,
+        )
+        assert response.status_code == 201, response.text[:300]
+        created.append(int(response.json()["id"]))
+        editor.check_post(created[-1])
+        if typed:
+            editor.append_to_first_paragraph(typed)
+        editor.save()
+        stored = session.get(f"{wp_lab.url}/?rest_route=/wp/v2/posts/{created[-1]}&context=edit", timeout=60)
+        stored.raise_for_status()
+        data = stored.json()
+        return str(data["content"]["raw"]), data["modified_gmt"] != response.json()["modified_gmt"]
+
+    try:
+        sent_other = render_post(folder, now=NOW, wp_version=other).content
+        saved, moved = publish_and_update(sent_other)
+        assert moved  # by date alone, this Update looks like an edit
+        assert same_apart_from_migration(sent_other, saved)  # by content, it is none
+        if wp_lab.wp_version == "6.1":
+            assert saved != sent_other and '"className":"wp-block-heading"' in saved
+        else:
+            assert saved == sent_other
+
+        own = render_post(folder, now=NOW, wp_version=wp_lab.wp_version).content
+        assert publish_and_update(own)[0] == own  # the version's own markup comes back unchanged
+
+        typed = " Edited by a person."
+        edited, _ = publish_and_update(sent_other, typed=typed)
+        assert not same_apart_from_migration(sent_other, edited)
+        # The person's edit and nothing else: the first paragraph has the words, the rest only migrated.
+        cut = sent_other.index("</p>")
+        assert normal_form(edited) == normal_form(sent_other[:cut] + typed + sent_other[cut:])
+        if wp_lab.wp_version == "6.8":
+            assert '<h2 class="wp-block-heading">' in edited  # everything was re-serialized, migrated
+    finally:
+        for post_id in created:
+            session.delete(f"{wp_lab.url}/?rest_route=/wp/v2/posts/{post_id}&force=true", timeout=60)
+        session.close()
