@@ -13,6 +13,8 @@ TEST_PACKAGES := $(RUN_PACKAGES) chromium chromium-driver
 DEMO_CORPUS := samples/arxiv-week-2026-05-18
 DEMO_POSTS := $(CURDIR)/posts
 PYTEST_ARGS ?=
+# The local WordPress of `make wordpress`: 6.8 (the current line, Debian 13's package, cached) or 6.1 (Debian 12's).
+WP_VERSION ?= 6.8
 
 .PHONY: help install system-deps demo test test-fast check lint types test-only bench wordpress wordpress-stop clean
 
@@ -22,7 +24,8 @@ help:
 	@echo "make test-fast   the same without the slow and browser tests (-m 'not slow and not browser')"
 	@echo "make check       lint (ruff) + types (mypy --strict) + tests"
 	@echo "make bench       benchmarks (printed table)"
-	@echo "make wordpress   start a local WordPress and print its .env lines; make wordpress-stop"
+	@echo "make wordpress   start a local WordPress (WP_VERSION=6.8|6.1, default 6.8) and print its .env lines;"
+	@echo "                 make wordpress-stop stops it"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +61,7 @@ demo: $(STAMP) $(RUN_STAMP)
 	$(BIN)/digest-publisher render backfill-07-rl-post-training --posts-dir $(DEMO_POSTS)
 	@echo "Open $(DEMO_POSTS)/backfill-07-rl-post-training/preview.html, or: $(BIN)/digest-publisher preview backfill-07-rl-post-training --serve 8000"
 
+# `install`: Debian 12's packages and the cached WordPress 6.8 tree; the suite runs on 6.1 and on 6.8.
 test: $(STAMP) $(TEST_STAMP)
 	bash scripts/wordpress-server.sh install
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -82,11 +86,11 @@ bench: $(STAMP) $(RUN_STAMP)
 	$(BIN)/python -m bench
 
 wordpress:
-	@bash scripts/wordpress-server.sh start >&2
-	@bash scripts/wordpress-server.sh env
+	@WP_VERSION=$(WP_VERSION) bash scripts/wordpress-server.sh start >&2
+	@WP_VERSION=$(WP_VERSION) bash scripts/wordpress-server.sh env
 
 wordpress-stop:
-	@bash scripts/wordpress-server.sh stop
+	@WP_VERSION=$(WP_VERSION) bash scripts/wordpress-server.sh stop
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

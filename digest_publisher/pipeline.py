@@ -231,12 +231,18 @@ def topic_label(topic: str | None, topics_path: Path) -> str | None:
 
 
 def render_for_site(
-    folder: Path, *, topics_path: Path, site_url: str = "", content_format: str = "blocks"
+    folder: Path,
+    *,
+    topics_path: Path,
+    site_url: str = "",
+    content_format: str = "blocks",
+    wp_version: str | None = None,
 ) -> tuple[PostFolder, RenderedPost]:
-    """THE render of a post folder after drafting: what ``render``/``preview`` show and write is what
-    ``publish``, ``status`` and ``republish`` send (same topic label on the card, same site URL)."""
+    """THE render of a post folder: what ``render``/``preview`` show is what ``publish``, ``status`` and
+    ``republish`` send (same card label, site URL, and markup for ``wp_version``, default the current line)."""
     from .records import load_post
     from .render import render_post
+    from .wordpress.versions import CURRENT_WP_VERSION
 
     post = load_post(str(folder), folder.parent)
     rendered = render_post(
@@ -244,6 +250,7 @@ def render_for_site(
         content_format=content_format,
         topic_label=topic_label(post.source.topic, topics_path),
         site_url=site_url.rstrip("/"),
+        wp_version=wp_version or CURRENT_WP_VERSION,
     )
     return post, rendered
 
@@ -256,14 +263,21 @@ class RenderResult:
 
 
 def render(
-    ref: str, *, posts_dir: Path, topics_path: Path, site_url: str = "", content_format: str = "blocks"
+    ref: str,
+    *,
+    posts_dir: Path,
+    topics_path: Path,
+    site_url: str = "",
+    content_format: str = "blocks",
+    wp_version: str | None = None,
 ) -> RenderResult:
     """Render a post (slug, folder or post.md) and write its preview page, post object and card."""
     from .records import find_post
     from .render import write_preview
 
     folder = find_post(ref, posts_dir).parent
-    post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url, content_format=content_format)
+    post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url,
+                                     content_format=content_format, wp_version=wp_version)  # fmt: skip
     page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path))
     return RenderResult(post, rendered, page)
 

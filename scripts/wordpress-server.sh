@@ -1,36 +1,61 @@
 #!/usr/bin/env bash
-# A real WordPress (Debian 12 packages, WordPress 6.1) on 127.0.0.1 for digest-publisher's tests and for
-# trying `digest-publisher publish` locally.  Private MariaDB instance (own datadir, unix socket only),
+# A real WordPress on 127.0.0.1 for digest-publisher's tests and for trying `digest-publisher publish`
+# locally, in one of two versions (WP_VERSION):
+#   6.8  the current release line (default): Debian 13's `wordpress` package (6.8.12), downloaded once with a
+#        private apt configuration (the machine's apt sources are not touched) and unpacked into
+#        $WP_CACHE_DIR/wordpress-6.8 (default /var/cache/digest-publisher/wordpress-6.8);
+#   6.1  Debian 12's own `wordpress` package (6.1.9) in /usr/share/wordpress.
+# Both run on the same Debian 12 PHP and MariaDB: a private MariaDB instance (own datadir, unix socket only),
 # PHP's built-in web server with 4 workers, an admin and an author with Application Passwords.
-# The recipe and its gotchas are measured in notes/wordpress.md of the shared project notes.
+# The recipe and its gotchas are measured in notes/wordpress.md and notes/wordpress-current.md of the shared
+# project notes.
 #
-#   wordpress-server.sh install      only install the Debian packages that are missing (make test runs it)
-#   wordpress-server.sh start        install packages if missing, start DB + web server, install WordPress;
+#   wordpress-server.sh install      install the Debian packages that are missing and fetch the 6.8 tree into
+#                                    its cache if it is not there yet: everything both versions need
+#                                    (make test runs it)
+#   wordpress-server.sh start        install what is missing, start DB + web server, install WordPress;
 #                                    if it is already running: only report that
 #   wordpress-server.sh stop         stop exactly what start started (php process group, mariadbd by pid)
-#   wordpress-server.sh status       JSON on stdout; exit 0 when running, 3 when not
+#   wordpress-server.sh status       JSON on stdout (state, url, lab_dir, wp_version, pids);
+#                                    exit 0 when running, 3 when not
 #   wordpress-server.sh env          the admin's connection settings as .env lines on stdout
 #   wordpress-server.sh reset        stop, then delete the lab's data (the next start installs afresh)
 #   wordpress-server.sh permalinks plain|pretty|index
 #                                    plain: ''  pretty: /%postname%/
 #                                    index: /index.php/%year%/%monthnum%/%day%/%postname%/
 #
-# Environment: WP_LAB_DIR (default /tmp/dp-wp; keep it short, the DB socket path must stay < 108 chars),
-#              WP_PORT (default 18080), WP_CONF_NAME (default dpwp -> /etc/wordpress/config-dpwp.php).
+# Environment: WP_VERSION 6.8 (default) or 6.1.  Each version has its own lab unless these say otherwise:
+#              WP_LAB_DIR   (6.8: /tmp/dp-wp-6.8, 6.1: /tmp/dp-wp-6.1; keep it short, the DB socket path must
+#                            stay < 108 chars), WP_PORT (6.8: 18068, 6.1: 18061),
+#              WP_CONF_NAME (6.8: dpwp68, 6.1: dpwp61 -> /etc/wordpress/config-<name>.php);
+#              WP_CACHE_DIR (default /var/cache/digest-publisher) where the 6.8 tree is cached;
+#              WP_DEBIAN_MIRROR (default: the mirror of the machine's own apt sources) for that download.
+# A lab remembers its version ($WP_LAB_DIR/wp-version): starting it with another WP_VERSION is refused
+# (the database of one version is not the other's; `reset` it or choose another WP_LAB_DIR).
 # Writes $WP_LAB_DIR/credentials.json (mode 600):
-#   {url, rest, users: {admin: {id, role, password, app_password}, author1: {...}}}
+#   {url, rest, wp_version, users: {admin: {id, role, password, app_password}, author1: {...}}}
 # Log lines go to stderr; stdout carries only the `env` lines and the `status` JSON.  Passwords are never
 # logged.  Exit codes: 0 ok, 1 failure, 2 usage, 3 not running (status/env/permalinks),
-# 10 the packages are missing and could not be installed (the test fixture skips on it, outside CI).
-# Needs root (apt-get, /etc/wordpress).  Sends traffic only to 127.0.0.1.
+# 10 the packages (Debian 12's, or Debian 13's wordpress for 6.8) are missing and could not be installed or
+# downloaded (the test fixture skips on it, outside CI).
+# Needs root (apt-get, /etc/wordpress, the cache).  Sends traffic only to 127.0.0.1 and the Debian mirror.
 set -euo pipefail
 
-LAB=${WP_LAB_DIR:-/tmp/dp-wp}
-PORT=${WP_PORT:-18080}
-CONF=${WP_CONF_NAME:-dpwp}
+WP_VERSION=${WP_VERSION:-6.8}
+CACHE_ROOT=${WP_CACHE_DIR:-/var/cache/digest-publisher}
+# The 6.8 tree: Debian 13's package, unpacked.  Its few JS/PHP files that Debian replaces by symlinks into
+# /usr/share/{javascript,php} resolve inside this folder (see fetch_wordpress_68).
+TREE_68="$CACHE_ROOT/wordpress-6.8"
+case "$WP_VERSION" in
+  6.8) WP_ROOT="$TREE_68/usr/share/wordpress"; DEFAULT_LAB=/tmp/dp-wp-6.8; DEFAULT_PORT=18068; DEFAULT_CONF=dpwp68 ;;
+  6.1) WP_ROOT=/usr/share/wordpress; DEFAULT_LAB=/tmp/dp-wp-6.1; DEFAULT_PORT=18061; DEFAULT_CONF=dpwp61 ;;
+  *) echo "[wordpress-server] error: WP_VERSION must be 6.8 or 6.1, not '$WP_VERSION'" >&2; exit 2 ;;
+esac
+LAB=${WP_LAB_DIR:-$DEFAULT_LAB}
+PORT=${WP_PORT:-$DEFAULT_PORT}
+CONF=${WP_CONF_NAME:-$DEFAULT_CONF}
 HOST=127.0.0.1
 URL="http://$HOST:$PORT"
-WP_ROOT=/usr/share/wordpress
 SOCK="$LAB/db/mysqld.sock"
 DB_PID="$LAB/db/mysqld.pid"
 PHP_PGID="$LAB/php.pgid"
@@ -116,6 +141,95 @@ install_packages() {
     die $EXIT_NO_PACKAGES "apt-get could not install ${missing[*]} (full log: $LAB/logs/apt.log)"
   fi
   log "packages installed"
+}
+
+# The exact version of a WordPress tree ("" when it is not one).
+tree_version() {
+  sed -n "s/^\$wp_version = '\([^']*\)';.*/\1/p" "$1/wp-includes/version.php" 2>/dev/null || true
+}
+
+# Debian 13's wordpress 6.8 and its default theme (`all` packages: PHP, JS, CSS), fetched once into $TREE_68 without touching
+# the machine's apt configuration: a private sources.list, lists and cache dir for apt-get, then
+# `dpkg-deb -x`.  Built in a temporary folder beside the cache and renamed into place, so a crash or a
+# concurrent fetch never leaves a half-unpacked tree behind.
+# Complete: the core and its default theme (WordPress 6.8 installs with twentytwentyfive; without a theme the
+# front end answers empty pages).
+tree_68_complete() {
+  [ -n "$(tree_version "$TREE_68/usr/share/wordpress")" ] \
+    && [ -s "$TREE_68/usr/share/wordpress/wp-content/themes/twentytwentyfive/style.css" ]
+}
+
+fetch_wordpress_68() {
+  if tree_68_complete; then return 0; fi
+  [ "$(id -u)" = 0 ] || die $EXIT_NO_PACKAGES "WordPress 6.8 is not in $TREE_68 and only root can fetch it there"
+  command -v apt-get >/dev/null || die $EXIT_NO_PACKAGES "WordPress 6.8 is not in $TREE_68 and there is no apt-get"
+  mkdir -p "$CACHE_ROOT"
+  # One fetch at a time on this machine (two labs may start at once); the second one finds the tree.
+  exec 8>"$CACHE_ROOT/.fetch.lock"
+  flock 8
+  if tree_68_complete; then exec 8>&-; return 0; fi
+  local mirror=${WP_DEBIAN_MIRROR:-}
+  if [ -z "$mirror" ] && [ -r /etc/apt/sources.list.d/debian.sources ]; then
+    mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [ -z "$mirror" ] && [ -r /etc/apt/sources.list ]; then
+    mirror=$(awk '$1 == "deb" && $2 !~ /^\[/ {print $2; exit} $1 == "deb" && $2 ~ /^\[/ {print $3; exit}' \
+      /etc/apt/sources.list)
+  fi
+  mirror=${mirror:-http://deb.debian.org/debian}
+  local work; work=$(mktemp -d "$CACHE_ROOT/.fetch.XXXXXX")
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$work/root"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" >"$work/sources.list"
+  local apt_opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+                  -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o APT::Sandbox::User=root)
+  log "fetching WordPress 6.8 (Debian 13's package from $mirror) into $TREE_68"
+  if ! { apt-get "${apt_opts[@]}" update -q \
+         && (cd "$work/debs" && apt-get "${apt_opts[@]}" download wordpress wordpress-theme-twentytwentyfive libjs-lodash); } \
+       >"$work/apt.log" 2>&1; then
+    mkdir -p "$LAB/logs"; cp "$work/apt.log" "$LAB/logs/apt-6.8.log"; rm -rf "$work"; exec 8>&-
+    tail -n 15 "$LAB/logs/apt-6.8.log" >&2
+    die $EXIT_NO_PACKAGES "could not download Debian 13's wordpress package from $mirror (log: $LAB/logs/apt-6.8.log)"
+  fi
+  local deb
+  for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/root"; done
+  # Debian links a few bundled files into /usr/share/{javascript,php}: lodash comes with the download,
+  # underscore, cropper and getid3 are the ones Debian 12's wordpress package installed on this machine.
+  mkdir -p "$work/root/usr/share/php"
+  ln -sfn /usr/share/javascript/underscore "$work/root/usr/share/javascript/underscore"
+  ln -sfn /usr/share/javascript/cropper "$work/root/usr/share/javascript/cropper"
+  ln -sfn /usr/share/php/getid3 "$work/root/usr/share/php/getid3"
+  local got; got=$(tree_version "$work/root/usr/share/wordpress")
+  case "$got" in
+    6.8.*) ;;
+    *) rm -rf "$work"; exec 8>&-; die $EXIT_NO_PACKAGES "Debian 13's wordpress package holds '$got', not 6.8.x" ;;
+  esac
+  rm -rf "$TREE_68"
+  mv "$work/root" "$TREE_68"
+  rm -rf "$work"
+  exec 8>&-
+  log "WordPress $got cached in $TREE_68 ($(du -sm "$TREE_68" | cut -f1) MB)"
+}
+
+# What the selected version needs: Debian 12's packages (PHP, MariaDB, and for both versions the system
+# libraries Debian's wordpress links to) and, for 6.8, the cached tree.
+prepare_version() {
+  install_packages
+  [ "$WP_VERSION" = 6.8 ] && fetch_wordpress_68
+  local got; got=$(tree_version "$WP_ROOT")
+  case "$got" in
+    "$WP_VERSION".*) ;;
+    *) die $EXIT_NO_PACKAGES "$WP_ROOT holds WordPress '${got:-nothing}', not $WP_VERSION" ;;
+  esac
+}
+
+# A lab's database belongs to the version that installed it: refuse to mix them.
+check_lab_version() {
+  local stamp="$LAB/wp-version"
+  # Labs made before WP_VERSION existed hold a 6.1 site and no stamp.
+  if [ ! -s "$stamp" ] && [ -d "$LAB/db/data/mysql" ]; then echo 6.1 >"$stamp"; fi
+  if [ -s "$stamp" ] && [ "$(cat "$stamp")" != "$WP_VERSION" ]; then
+    die 1 "$LAB holds a WordPress $(cat "$stamp") site, not $WP_VERSION: run with WP_VERSION=$(cat "$stamp"), or \`$0 reset\` it, or choose another WP_LAB_DIR"
+  fi
 }
 
 # ---------------------------------------------------------------- files
@@ -223,7 +337,8 @@ require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 if (isset(\$argv[1]) && is_readable(\$argv[1])) {
     \$previous = json_decode((string) file_get_contents(\$argv[1]), true)['users'] ?? [];
 }
-\$out = ['url' => '$URL', 'rest' => '$URL/wp-json/', 'installed_now' => false, 'users' => []];
+\$out = ['url' => '$URL', 'rest' => '$URL/wp-json/', 'wp_version' => \$GLOBALS['wp_version'],
+        'installed_now' => false, 'users' => []];
 if (!is_blog_installed()) {
     wp_install('digest-publisher lab', 'admin', 'admin@example.com', false, '', 'admin-pass-123');
     \$out['installed_now'] = true;
@@ -360,16 +475,18 @@ is_up() { db_alive && web_alive && [ -s "$CREDS" ]; }
 cmd_start() {
   [ "$(id -u)" = 0 ] || die 1 "run as root (apt-get and /etc/wordpress need it)"
   mkdir -p "$LAB/db" "$LAB/logs"
+  check_lab_version
   if is_up && [ "$(http_status "$URL/wp-json/")" = 200 ]; then
     log "already running at $URL (mariadbd pid $(cat "$DB_PID"), php process group $(cat "$PHP_PGID")); nothing to do"
     return
   fi
-  install_packages
+  prepare_version
   write_files
+  echo "$WP_VERSION" >"$LAB/wp-version"
   start_db
   install_wordpress
   start_web
-  log "ready: $URL  (admin and author1; '$0 env' prints the .env lines; stop with '$0 stop')"
+  log "ready: WordPress $(tree_version "$WP_ROOT") at $URL  (admin and author1; '$0 env' prints the .env lines; stop with '$0 stop')"
 }
 
 cmd_status() {
@@ -377,8 +494,8 @@ cmd_status() {
   db_alive && db=$(cat "$DB_PID")
   web_alive && web=$(cat "$PHP_PGID")
   if is_up; then state=running; code=0; elif [ "$db" != null ] || [ "$web" != null ]; then state=partial; fi
-  printf '{"state": "%s", "url": "%s", "lab_dir": "%s", "mariadbd_pid": %s, "php_pgid": %s}\n' \
-    "$state" "$URL" "$LAB" "$db" "$web"
+  printf '{"state": "%s", "url": "%s", "lab_dir": "%s", "wp_version": "%s", "mariadbd_pid": %s, "php_pgid": %s}\n' \
+    "$state" "$URL" "$LAB" "$(tree_version "$WP_ROOT")" "$db" "$web"
   return $code
 }
 
@@ -402,7 +519,7 @@ cmd_permalinks() {
 
 cmd_reset() {
   stop_all
-  rm -rf "$LAB/db" "$LAB/wp-content" "$CREDS" "$LAB/salts.php"
+  rm -rf "$LAB/db" "$LAB/wp-content" "$CREDS" "$LAB/salts.php" "$LAB/wp-version"
   rm -f "/etc/wordpress/config-$CONF.php"
   log "lab data in $LAB removed"
 }
@@ -415,7 +532,7 @@ exec 9>"$LAB/.script.lock"
 flock 9
 
 case "${1:-}" in
-  install) mkdir -p "$LAB/logs"; install_packages ;;
+  install) mkdir -p "$LAB/logs"; install_packages; fetch_wordpress_68 ;;
   start) cmd_start ;;
   stop) stop_all ;;
   status) cmd_status ;;

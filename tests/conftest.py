@@ -1,9 +1,12 @@
 """Shared fixtures of the whole suite. Stage-specific fixtures live in each sub-folder's conftest.py.
 
-WordPress: tests marked ``@pytest.mark.wordpress`` request ``wp_lab``. The first such test of a session
-starts the real WordPress of scripts/wordpress-server.sh (about 2 s with the packages installed); the
-server is stopped at session end when this session started it and no other pytest session still uses it.
-Nothing starts for a run that requests no WordPress fixture (``pytest -m "not wordpress"``).
+WordPress: tests marked ``@pytest.mark.wordpress`` request ``wp_lab``, which is parametrized over the
+WordPress versions the tests cover (6.1 and 6.8, the current line; test ids carry ``wp6.1`` / ``wp6.8``), so
+every WordPress test runs on both. The first test of a version starts that version's real WordPress from
+scripts/wordpress-server.sh (about 2 s with the packages installed and the 6.8 tree cached); each server is
+stopped at session end when this session started it and no other pytest session still uses it. Nothing starts
+for a run that requests no WordPress fixture (``pytest -m "not wordpress"``). ``DP_WP_TEST_VERSIONS=6.8``
+restricts a session to one version.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from tests.wp_lab import (
     acquire_lab,
     release_lab,
     unavailable_outcome,
+    versions_under_test,
 )
 
 __all__ = ["WPUser", "WordPressLab"]
@@ -43,17 +47,23 @@ def token() -> str:
     return uuid.uuid4().hex[:10]
 
 
-@pytest.fixture(scope="session")
-def wp_lab() -> Iterator[WordPressLab]:
-    """The test WordPress (/tmp/dp-wp-test on 127.0.0.1:18181), started once per session.
+@pytest.fixture(
+    scope="session",
+    params=versions_under_test(os.environ),
+    ids=lambda version: f"wp{version}",
+)
+def wp_lab(request: pytest.FixtureRequest) -> Iterator[WordPressLab]:
+    """The test WordPress of one version, started once per session: 6.1 on /tmp/dp-wp-test (127.0.0.1:18181),
+    6.8 on /tmp/dp-wp-test-6.8 (127.0.0.1:19181).
 
-    ``DP_WP_TEST_LAB_DIR``, ``DP_WP_TEST_PORT`` and ``DP_WP_TEST_CONF_NAME`` select a private lab instead.
+    ``DP_WP_TEST_LAB_DIR``, ``DP_WP_TEST_PORT`` and ``DP_WP_TEST_CONF_NAME`` select private labs instead
+    (the 6.8 lab derives its own from them, see ``LabConfig.for_tests``).
 
     Skips with the reason when the Debian packages are missing and cannot be installed, except under
     ``CI=true``, where that is a failure. pytest caches the outcome, so the script runs once per session.
     """
     try:
-        lab, lease = acquire_lab(LabConfig.for_tests(os.environ))
+        lab, lease = acquire_lab(LabConfig.for_tests(os.environ, wp_version=request.param))
     except LabUnavailable as exc:
         unavailable_outcome(exc, os.environ)
     try:

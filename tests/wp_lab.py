@@ -7,7 +7,10 @@ The session fixture ``wp_lab`` (tests/conftest.py) uses :func:`acquire_lab` and 
   a lease file while it runs, and the server is stopped when the last lease goes, and only when a pytest
   session started it (a server somebody started by hand is left alone);
 * when the script cannot install the Debian packages (exit code 10) the lab is *unavailable*: the fixture
-  skips, except under ``CI=true`` where it fails (see :func:`unavailable_outcome`).
+  skips, except under ``CI=true`` where it fails (see :func:`unavailable_outcome`);
+* there is one lab per WordPress version the tests cover (:data:`WP_VERSIONS`): 6.1 (Debian 12's package) and
+  6.8 (the current line, Debian 13's package cached by the script), each with its own folder, port and config
+  name, so both run at once.
 """
 
 from __future__ import annotations
@@ -34,10 +37,17 @@ SCRIPT = REPO_ROOT / "scripts" / "wordpress-server.sh"
 EXIT_NOT_RUNNING = 3
 EXIT_NO_PACKAGES = 10
 
-#: The test lab: its own folder, port and /etc/wordpress config name (``make wordpress``: /tmp/dp-wp:18080).
+#: The WordPress versions the tests cover, oldest first; the last one is the current release line.
+WP_VERSIONS = ("6.1", "6.8")
+CURRENT_WP_VERSION = WP_VERSIONS[-1]
+
+#: The 6.1 test lab: its own folder, port and /etc/wordpress config name (``make wordpress``: /tmp/dp-wp-6.8
+#: on 18068). The 6.8 lab derives its own from these (:meth:`LabConfig.for_tests`).
 TEST_LAB_DIR = Path("/tmp/dp-wp-test")
 TEST_PORT = 18181
 TEST_CONF_NAME = "dpwptest"
+#: How the 6.8 lab's port differs from the 6.1 lab's.
+_PORT_OFFSET_68 = 1000
 
 PermalinkMode = Literal["plain", "pretty", "index"]
 
@@ -66,24 +76,45 @@ class WPUser:
 
 @dataclass(frozen=True)
 class LabConfig:
-    """Where a lab lives: what the script reads from WP_LAB_DIR, WP_PORT and WP_CONF_NAME."""
+    """Where a lab lives and which WordPress it runs: what the script reads from WP_LAB_DIR, WP_PORT,
+    WP_CONF_NAME and WP_VERSION."""
 
     lab_dir: Path = TEST_LAB_DIR
     port: int = TEST_PORT
     conf_name: str = TEST_CONF_NAME
     script: Path = SCRIPT
+    wp_version: str = "6.1"
     #: Extra environment for the script (tests of the fixture itself use it to hide apt-get).
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def for_tests(cls, environ: Mapping[str, str]) -> LabConfig:
-        """The session lab: /tmp/dp-wp-test on 18181, unless DP_WP_TEST_LAB_DIR / DP_WP_TEST_PORT /
+    def for_tests(cls, environ: Mapping[str, str], wp_version: str = "6.1") -> LabConfig:
+        """The session lab of one WordPress version.
+
+        6.1: /tmp/dp-wp-test on 18181 (config dpwptest), unless DP_WP_TEST_LAB_DIR / DP_WP_TEST_PORT /
         DP_WP_TEST_CONF_NAME ask for a private one (several people running suites at once on one machine
-        otherwise share a site whose permalinks and mu-plugins some tests change for a moment)."""
-        return cls(
-            lab_dir=Path(environ.get("DP_WP_TEST_LAB_DIR", str(TEST_LAB_DIR))),
-            port=int(environ.get("DP_WP_TEST_PORT", str(TEST_PORT))),
-            conf_name=environ.get("DP_WP_TEST_CONF_NAME", TEST_CONF_NAME),
+        otherwise share a site whose permalinks and mu-plugins some tests change for a moment).
+        6.8: derived from those, so that both labs run side by side: the folder with ``-6.8`` appended,
+        the port plus 1000, the config name with ``68`` appended (/tmp/dp-wp-test-6.8 on 19181, dpwptest68).
+        """
+        if wp_version not in WP_VERSIONS:
+            raise ValueError(f"no test lab for WordPress {wp_version!r}; the tests cover {', '.join(WP_VERSIONS)}")
+        lab_dir = Path(environ.get("DP_WP_TEST_LAB_DIR", str(TEST_LAB_DIR)))
+        port = int(environ.get("DP_WP_TEST_PORT", str(TEST_PORT)))
+        conf_name = environ.get("DP_WP_TEST_CONF_NAME", TEST_CONF_NAME)
+        if wp_version == "6.8":
+            lab_dir, port, conf_name = Path(f"{lab_dir}-6.8"), port + _PORT_OFFSET_68, f"{conf_name}68"
+        return cls(lab_dir=lab_dir, port=port, conf_name=conf_name, wp_version=wp_version)
+
+    def sibling(self, suffix: str, port_offset: int) -> LabConfig:
+        """Another lab of the same version beside this one (its own folder, port and config name)."""
+        return LabConfig(
+            lab_dir=Path(f"{self.lab_dir}-{suffix}"),
+            port=self.port + port_offset,
+            conf_name=f"{self.conf_name}{suffix}",
+            script=self.script,
+            wp_version=self.wp_version,
+            extra_env=self.extra_env,
         )
 
     def script_env(self) -> dict[str, str]:
@@ -92,8 +123,25 @@ class LabConfig:
             "WP_LAB_DIR": str(self.lab_dir),
             "WP_PORT": str(self.port),
             "WP_CONF_NAME": self.conf_name,
+            "WP_VERSION": self.wp_version,
             **self.extra_env,
         }
+
+
+def versions_under_test(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The WordPress versions this session tests: all of :data:`WP_VERSIONS`, or the comma-separated subset
+    in ``DP_WP_TEST_VERSIONS`` (e.g. ``6.8`` while iterating on one version)."""
+    chosen = environ.get("DP_WP_TEST_VERSIONS", "").strip()
+    if not chosen:
+        return WP_VERSIONS
+    wanted = tuple(part.strip() for part in chosen.split(",") if part.strip())
+    unknown = [version for version in wanted if version not in WP_VERSIONS]
+    if unknown or not wanted:
+        raise ValueError(
+            f"DP_WP_TEST_VERSIONS={chosen!r} names {', '.join(unknown) or 'nothing'}; "
+            f"choose among {', '.join(WP_VERSIONS)}"
+        )
+    return tuple(version for version in WP_VERSIONS if version in wanted)
 
 
 def run_script(config: LabConfig, *args: str) -> subprocess.CompletedProcess[str]:
@@ -110,7 +158,9 @@ def run_script(config: LabConfig, *args: str) -> subprocess.CompletedProcess[str
 
 @dataclass(frozen=True)
 class WordPressLab:
-    """A running test WordPress: site URL (no trailing slash), REST root (``…/wp-json/``), its two users."""
+    """A running test WordPress: site URL (no trailing slash), REST root (``…/wp-json/``), its two users,
+    its release line (``wp_version``, "6.1" or "6.8": what the renderer targets) and exact version
+    (``wp_release``, e.g. "6.8.12")."""
 
     url: str
     rest: str
@@ -119,11 +169,15 @@ class WordPressLab:
     lab_dir: Path
     script: Path
     conf_name: str = TEST_CONF_NAME
+    wp_version: str = "6.1"
+    wp_release: str = ""
 
     @property
     def config(self) -> LabConfig:
         port = int(self.url.rsplit(":", 1)[1])
-        return LabConfig(lab_dir=self.lab_dir, port=port, conf_name=self.conf_name, script=self.script)
+        return LabConfig(
+            lab_dir=self.lab_dir, port=port, conf_name=self.conf_name, script=self.script, wp_version=self.wp_version
+        )
 
     def run_script(self, *args: str) -> subprocess.CompletedProcess[str]:
         return run_script(self.config, *args)
@@ -177,6 +231,8 @@ def read_lab(config: LabConfig) -> WordPressLab:
             lab_dir=config.lab_dir,
             script=config.script,
             conf_name=config.conf_name,
+            wp_version=config.wp_version,
+            wp_release=str(data.get("wp_version", "")),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise LabError(
@@ -196,7 +252,8 @@ def start_lab(config: LabConfig) -> WordPressLab:
         )
     if done.returncode != 0:
         raise LabError(
-            f"`{config.script} start` (WP_LAB_DIR={config.lab_dir}, WP_PORT={config.port}) exited with "
+            f"`{config.script} start` (WP_VERSION={config.wp_version}, WP_LAB_DIR={config.lab_dir}, "
+            f"WP_PORT={config.port}) exited with "
             f"{done.returncode}: {_last_lines(done.stderr)}",
             f"see the logs in {config.lab_dir / 'logs'}",
         )

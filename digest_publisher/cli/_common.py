@@ -7,12 +7,14 @@ import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import config
-from ..models import RenderedPost
+
+if TYPE_CHECKING:  # the render model is loaded only by the commands that render
+    from ..models import RenderedPost
 
 _loaded = False
 

@@ -7,10 +7,13 @@ from pathlib import Path
 import click
 
 from .. import config, pipeline
+from ..wordpress.versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS
 from ._common import content_format_option, echo_json, info, posts_dir_option, topics_option, warn_render
 
 
-def _render(ref: str, posts_dir: Path | None, topics_path: Path, content_format: str) -> pipeline.RenderResult:
+def _render(
+    ref: str, posts_dir: Path | None, topics_path: Path, content_format: str, wp_version: str | None = None
+) -> pipeline.RenderResult:
     # The site's URL (not a secret) only changes the :mrgreen: smiley's image URL in the post object;
     # publish renders with the same URL, so the preview is what is uploaded.
     result = pipeline.render(
@@ -19,6 +22,7 @@ def _render(ref: str, posts_dir: Path | None, topics_path: Path, content_format:
         topics_path=topics_path,
         site_url=config.site_url(),
         content_format=content_format,
+        wp_version=wp_version,
     )
     for warning in result.folder.source.warnings:
         info(f"warning: {warning}")
@@ -29,18 +33,34 @@ def _render(ref: str, posts_dir: Path | None, topics_path: Path, content_format:
 @click.command("render")
 @click.argument("ref", metavar="SLUG|FILE.md")
 @content_format_option
+@click.option(
+    "--wp-version",
+    "wp_version",
+    default=CURRENT_WP_VERSION,
+    show_default=True,
+    metavar="X.Y",
+    help=(
+        "The WordPress version to render for: block markup as its editor saves it, the post object as it "
+        f"returns it (tested: {', '.join(TESTED_WP_VERSIONS)}; others get the closest: 6.1 up to 6.1, else 6.8)."
+    ),
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the WordPress-shaped post object to stdout.")
 @topics_option
 @posts_dir_option
-def render_command(ref: str, content_format: str, as_json: bool, topics_path: Path, posts_dir: Path | None) -> None:
+def render_command(
+    ref: str, content_format: str, wp_version: str, as_json: bool, topics_path: Path, posts_dir: Path | None
+) -> None:
     """Render a post source; write preview.html, render.json and featured.png beside it."""
-    result = _render(ref, posts_dir, topics_path, content_format)
+    result = _render(ref, posts_dir, topics_path, content_format, wp_version)
     post_object = result.folder.path / "render.json"
     if as_json:
         echo_json(result.post.post_object)
         info(f"Wrote {result.page} and {post_object}")
     else:
-        click.echo(f"Rendered {result.post.slug} ({content_format}, {len(result.post.content)} characters)")
+        click.echo(
+            f"Rendered {result.post.slug} ({content_format} for WordPress {wp_version}, "
+            f"{len(result.post.content)} characters)"
+        )
         click.echo(f"Preview: {result.page}")
         click.echo(f"Post object: {post_object}")
 

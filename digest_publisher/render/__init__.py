@@ -3,10 +3,12 @@
 The pipeline, as :func:`render_post` runs it::
 
     post.md body --parse_markdown--> block tree (citations resolved, inline HTML sanitised by nh3)
-                 --to_blocks / to_classic--> content as SENT to WordPress
+                 --to_blocks / to_classic--> content as SENT to WordPress (blocks: the markup the target
+                                             version's editor saves, 6.8 by default)
                  --check_residue--> (raises ResidueError listing every problem)
-                 --wp_display--> content.rendered, as WordPress 6.1 will RETURN it
-    front matter --> title, excerpt, status, date --> the dry-run post object (seed 000's keys)
+                 --wp_display--> content.rendered, as that WordPress version will RETURN it
+    front matter --> title, excerpt, status, date --> the dry-run post object (that version's keys:
+                                                      6.8 has seed 000's)
                  --> featured image (generated card or the user's file)
 
 Everything here is a pure function of the post folder, except :func:`write_preview`, which writes
@@ -30,6 +32,7 @@ from ..records import (
     atomic_write_json,
     atomic_write_text,
 )
+from ..wordpress.versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS, markup_version
 from . import wpformat
 from .card import CardText, load_featured_file
 from .card import featured_card as _featured_card
@@ -58,12 +61,13 @@ def texturize(html_text: str) -> str:
     return wpformat.wptexturize(html_text)
 
 
-def wp_display(content: str, *, site_url: str = "") -> str:
-    """What WordPress 6.1's ``the_content`` filters make of raw post content (``content.rendered``).
+def wp_display(content: str, *, site_url: str = "", wp_version: str | None = CURRENT_WP_VERSION) -> str:
+    """What the ``the_content`` filters of WordPress ``wp_version`` make of raw post content
+    (``content.rendered``).
 
     ``site_url`` only matters for the one image smiley (``:mrgreen:``), whose URL is the site's.
     """
-    return wpformat.the_content(content, site_url=site_url)
+    return wpformat.the_content(content, site_url=site_url, wp_version=wp_version)
 
 
 def kses_normalize(content: str) -> str:
@@ -107,12 +111,20 @@ def excerpt_text(source: PostSource) -> str:
     return html.escape(" ".join(source.excerpt.split()), quote=False)
 
 
-def excerpt_for(content: str, excerpt: str = "", *, site_url: str = "", rendered: str | None = None) -> str:
+def excerpt_for(
+    content: str,
+    excerpt: str = "",
+    *,
+    site_url: str = "",
+    rendered: str | None = None,
+    wp_version: str | None = CURRENT_WP_VERSION,
+) -> str:
     """``excerpt.rendered``: the given (sent) excerpt, else WordPress's 55 words of the content + `` [&hellip;]``.
 
-    ``rendered``: ``wp_display(content, site_url=site_url)`` if already computed (spares filtering it again).
+    ``rendered``: ``wp_display(content, site_url=site_url, wp_version=wp_version)`` if already computed
+    (spares filtering it again).
     """
-    return wpformat.the_excerpt(excerpt, content, site_url=site_url, rendered=rendered)
+    return wpformat.the_excerpt(excerpt, content, site_url=site_url, rendered=rendered, wp_version=wp_version)
 
 
 def _card_text(source: PostSource, topic_label: str | None, paper_count: int) -> CardText:
@@ -176,11 +188,14 @@ def render_post(
     topic_label: str | None = None,
     now: datetime | None = None,
     site_url: str = "",
+    wp_version: str | None = CURRENT_WP_VERSION,
 ) -> RenderedPost:
     """Render one post folder: content to send, the dry-run object, the featured image.
 
     ``now`` decides publish/future for dated posts; ``site_url`` (the WordPress site, if known) only
-    changes the URL of the ``:mrgreen:`` smiley image.
+    changes the URL of the ``:mrgreen:`` smiley image. ``wp_version``: the site's WordPress (a release
+    line like ``"6.8"`` or a full version like ``"6.8.12"``; None when unknown: the current line) decides
+    the block markup (what that version's editor saves) and the dry-run object (what it returns).
 
     Raises :class:`~digest_publisher.errors.ResidueError` (listing every problem) when the content
     would show literal Markdown, an empty section or an unresolved citation.
@@ -202,7 +217,7 @@ def render_post(
         section = papers_covered([i for i in covered if i in folder.papers], folder.papers)
         cut = next((n for n, b in enumerate(blocks) if isinstance(b, Footnotes)), len(blocks))
         blocks = [*blocks[:cut], *section, *blocks[cut:]]
-    content = to_blocks(blocks) if content_format == "blocks" else to_classic(blocks)
+    content = to_blocks(blocks, wp_version) if content_format == "blocks" else to_classic(blocks)
 
     shown = [folder.papers[i] for i in covered if i in folder.papers]
     verbatim = [t for paper in shown for t in (" ".join(paper.title.split()), authors_line(paper))]
@@ -217,14 +232,17 @@ def render_post(
     status = effective_status(source.status, date_gmt, now)
     title = title_for(source)
     excerpt = excerpt_text(source)
-    content_rendered = wp_display(content, site_url=site_url)
+    content_rendered = wp_display(content, site_url=site_url, wp_version=wp_version)
     obj = post_object(
         slug=source.slug,
         status=status,
         date_gmt=date_gmt,
         title_rendered=wpformat.the_title(title, status=status),
         content_rendered=content_rendered,
-        excerpt_rendered=excerpt_for(content, excerpt, site_url=site_url, rendered=content_rendered),
+        excerpt_rendered=excerpt_for(
+            content, excerpt, site_url=site_url, rendered=content_rendered, wp_version=wp_version
+        ),
+        wp_version=wp_version,
     )
     return RenderedPost(
         slug=source.slug,
@@ -259,6 +277,8 @@ def write_preview(
 
 __all__ = [
     "CONTENT_FORMATS",
+    "CURRENT_WP_VERSION",
+    "TESTED_WP_VERSIONS",
     "check_residue",
     "excerpt_for",
     "featured_card",
@@ -267,6 +287,7 @@ __all__ = [
     "make_preview_server",
     "markdown_to_blocks",
     "markdown_to_classic",
+    "markup_version",
     "render_post",
     "sanitize_html",
     "texturize",

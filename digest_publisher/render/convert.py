@@ -3,8 +3,9 @@
 markdown-it-py (CommonMark, plus GFM tables and strikethrough and footnotes from mdit-py-plugins)
 parses; the token stream becomes a small tree of blocks (:class:`Paragraph`, :class:`Heading`,
 :class:`ListBlock`, ...), each holding sanitised inline HTML; the tree is then serialised either as the
-exact markup WordPress 6.1's block editor produces for those core blocks (``to_blocks``) or as plain HTML
-with no newline inside any paragraph or list item (``to_classic``, safe from ``wpautop``).
+exact markup the target WordPress version's block editor saves for those core blocks (``to_blocks``, see
+:class:`BlockDialect`: 6.1 and 6.8 differ) or as plain HTML with no newline inside any paragraph or list
+item (``to_classic``, safe from ``wpautop``; the same for every version).
 
 Citations ``[@2605.18529]`` / ``[@a; @b]`` are an inline rule of the parser, so they are never looked for
 inside code. A :class:`CitationResolver` turns ids into links; ids it does not know stay as literal text,
@@ -28,6 +29,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
+from ..wordpress.versions import CURRENT_WP_VERSION, markup_version
 from .sanitize import SHORTCODE_BRACKET, SHORTCODE_TAGS, sanitize_html, sanitize_inline
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -517,8 +519,36 @@ def classic_code_content(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Block markup (WordPress 6.1 core blocks, canonical serialisation)
+# Block markup (core blocks, canonical serialisation of the target version's editor)
 # ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockDialect:
+    """What one WordPress version's block editor saves for the core blocks this converter emits, where
+    versions differ (measured with ``wp.blocks.serialize(createBlock(...))`` in each version's editor; every
+    other block is saved the same by 6.1 and 6.8)."""
+
+    version: str
+    #: ``<h2 class="wp-block-heading">`` (6.2 and later).
+    heading_class: bool
+    #: ``<ul class="wp-block-list">`` / ``<ol start="3" class="wp-block-list">``.
+    list_class: bool
+    #: Comment attributes of a table with automatic column widths: 6.8's table defaults to a fixed layout,
+    #: so it says ``{"hasFixedLayout":false}``; 6.1's default is the automatic layout.
+    table_attrs: tuple[tuple[str, Any], ...]
+
+
+DIALECTS: dict[str, BlockDialect] = {
+    "6.1": BlockDialect("6.1", heading_class=False, list_class=False, table_attrs=()),
+    "6.8": BlockDialect("6.8", heading_class=True, list_class=True, table_attrs=(("hasFixedLayout", False),)),
+}
+
+
+def block_dialect(wp_version: str | None = CURRENT_WP_VERSION) -> BlockDialect:
+    """The markup to emit for a site running ``wp_version`` (``"6.8"``, ``"6.8.12"``; None: the current line),
+    chosen by :func:`~digest_publisher.wordpress.versions.markup_version`."""
+    return DIALECTS[markup_version(wp_version)]
 
 
 def _comment(name: str, attrs: dict[str, Any] | None = None) -> str:
@@ -531,7 +561,7 @@ def _wrap(name: str, inner: str, attrs: dict[str, Any] | None = None) -> str:
     return f"{_comment(name, attrs)}\n{inner}\n<!-- /wp:{name} -->"
 
 
-def _list_blocks(block: ListBlock) -> str:
+def _list_blocks(block: ListBlock, dialect: BlockDialect) -> str:
     attrs: dict[str, Any] = {}
     if block.ordered:
         attrs["ordered"] = True
@@ -539,11 +569,12 @@ def _list_blocks(block: ListBlock) -> str:
             attrs["start"] = block.start
     tag = "ol" if block.ordered else "ul"
     start = f' start="{block.start}"' if block.ordered and block.start is not None else ""
+    css = ' class="wp-block-list"' if dialect.list_class else ""
     items = "\n\n".join(
-        _wrap("list-item", f"<li>{item.html}{''.join(_list_blocks(c) for c in item.children)}</li>")
+        _wrap("list-item", f"<li>{item.html}{''.join(_list_blocks(c, dialect) for c in item.children)}</li>")
         for item in block.items
     )
-    return _wrap("list", f"<{tag}{start}>{items}</{tag}>", attrs)
+    return _wrap("list", f"<{tag}{start}{css}>{items}</{tag}>", attrs)
 
 
 def _cell_blocks(cell: Cell, tag: str) -> str:
@@ -552,7 +583,7 @@ def _cell_blocks(cell: Cell, tag: str) -> str:
     return f"<{tag}>{cell.html}</{tag}>"
 
 
-def _table_blocks(table: Table) -> str:
+def _table_blocks(table: Table, dialect: BlockDialect) -> str:
     def section(rows: list[list[Cell]], tag: str, cell_tag: str) -> str:
         if not rows:
             return ""
@@ -560,7 +591,7 @@ def _table_blocks(table: Table) -> str:
         return f"<{tag}>{body}</{tag}>"
 
     inner = section(table.head, "thead", "th") + section(table.body, "tbody", "td")
-    return _wrap("table", f'<figure class="wp-block-table"><table>{inner}</table></figure>')
+    return _wrap("table", f'<figure class="wp-block-table"><table>{inner}</table></figure>', dict(dialect.table_attrs))
 
 
 def _footnotes_html(notes: Footnotes) -> str:
@@ -575,21 +606,22 @@ def _footnotes_html(notes: Footnotes) -> str:
 SEPARATOR_BLOCK = _wrap("separator", '<hr class="wp-block-separator has-alpha-channel-opacity"/>')
 
 
-def _block_markup(block: Block) -> str:
+def _block_markup(block: Block, dialect: BlockDialect) -> str:
     if isinstance(block, Paragraph):
         return _wrap("paragraph", f"<p>{block.html}</p>")
     if isinstance(block, Heading):
         attrs = None if block.level == 2 else {"level": block.level}
-        return _wrap("heading", f"<h{block.level}>{block.html}</h{block.level}>", attrs)
+        css = ' class="wp-block-heading"' if dialect.heading_class else ""
+        return _wrap("heading", f"<h{block.level}{css}>{block.html}</h{block.level}>", attrs)
     if isinstance(block, ListBlock):
-        return _list_blocks(block)
+        return _list_blocks(block, dialect)
     if isinstance(block, Quote):
-        inner = "\n\n".join(_block_markup(b) for b in block.children)
+        inner = "\n\n".join(_block_markup(b, dialect) for b in block.children)
         return _wrap("quote", f'<blockquote class="wp-block-quote">{inner}</blockquote>')
     if isinstance(block, Separator):
         return SEPARATOR_BLOCK
     if isinstance(block, Table):
-        return _table_blocks(block)
+        return _table_blocks(block, dialect)
     if isinstance(block, Code):
         return _wrap("code", f'<pre class="wp-block-code"><code>{code_block_content(block.text)}</code></pre>')
     if isinstance(block, Image):
@@ -600,9 +632,11 @@ def _block_markup(block: Block) -> str:
     return SEPARATOR_BLOCK + "\n\n" + _wrap("html", _footnotes_html(block))
 
 
-def to_blocks(blocks: Sequence[Block]) -> str:
-    """Serialise as WordPress 6.1 block markup (blocks joined by a blank line, as ``serialize`` does)."""
-    return "\n\n".join(_block_markup(b) for b in blocks)
+def to_blocks(blocks: Sequence[Block], wp_version: str | None = CURRENT_WP_VERSION) -> str:
+    """Serialise as the block markup the editor of ``wp_version`` saves (see :func:`block_dialect`; blocks
+    joined by a blank line, as ``serialize`` does)."""
+    dialect = block_dialect(wp_version)
+    return "\n\n".join(_block_markup(b, dialect) for b in blocks)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -669,9 +703,11 @@ def to_classic(blocks: Sequence[Block]) -> str:
     return "\n\n".join(_classic_block(b) for b in blocks)
 
 
-def markdown_to_blocks(md: str, resolver: CitationResolver | None = None) -> str:
-    """Markdown -> WordPress 6.1 block markup (canonical core blocks)."""
-    return to_blocks(parse_markdown(md, resolver)[0])
+def markdown_to_blocks(
+    md: str, resolver: CitationResolver | None = None, wp_version: str | None = CURRENT_WP_VERSION
+) -> str:
+    """Markdown -> block markup of ``wp_version`` (canonical core blocks; default: the current line)."""
+    return to_blocks(parse_markdown(md, resolver)[0], wp_version)
 
 
 def markdown_to_classic(md: str, resolver: CitationResolver | None = None) -> str:

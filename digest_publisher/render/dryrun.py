@@ -6,13 +6,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..errors import RenderError
+from ..wordpress.versions import CURRENT_WP_VERSION, markup_version
 
-# The keys (and their order) of a WordPress post object, as in the seed post (seeds/000_*.txt).
+# The keys (and their order) of a WordPress 6.8 post object, as in the seed post (seeds/000_*.txt) and as
+# 6.8 answers an anonymous GET; 6.1 has no ``class_list`` (added in 6.5).
 POST_KEYS: tuple[str, ...] = (
     "id", "date", "date_gmt", "guid", "modified", "modified_gmt", "slug", "status", "type", "link", "title",
     "content", "excerpt", "author", "featured_media", "comment_status", "ping_status", "sticky", "template",
     "format", "meta", "categories", "tags", "class_list", "_links",
 )  # fmt: skip
+POST_KEYS_BY_VERSION: dict[str, tuple[str, ...]] = {
+    "6.1": tuple(key for key in POST_KEYS if key != "class_list"),
+    "6.8": POST_KEYS,
+}
 
 # WordPress publishes a "publish" post with a date at least this far ahead as "future" (and vice versa).
 FUTURE_THRESHOLD = timedelta(seconds=60)
@@ -61,8 +67,11 @@ def post_object(
     title_rendered: str,
     content_rendered: str,
     excerpt_rendered: str,
+    wp_version: str | None = CURRENT_WP_VERSION,
 ) -> dict[str, Any]:
-    """A WordPress-shaped post (seed 000's keys); values only the server knows are None."""
+    """A WordPress-shaped post with the keys ``wp_version`` answers (6.8: seed 000's); values only the server
+    knows are None."""
+    version = markup_version(wp_version)
     values: dict[str, Any] = {
         "id": None,
         "date": None,  # site-local time: depends on the site's timezone setting
@@ -84,10 +93,11 @@ def post_object(
         "sticky": False,
         "template": "",
         "format": "standard",
-        "meta": [],  # WordPress 6.1 answers an empty list (newer versions an object)
+        # 6.1 answers an empty list; 6.3 and later register the block editor's footnotes meta.
+        "meta": [] if version == "6.1" else {"footnotes": ""},
         "categories": None,  # term ids, known once the terms exist on the site
         "tags": None,
         "class_list": None,
         "_links": None,
     }
-    return {key: values[key] for key in POST_KEYS}
+    return {key: values[key] for key in POST_KEYS_BY_VERSION[version]}

@@ -1,4 +1,4 @@
-"""Ports of the WordPress 6.1 display filters that our content can meet, byte for byte.
+"""Ports of the WordPress 6.1 and 6.8 display filters that our content can meet, byte for byte.
 
 WordPress never shows post content as stored: ``the_content`` runs ``do_blocks`` (priority 9),
 ``wptexturize``, ``wpautop`` (classic content only), ``shortcode_unautop``, ``wp_filter_content_tags``
@@ -7,7 +7,14 @@ WordPress never shows post content as stored: ``the_content`` runs ``do_blocks``
 functions reproduce that chain so that the dry-run object and the preview show what the site will show.
 
 The sources are ``wp-includes/formatting.php``, ``functions.php`` (smilies), ``blocks.php``,
-``media.php`` and ``kses.php`` of WordPress 6.1.9. PHP's PCRE works on bytes without the ``u`` flag,
+``media.php`` and ``kses.php`` of WordPress 6.1.9 and 6.8.12. What changed between the two for content this
+project emits: 6.8 renders ``core/heading`` and ``core/list`` through a callback that adds their class
+(``wp-block-heading``, ``wp-block-list``) when the stored HTML lacks it (``blocks/heading.php``,
+``blocks/list.php``), and ``core/quote`` gets the classes of the layout support's default "flow" layout
+(``is-layout-flow wp-block-quote-is-layout-flow``); the text filters (checked against both versions' PHP)
+did not change.
+
+PHP's PCRE works on bytes without the ``u`` flag,
 so ``\\d``, ``\\b`` and ``\\w`` are ASCII-only there: every pattern here is compiled with ``re.ASCII``.
 PCRE constructs that Python's ``re`` lacks are rewritten into equivalents, each noted where it occurs.
 
@@ -21,6 +28,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+
+from ..wordpress.versions import CURRENT_WP_VERSION, markup_version
 
 # Shortcodes a stock WordPress 6.1 registers (media.php, class-wp-embed.php).
 SHORTCODE_TAGS: tuple[str, ...] = ("embed", "wp_caption", "caption", "gallery", "playlist", "audio", "video")
@@ -536,7 +545,7 @@ def shortcode_unautop(text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 # WP_Block_Parser::next_token()'s delimiter pattern.
-_BLOCK_DELIMITER = re.compile(
+BLOCK_DELIMITER = re.compile(
     r"<!--\s+(?P<closer>/)?wp:(?P<namespace>[a-z][a-z0-9_-]*/)?(?P<name>[a-z][a-z0-9_-]*)\s+"
     r"(?P<attrs>\{(?:(?:[^}]+|\}+(?=\})|(?!\}\s+/?-->).)*+)?\}\s+)?(?P<void>/)?-->",
     re.DOTALL,
@@ -558,13 +567,54 @@ class ParsedBlock:
     # innerContent: strings, with None where an inner block's rendering goes.
     inner_content: list[str | None] = field(default_factory=list)
 
-    def render(self) -> str:
-        """``render_block`` of a static block: its HTML with the inner blocks' HTML in place."""
+    def render(self, wp_version: str = "6.1") -> str:
+        """``render_block``: the block's HTML with the inner blocks' HTML in place, then (6.8) the render
+        callback of the block type, if it has one this project's content meets."""
         out: list[str] = []
         inner = iter(self.inner_blocks)
         for chunk in self.inner_content:
-            out.append(next(inner).render() if chunk is None else chunk)
-        return "".join(out)
+            out.append(next(inner).render(wp_version) if chunk is None else chunk)
+        html = "".join(out)
+        if wp_version != "6.1" and self.name in _RENDER_CLASSES:
+            tags, classes = _RENDER_CLASSES[self.name]
+            html = _add_classes_to_first(html, tags, classes)
+        return html
+
+
+# What 6.8 adds when it renders the static blocks this project emits: the render callbacks of heading.php and
+# list.php add their class to the first heading / list tag; the layout support (block-supports/layout.php)
+# gives a block with ``supports.layout`` (of ours: core/quote) the default "flow" layout's classes on its
+# first tag. None: any tag.
+_RENDER_CLASSES: dict[str, tuple[frozenset[str] | None, tuple[str, ...]]] = {
+    "core/heading": (frozenset({"h1", "h2", "h3", "h4", "h5", "h6"}), ("wp-block-heading",)),
+    "core/list": (frozenset({"ol", "ul"}), ("wp-block-list",)),
+    "core/quote": (None, ("is-layout-flow", "wp-block-quote-is-layout-flow")),
+}
+_OPEN_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)((?:\s[^>]*)?)>", _A)
+_CLASS_ATTR = re.compile(r"""(\sclass=)(?:"([^"]*)"|'([^']*)')""", _A | re.IGNORECASE)
+
+
+def _add_classes_to_first(html: str, tags: frozenset[str] | None, classes: tuple[str, ...]) -> str:
+    """``WP_HTML_Tag_Processor::add_class`` of each of ``classes`` on the first tag named in ``tags`` (any
+    tag: None), for the markup this project stores: a class already there is not added again, others are
+    appended to an existing ``class``; without one, a new ``class`` attribute goes right after the tag name
+    (where the tag processor inserts new attributes)."""
+    for m in _OPEN_TAG.finditer(html):
+        if tags is not None and m.group(1).lower() not in tags:
+            continue
+        attrs = m.group(2)
+        found = _CLASS_ATTR.search(attrs)
+        value = "" if found is None else (found.group(2) if found.group(2) is not None else found.group(3))
+        missing = [css for css in classes if css not in value.split()]
+        if not missing:
+            return html
+        joined = " ".join([value.rstrip(), *missing]) if value.strip() else " ".join(missing)
+        if found is None:
+            new = f'<{m.group(1)} class="{joined}"{attrs}>'
+        else:
+            new = f'<{m.group(1)}{attrs[: found.start()]}{found.group(1)}"{joined}"{attrs[found.end() :]}>'
+        return html[: m.start()] + new + html[m.end() :]
+    return html
 
 
 def parse_blocks(content: str) -> list[ParsedBlock]:
@@ -583,7 +633,7 @@ def parse_blocks(content: str) -> list[ParsedBlock]:
         else:
             top.append(ParsedBlock(None, text, [], [text]))
 
-    for m in _BLOCK_DELIMITER.finditer(content):
+    for m in BLOCK_DELIMITER.finditer(content):
         add_freeform(content[pos : m.start()])
         pos = m.end()
         name = (m.group("namespace") or "core/") + m.group("name")
@@ -613,9 +663,11 @@ def parse_blocks(content: str) -> list[ParsedBlock]:
     return top
 
 
-def do_blocks(content: str) -> str:
-    """``do_blocks`` for static core blocks: the delimiters go, the HTML stays."""
-    return "".join(block.render() for block in parse_blocks(content))
+def do_blocks(content: str, wp_version: str | None = CURRENT_WP_VERSION) -> str:
+    """``do_blocks`` for the core blocks this project emits: the delimiters go, the HTML stays (6.8: with
+    the heading and list classes its render callbacks add)."""
+    version = markup_version(wp_version)
+    return "".join(block.render(version) for block in parse_blocks(content))
 
 
 _EXCERPT_INNER = {
@@ -635,28 +687,29 @@ _EXCERPT_INNER = {
 _EXCERPT_WRAPPERS = {"core/columns", "core/column", "core/group"}
 
 
-def _excerpt_parts(content: str) -> list[str]:
-    """``excerpt_remove_blocks``, block by block.
+def _excerpt_parts(content: str, wp_version: str | None = CURRENT_WP_VERSION) -> list[str]:
+    """``excerpt_remove_blocks``, block by block (the same lists of blocks in 6.1 and 6.8).
 
-    Lists are dropped: their ``core/list-item`` inner blocks are not in 6.1's allowed inner list.
+    Lists are dropped: their ``core/list-item`` inner blocks are not in the allowed inner list.
     """
+    version = markup_version(wp_version)
     out: list[str] = []
     for block in parse_blocks(content):
         if block.name not in _EXCERPT_INNER | _EXCERPT_WRAPPERS:
             continue
         if block.inner_blocks:
             if block.name in _EXCERPT_WRAPPERS:
-                out.append("".join(b.render() for b in block.inner_blocks if b.name in _EXCERPT_INNER))
+                out.append("".join(b.render(version) for b in block.inner_blocks if b.name in _EXCERPT_INNER))
                 continue
             if any(b.name not in _EXCERPT_INNER or b.inner_blocks for b in block.inner_blocks):
                 continue
-        out.append(block.render())
+        out.append(block.render(version))
     return out
 
 
-def excerpt_remove_blocks(content: str) -> str:
-    """``excerpt_remove_blocks``: the blocks WordPress 6.1 uses for an automatic excerpt."""
-    return "".join(_excerpt_parts(content))
+def excerpt_remove_blocks(content: str, wp_version: str | None = CURRENT_WP_VERSION) -> str:
+    """``excerpt_remove_blocks``: the blocks WordPress uses for an automatic excerpt."""
+    return "".join(_excerpt_parts(content, wp_version))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -698,10 +751,12 @@ def wp_filter_content_tags(content: str) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def the_content(content: str, *, site_url: str = "") -> str:
-    """``apply_filters('the_content', $content)`` on a stock WordPress 6.1 (as the REST API renders it)."""
+def the_content(content: str, *, site_url: str = "", wp_version: str | None = CURRENT_WP_VERSION) -> str:
+    """``apply_filters('the_content', $content)`` on a stock WordPress ``wp_version`` (as the REST API
+    renders it). 6.8 runs ``wp_filter_content_tags`` at 12 instead of 10, after ``capital_P_dangit`` (11):
+    the two never touch the same text in this project's content, so the order here is 6.1's."""
     blocks = has_blocks(content)
-    text = do_blocks(content)
+    text = do_blocks(content, wp_version)
     text = wptexturize(text)
     if not blocks:  # do_blocks() unhooks wpautop for block content
         text = wpautop(text)
@@ -789,7 +844,9 @@ _EXCERPT_WORDS = 55
 _PREFIX_SLACK = 24
 
 
-def wp_trim_excerpt(content: str, *, site_url: str = "", rendered: str | None = None) -> str:
+def wp_trim_excerpt(
+    content: str, *, site_url: str = "", rendered: str | None = None, wp_version: str | None = CURRENT_WP_VERSION
+) -> str:
     """``wp_trim_excerpt`` for an empty excerpt: 55 words of the rendered content + `` [&hellip;]``.
 
     Only as many leading blocks as the 56 words need go through ``the_content`` (same result, and an
@@ -798,14 +855,18 @@ def wp_trim_excerpt(content: str, *, site_url: str = "", rendered: str | None = 
     ``rendered``, when given, must be ``the_content(content, site_url=site_url)``: it is reused when the
     excerpt's text is the whole content (classic content is one freeform block), instead of filtering
     the same text twice.
+
+    6.8 also takes ``do_blocks`` and ``wp_filter_content_tags`` out of ``the_content`` here, and removes
+    core footnote markers (``data-fn``): none of that changes the words of content without blocks left
+    (``excerpt_remove_blocks`` has rendered them) and without core footnotes.
     """
 
     def filtered(text: str) -> str:
         if rendered is not None and text == content:
             return rendered
-        return the_content(text, site_url=site_url)
+        return the_content(text, site_url=site_url, wp_version=wp_version)
 
-    parts = _excerpt_parts(content)
+    parts = _excerpt_parts(content, wp_version)
     taken: list[str] = []
     words = 0
     for part in parts:
@@ -822,15 +883,23 @@ def wp_trim_excerpt(content: str, *, site_url: str = "", rendered: str | None = 
     return text
 
 
-def the_excerpt(raw_excerpt: str, content: str, *, site_url: str = "", rendered: str | None = None) -> str:
+def the_excerpt(
+    raw_excerpt: str,
+    content: str,
+    *,
+    site_url: str = "",
+    rendered: str | None = None,
+    wp_version: str | None = CURRENT_WP_VERSION,
+) -> str:
     """``excerpt.rendered`` in the REST API: ``get_the_excerpt`` then the ``the_excerpt`` filters.
 
-    ``rendered``: ``the_content(content, site_url=site_url)`` if the caller has it (see ``wp_trim_excerpt``).
+    ``rendered``: ``the_content(content, site_url=site_url, wp_version=wp_version)`` if the caller has it
+    (see ``wp_trim_excerpt``).
     """
     if raw_excerpt.strip(" \t\n\r\0\x0b"):
         text = raw_excerpt
     else:
-        text = wp_trim_excerpt(content, site_url=site_url, rendered=rendered)
+        text = wp_trim_excerpt(content, site_url=site_url, rendered=rendered, wp_version=wp_version)
     text = wptexturize(text)
     text = convert_smilies(text, site_url)
     text = convert_chars(text)

@@ -12,7 +12,8 @@
     no-rest                  no REST API found at all
     missing-capability       the user cannot do something a post needs (e.g. create categories)
 
-All good prints the site name, WordPress version, user and roles.
+All good prints the site name, WordPress version, user and roles; a note warns when the version is hidden or
+outside the versions the tests cover (see :mod:`.version`).
 """
 
 from __future__ import annotations
@@ -29,10 +30,7 @@ from ..errors import WordPressError
 from .client import BLOCKING_CODES, WordPressClient
 from .common import wp_slug
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
-
-_GENERATOR = re.compile(
-    r'<meta[^>]+name=["\']generator["\'][^>]+content=["\']WordPress ([0-9][^"\']*)["\']', re.I
-)
+from .version import site_wordpress_version
 
 # What a digest post needs, and why (shown when missing).
 NEEDED_CAPABILITIES = {
@@ -145,7 +143,11 @@ def _check(client: WordPressClient, report: CheckReport, categories: Sequence[st
                 )
             )
 
-    report.wordpress_version = _wordpress_version(client)
+    found = site_wordpress_version(client)
+    report.wordpress_version = found.version
+    warning = found.warning()
+    if warning is not None:
+        report.notes.append(warning)
 
     me = client.get(
         "wp/v2/users/me",
@@ -286,11 +288,3 @@ def looks_like_application_password(value: str) -> bool:
     """True for the shape WordPress gives Application Passwords (``abcd EFGH 1234 ...``, 24 characters)."""
     return bool(_APPLICATION_PASSWORD.fullmatch(value.replace(" ", "")))
 
-
-def _wordpress_version(client: WordPressClient) -> str | None:
-    """From the home page's generator tag (hidden by some security plugins: then None)."""
-    page = (
-        client.home_html if client.home_html is not None else client.get_page(client.settings.site_url + "/")
-    )
-    match = _GENERATOR.search(page or "")
-    return match.group(1) if match else None

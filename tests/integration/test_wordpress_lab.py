@@ -29,6 +29,7 @@ from tests.wp_lab import (
     run_script,
     start_lab,
     unavailable_outcome,
+    versions_under_test,
 )
 
 TIMEOUT = 20.0
@@ -96,9 +97,7 @@ def test_wrong_password_is_refused_with_rest_not_logged_in(
 
 @pytest.mark.wordpress
 @pytest.mark.parametrize("who", ["admin", "author"])
-def test_draft_post_is_created_and_deleted(
-    wp_lab: WordPressLab, wp_session: SessionFactory, who: str
-) -> None:
+def test_draft_post_is_created_and_deleted(wp_lab: WordPressLab, wp_session: SessionFactory, who: str) -> None:
     user = wp_lab.admin if who == "admin" else wp_lab.author
     session = wp_session(user)
     title = f"Lab draft {uuid.uuid4().hex[:8]} — Sarı, 中文, $\\alpha$"
@@ -115,18 +114,14 @@ def test_draft_post_is_created_and_deleted(
         assert post["author"] == user.id
         assert post["title"]["raw"] == title
 
-        fetched = session.get(
-            f"{wp_lab.rest}wp/v2/posts/{post_id}", params={"context": "edit"}, timeout=TIMEOUT
-        )
+        fetched = session.get(f"{wp_lab.rest}wp/v2/posts/{post_id}", params={"context": "edit"}, timeout=TIMEOUT)
         assert fetched.status_code == 200
         assert fetched.json()["title"]["raw"] == title
         # A draft is not public.
         anonymous = requests.get(f"{wp_lab.rest}wp/v2/posts/{post_id}", timeout=TIMEOUT)
         assert anonymous.status_code == 401
     finally:
-        deleted = session.delete(
-            f"{wp_lab.rest}wp/v2/posts/{post_id}", params={"force": "true"}, timeout=TIMEOUT
-        )
+        deleted = session.delete(f"{wp_lab.rest}wp/v2/posts/{post_id}", params={"force": "true"}, timeout=TIMEOUT)
     assert deleted.status_code == 200, deleted.text
     assert deleted.json()["deleted"] is True
     assert deleted.json()["previous"]["id"] == post_id
@@ -176,6 +171,10 @@ def test_status_reports_the_running_processes(wp_lab: WordPressLab) -> None:
     assert code == 0
     assert status["state"] == "running"
     assert status["url"] == wp_lab.url
+    assert status["lab_dir"] == str(wp_lab.lab_dir)
+    # The exact version of the tree the lab serves, the same one WordPress installed with.
+    assert str(status["wp_version"]).startswith(wp_lab.wp_version + ".")
+    assert status["wp_version"] == wp_lab.wp_release
     db_pid, php_pgid = status["mariadbd_pid"], status["php_pgid"]
     assert isinstance(db_pid, int) and isinstance(php_pgid, int)
     assert _comm(db_pid) == "mariadbd"
@@ -215,9 +214,7 @@ def test_permalink_modes_move_the_rest_root(
     wp_permalinks(mode)
     home = requests.get(f"{wp_lab.url}/", timeout=TIMEOUT)
     assert home.links["https://api.w.org/"]["url"] == rest_root.format(url=wp_lab.url)
-    probe = wp_session(wp_lab.admin).get(
-        f"{wp_lab.url}/", params={"rest_route": "/wp/v2/users/me"}, timeout=TIMEOUT
-    )
+    probe = wp_session(wp_lab.admin).get(f"{wp_lab.url}/", params={"rest_route": "/wp/v2/users/me"}, timeout=TIMEOUT)
     assert probe.status_code == 200
     assert probe.json()["id"] == wp_lab.admin.id
     if mode == "plain":
@@ -232,22 +229,41 @@ def test_pretty_permalinks_are_the_default(wp_lab: WordPressLab) -> None:
     index = requests.get(wp_lab.rest, timeout=TIMEOUT).json()
     assert "wp-block-editor/v1" in index["namespaces"]
     assert "application-passwords" in index["authentication"]
-    theme = requests.get(f"{wp_lab.url}/wp-content/themes/twentytwentythree/style.css", timeout=TIMEOUT)
+    # Each version with the default theme it installs with (Debian's theme package of that release).
+    themes = {"6.1": ("twentytwentythree", "Twenty Twenty-Three"), "6.8": ("twentytwentyfive", "Twenty Twenty-Five")}
+    slug, name = themes[wp_lab.wp_version]
+    theme = requests.get(f"{wp_lab.url}/wp-content/themes/{slug}/style.css", timeout=TIMEOUT)
     assert theme.status_code == 200
-    assert "Twenty Twenty-Three" in theme.text
+    assert name in theme.text
+
+
+@pytest.mark.wordpress
+def test_the_lab_serves_the_version_it_was_asked_for(wp_lab: WordPressLab) -> None:
+    home = requests.get(f"{wp_lab.url}/", timeout=TIMEOUT)
+    assert home.status_code == 200
+    assert f'<meta name="generator" content="WordPress {wp_lab.wp_release}" />' in home.text
+    assert wp_lab.wp_release.startswith(wp_lab.wp_version + ".")
+    # A lab keeps its version: starting its folder as the other version is refused, and nothing changes.
+    other_version = "6.1" if wp_lab.wp_version == "6.8" else "6.8"
+    config = wp_lab.config
+    refused = run_script(LabConfig(config.lab_dir, config.port, config.conf_name, wp_version=other_version), "start")
+    assert refused.returncode == 1
+    assert f"holds a WordPress {wp_lab.wp_version} site, not {other_version}" in refused.stderr
+    assert requests.get(f"{wp_lab.url}/", timeout=TIMEOUT).text.count(wp_lab.wp_release) >= 1
 
 
 @pytest.mark.wordpress
 def test_stop_stops_exactly_what_start_started(wp_lab: WordPressLab) -> None:
-    """A second lab on its own port: start, stop, and nothing of it is left running.
+    """A second lab of the same version on its own port: start, stop, and nothing of it is left running.
 
-    Its data stays in /tmp/dp-wp-test-stop between runs (like the session lab's), so after the first run
-    this is a warm start of about a second instead of a fresh MariaDB datadir."""
-    other = LabConfig(lab_dir=Path("/tmp/dp-wp-test-stop"), port=18182, conf_name="dpwpteststop")
+    Its data stays beside the session lab's (``<lab>-stop``) between runs, so after the first run this is a
+    warm start of about a second instead of a fresh MariaDB datadir."""
+    other = wp_lab.config.sibling("stop", port_offset=500)
     try:
         lab = start_lab(other)
         code, status = _status(other)
-        assert code == 0 and lab.url == "http://127.0.0.1:18182"
+        assert code == 0 and lab.url == f"http://127.0.0.1:{other.port}"
+        assert lab.wp_version == wp_lab.wp_version and lab.wp_release == wp_lab.wp_release
         db_pid, php_pgid = status["mariadbd_pid"], status["php_pgid"]
         assert isinstance(db_pid, int) and isinstance(php_pgid, int)
         php_processes = [
@@ -264,7 +280,7 @@ def test_stop_stops_exactly_what_start_started(wp_lab: WordPressLab) -> None:
         assert [pid for pid in [db_pid, *php_processes] if _comm(pid) is not None] == []
         code, status = _status(other)
         assert code == EXIT_NOT_RUNNING and status["state"] == "stopped"
-        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", 18182), timeout=2):
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", other.port), timeout=2):
             pass
         # The session's own WordPress is untouched.
         assert requests.get(wp_lab.rest, timeout=TIMEOUT).status_code == 200
@@ -294,9 +310,7 @@ def machine_without_apt(tmp_path: Path) -> LabConfig:
         found = shutil.which(tool)
         assert found is not None, tool
         (bin_dir / tool).symlink_to(found)
-    return LabConfig(
-        lab_dir=tmp_path / "lab", port=18183, conf_name="dpwpnoapt", extra_env={"PATH": str(bin_dir)}
-    )
+    return LabConfig(lab_dir=tmp_path / "lab", port=18183, conf_name="dpwpnoapt", extra_env={"PATH": str(bin_dir)})
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the script's root check comes first when not root")
@@ -323,6 +337,27 @@ def test_missing_wordpress_skips_outside_ci_and_fails_under_ci(machine_without_a
     assert "CI=true" in str(failed.value) and "no apt-get" in str(failed.value)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the script's root check comes first when not root")
+@pytest.mark.skipif(shutil.which("apt-get") is None, reason="needs apt-get (the packages step runs first)")
+def test_unreachable_debian_13_package_exits_10_and_caches_nothing(tmp_path: Path) -> None:
+    # The machine has Debian 12's packages but not the 6.8 tree, and the mirror does not answer (a closed
+    # port on 127.0.0.1): the script says what it could not download, exit code 10, nothing half-cached.
+    config = LabConfig(
+        lab_dir=tmp_path / "lab",
+        port=18184,
+        conf_name="dpwpnomirror",
+        wp_version="6.8",
+        extra_env={"WP_CACHE_DIR": str(tmp_path / "cache"), "WP_DEBIAN_MIRROR": "http://127.0.0.1:9/debian"},
+    )
+    done = run_script(config, "install")
+    assert done.returncode == EXIT_NO_PACKAGES, done.stderr
+    assert "could not download Debian 13's wordpress package from http://127.0.0.1:9/debian" in done.stderr
+    assert [p.name for p in (tmp_path / "cache").iterdir() if not p.name.startswith(".fetch.lock")] == []
+    with pytest.raises(LabUnavailable, match="WordPress test server unavailable"):
+        start_lab(config)
+    assert not Path("/etc/wordpress/config-dpwpnomirror.php").exists()
+
+
 def test_other_start_failures_are_errors_not_skips(tmp_path: Path) -> None:
     # A lab whose credentials.json is garbage cannot be described: an error naming the file, not a skip.
     config = LabConfig(lab_dir=tmp_path)
@@ -336,9 +371,28 @@ def test_other_start_failures_are_errors_not_skips(tmp_path: Path) -> None:
 def test_session_lab_defaults_and_private_override() -> None:
     default = LabConfig.for_tests({})
     assert (default.lab_dir, default.port, default.conf_name) == (Path("/tmp/dp-wp-test"), 18181, "dpwptest")
-    private = LabConfig.for_tests(
-        {"DP_WP_TEST_LAB_DIR": "/tmp/dp-wp-mine", "DP_WP_TEST_PORT": "18199", "DP_WP_TEST_CONF_NAME": "dpwpmine"}
-    )
+    assert default.script_env()["WP_VERSION"] == "6.1"
+    current = LabConfig.for_tests({}, wp_version="6.8")
+    assert (current.lab_dir, current.port, current.conf_name) == (Path("/tmp/dp-wp-test-6.8"), 19181, "dpwptest68")
+    assert current.script_env()["WP_VERSION"] == "6.8"
+    mine = {"DP_WP_TEST_LAB_DIR": "/tmp/dp-wp-mine", "DP_WP_TEST_PORT": "18199", "DP_WP_TEST_CONF_NAME": "dpwpmine"}
+    private = LabConfig.for_tests(mine)
     assert private.script_env()["WP_LAB_DIR"] == "/tmp/dp-wp-mine"
     assert private.script_env()["WP_PORT"] == "18199"
     assert private.script_env()["WP_CONF_NAME"] == "dpwpmine"
+    private_current = LabConfig.for_tests(mine, wp_version="6.8").script_env()
+    assert (private_current["WP_LAB_DIR"], private_current["WP_PORT"], private_current["WP_CONF_NAME"]) == (
+        "/tmp/dp-wp-mine-6.8",
+        "19199",
+        "dpwpmine68",
+    )
+    with pytest.raises(ValueError, match=r"6\.1, 6\.8"):
+        LabConfig.for_tests({}, wp_version="5.9")
+
+
+def test_the_session_covers_both_versions_unless_told_otherwise() -> None:
+    assert versions_under_test({}) == ("6.1", "6.8")
+    assert versions_under_test({"DP_WP_TEST_VERSIONS": "6.8"}) == ("6.8",)
+    assert versions_under_test({"DP_WP_TEST_VERSIONS": " 6.8 , 6.1 "}) == ("6.1", "6.8")
+    with pytest.raises(ValueError, match=r"names 7\.0"):
+        versions_under_test({"DP_WP_TEST_VERSIONS": "6.8,7.0"})

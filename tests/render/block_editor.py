@@ -75,6 +75,18 @@ PARSE_JS = (
 )
 
 
+SAVE_JS = """async () => { await wp.data.dispatch('core/editor').savePost();
+  return wp.data.select('core/editor').didPostSaveRequestSucceed(); }"""
+
+# String(content): 6.1 keeps rich text as an HTML string, 6.8 as RichTextData (whose toString is the HTML).
+APPEND_JS = """(text) => {
+  const b = wp.data.select('core/block-editor').getBlocks().find(b => b.name === 'core/paragraph');
+  if (!b) return false;
+  wp.data.dispatch('core/block-editor').updateBlockAttributes(
+    b.clientId, { content: String(b.attributes.content) + text });
+  return true; }"""
+
+
 @dataclass
 class EditorVerdict:
     raw: str
@@ -154,9 +166,7 @@ class BlockEditor:
         self._login()
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         try:
             if self._ctx is not None:
                 self._ctx.close()
@@ -196,6 +206,17 @@ class BlockEditor:
         page.wait_for_function(READY_JS, arg=int(post_id), timeout=self.timeout)
         page.evaluate(DISMISS_GUIDE_JS)
         return verdict(page.evaluate(EDITOR_STATE_JS))
+
+    def save(self) -> None:
+        """Click Update, in effect: ``savePost()`` of the post opened last, unchanged or as edited here."""
+        ok = self.page.evaluate(SAVE_JS)
+        if not ok:
+            raise RuntimeError(f"the editor could not save post {self.page.url}")
+
+    def append_to_first_paragraph(self, text: str) -> None:
+        """A person's edit: type ``text`` at the end of the first paragraph of the post opened last."""
+        if not self.page.evaluate(APPEND_JS, text):
+            raise RuntimeError("the post opened last has no paragraph")
 
     def check_markup(self, raw: str) -> EditorVerdict:
         """``wp.blocks.parse(raw)`` in the page of the post opened last (the core blocks are registered there)."""

@@ -39,6 +39,20 @@ def test_render_json_prints_the_post_object(posts_dir: Path) -> None:
     assert (posts_dir / BRIEF / "preview.html").is_file() and (posts_dir / BRIEF / "featured.png").is_file()
 
 
+def test_render_for_an_older_wordpress(posts_dir: Path) -> None:
+    args = ["render", BRIEF, "--json", "--posts-dir", str(posts_dir)]
+    current = CliRunner().invoke(cli, args, env=_env())
+    old = CliRunner().invoke(cli, [*args, "--wp-version", "6.1"], env=_env())
+    assert current.exit_code == 0 and old.exit_code == 0, current.output + old.output
+    assert '<h2 class="wp-block-heading">Key Research Themes</h2>' in json.loads(current.stdout)["content"]["rendered"]
+    old_obj = json.loads(old.stdout)
+    assert "<h2>Key Research Themes</h2>" in old_obj["content"]["rendered"]
+    assert tuple(old_obj) == tuple(key for key in POST_KEYS if key != "class_list")
+    wrong = CliRunner().invoke(cli, [*args, "--wp-version", "latest"], env=_env())
+    assert wrong.exit_code == 1
+    assert "'latest' is not a WordPress version" in wrong.output
+
+
 def test_render_a_markdown_file_in_classic_format(posts_dir: Path) -> None:
     post_md = posts_dir / BACKFILL / "post.md"
     result = CliRunner().invoke(cli, ["render", str(post_md), "--format", "classic"], env=_env())
@@ -94,7 +108,7 @@ def test_preview_server_serves_the_page_on_localhost(posts_dir: Path) -> None:
         assert host == "127.0.0.1"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/preview.html", timeout=10) as response:
             page = response.read().decode("utf-8")
-        assert "<h1 class=\"entry-title\">LLM Post-Train: Latest arXiv Summary" in page
+        assert '<h1 class="entry-title">LLM Post-Train: Latest arXiv Summary' in page
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert response.read().decode("utf-8") == page
         # Only the page and its card: the sources, the record and the folder listing stay private.

@@ -15,7 +15,15 @@ from PIL import Image
 from bench.sample import make_benchmark_post
 from digest_publisher.errors import RenderError, ResidueError
 from digest_publisher.records import load_post
-from digest_publisher.render import check_residue, excerpt_for, render_post, wp_display, write_preview
+from digest_publisher.render import (
+    CURRENT_WP_VERSION,
+    TESTED_WP_VERSIONS,
+    check_residue,
+    excerpt_for,
+    render_post,
+    wp_display,
+    write_preview,
+)
 from digest_publisher.render.card import CardText, render_card, sniff_image_type
 from digest_publisher.render.dryrun import POST_KEYS
 from tests.paths import SEED_000
@@ -25,11 +33,27 @@ from .conftest import BACKFILL, BRIEF, FIXTURE_SLUGS, FORMATS, NASTY, NOW, check
 
 @pytest.mark.parametrize("slug", FIXTURE_SLUGS)
 @pytest.mark.parametrize("content_format", FORMATS)
-def test_goldens(posts_dir: Path, slug: str, content_format: str) -> None:
-    rendered = render_post(load_fixture(posts_dir, slug), content_format=content_format, now=NOW)
-    check_golden(f"{slug}.{content_format}.html", rendered.content + "\n")
+@pytest.mark.parametrize("wp_version", TESTED_WP_VERSIONS)
+def test_goldens(posts_dir: Path, slug: str, content_format: str, wp_version: str) -> None:
+    """tests/render/golden/<version>/: what is sent to, and what comes back from, each WordPress version."""
+    rendered = render_post(load_fixture(posts_dir, slug), content_format=content_format, now=NOW, wp_version=wp_version)
+    check_golden(f"{wp_version}/{slug}.{content_format}.html", rendered.content + "\n")
     obj = json.dumps(rendered.post_object, ensure_ascii=False, indent=2) + "\n"
-    check_golden(f"{slug}.{content_format}.post.json", obj)
+    check_golden(f"{wp_version}/{slug}.{content_format}.post.json", obj)
+
+
+def test_the_default_target_is_the_current_line(posts_dir: Path) -> None:
+    folder = load_fixture(posts_dir, BACKFILL)
+    assert CURRENT_WP_VERSION == "6.8"
+    assert render_post(folder, now=NOW) == render_post(folder, now=NOW, wp_version="6.8")
+    # A full version picks its line's markup; an untested one the closest (6.1's up to 6.1, else 6.8's).
+    assert render_post(folder, now=NOW, wp_version="6.8.12").content == render_post(folder, now=NOW).content
+    assert (
+        render_post(folder, now=NOW, wp_version="6.0.2").content
+        == render_post(folder, now=NOW, wp_version="6.1").content
+    )
+    with pytest.raises(RenderError, match="not a WordPress version"):
+        render_post(folder, now=NOW, wp_version="latest")
 
 
 def test_dry_run_object_has_exactly_the_seed_post_keys(posts_dir: Path) -> None:
@@ -39,16 +63,24 @@ def test_dry_run_object_has_exactly_the_seed_post_keys(posts_dir: Path) -> None:
     obj = rendered.post_object
     assert obj["content"]["rendered"] == wp_display(rendered.content)
     assert obj["excerpt"]["rendered"] == excerpt_for(rendered.content, rendered.excerpt)
-    assert obj["id"] is None and obj["link"] is None and obj["meta"] == []
+    assert obj["id"] is None and obj["link"] is None and obj["meta"] == {"footnotes": ""}
+    assert obj["meta"] == json.loads(SEED_000.read_text(encoding="utf-8"))["meta"]
+    assert obj["class_list"] is None  # the post id and the site's term slugs are in it
     assert obj["title"]["rendered"] == (
         "Post-Training Is the New Pre-Training: Why RL Training Loops Are Reshaping AI in 2026"
     )
 
 
+def test_dry_run_object_of_wordpress_61_has_its_keys(posts_dir: Path) -> None:
+    old = render_post(load_fixture(posts_dir, BACKFILL), now=NOW, wp_version="6.1").post_object
+    assert tuple(old) == tuple(key for key in POST_KEYS if key != "class_list")
+    assert old["meta"] == []
+
+
 def test_every_citation_is_a_link_named_by_the_short_name(posts_dir: Path) -> None:
     folder = load_fixture(posts_dir, BACKFILL)
     rendered = render_post(folder, now=NOW)
-    body, _, covered = rendered.content.partition("<h2>Papers covered</h2>")
+    body, _, covered = rendered.content.partition('<h2 class="wp-block-heading">Papers covered</h2>')
     links = re.findall(r'<a href="https://arxiv\.org/abs/([\d.]+)">([^<]+)</a>', body)
     cited = set(re.findall(r"@(\d{4}\.\d{5})", folder.source.body))
     assert {arxiv_id for arxiv_id, _ in links} == cited
@@ -76,8 +108,7 @@ def test_mangled_titles_survive_into_the_display(posts_dir: Path) -> None:
                  "Zoë Sarı", "中文", "Miletić and Falk"):  # fmt: skip
         assert text in shown, text
     assert rendered.post_object["title"]["rendered"] == (
-        "It&#8217;s &#8220;Q&amp;A&#8221; &#8212; R&amp;D &lt; 5 &gt; 3&#8230; on WordPress: "
-        "Zoë Sarı&#8217;s 中文 test"
+        "It&#8217;s &#8220;Q&amp;A&#8221; &#8212; R&amp;D &lt; 5 &gt; 3&#8230; on WordPress: Zoë Sarı&#8217;s 中文 test"
     )
 
 

@@ -3,8 +3,8 @@
 Every fixture post (a backfill, a brief, the nasty-typography one) in both formats is published as the
 administrator and as an author (no ``unfiltered_html``: kses runs on save) with plain ``requests``, read
 back with ``context=edit``, compared, and deleted. Compared: ``content.raw`` (what was stored),
-``content.rendered``, ``title.rendered`` and ``excerpt.rendered``, normalising only whitespace between
-tags (they have been identical byte for byte on WordPress 6.1.9; the normalisation is a safety margin).
+``content.rendered``, ``title.rendered`` and ``excerpt.rendered``, byte for byte, and the keys of the post
+object. On every version the tests cover (``wp_lab`` runs on 6.1 and 6.8), rendered for that version.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ def test_site_returns_what_the_dry_run_predicts(
 
     shutil.copytree(FIXTURES, tmp_path / "posts")
     folder = load_fixture(tmp_path / "posts", slug)
-    rendered = render_post(folder, content_format=content_format, now=NOW, site_url=wp_lab.url)
+    version = wp_lab.wp_version
+    rendered = render_post(folder, content_format=content_format, now=NOW, site_url=wp_lab.url, wp_version=version)
     got = posters[role].publish(rendered.title, rendered.content, rendered.excerpt)
 
     if role == "admin":
@@ -89,17 +90,38 @@ def test_site_returns_what_the_dry_run_predicts(
         # nothing else: the sanitiser's allowlist is inside kses's, so no element or attribute is lost.
         stored = kses_normalize(rendered.content)
         expected = {
-            "content": {"rendered": wp_display(stored, site_url=wp_lab.url)},
-            "excerpt": {"rendered": excerpt_for(stored, rendered.excerpt, site_url=wp_lab.url)},
+            "content": {"rendered": wp_display(stored, site_url=wp_lab.url, wp_version=version)},
+            "excerpt": {"rendered": excerpt_for(stored, rendered.excerpt, site_url=wp_lab.url, wp_version=version)},
             "title": {"rendered": W.the_title(rendered.title)},
         }
     assert got["content"]["raw"] == stored
     assert _ws(got["content"]["rendered"]) == _ws(expected["content"]["rendered"])
     assert _ws(got["excerpt"]["rendered"]) == _ws(expected["excerpt"]["rendered"])
     assert got["title"]["rendered"] == expected["title"]["rendered"]
-    # The stronger statement that held when this was written: byte-identical.
+    # The stronger statement: byte-identical.
     assert got["content"]["rendered"] == expected["content"]["rendered"]
     assert got["excerpt"]["rendered"] == expected["excerpt"]["rendered"]
+
+
+def test_dry_run_object_has_the_keys_the_site_returns(
+    posters: dict[str, Poster], wp_lab: WordPressLab, tmp_path: Path
+) -> None:
+    """The dry-run object's keys, in order, are those of an anonymous GET of the published post (6.8:
+    seed 000's, with ``class_list``; 6.1: without it); ``meta`` has the version's shape."""
+    import shutil
+
+    import requests
+
+    from .conftest import FIXTURES
+
+    shutil.copytree(FIXTURES, tmp_path / "posts")
+    folder = load_fixture(tmp_path / "posts", FIXTURE_SLUGS[0])
+    rendered = render_post(folder, now=NOW, site_url=wp_lab.url, wp_version=wp_lab.wp_version)
+    got = posters["admin"].publish(rendered.title, rendered.content, rendered.excerpt)
+    public = requests.get(posters["admin"].url(f"posts/{got['id']}"), timeout=60).json()
+    assert list(rendered.post_object) == list(public)
+    assert rendered.post_object["meta"] == public["meta"]
+    assert ("class_list" in public) is (wp_lab.wp_version == "6.8")
 
 
 def test_kses_keeps_everything_the_sanitiser_allows(posters: dict[str, Poster]) -> None:

@@ -1,14 +1,16 @@
 """The Python ports of WordPress's display filters against WordPress's own PHP, on thousands of inputs.
 
-The PHP side is the installed WordPress (Debian's ``/usr/share/wordpress``) run by ``php`` through
-``php/wp_formatting.php``; skipped when either is missing. Inputs are random mixtures of the characters and
-fragments each filter reacts to (quotes, dashes, tags, comments, entities, shortcodes, smilies, code/pre),
-generated from fixed seeds so a failure reproduces.
+The PHP side is each WordPress the tests cover, run by ``php`` through ``php/wp_formatting.php``: 6.1
+(Debian 12's ``/usr/share/wordpress``) and 6.8 (Debian 13's, cached by scripts/wordpress-server.sh in
+/var/cache/digest-publisher/wordpress-6.8); a version is skipped when php or its tree is missing.
+Inputs are random mixtures of the characters and fragments each filter reacts to (quotes, dashes, tags,
+comments, entities, shortcodes, smilies, code/pre), generated from fixed seeds so a failure reproduces.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -20,12 +22,24 @@ import pytest
 from digest_publisher.render import wpformat as W
 
 HARNESS = Path(__file__).parent / "php" / "wp_formatting.php"
-WP_INCLUDES = Path("/usr/share/wordpress/wp-includes")
+#: wp-includes of each version (the 6.8 tree: the script's default cache, see its header).
+WP_INCLUDES = {
+    "6.1": Path("/usr/share/wordpress/wp-includes"),
+    "6.8": Path("/var/cache/digest-publisher/wordpress-6.8/usr/share/wordpress/wp-includes"),
+}
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("php") is None or not (WP_INCLUDES / "formatting.php").is_file(),
-    reason="needs php and Debian's wordpress package (the real wp-includes/formatting.php)",
-)
+
+@pytest.fixture(params=sorted(WP_INCLUDES), ids=lambda version: f"wp{version}")
+def wp_includes(request: pytest.FixtureRequest) -> Path:
+    """The real wp-includes of one version; skips when php or that tree is missing
+    (``scripts/wordpress-server.sh install`` provides both)."""
+    found: Path = WP_INCLUDES[request.param]
+    if shutil.which("php") is None or not (found / "formatting.php").is_file():
+        pytest.skip(
+            f"needs php and WordPress {request.param}'s {found}/formatting.php (scripts/wordpress-server.sh install)"
+        )
+    return found
+
 
 PIECES = [*"ab x9 0'\"-.,;:!?()[]{}<>&/\n\t", "&nbsp;", "&lt;", "&gt;", "&amp;", "\u00a0", "...", "--", "---",
           "<code>", "</code>", "<pre>", "</pre>", "<p>", "</p>", "<kbd>", "</kbd>", "<!-- c -->", "[gallery]",
@@ -52,20 +66,26 @@ CURATED = [
     "<p>Wait... 1920x1080, 3x faster, Foo(tm) (c) (r)</p>",
     "<p>5' 10\" tall, 'single' \"double\"</p>",
     "<p>R&D, Q&amp;A, AT&T, &copy; &#169; &lt;tag&gt;</p>",
-    "<p>Use <code>it's \"x\" -- y && z</code> here</p>",
+    '<p>Use <code>it\'s "x" -- y && z</code> here</p>',
     "<p><kbd>it's</kbd> <tt>it's</tt> <samp>it's</samp> <var>it's</var></p>",
     "<p>Nice :) and ;) and 8) and :-( end</p>",
     "<p>line one\nline two</p>",
     "Para one\nstill one\n\nPara two",
     "<ul><li>a</li><li>b</li></ul>",
-    "<blockquote>\n<p>Quoted \"text\".</p>\n</blockquote>",
-    "<pre><code>def f(x):\n    return x -- 1  # it's \"ok\"\n\n\nprint(f(2))\n</code></pre>",
+    '<blockquote>\n<p>Quoted "text".</p>\n</blockquote>',
+    '<pre><code>def f(x):\n    return x -- 1  # it\'s "ok"\n\n\nprint(f(2))\n</code></pre>',
 ]
 
 
-def _run_php(cases: list[tuple[str, str]]) -> list[str]:
+def _run_php(cases: list[tuple[str, str]], wp_includes: Path) -> list[str]:
     done = subprocess.run(
-        ["php", str(HARNESS)], input=json.dumps(cases), capture_output=True, text=True, timeout=120, check=False
+        ["php", str(HARNESS)],
+        input=json.dumps(cases),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "WP_INCLUDES": str(wp_includes)},
     )
     assert done.returncode == 0, done.stderr[-2000:]
     result: list[str] = json.loads(done.stdout)
@@ -84,9 +104,9 @@ def _random_text(rng: random.Random, size: int, well_formed: bool) -> str:
 
 
 @pytest.mark.parametrize("function", sorted(PORTS))
-def test_port_equals_wordpress_php(function: str) -> None:
+def test_port_equals_wordpress_php(function: str, wp_includes: Path) -> None:
     rng = random.Random(f"wpformat-{function}")
     texts = CURATED + [_random_text(rng, 30, function == "wp_trim_words") for _ in range(1500)]
-    expected = _run_php([(function, t) for t in texts])
+    expected = _run_php([(function, t) for t in texts], wp_includes)
     mismatches = [(t, e, PORTS[function](t)) for t, e in zip(texts, expected, strict=True) if PORTS[function](t) != e]
     assert not mismatches, f"{len(mismatches)}/{len(texts)} differ; first: {mismatches[0]!r}"

@@ -16,6 +16,9 @@ function site_url() { return 'http://127.0.0.1'; }
 function has_filter($a = '', $b = false) { return false; }
 function doing_filter($a = null) { return false; }
 function wp_load_alloptions() { return ['blog_charset' => 'UTF-8']; }
+// Helpers 6.8's formatting.php calls from files this harness does not load (6.1 has neither):
+function wp_get_word_count_type() { return 'words'; }          // l10n.php: English counts words
+function is_utf8_charset($charset = null) { return true; }       // functions.php: blog_charset is UTF-8
 require $wp . '/formatting.php';
 require $wp . '/kses.php';
 function wp_allowed_protocols() { return ['http', 'https', 'mailto']; }
