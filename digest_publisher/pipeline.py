@@ -35,14 +35,8 @@ if TYPE_CHECKING:  # the heavier stages are imported where they are used, so eac
     from .wordpress.settings import WordPressSettings
 
 
-def select(
-    paths: list[Path],
-    topic_ref: str,
-    topics_path: Path,
-    date_from: date | None,
-    date_to: date | None,
-    fmt: str | None = None,
-) -> Selection:
+def select(paths: list[Path], topic_ref: str, topics_path: Path, date_from: date | None, date_to: date | None,
+           fmt: str | None = None) -> Selection:  # fmt: skip
     """The papers of one topic; the topic's default window applies when no date is given."""
     return _select(paths, load_topics(topics_path).get(topic_ref), date_from, date_to, fmt)
 
@@ -54,15 +48,8 @@ def _window(topic: Topic, date_from: date | None, date_to: date | None) -> tuple
     return date_from, date_to
 
 
-def _select(
-    paths: list[Path],
-    topic: Topic,
-    date_from: date | None,
-    date_to: date | None,
-    fmt: str | None,
-    *,
-    allow_empty: bool = False,
-) -> Selection:
+def _select(paths: list[Path], topic: Topic, date_from: date | None, date_to: date | None, fmt: str | None, *,
+            allow_empty: bool = False) -> Selection:  # fmt: skip
     from .selection import select_corpus
 
     return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=allow_empty)
@@ -121,26 +108,14 @@ def draft(
     return TopicDraft(topic=topic, result=result, selection_stats=selection.stats)
 
 
-def corpus_stats(
-    paths: list[Path],
-    topic_ref: str | None,
-    topics_path: Path,
-    date_from: date | None,
-    date_to: date | None,
-    fmt: str | None = None,
-) -> dict[str, Any]:
+def corpus_stats(paths: list[Path], topic_ref: str | None, topics_path: Path, date_from: date | None,
+                 date_to: date | None, fmt: str | None = None) -> dict[str, Any]:  # fmt: skip
     from .selection import select_corpus
 
     if topic_ref is None:
         return select_corpus(paths, None, date_from, date_to, fmt, allow_empty=True).stats
     topic = load_topics(topics_path).get(topic_ref)
     return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=True).stats
-
-
-def write_lines(path: Path, lines: list[str]) -> None:
-    from .records import atomic_write_text
-
-    atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
 def fetch(
@@ -202,7 +177,7 @@ def backfill(
     )
     shown = render(
         outcome.result.slug, posts_dir=posts_dir, topics_path=topics_path, site_url=settings.site_url,
-        content_format=content_format,
+        content_format=content_format, wp_version=_site_markup(settings, posts_dir),
     )
     report = _publish_rendered(
         shown.post, shown.folder.path, settings, status=status, date_gmt=date_gmt, transport=transport,
@@ -260,6 +235,7 @@ class RenderResult:
     folder: PostFolder
     post: RenderedPost
     page: Path  # preview.html, beside render.json and featured.png
+    wp_version: str  # the WordPress version whose markup it has
 
 
 def render(
@@ -271,15 +247,19 @@ def render(
     content_format: str = "blocks",
     wp_version: str | None = None,
 ) -> RenderResult:
-    """Render a post (slug, folder or post.md) and write its preview page, post object and card."""
+    """Render a post and write its preview page, post object and card, for the WordPress version asked,
+    else the one remembered for ``site_url`` (what publish sends), else the current line."""
+    from .publishing.site import remembered_markup_version
     from .records import find_post
     from .render import write_preview
+    from .wordpress.versions import CURRENT_WP_VERSION
 
     folder = find_post(ref, posts_dir).parent
+    wp_version = wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir) or CURRENT_WP_VERSION
     post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url,
                                      content_format=content_format, wp_version=wp_version)  # fmt: skip
     page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path))
-    return RenderResult(post, rendered, page)
+    return RenderResult(post, rendered, page, wp_version)
 
 
 def _publish_rendered(
@@ -306,6 +286,12 @@ def _publish_rendered(
     )
 
 
+def _site_markup(settings: WordPressSettings, posts_dir: Path, *, quiet: bool = False) -> str | None:
+    from .publishing.site import site_markup_version
+
+    return site_markup_version(settings, posts_dir, quiet=quiet)
+
+
 def publish(
     ref: str,
     *,
@@ -323,9 +309,9 @@ def publish(
     from .records import find_post
 
     folder = find_post(ref, posts_dir).parent
-    post, rendered = render_for_site(
-        folder, topics_path=topics_path, site_url=settings.site_url, content_format=content_format
-    )
+    post, rendered = render_for_site(folder, topics_path=topics_path, site_url=settings.site_url,
+                                     content_format=content_format,
+                                     wp_version=_site_markup(settings, posts_dir))  # fmt: skip
     report = _publish_rendered(
         rendered, folder, settings, status=status, date_gmt=date_gmt, transport=transport, dry_run=dry_run,
         force=force,
@@ -340,9 +326,11 @@ def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: 
     from .publishing.status import post_statuses
 
     site_url = settings.site_url if settings is not None else ""
+    # Not answering: post_statuses says so for each post.
+    wp_version = _site_markup(settings, posts_dir, quiet=True) if settings is not None else None
 
     def rendered(folder: Path) -> RenderedPost:
-        return render_for_site(folder, topics_path=topics_path, site_url=site_url)[1]
+        return render_for_site(folder, topics_path=topics_path, site_url=site_url, wp_version=wp_version)[1]
 
     return post_statuses(posts_dir, settings, rendered)
 
@@ -409,8 +397,13 @@ def republish(
     ``publish`` renders them; ``refresh`` redrafts posts whose topic window gained papers first."""
     from .publishing.republish import republish as republish_posts
 
+    versions: list[str] = []  # the site's, read when the first post needs rendering (not at all if none)
+
     def rendered(folder: Path) -> RenderedPost:
-        return render_for_site(folder, topics_path=topics_path, site_url=settings.site_url)[1]
+        if not versions:
+            versions.append(_site_markup(settings, posts_dir) or "")
+        return render_for_site(folder, topics_path=topics_path, site_url=settings.site_url,
+                               wp_version=versions[0])[1]  # fmt: skip
 
     return republish_posts(
         posts_dir,
@@ -442,8 +435,13 @@ def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None) ->
     return post_history(find_post(ref, posts_dir).parent, settings)
 
 
-def check(settings: WordPressSettings, *, categories: Sequence[str] = ()) -> CheckReport:
-    """What is wrong with the WordPress connection, or who we are there."""
+def check(settings: WordPressSettings, *, categories: Sequence[str] = (), posts_dir: Path | None = None) -> CheckReport:
+    """What is wrong with the WordPress connection, or who we are there; the site's WordPress version is
+    remembered for the posts in ``posts_dir`` (the markup they get)."""
+    from .publishing.site import remember_version
     from .wordpress.check import check_site
 
-    return check_site(settings, categories=tuple(categories))
+    report = check_site(settings, categories=tuple(categories))
+    if posts_dir is not None and report.wordpress_version:
+        remember_version(settings, posts_dir, report.wordpress_version)
+    return report

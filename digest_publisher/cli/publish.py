@@ -95,9 +95,10 @@ def publish_command(
     help="A category a post will use: reports whether it exists or can be created.",
 )
 @json_option
-def check_command(categories: tuple[str, ...], as_json: bool) -> None:
+@posts_dir_option
+def check_command(categories: tuple[str, ...], as_json: bool, posts_dir: Path | None) -> None:
     """Diagnose the WordPress connection: credentials, Application Passwords, headers, plugins, roles."""
-    report = pipeline.check(config.wordpress_settings(), categories=categories)
+    report = pipeline.check(config.wordpress_settings(), categories=categories, posts_dir=config.posts_dir(posts_dir))
     if as_json:
         echo_json(report.to_dict())
     else:

@@ -36,19 +36,20 @@ def _render(
 @click.option(
     "--wp-version",
     "wp_version",
-    default=CURRENT_WP_VERSION,
-    show_default=True,
+    default=None,
     metavar="X.Y",
     help=(
         "The WordPress version to render for: block markup as its editor saves it, the post object as it "
-        f"returns it (tested: {', '.join(TESTED_WP_VERSIONS)}; others get the closest: 6.1 up to 6.1, else 6.8)."
+        f"returns it (tested: {', '.join(TESTED_WP_VERSIONS)}; others get the closest: 6.1 up to 6.1, else 6.8). "
+        "Default: the version check/publish found for WORDPRESS_URL, else the current line "
+        f"({CURRENT_WP_VERSION})."
     ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the WordPress-shaped post object to stdout.")
 @topics_option
 @posts_dir_option
 def render_command(
-    ref: str, content_format: str, wp_version: str, as_json: bool, topics_path: Path, posts_dir: Path | None
+    ref: str, content_format: str, wp_version: str | None, as_json: bool, topics_path: Path, posts_dir: Path | None
 ) -> None:
     """Render a post source; write preview.html, render.json and featured.png beside it."""
     result = _render(ref, posts_dir, topics_path, content_format, wp_version)
@@ -58,7 +59,7 @@ def render_command(
         info(f"Wrote {result.page} and {post_object}")
     else:
         click.echo(
-            f"Rendered {result.post.slug} ({content_format} for WordPress {wp_version}, "
+            f"Rendered {result.post.slug} ({content_format} for WordPress {result.wp_version}, "
             f"{len(result.post.content)} characters)"
         )
         click.echo(f"Preview: {result.page}")

@@ -202,6 +202,10 @@ class SiteFacts:
     rest_root: str | None = None
     media: dict[str, int] = field(default_factory=dict)
     terms: dict[str, dict[str, int]] = field(default_factory=dict)  # taxonomy -> term name -> id
+    #: The site's WordPress version and when it was last read (ISO 8601, UTC): the block
+    #: markup to send depends on it, and a site can be upgraded, so it is read again once it is a day old.
+    wp_version: str | None = None
+    wp_version_seen: str | None = None
 
 
 def _read_sites(path: Path) -> dict[str, Any]:
@@ -221,10 +225,13 @@ def load_site_facts(posts_dir: Path, site_url: str) -> SiteFacts:
         return SiteFacts()
     root = entry.get("rest_root")
     terms = entry.get("terms")
+    version, seen = entry.get("wp_version"), entry.get("wp_version_seen")
     return SiteFacts(
         rest_root=root if isinstance(root, str) else None,
         media=_ids(entry.get("media")),
         terms={str(t): _ids(names) for t, names in terms.items()} if isinstance(terms, dict) else {},
+        wp_version=version if isinstance(version, str) else None,
+        wp_version_seen=seen if isinstance(seen, str) else None,
     )
 
 
@@ -239,11 +246,14 @@ def update_site_facts(
     rest_root: str | None = None,
     media: Mapping[str, int] | None = None,
     terms: Mapping[str, Mapping[str, int]] | None = None,
+    wp_version: tuple[str, str] | None = None,
 ) -> None:
-    """Merge into ``.sites.json`` under a short lock (runs on different posts share the file)."""
+    """Merge into ``.sites.json`` under a short lock (runs on different posts share the file).
+    ``wp_version``: (the site's WordPress version, when it was read)."""
     current = load_site_facts(posts_dir, site_url)
     if (
         (rest_root is None or rest_root == current.rest_root)
+        and (wp_version is None or wp_version == (current.wp_version, current.wp_version_seen))
         and all(current.media.get(k) == v for k, v in (media or {}).items())
         and all(current.terms.get(t, {}).get(n) == i for t, ids in (terms or {}).items() for n, i in ids.items())
     ):
@@ -256,6 +266,8 @@ def update_site_facts(
             entry: dict[str, Any] = found if isinstance(found, dict) else {}
             if rest_root is not None:
                 entry["rest_root"] = rest_root
+            if wp_version is not None:
+                entry["wp_version"], entry["wp_version_seen"] = wp_version
             known = entry.get("media")
             entry["media"] = {**(known if isinstance(known, dict) else {}), **dict(media or {})}
             cached: dict[str, Any] = entry["terms"] if isinstance(entry.get("terms"), dict) else {}

@@ -76,7 +76,7 @@ def test_published_fixture_posts_open_valid_current_and_canonical_in_the_editor(
         for fixture, slug in slugs.items():
             report = pipeline.publish(slug, posts_dir=tmp_path / "posts", settings=settings, topics_path=TOPICS)
             _, rendered = pipeline.render_for_site(
-                tmp_path / "posts" / slug, topics_path=TOPICS, site_url=settings.site_url
+                tmp_path / "posts" / slug, topics_path=TOPICS, site_url=settings.site_url, wp_version=wp_lab.wp_version
             )
             post_id = report.outcome.post_id
             assert post_id is not None
@@ -107,7 +107,10 @@ def test_the_preview_is_what_is_uploaded(wp_lab: WordPressLab, tmp_path: Path) -
     posts = tmp_path / "posts"
     settings = settings_for(wp_lab, wp_lab.admin)
 
+    # As an editor would: `check` (which remembers the site's WordPress version), then preview, then publish.
+    assert pipeline.check(settings, posts_dir=posts).ok
     preview = pipeline.render(slug, posts_dir=posts, topics_path=TOPICS, site_url=settings.site_url)
+    assert preview.wp_version == wp_lab.wp_version
     card = (posts / slug / "featured.png").read_bytes()
     previewed = json.loads((posts / slug / "render.json").read_text(encoding="utf-8"))
     report = pipeline.publish(slug, posts_dir=posts, settings=settings, topics_path=TOPICS)
