@@ -32,7 +32,6 @@ TOO_LONG_FOR_NOW = {
     "selection.py": "issue 13 in progress: the spill store to move into a module of its own",
     "drafting/claude.py": "the drafting stage (issue 9)",
     "wordpress/client.py": "issue 10 follow-up: discovery and retries to split out",
-    "wordpress/rest.py": "issue 10 follow-up: terms and media to split out",
     "wordpress/xmlrpc.py": "issue 10 follow-up: the transport to split like rest.py",
 }
 

@@ -2,7 +2,10 @@
 
     settings.py   WORDPRESS_URL / WORDPRESS_USERNAME / WORDPRESS_APP_PASSWORD / WORDPRESS_TIMEOUT
     client.py     the one HTTP client of the REST API (discovery, retries, errors, request counts)
-    rest.py       publish one post over REST: terms, featured image, create-or-update, verification
+    posts.py      wp/v2/posts and its revisions, the "edited in WordPress" rule, response verification
+    terms.py      categories and tags by name (one lookup per taxonomy, ids remembered per site)
+    media.py      the featured image: uploaded once, found again by its SHA-256
+    rest.py       publish one post over REST: the order of reads and writes, create-or-update
     xmlrpc.py     the same over XML-RPC (python-wordpress-xmlrpc), for sites without REST
     check.py      diagnose the connection: credentials, Application Passwords, stripped headers ...
     common.py     what both transports share: outcome, ownership rule, comparisons

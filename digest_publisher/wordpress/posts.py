@@ -9,16 +9,27 @@ publishing, status, republish, restore and history; and the ONE rule for "edited
     fetch_revision(client, id, rev)          GET posts/<id>/revisions/<rev>, or None when there is none
     list_revisions(client, id)               every revision, all pages
     is_remote_edit(known, post)              was the post changed in WordPress since our last write?
+    verify_post_response(body, got, ...)     did WordPress keep what was sent (it answers 200 and drops some)?
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import WordPressError
 from .client import ApiResponse, WordPressClient
-from .common import KnownState, fingerprint, parse_gmt, remote_edit, update_intent
+from .common import (
+    KnownState,
+    fingerprint,
+    first_html_difference,
+    parse_gmt,
+    remote_edit,
+    same_text,
+    update_intent,
+    verification_error,
+)
 
 PAGE = 100  # WordPress's per_page maximum
 
@@ -233,3 +244,55 @@ def list_revisions(client: WordPressClient, post_id: int) -> list[dict[str, Any]
         if page >= response.total_pages:
             return out
         page += 1
+
+
+def verify_post_response(
+    body: Mapping[str, Any], got: Mapping[str, Any], status: str, url: str, who: str = ""
+) -> None:
+    """Compare the post WordPress answered with (edit context) with the body sent; raise on any
+    difference. WordPress answers 200/201 while dropping unknown term ids and bad featured_media."""
+    problems: list[str] = []
+    if sorted(got.get("categories") or []) != sorted(body["categories"]):
+        problems.append(f"categories are {got.get('categories')}, sent {body['categories']}")
+    if sorted(got.get("tags") or []) != sorted(body["tags"]):
+        problems.append(f"tags are {got.get('tags')}, sent {body['tags']}")
+    if int(got.get("featured_media") or 0) != int(body["featured_media"]):
+        problems.append(f"featured_media is {got.get('featured_media')}, sent {body['featured_media']}")
+    if got.get("slug") != body["slug"]:
+        problems.append(f"slug is {got.get('slug')!r}, sent {body['slug']!r}")
+    got_status = got.get("status")
+    if got_status != status and not (
+        status in ("publish", "future")
+        and got_status in ("publish", "future")
+        and _near_boundary(body.get("date_gmt"))
+    ):
+        problems.append(f"status is {got_status!r}, expected {status!r}")
+    if (
+        body.get("date_gmt")
+        and got.get("date_gmt")
+        and parse_gmt(str(got["date_gmt"])) != parse_gmt(str(body["date_gmt"]))
+    ):
+        problems.append(f"date_gmt is {got['date_gmt']}, sent {body['date_gmt']}")
+    title = (got.get("title") or {}).get("raw", "")
+    if not same_text(body["title"], str(title)):
+        problems.append(f"title is {title!r}, sent {body['title']!r}")
+    excerpt = (got.get("excerpt") or {}).get("raw", "")
+    if first_html_difference(body["excerpt"], str(excerpt)):
+        problems.append(f"excerpt is {excerpt!r}, sent {body['excerpt']!r}")
+    content = str((got.get("content") or {}).get("raw", ""))
+    difference = first_html_difference(body["content"], content)
+    if difference:
+        problems.append(
+            f"content was changed by WordPress {difference} (the user {who} may lack "
+            "unfiltered_html, so WordPress filters script, style, iframe and on* attributes)"
+        )
+    if problems:
+        raise verification_error(f"post {body['slug']!r} (WordPress id {got.get('id')})", url, problems, url)
+
+
+def _near_boundary(date_gmt: Any) -> bool:
+    """A date within a few seconds of the 60 s rule: the server's clock decides, accept either status."""
+    if not date_gmt:
+        return False
+    ahead = (parse_gmt(str(date_gmt)) - datetime.now(UTC)).total_seconds()
+    return 50 <= ahead <= 70

@@ -16,16 +16,11 @@ uploaded before is deleted and the earlier attachment used.
 
 from __future__ import annotations
 
-import html
-import mimetypes
-import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import WordPressError
-from ..models import FeaturedImage, RenderedPost
+from ..models import RenderedPost
 from .client import ApiResponse, WordPressClient
 from .common import (
     Journal,
@@ -34,17 +29,13 @@ from .common import (
     PublishOutcome,
     create_intent,
     expected_status,
-    first_html_difference,
     format_gmt,
     holds_our_post,
-    parse_gmt,
-    same_text,
     undo_intent,
     update_intent,
     upload_intent,
-    verification_error,
-    wp_slug,
 )
+from .media import find_media, upload_image
 from .posts import (
     body_fingerprint,
     fetch_as_reader,
@@ -54,20 +45,9 @@ from .posts import (
     remote_holds,
     rest_fingerprint,
     update_post,
+    verify_post_response,
 )
-
-MEDIA_MARKER = "digest-publisher featured image sha256:"
-_TAXONOMY_LABEL = {"categories": "category", "tags": "tag"}
-
-
-def media_filename(image: FeaturedImage) -> str:
-    """``card.png`` -> ``card-<sha256[:12]>.png``: the hash prefix makes the upload findable by name too."""
-    name = PurePosixPath(image.filename).name or "featured"
-    stem, suffix = PurePosixPath(name).stem, PurePosixPath(name).suffix
-    if not suffix:
-        suffix = mimetypes.guess_extension(image.mime_type) or ".bin"
-    prefix = image.sha256[:12]
-    return name if prefix in stem else f"{stem}-{prefix}{suffix}"
+from .terms import create_term, existing_names, resolve_terms
 
 
 class RestPublisher:
@@ -138,17 +118,20 @@ class RestPublisher:
 
         can_create_categories = bool(caps.get("manage_categories"))
         self._from_cache.clear()
-        categories, missing_categories = self._resolve_terms(
+        categories, missing_categories = resolve_terms(
+            self.client,
             "categories",
             post.categories,
             search_misses=not can_create_categories,
             cached=known.site_terms.get("categories"),
+            from_cache=self._from_cache,
         )
-        tags, missing_tags = self._resolve_terms(
-            "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags")
+        tags, missing_tags = resolve_terms(
+            self.client,
+            "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags"), from_cache=self._from_cache
         )
         if missing_categories and not can_create_categories:
-            existing = self._existing_names("categories")
+            existing = existing_names(self.client, "categories")
             raise WordPressError(
                 f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, "
                 "which do "
@@ -165,7 +148,7 @@ class RestPublisher:
         media_id = 0
         if image is not None:
             search = not trusted or upload_intent(image.sha256) in known.pending
-            found = self._find_media(image, {**known.site_media, **media}, search=search)
+            found = find_media(self.client, image, {**known.site_media, **media}, search=search)
             if found is None:
                 self._require(caps, "upload_files", who, "upload the featured image")
             else:
@@ -178,14 +161,14 @@ class RestPublisher:
 
         # ---- writes start here ----
         for name in missing_categories:
-            categories[name] = self._create_term("categories", name, notes)
+            categories[name] = create_term(self.client, "categories", name, notes)
         for name in missing_tags:
-            tags[name] = self._create_term("tags", name, notes)
+            tags[name] = create_term(self.client, "tags", name, notes)
         terms = {"categories": categories, "tags": tags}
         if image is not None and not media_id:
             intent = upload_intent(image.sha256)
             journal.intend(intent)
-            media_id = self._upload(image, notes)
+            media_id = upload_image(self.client, image, notes)
             journal.settle(intent, media={image.sha256: media_id})
         if image is not None:
             media[image.sha256] = media_id
@@ -280,46 +263,6 @@ class RestPublisher:
                 code="capability_missing",
             )
 
-    def _resolve_terms(
-        self,
-        taxonomy: str,
-        names: tuple[str, ...],
-        *,
-        search_misses: bool,
-        cached: Mapping[str, int] | None = None,
-    ) -> tuple[dict[str, int], list[str]]:
-        """Term ids by name for ``names`` (existing ones) and the names not found.
-
-        The ids remembered for this site (``cached``) when they cover every name: no request (a stale
-        one is caught after the write, see ``_resend_terms``). Else one GET by slug for the taxonomy. A
-        name whose slug we guessed wrong is either created later (WordPress answers ``term_exists`` with
-        its id: no harm) or, for a user who may not create terms (``search_misses``), looked up by name
-        before calling it missing.
-        """
-        if not names:
-            return {}, []
-        wanted = list(dict.fromkeys(names))
-        if cached and all(name in cached for name in wanted):
-            self._from_cache.add(taxonomy)
-            return {name: cached[name] for name in wanted}, []
-        response = self.client.get(
-            f"wp/v2/{taxonomy}",
-            {"slug": [wp_slug(n) for n in wanted], "per_page": 100, "_fields": "id,name,slug"},
-            label=f"{taxonomy} by slug",
-        )
-        found = _match_terms(wanted, response.data)
-        for name in [n for n in wanted if n not in found and search_misses]:
-            # WordPress stores "R&D" as "R&amp;D" and searches the stored text: search by the name's
-            # longest word, then compare whole names.
-            words = re.findall(r"\w+", name)
-            searched = self.client.get(
-                f"wp/v2/{taxonomy}",
-                {"search": max(words, key=len) if words else name, "per_page": 100, "_fields": "id,name,slug"},
-                label=f"{_TAXONOMY_LABEL[taxonomy]} {name!r} by name",
-            )
-            found.update(_match_terms([name], searched.data))
-        return {n: found[n] for n in wanted if n in found}, [n for n in wanted if n not in found]
-
     def _resend_terms(
         self,
         post_id: int,
@@ -334,53 +277,18 @@ class RestPublisher:
         """Look the stale taxonomies up again (creating what is gone) and send the post's terms again."""
         for taxonomy in stale:
             names = post.categories if taxonomy == "categories" else post.tags
-            found, missing = self._resolve_terms(
+            found, missing = resolve_terms(
+                self.client,
                 taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories
             )
             for name in missing:
-                found[name] = self._create_term(taxonomy, name, notes)
+                found[name] = create_term(self.client, taxonomy, name, notes)
             terms[taxonomy] = found
             body[taxonomy] = list(found.values())
         journal.intend(update_intent(body_fingerprint(body)))
         written = update_post(self.client, post_id, {t: body[t] for t in stale}, f"terms of post {post.slug!r}")
         notes.append(f"the {' and '.join(stale)} ids remembered for this site were stale: looked up again, sent again")
         return written.data, written.url
-
-    def _existing_names(self, taxonomy: str) -> list[str]:
-        response = self.client.get(f"wp/v2/{taxonomy}", {"per_page": 100, "_fields": "name"})
-        return [html.unescape(str(t.get("name"))) for t in response.data if isinstance(t, dict)]
-
-    def _find_media(self, image: FeaturedImage, known: Mapping[str, int], *, search: bool) -> int | None:
-        """The attachment already holding this image: a remembered id if it still holds it, else (when
-        ``search``, or the remembered id went stale) the media library searched by the hash."""
-        sha = image.sha256
-        if sha in known:
-            response = self.client.get(
-                f"wp/v2/media/{known[sha]}",
-                {"_fields": "id,description,source_url"},
-                accept_codes=frozenset({"rest_post_invalid_id"}),
-                label="featured image by id",
-            )
-            if response.status == 200 and _holds_hash(response.data, sha):
-                return int(response.data["id"])
-            search = True
-        if not search:
-            return None
-        return self._search_media(sha)
-
-    def _search_media(self, sha: str, *, besides: int | None = None) -> int | None:
-        """The oldest attachment whose description holds this hash (other than ``besides``)."""
-        response = self.client.get(
-            "wp/v2/media",
-            {"search": sha, "per_page": 20, "_fields": "id,description,source_url"},
-            label="featured image by hash",
-        )
-        ids = sorted(
-            int(item["id"])
-            for item in response.data
-            if isinstance(item, dict) and _holds_hash(item, sha) and item.get("id") != besides
-        )
-        return ids[0] if ids else None
 
     def _get_target_by_id(self, post_id: int, slug: str) -> dict[str, Any]:
         return fetch_recorded_post(self.client, post_id, slug)
@@ -447,88 +355,6 @@ class RestPublisher:
 
     # -- writes -----------------------------------------------------------------------------------
 
-    def _create_term(self, taxonomy: str, name: str, notes: list[str]) -> int:
-        label = _TAXONOMY_LABEL[taxonomy]
-        response = self.client.post(
-            f"wp/v2/{taxonomy}",
-            {"name": name},
-            accept_codes=frozenset({"term_exists"}),
-            label=f"new {label} {name!r}",
-        )
-        if response.status == 400:
-            # A term with this name exists under another slug (or was created meanwhile): use it.
-            term_id = (response.data.get("data") or {}).get("term_id")
-            if not isinstance(term_id, int):
-                raise WordPressError(
-                    f"creating the {label} {name!r} answered term_exists without a term id",
-                    "Look the term up in wp-admin and put its exact name in post.md",
-                    url=response.url,
-                )
-            notes.append(f"{label} {name!r} already existed (id {term_id})")
-            return term_id
-        if self.client.dry_run:
-            return int(response.data["id"])
-        if not same_text(name, str(response.data.get("name", ""))):
-            raise verification_error(
-                f"new {label} {name!r}",
-                response.url,
-                [f"name came back as {response.data.get('name')!r}"],
-                response.url,
-            )
-        notes.append(f"created {label} {name!r} (id {response.data['id']})")
-        return int(response.data["id"])
-
-    def _upload(self, image: FeaturedImage, notes: list[str]) -> int:
-        """Upload the image; if WordPress renamed it (the name, which holds the hash, was taken), look
-        for an earlier upload of the same bytes and, if there is one, delete this copy and use that."""
-        filename = media_filename(image)
-        form = {
-            "alt_text": image.alt_text,
-            "caption": image.caption,
-            "description": f"{MEDIA_MARKER}{image.sha256}",
-        }
-        response = self.client.post(
-            "wp/v2/media",
-            files={"file": (filename, image.data, image.mime_type)},
-            form=form,
-            label=f"featured image {filename}",
-        )
-        if self.client.dry_run:
-            return int(response.data["id"])
-        data = response.data
-        problems = []
-        if str(data.get("alt_text") or "") != image.alt_text:
-            problems.append(f"alt_text is {data.get('alt_text')!r}, sent {image.alt_text!r}")
-        caption = (data.get("caption") or {}).get("raw", "")
-        if not same_text(image.caption, str(caption)):
-            problems.append(f"caption is {caption!r}, sent {image.caption!r}")
-        if not _holds_hash(data, image.sha256):
-            problems.append("the hash marker is missing from the description")
-        if data.get("media_type") != "image":
-            problems.append(f"media_type is {data.get('media_type')!r}, not image")
-        if problems:
-            raise verification_error(
-                f"featured image {filename} (attachment {data.get('id')})",
-                response.url,
-                problems,
-                response.url,
-            )
-        new_id = int(data["id"])
-        if str(data.get("slug") or "") == wp_slug(PurePosixPath(filename).stem):
-            return new_id
-        earlier = self._search_media(image.sha256, besides=new_id)
-        if earlier is None:
-            return new_id  # renamed for another reason (a file of that name, not this image)
-        self.client.request(
-            "DELETE",
-            f"wp/v2/media/{new_id}",
-            params={"force": "true"},
-            accept_codes=frozenset({"rest_post_invalid_id"}),
-            label=f"undo featured image {new_id}",
-        )
-        notes.append(f"the image was uploaded before (attachment {earlier}): used it, deleted the new copy")
-        return earlier
-
     def _delete_post(self, post_id: int) -> None:
         self.client.request(
             "DELETE",
@@ -588,80 +414,8 @@ class RestPublisher:
         )
 
 
-def verify_post_response(
-    body: Mapping[str, Any], got: Mapping[str, Any], status: str, url: str, who: str = ""
-) -> None:
-    """Compare the post WordPress answered with (edit context) with the body sent; raise on any
-    difference. WordPress answers 200/201 while dropping unknown term ids and bad featured_media."""
-    problems: list[str] = []
-    if sorted(got.get("categories") or []) != sorted(body["categories"]):
-        problems.append(f"categories are {got.get('categories')}, sent {body['categories']}")
-    if sorted(got.get("tags") or []) != sorted(body["tags"]):
-        problems.append(f"tags are {got.get('tags')}, sent {body['tags']}")
-    if int(got.get("featured_media") or 0) != int(body["featured_media"]):
-        problems.append(f"featured_media is {got.get('featured_media')}, sent {body['featured_media']}")
-    if got.get("slug") != body["slug"]:
-        problems.append(f"slug is {got.get('slug')!r}, sent {body['slug']!r}")
-    got_status = got.get("status")
-    if got_status != status and not (
-        status in ("publish", "future")
-        and got_status in ("publish", "future")
-        and _near_boundary(body.get("date_gmt"))
-    ):
-        problems.append(f"status is {got_status!r}, expected {status!r}")
-    if (
-        body.get("date_gmt")
-        and got.get("date_gmt")
-        and parse_gmt(str(got["date_gmt"])) != parse_gmt(str(body["date_gmt"]))
-    ):
-        problems.append(f"date_gmt is {got['date_gmt']}, sent {body['date_gmt']}")
-    title = (got.get("title") or {}).get("raw", "")
-    if not same_text(body["title"], str(title)):
-        problems.append(f"title is {title!r}, sent {body['title']!r}")
-    excerpt = (got.get("excerpt") or {}).get("raw", "")
-    if first_html_difference(body["excerpt"], str(excerpt)):
-        problems.append(f"excerpt is {excerpt!r}, sent {body['excerpt']!r}")
-    content = str((got.get("content") or {}).get("raw", ""))
-    difference = first_html_difference(body["content"], content)
-    if difference:
-        problems.append(
-            f"content was changed by WordPress {difference} (the user {who} may lack "
-            "unfiltered_html, so WordPress filters script, style, iframe and on* attributes)"
-        )
-    if problems:
-        raise verification_error(f"post {body['slug']!r} (WordPress id {got.get('id')})", url, problems, url)
-
-
-def _match_terms(wanted: list[str], terms: Any) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for name in wanted:
-        slug = wp_slug(name)
-        for term in terms if isinstance(terms, list) else []:
-            if not isinstance(term, dict):
-                continue
-            term_name = html.unescape(str(term.get("name", "")))
-            if term_name.casefold() == name.casefold() or (slug and term.get("slug") == slug):
-                found[name] = int(term["id"])
-                break
-    return found
-
-
 def _holds(item: Mapping[str, Any], post: RenderedPost) -> bool:
     """A post found by slug (edit context) holds this post as we send it (see ``holds_our_post``)."""
     return holds_our_post(str(raw_field(item, "content") or ""), post)
 
 
-def _holds_hash(media: Mapping[str, Any], sha: str) -> bool:
-    description = media.get("description")
-    text = ""
-    if isinstance(description, dict):
-        text = str(description.get("raw") or description.get("rendered") or "")
-    return f"{MEDIA_MARKER}{sha}" in html.unescape(text)
-
-
-def _near_boundary(date_gmt: Any) -> bool:
-    """A date within a few seconds of the 60 s rule: the server's clock decides, accept either status."""
-    if not date_gmt:
-        return False
-    ahead = (parse_gmt(str(date_gmt)) - datetime.now(UTC)).total_seconds()
-    return 50 <= ahead <= 70

@@ -52,7 +52,7 @@ from .common import (
     same_text,
     verification_error,
 )
-from .rest import MEDIA_MARKER, media_filename
+from .media import MEDIA_MARKER, media_filename
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
 
 _CATEGORY_ROLES = frozenset({"administrator", "editor"})

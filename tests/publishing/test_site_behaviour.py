@@ -10,7 +10,7 @@ from digest_publisher.errors import WordPressError
 from digest_publisher.publishing.publish import publish_post
 from digest_publisher.records.record import load_record
 from digest_publisher.wordpress.client import WordPressClient
-from digest_publisher.wordpress.rest import verify_post_response
+from digest_publisher.wordpress.posts import verify_post_response
 from tests.publishing.pubhelpers import Lab, Rest, make_post, settings_for
 
 pytestmark = pytest.mark.wordpress
