@@ -80,10 +80,9 @@ _MERGE = "INSERT INTO main.kept SELECT * FROM later.kept WHERE true" + _IF_BETTE
 _Row = tuple[str, int, str | None, str, str, str, bytes]
 
 
-def _pack(paper: Paper) -> bytes:
-    """A paper as bytes for the store: marshal of its fields (the date as an ordinal), the fastest
+def _pack(paper: Paper, submitted: str | None) -> bytes:
+    """A paper as bytes for the store: marshal of its fields (the date as ISO text), the fastest
     codec for str/int/tuple; the file is read back by this same process or its parent only."""
-    submitted = paper.submitted.toordinal() if paper.submitted else None
     return marshal.dumps((
         paper.title, paper.authors, paper.abstract, paper.arxiv_id, paper.version, paper.categories,
         submitted, paper.abs_url, paper.comment, paper.doi, paper.source,
@@ -96,15 +95,19 @@ def _unpack(blob: bytes) -> Paper:
     )
     return Paper(
         title=title, authors=authors, abstract=abstract, arxiv_id=arxiv_id, version=version,
-        categories=categories, submitted=date.fromordinal(submitted) if submitted is not None else None,
+        categories=categories, submitted=date.fromisoformat(submitted) if submitted else None,
         abs_url=abs_url, comment=comment, doi=doi, source=source,
     )
 
 
+_UNDATED = date.min.isoformat()
+
+
 def _row(key: str, paper: Paper, rule: str) -> _Row:
-    sort_date, sort_id = _order(paper)
+    """The store's row of a paper; ``sort_date``, ``sort_id`` as :func:`_order` (``key`` is ``paper.key``)."""
     submitted = paper.submitted.isoformat() if paper.submitted else None
-    return (key, paper.version or 0, submitted, sort_date.isoformat(), sort_id, rule, _pack(paper))
+    sort_date, sort_id = submitted or _UNDATED, paper.arxiv_id or key
+    return (key, paper.version or 0, submitted, sort_date, sort_id, rule, _pack(paper, submitted))
 
 
 @dataclass(frozen=True)
