@@ -118,6 +118,14 @@ class _Spill:
     folder: Path
 
 
+def _spill_failed(folder: Path, exc: Exception) -> CorpusError:
+    return CorpusError(
+        f"cannot keep the selected papers on disk in {folder}: {exc}",
+        "Free some space there or set TMPDIR to a folder with room "
+        "(a spilled selection takes about 3 KB a selected paper)",
+    )
+
+
 class _Kept:
     """The selected papers so far, one per de-duplication key (the better one, see :func:`is_better`),
     each with the name of the rule that selected it.
@@ -202,12 +210,15 @@ class _Kept:
             yield from sorted(self.papers.values(), key=lambda kept: _order(kept[0]))
             return
         db = self._connection()
-        self._flush()
-        # An index sorts only the short keys; ORDER BY alone would sort whole rows, abstracts included.
-        db.execute("CREATE INDEX IF NOT EXISTS kept_order ON kept (sort_date, sort_id)")
-        db.commit()
-        for blob, rule in db.execute("SELECT paper, rule FROM kept ORDER BY sort_date, sort_id"):
-            yield _unpack(blob), rule
+        try:
+            self._flush()
+            # An index sorts only the short keys; ORDER BY alone would sort whole rows, abstracts included.
+            db.execute("CREATE INDEX IF NOT EXISTS kept_order ON kept (sort_date, sort_id)")
+            db.commit()
+            for blob, rule in db.execute("SELECT paper, rule FROM kept ORDER BY sort_date, sort_id"):
+                yield _unpack(blob), rule
+        except sqlite3.Error as exc:
+            raise _spill_failed(self.spill.folder, exc) from exc
 
     def close(self) -> None:
         """Write what is pending and close the file (it reopens when read again)."""
@@ -236,7 +247,10 @@ class _Kept:
         return self._db
 
     def _spill(self) -> None:
-        fd, name = tempfile.mkstemp(prefix="kept-", suffix=".sqlite", dir=self.spill.folder)
+        try:
+            fd, name = tempfile.mkstemp(prefix="kept-", suffix=".sqlite", dir=self.spill.folder)
+        except OSError as exc:
+            raise _spill_failed(self.spill.folder, exc) from exc
         os.close(fd)
         self.path = Path(name)
         db = self._connection()
@@ -504,7 +518,10 @@ def select_corpus(
     """
     if workers is None:
         workers = min(os.cpu_count() or 1, 4)
-    folder = Path(tempfile.mkdtemp(prefix="digest-publisher-selection-"))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="digest-publisher-selection-"))
+    except OSError as exc:
+        raise _spill_failed(Path(tempfile.gettempdir()), exc) from exc
     try:
         spill = _Spill(max(spill_after, 0), folder)
         total = _Scan(_Kept(spill))
@@ -524,6 +541,9 @@ def select_corpus(
             _kept=total.kept,
             _folder=folder,
         )
+    except sqlite3.Error as exc:  # from the store, here or in a reader process: the disk is full, say
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _spill_failed(folder, exc) from exc
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
