@@ -80,10 +80,9 @@ _MERGE = "INSERT INTO main.kept SELECT * FROM later.kept WHERE true" + _IF_BETTE
 _Row = tuple[str, int, str | None, str, str, str, bytes]
 
 
-def _pack(paper: Paper) -> bytes:
-    """A paper as bytes for the store: marshal of its fields (the date as an ordinal), the fastest
+def _pack(paper: Paper, submitted: str | None) -> bytes:
+    """A paper as bytes for the store: marshal of its fields (the date as ISO text), the fastest
     codec for str/int/tuple; the file is read back by this same process or its parent only."""
-    submitted = paper.submitted.toordinal() if paper.submitted else None
     return marshal.dumps((
         paper.title, paper.authors, paper.abstract, paper.arxiv_id, paper.version, paper.categories,
         submitted, paper.abs_url, paper.comment, paper.doi, paper.source,
@@ -96,15 +95,19 @@ def _unpack(blob: bytes) -> Paper:
     )
     return Paper(
         title=title, authors=authors, abstract=abstract, arxiv_id=arxiv_id, version=version,
-        categories=categories, submitted=date.fromordinal(submitted) if submitted is not None else None,
+        categories=categories, submitted=date.fromisoformat(submitted) if submitted else None,
         abs_url=abs_url, comment=comment, doi=doi, source=source,
     )
 
 
+_UNDATED = date.min.isoformat()
+
+
 def _row(key: str, paper: Paper, rule: str) -> _Row:
-    sort_date, sort_id = _order(paper)
+    """The store's row of a paper; ``sort_date``, ``sort_id`` as :func:`_order` (``key`` is ``paper.key``)."""
     submitted = paper.submitted.isoformat() if paper.submitted else None
-    return (key, paper.version or 0, submitted, sort_date.isoformat(), sort_id, rule, _pack(paper))
+    sort_date, sort_id = submitted or _UNDATED, paper.arxiv_id or key
+    return (key, paper.version or 0, submitted, sort_date, sort_id, rule, _pack(paper, submitted))
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,14 @@ class _Spill:
 
     after: int
     folder: Path
+
+
+def _spill_failed(folder: Path, exc: Exception) -> CorpusError:
+    return CorpusError(
+        f"cannot keep the selected papers on disk in {folder}: {exc}",
+        "Free some space there or set TMPDIR to a folder with room "
+        "(a spilled selection takes about 3 KB a selected paper)",
+    )
 
 
 class _Kept:
@@ -199,12 +210,15 @@ class _Kept:
             yield from sorted(self.papers.values(), key=lambda kept: _order(kept[0]))
             return
         db = self._connection()
-        self._flush()
-        # An index sorts only the short keys; ORDER BY alone would sort whole rows, abstracts included.
-        db.execute("CREATE INDEX IF NOT EXISTS kept_order ON kept (sort_date, sort_id)")
-        db.commit()
-        for blob, rule in db.execute("SELECT paper, rule FROM kept ORDER BY sort_date, sort_id"):
-            yield _unpack(blob), rule
+        try:
+            self._flush()
+            # An index sorts only the short keys; ORDER BY alone would sort whole rows, abstracts included.
+            db.execute("CREATE INDEX IF NOT EXISTS kept_order ON kept (sort_date, sort_id)")
+            db.commit()
+            for blob, rule in db.execute("SELECT paper, rule FROM kept ORDER BY sort_date, sort_id"):
+                yield _unpack(blob), rule
+        except sqlite3.Error as exc:
+            raise _spill_failed(self.spill.folder, exc) from exc
 
     def close(self) -> None:
         """Write what is pending and close the file (it reopens when read again)."""
@@ -233,7 +247,10 @@ class _Kept:
         return self._db
 
     def _spill(self) -> None:
-        fd, name = tempfile.mkstemp(prefix="kept-", suffix=".sqlite", dir=self.spill.folder)
+        try:
+            fd, name = tempfile.mkstemp(prefix="kept-", suffix=".sqlite", dir=self.spill.folder)
+        except OSError as exc:
+            raise _spill_failed(self.spill.folder, exc) from exc
         os.close(fd)
         self.path = Path(name)
         db = self._connection()
@@ -501,7 +518,10 @@ def select_corpus(
     """
     if workers is None:
         workers = min(os.cpu_count() or 1, 4)
-    folder = Path(tempfile.mkdtemp(prefix="digest-publisher-selection-"))
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="digest-publisher-selection-"))
+    except OSError as exc:
+        raise _spill_failed(Path(tempfile.gettempdir()), exc) from exc
     try:
         spill = _Spill(max(spill_after, 0), folder)
         total = _Scan(_Kept(spill))
@@ -521,6 +541,9 @@ def select_corpus(
             _kept=total.kept,
             _folder=folder,
         )
+    except sqlite3.Error as exc:  # from the store, here or in a reader process: the disk is full, say
+        shutil.rmtree(folder, ignore_errors=True)
+        raise _spill_failed(folder, exc) from exc
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

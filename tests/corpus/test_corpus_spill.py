@@ -140,3 +140,12 @@ def test_a_closed_spilled_selection_says_so(spill_dir: Path) -> None:
     assert first.submitted == date(2026, 5, 18)
     with pytest.raises(RuntimeError, match="closed"):
         next(selection.iter_selected())
+
+
+def test_no_room_for_the_spill_says_where_and_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setattr(tempfile, "tempdir", str(missing))
+    with pytest.raises(CorpusError) as caught:
+        select_corpus([REAL_WEEK], None)
+    assert caught.value.message.startswith(f"cannot keep the selected papers on disk in {missing}: ")
+    assert caught.value.hint and "TMPDIR" in caught.value.hint
