@@ -34,13 +34,15 @@ def is_ours(raw_content: str, slug: str) -> bool:
 def with_marker(post: RenderedPost) -> str:
     """The content to send: the rendered content plus the ownership marker.
 
-    Block content: the comment goes at the end (no wpautop runs on block content). Classic content:
-    wpautop would wrap a lone comment in ``<p>``, so it goes inside the last closing tag instead.
+    Block content: the comment goes at the end in a Custom HTML block of its own (no wpautop runs on block
+    content). A bare comment between blocks would open in the block editor as a Classic block, which the
+    editor re-saves as ``<p><!-- ... --></p>`` (measured on 6.1 and 6.8). Classic content: wpautop would wrap
+    a lone comment in ``<p>``, so it goes inside the last closing tag instead.
     """
     marker = ownership_marker(post.slug)
     content = post.content.rstrip()
     if post.content_format == "blocks":
-        return f"{content}\n\n{marker}"
+        return f"{content}\n\n<!-- wp:html -->\n{marker}\n<!-- /wp:html -->"
     last_close = re.search(r"</[a-zA-Z][a-zA-Z0-9]*>$", content)
     if last_close:
         return content[: last_close.start()] + marker + content[last_close.start() :]

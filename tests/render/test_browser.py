@@ -25,6 +25,7 @@ import pytest
 
 from digest_publisher.render import kses_normalize, render_post, write_preview
 from digest_publisher.render.migration import normal_form, same_apart_from_migration
+from digest_publisher.wordpress.common import with_marker
 from tests.wp_lab import WordPressLab
 
 from .block_editor import CHROMIUM, CHROMIUM_ARGS, BlockEditor
@@ -107,16 +108,18 @@ def test_block_posts_are_valid_and_canonical_in_the_editor(
             rendered = render_post(
                 load_fixture(fixture_posts, slug), now=NOW, site_url=wp_lab.url, wp_version=wp_lab.wp_version
             )
+            # The content exactly as publish sends it: with the ownership marker (its own Custom HTML block).
+            sent = with_marker(rendered)
             response = session.post(
                 f"{wp_lab.url}/?rest_route=/wp/v2/posts",
-                json={"title": rendered.title, "content": rendered.content, "status": "publish"},
+                json={"title": rendered.title, "content": sent, "status": "publish"},
                 timeout=60,
             )
             assert response.status_code == 201, response.text[:300]
             created.append(int(response.json()["id"]))
             result = editor.check_post(created[-1])
             seen |= result.names()
-            stored = rendered.content if role == "admin" else kses_normalize(rendered.content)
+            stored = sent if role == "admin" else kses_normalize(sent)
             assert result.raw == stored
             assert result.invalid == [], f"{slug}: {result.invalid}"
             assert result.migrated == [], f"{slug}: {result.migrated}"
@@ -125,10 +128,10 @@ def test_block_posts_are_valid_and_canonical_in_the_editor(
             # shortcode, sent as "&#091;": the editor's rich text would save it as "[" (valid either way).
             # For the author that is also what kses changed on save: the editor spells it back.
             if slug == NASTY:
-                assert result.serialized != rendered.content
-                assert result.serialized == rendered.content.replace("&#091;", "[")
+                assert result.serialized != sent
+                assert result.serialized == sent.replace("&#091;", "[")
             else:
-                assert result.serialized == rendered.content, f"{slug}: serialize(parse(content)) differs"
+                assert result.serialized == sent, f"{slug}: serialize(parse(content)) differs"
         assert seen >= BLOCK_TYPES, f"block types never exercised: {BLOCK_TYPES - seen}"
     finally:
         for post_id in created:
