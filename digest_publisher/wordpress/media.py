@@ -8,6 +8,7 @@ import mimetypes
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..models import FeaturedImage
 from .client import WordPressClient
@@ -96,7 +97,11 @@ def upload_image(client: WordPressClient, image: FeaturedImage, notes: list[str]
             response.url,
         )
     new_id = int(data["id"])
-    if str(data.get("slug") or "") == wp_slug(PurePosixPath(filename).stem):
+    # Renamed: the file (WordPress suffixes a taken name, "-1") or the slug. Both are needed: WordPress 6.8
+    # gives an XML-RPC upload the slug "card-<hash>-png", so a later REST upload of the same file keeps
+    # the slug "card-<hash>" while its file becomes "card-<hash>-1.png".
+    stored_file = PurePosixPath(urlsplit(str(data.get("source_url") or "")).path).name
+    if str(data.get("slug") or "") == wp_slug(PurePosixPath(filename).stem) and stored_file in ("", filename):
         return new_id
     earlier = search_media(client, image.sha256, besides=new_id)
     if earlier is None:
