@@ -17,11 +17,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from ..models import Paper, PostKind, Topic
-
-
-def cite_key(paper: Paper) -> str:
-    """The id a post cites a paper by: its arXiv id (``[@2605.18529]``), else its key."""
-    return paper.arxiv_id or paper.key
+from ..names import cite_key as cite_key  # re-exported: drafting modules import it from here
 
 
 class Progress(Protocol):
@@ -115,6 +111,9 @@ class DraftContent:
     cards: dict[str, str] = field(default_factory=dict)  # cite key -> card text (grounding source)
     stages: dict[str, StageUsage] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # What the drafter repaired or trimmed on its way, by kind, for draft-report.json ("numbers_repaired",
+    # "card_fields_trimmed", "sections_condensed", ...): each a list of small dicts saying where and what.
+    report: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class Drafter(Protocol):
