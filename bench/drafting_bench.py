@@ -45,7 +45,7 @@ from typing import Any
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.base import cite_key
 from digest_publisher.drafting.claude import ClaudeDrafter
-from digest_publisher.drafting.claude_client import AnthropicClient, BatchFailure, ClaudeClient, Reply
+from digest_publisher.drafting.claude_client import AnthropicClient, BatchFailure, ClaudeClient, Reply, RetryHook
 from digest_publisher.drafting.settings import ClaudeSettings, ModelPrice, load_settings
 from digest_publisher.errors import DigestError
 from digest_publisher.models import Paper, Topic
@@ -166,9 +166,9 @@ class TimedClient:
         self.log = log
         self.lock = threading.Lock()
 
-    def complete(self, params: dict[str, Any], *, stream: bool) -> Reply:
+    def complete(self, params: dict[str, Any], *, stream: bool, on_retry: RetryHook | None = None) -> Reply:
         start = time.perf_counter()
-        reply = self.inner.complete(params, stream=stream)
+        reply = self.inner.complete(params, stream=stream, on_retry=on_retry)
         end = time.perf_counter()
         first = params["messages"][0]["content"]
         text = first if isinstance(first, str) else "\n".join(str(b.get("text", "")) for b in first)

@@ -80,6 +80,9 @@ class StageUsage:
     cost_usd: float = 0.0
     batch: bool = False
     model: str = ""  # the Claude model the stage called (stages can differ: see ClaudeSettings.cards_model)
+    # Why each retry happened: a transient API failure ("HTTP 529 overloaded_error; retry 1 of 4 ...") or
+    # an answer that failed its checks ("answer failed 2 check(s): ...").
+    retry_reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +96,7 @@ class StageUsage:
             "cache_read_input_tokens": self.cache_read_input_tokens,
             "cost_usd": round(self.cost_usd, 6),
             "batch": self.batch,
+            "retry_reasons": list(self.retry_reasons),
         }
 
 

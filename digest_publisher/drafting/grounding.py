@@ -302,18 +302,23 @@ def _check_sections(blocks: list[Block], limits: SectionLimits, report: Groundin
             )
 
 
-def _find_sentence(body: str, sentence: str) -> re.Match[str] | None:
-    """The sentence in the body; blocks join their lines with a space, so any whitespace matches one."""
+def _find_sentence(body: str, sentence: str, line: int) -> re.Match[str] | None:
+    """The sentence in the body, at or after its block's first line (the same sentence may recur in another
+    section); blocks join their lines with a space, so any whitespace matches one."""
     pattern = r"\s+".join(re.escape(part) for part in sentence.split())
-    return re.search(pattern, body) if pattern else None
+    if not pattern:
+        return None
+    start = sum(len(text) for text in body.splitlines(keepends=True)[: max(0, line - 1)])
+    return re.compile(pattern).search(body, start)
 
 
 def remove_unverified_numbers(body: str, claims: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     """The body with every unverified number taken out of its sentence (the sentence and its citation
     stay; see :func:`.numbers.remove_number`), and the list of what was removed, for the report."""
     removed: list[dict[str, Any]] = []
+    current = {id(claim): str(claim["sentence"]) for claim in claims}
     for claim in claims:
-        found = _find_sentence(body, claim["sentence"])
+        found = _find_sentence(body, current[id(claim)], int(claim["line"]))
         if found is None:
             continue
         sentence = found.group(0)
@@ -324,8 +329,8 @@ def remove_unverified_numbers(body: str, claims: list[dict[str, Any]]) -> tuple[
         body = body[:found.start()] + fixed + body[found.end():]
         removed.append({"line": claim["line"], "number": claim["number"], "sentence": claim["sentence"],
                         "now": fixed, "sources": claim["sources"]})
-        # Later claims of the same sentence are looked up in its new text.
+        # A second number of the same sentence is looked up in the sentence's new text.
         for later in claims:
-            if later is not claim and later["sentence"] == claim["sentence"]:
-                later["sentence"] = fixed
+            if later["line"] == claim["line"] and current[id(later)] == current[id(claim)]:
+                current[id(later)] = fixed
     return body, removed

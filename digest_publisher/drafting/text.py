@@ -323,6 +323,19 @@ def format_window(start: date, end: date) -> str:
     return f"{start:%B} {start.day}, {start.year} – {end:%B} {end.day}, {end.year}"
 
 
+def window_phrase(start: date, end: date) -> str:
+    """How prose refers to the window: "this day" for one day, "this week" up to seven days, "this month"
+    for a calendar month or about a month, "this period" otherwise (never "this week" for one day)."""
+    days = (end - start).days + 1
+    if days == 1:
+        return "this day"
+    if days <= 7:
+        return "this week"
+    if days <= 31:
+        return "this month"
+    return "this period"
+
+
 def word_count(text: str) -> int:
     plain = re.sub(r"\[@[^\]]*\]", " ", text)
     return len(re.findall(r"[\w’'\-]+", plain))
