@@ -254,6 +254,12 @@ class Model:
             ))
         parts.append(f"> **Key implication:** Treat the training loop as the product, as {_esc(papers[0].short)} "
                      f"[@{papers[0].id}] argues.")
+        # A model that follows the prompt writes at least the minimum it is given.
+        bounds = re.search(r"Write (\d+) to (\d+) words", task)
+        missing = (int(bounds.group(1)) if bounds else 0) - len(" ".join(parts).split())
+        if missing > 0:
+            filler = " Each of these papers changes one part of the loop and measures what that part is worth."
+            parts[0] += filler * (missing // 15 + 1)
         return "\n\n".join(parts)
 
     def careful_section(self, task: str, papers: list[PaperIn]) -> str:
@@ -286,7 +292,8 @@ class Model:
     def liar_section(self, user: str, task: str, papers: list[PaperIn]) -> str:
         honest = Model.section(Model(), user)
         first, last = papers[0], papers[-1]
-        numbers = [n for n in re.findall(r"(?<![\w.])(\d+\.\d+)%", first.abstract)]
+        numbers = [n for n in re.findall(r"(?<![\w.\-$])(\d+(?:\.\d+)?)(?![\w.\-])", first.abstract)
+                   if float(n) >= 2 and n not in last.abstract]
         everyone = re.findall(r"^(\d{4}\.\d{5}) \| ", user, re.M)
         stranger = next((i for i in everyone if i not in {p.id for p in papers}), MISSING_PAPER)
         lies = [
@@ -296,10 +303,10 @@ class Model:
             LIES["shortcode"],
         ]
         if numbers:
-            changed = f"{float(numbers[0]) * 1.3:.1f}%"
-            lies.insert(0, f"It improves the result by {changed} [@{first.id}].")
-            if last.id != first.id:
-                lies.insert(0, f"[@{last.id}] reaches {numbers[0]}% on its benchmark.")
+            changed = f"{float(numbers[0]) * 1.3:.1f}"  # 30% off: outside any rounding of the stated value
+            lies.insert(0, f"It improves the result by {changed} points [@{first.id}].")
+            if last.id != first.id:  # a number of the first paper, in a sentence that cites only the last
+                lies.insert(0, f"[@{last.id}] reaches {numbers[0]} on its benchmark.")
         lines = honest.split("\n\n")
         lines.insert(1, " ".join(lies))
         text = "\n\n".join(lines)
