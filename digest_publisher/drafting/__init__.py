@@ -24,7 +24,7 @@ from typing import Any
 from .. import records
 from ..errors import DraftError, PostSourceError
 from ..models import Paper, PostKind, Topic
-from ..names import short_names
+from ..names import method_names, short_names
 from .assemble import assemble_body, section_stats, totals
 from .base import (
     DraftContent,
@@ -37,6 +37,7 @@ from .base import (
     cite_key,
 )
 from .builtin import BuiltinDrafter
+from .citing import tidy_citations
 from .grounding import GroundingReport, SectionLimits, check_grounding, remove_unverified_numbers
 from .safety import clean_markdown
 from .text import word_count
@@ -230,14 +231,16 @@ def draft_post(
 
 def _clean(content: DraftContent, request: DraftRequest) -> tuple[DraftContent, list[dict[str, Any]]]:
     """The drafter's text without links, images, HTML, shortcodes or citations of papers not in the post
-    (see :mod:`.safety`), and the list of what was removed."""
+    (see :mod:`.safety`), its citations placed where they read well (:mod:`.citing`), and the list of
+    what was removed."""
     known = request.by_key
     removed: list[dict[str, Any]] = []
+    aliases = {key: [request.short_names[key], *method_names(paper)] for key, paper in known.items()}
 
     def clean(text: str, where: str) -> str:
         out, dropped = clean_markdown(text, where, known)
         removed.extend(dropped)
-        return out
+        return tidy_citations(out, aliases)
 
     sections = [
         Section(clean(s.heading, f"heading {s.heading!r}"), clean(s.body, f"section {s.heading!r}"), s.papers)

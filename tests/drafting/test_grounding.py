@@ -116,3 +116,25 @@ def test_text_helpers() -> None:
 def test_citation_lists_round_trip(keys: list[str]) -> None:
     text = "[" + "; ".join(f"@{k}" for k in keys) + "]"
     assert citations_in(text) == [k.strip() for k in keys]
+
+
+def test_citations_read_as_names_or_parentheticals() -> None:
+    from digest_publisher.drafting.citing import tidy_citations
+
+    aliases = {"2605.10001": ["Ratchet"], "2605.10002": ["Patiño"]}
+    cases = {
+        # a citation dangling after a claim goes in parentheses: "... cost (Ratchet)."
+        "Skills cost little at inference [@2605.10001].": "Skills cost little at inference ([@2605.10001]).",
+        "Both do this [@2605.10001; @2605.10002]; few others.": "Both do this ([@2605.10001; @2605.10002]); few others.",
+        # the name written next to its own citation is not shown twice
+        "Ratchet [@2605.10001] curates skills.": "[@2605.10001] curates skills.",
+        "Ratchet ([@2605.10001]) curates skills.": "[@2605.10001] curates skills.",
+        "(see Ratchet [@2605.10001]) here.": "(see [@2605.10001]) here.",
+        # already readable: left alone
+        "[@2605.10001] curates skills.": "[@2605.10001] curates skills.",
+        "As shown in [@2605.10001], skills help.": "As shown in [@2605.10001], skills help.",
+        "Skills help ([@2605.10001]).": "Skills help ([@2605.10001]).",
+        "Patiño [@2605.10001] is not Ratchet's name.": "Patiño [@2605.10001] is not Ratchet's name.",
+    }
+    for given, wanted in cases.items():
+        assert tidy_citations(given, aliases) == wanted, given
