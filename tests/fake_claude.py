@@ -154,6 +154,14 @@ class Model:
         user = self.user_text(body)
         if stage == "repair":
             return json.dumps({"fixes": self.repair(user)})
+        if stage == "place":  # each new paper into a listed section, by a hash of its id
+            headings = re.findall(r"^- (.+): ", user.split('<task name="place">', 1)[-1], re.M)
+            return json.dumps({"placements": [
+                {"id": p.id, "section": headings[int(hashlib.sha256(p.id.encode()).hexdigest(), 16) % len(headings)]}
+                for p in _papers_in(user)], "left_out": []})
+        if stage == "update":
+            return " ".join(f"[@{p.id}] adds a related angle: {_esc((_sentences(p.abstract) or [p.title])[0])}"
+                            for p in _papers_in(user.split("New papers:", 1)[-1]))
         if stage == "condense":
             section = user.split("\n\n", 1)[-1].rsplit("</task>", 1)[0]
             paragraphs = section.strip().split("\n\n")

@@ -538,6 +538,10 @@ class _Run:
         call = _Call("outline", self.key("outline", shared),
                      self.params("outline", prompt, [shared], text, None), self.validate_outline,
                      json_output=True)
+        placed = None if self.cache.get("outline", call.key) else self.place_new_papers(previous_text, cards)
+        if placed is not None:
+            # Cached under the full outline's key too: an unchanged re-run then makes no call.
+            self.cache.put("outline", call.key, {"text": placed, "model": self.settings.model})
         self.progress.stage("outline", 1)
         answer = self.ask(call)
         self.cache.put("outline-latest", latest_key, {"text": answer})
@@ -546,7 +550,62 @@ class _Run:
         left_out = {i["id"]: i["reason"] for i in data.get("left_out", [])}
         return Outline(sections, left_out, answer)
 
-    def validate_outline(self, text: str) -> list[str]:
+    def place_new_papers(self, previous_text: str, cards: dict[str, dict[str, str]]) -> str | None:
+        """Papers added to a drafted selection are placed into the previous outline by one small call
+        (their cards and the outline's headings), instead of planning the whole post again. None when
+        there is no previous outline, papers were removed, or the placement fails its checks."""
+        try:
+            previous = _json(previous_text)
+        except ValueError:
+            return None
+        if not isinstance(previous, dict) or self.validate_outline(previous_text, allow_missing=True):
+            return None
+        known = {k for sec in previous["sections"] for k in sec["papers"]} | {
+            str(i.get("id")) for i in previous.get("left_out", []) if isinstance(i, dict)}
+        new = [k for k in self.by_key if k not in known]
+        if not new or not known <= set(self.by_key):
+            return None
+        prompt = self.prompts["place"]
+        headings = [sec["heading"] for sec in previous["sections"]]
+        closing = headings[-1] if self.request.kind is PostKind.BACKFILL else None
+        listing = "\n".join(f"- {sec['heading']}: {sec['angle']}" for sec in previous["sections"]
+                             if sec["heading"] != closing)
+        papers = "\n\n".join(self.paper_block(self.by_key[k], abstract=False, card=self.card_text(k, cards))
+                              for k in new)
+        text = prompt.render({"sections": listing, "papers": papers})
+
+        def validate(answer: str) -> list[str]:
+            try:
+                data = _json(answer)
+            except ValueError as exc:
+                return [f"the answer is not valid JSON ({exc}); answer with the JSON object only"]
+            placed = data.get("placements") if isinstance(data, dict) else None
+            if not isinstance(placed, list):
+                return ['the JSON must be {"placements": [{"id": ..., "section": ...}], "left_out": [...]}']
+            where = {str(i.get("id")): i.get("section") for i in placed if isinstance(i, dict)}
+            left = {str(i.get("id")) for i in data.get("left_out", []) if isinstance(i, dict)}
+            problems = [f"paper {k} is neither placed nor left out with a reason" for k in new
+                        if k not in where and k not in left]
+            problems += [f"paper {k} is placed in {h!r}, which is not one of the sections listed" for k, h in
+                         where.items() if h not in headings or h == closing]
+            return problems
+
+        call = _Call("place", self.key("place", previous_text, new, [self.card_text(k, cards) for k in new]),
+                     self.params("place", prompt, [], text, None), validate, json_output=True, optional=True)
+        self.progress.stage("place", 1)
+        answer = self.ask(call)
+        if not answer:
+            return None
+        data = _json(answer)
+        for item in data["placements"]:
+            for sec in previous["sections"]:
+                if sec["heading"] == item["section"] and item["id"] in new and item["id"] not in sec["papers"]:
+                    sec["papers"].append(item["id"])
+        previous.setdefault("left_out", []).extend(
+            {"id": i["id"], "reason": str(i.get("reason", ""))} for i in data.get("left_out", []) if i.get("id") in new)
+        return json.dumps(previous, ensure_ascii=False)
+
+    def validate_outline(self, text: str, *, allow_missing: bool = False) -> list[str]:
         try:
             data = _json(text)
         except ValueError as exc:
@@ -584,7 +643,7 @@ class _Run:
                     problems.append(f"left_out names {item.get('id')!r}, which is not a selected paper")
                 covered.add(str(item.get("id")))
         missing = [k for k in self.by_key if k not in covered]
-        if missing:
+        if missing and not allow_missing:
             problems.append("these papers are neither in a section nor left out with a reason: " + ", ".join(missing))
         return problems
 
@@ -637,13 +696,58 @@ class _Run:
             specs.append(section)
             calls.append(_Call("section", key, self.params("section", prompt, shared, text, None),
                                self.section_validator(section), stream=True))
-        bodies = self.ask_many(calls)
-        bodies = [self.own_citations_only(spec, body.strip()) for spec, body in zip(specs, bodies, strict=True)]
+        # A section that only gained papers since the last draft is updated in place (its text plus a
+        # paragraph on the new papers) instead of being written again: the cost of +5 papers stays small.
+        latest = [self.cache.get("section-latest", self.latest_key(sec.heading)) for sec in specs]
+        updates: dict[int, _Call] = {}
+        for index, (sec, call, before) in enumerate(zip(specs, calls, latest, strict=True)):
+            old = [str(k) for k in before.get("papers", [])] if before else []
+            if before and self.cache.get("section", call.key) is None and set(old) < set(sec.papers) and old:
+                updates[index] = self.update_call(sec, str(before["text"]), [k for k in sec.papers if k not in old],
+                                                  cards)
+        fresh = [c for i, c in enumerate(calls) if i not in updates]
+        written = iter(self.ask_many(fresh))
+        added = dict(zip(updates, self.ask_many(list(updates.values())), strict=True))
+        bodies = []
+        for index, (sec, before) in enumerate(zip(specs, latest, strict=True)):
+            if index in updates and added[index].strip() and before:
+                bodies.append(_insert_before_quote(str(before["text"]), added[index].strip()))
+                self.find("sections_updated_in_place", {"section": sec.heading, "papers_added": [
+                    k for k in sec.papers if k not in before.get("papers", [])]})
+            elif index in updates:  # the update failed its checks: write the section afresh
+                bodies.append(self.ask(calls[index]))
+            else:
+                bodies.append(next(written))
+        bodies = [self.own_citations_only(sec, body.strip()) for sec, body in zip(specs, bodies, strict=True)]
         bodies = self.revise(specs, bodies, cards, shared)
+        for sec, call, body in zip(specs, calls, bodies, strict=True):
+            self.cache.put("section-latest", self.latest_key(sec.heading), {"papers": sec.papers, "text": body})
+            if self.cache.get("section", call.key) is None:  # an updated section: a re-run reads it as written
+                self.cache.put("section", call.key, {"text": body, "model": self.settings.model})
         return [
             Section(spec["heading"], body, tuple(spec["papers"]))
             for spec, body in zip(outline.sections, bodies, strict=True)
         ]
+
+    def latest_key(self, heading: str) -> str:
+        topic = self.request.topic
+        return _hash("latest-section", topic.number, topic.slug, self.request.kind.value, heading)
+
+    def update_call(self, spec: _SectionSpec, current: str, new: list[str], cards: dict[str, dict[str, str]]) -> _Call:
+        prompt = self.prompts["update"]
+        papers = "\n\n".join(self.paper_block(self.by_key[k], card=self.card_text(k, cards)) for k in new)
+        text = prompt.render({"heading": spec.heading, "section": current, "papers": papers})
+
+        def validate(answer: str) -> list[str]:
+            cited = set(citations_in(answer))
+            problems = [f"it does not cite the new paper {k} ({self.request.short_names.get(k, k)}); write a "
+                        f"sentence on it citing it as [@{k}]" for k in new if k not in cited]
+            if re.search(r"^#{1,6}\s", answer, re.M):
+                problems.append("write paragraphs only, no headings")
+            return problems
+
+        return _Call("update", self.key("update", spec.heading, current, [(k, self.by_key[k].abstract) for k in new]),
+                     self.params("update", prompt, [], text, None), validate, stream=True, optional=True)
 
     def structure_text(self, key_papers: list[str], closing: bool) -> str:
         """The structure the section validator will check, said to the model in the same terms."""
@@ -881,6 +985,14 @@ class _SectionSpec:
     closing: bool
     min_words: int
     max_words: int
+
+
+def _insert_before_quote(body: str, addition: str) -> str:
+    """``addition`` as paragraphs before the closing "Key implication" quote (or at the end)."""
+    quote = re.search(r"^>\s*\*\*Key implication", body, re.M)
+    if quote is None:
+        return body.rstrip() + "\n\n" + addition
+    return body[: quote.start()].rstrip() + "\n\n" + addition + "\n\n" + body[quote.start():]
 
 
 def _subsection_citations(body: str) -> set[str]:

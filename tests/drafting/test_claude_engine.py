@@ -145,7 +145,8 @@ def test_unchanged_rerun_makes_no_call(run: Run, fake: FakeClaude, papers: list[
     assert body_of(second) == body_of(first)
 
 
-def test_adding_papers_reruns_only_what_they_touch(run: Run, fake: FakeClaude, sample_papers: list[Paper]) -> None:
+def test_adding_papers_places_them_and_updates_sections_in_place(run: Run, fake: FakeClaude,
+                                                                 sample_papers: list[Paper]) -> None:
     run(sample_papers[:30])
     sections_before = len(fake.calls("section"))
     cards_before = len(fake.calls("cards"))
@@ -154,13 +155,24 @@ def test_adding_papers_reruns_only_what_they_touch(run: Run, fake: FakeClaude, s
     assert len(new_cards) == 1  # only the three new papers need cards
     sent_ids = {r.body["messages"][0]["content"][-1]["text"].count("<paper id=") for r in new_cards if r.body}
     assert sent_ids == {3}
-    assert result.report["stages"]["outline"]["calls"] == 1
-    rerun_sections = len(fake.calls("section")) - sections_before
-    assert 1 <= rerun_sections < sections_before
-    section = result.report["stages"]["section"]
-    assert section["calls"] == rerun_sections and section["retries"] == 0
-    assert section["cached"] + section["calls"] == len(result.report["sections"]) >= 4
-    assert section["cached"] >= 1  # sections the new papers did not join were not written again
+    # The new papers are placed into the previous outline by one small call; the outline is not planned again.
+    stages = result.report["stages"]
+    assert stages["place"]["calls"] == 1, stages["place"]["retry_reasons"]
+    assert stages["outline"]["calls"] == 0
+    place = fake.calls("place")[0].body
+    assert place is not None and json.dumps(place).count("<paper id=") == 3
+    # Sections that gained papers are updated in place: their text plus a paragraph on the new papers.
+    assert len(fake.calls("section")) == sections_before  # no section written again
+    updated = result.report["sections_updated_in_place"]
+    assert 1 <= len(updated) == stages["update"]["calls"] <= 3
+    assert sorted(k for u in updated for k in u["papers_added"]) == sorted(str(p.arxiv_id) for p in sample_papers[30:33])
+    text = body_of(result)
+    assert all(f"[@{p.arxiv_id}]" in text for p in sample_papers[:33])
+    # An unchanged re-run of the grown post makes no call at all.
+    sent = len(fake.requests)
+    again = run(sample_papers[:33])
+    assert len(fake.requests) == sent and again.report["totals"]["calls"] == 0
+    assert body_of(again) == text
 
 
 def test_429_with_retry_after_is_retried_by_the_sdk(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:

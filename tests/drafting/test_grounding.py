@@ -125,7 +125,7 @@ def test_citations_read_as_names_or_parentheticals() -> None:
     cases = {
         # a citation dangling after a claim goes in parentheses: "... cost (Ratchet)."
         "Skills cost little at inference [@2605.10001].": "Skills cost little at inference ([@2605.10001]).",
-        "Both do this [@2605.10001; @2605.10002]; few others.": "Both do this ([@2605.10001; @2605.10002]); few others.",
+        "Both do this [@2605.10001; @2605.10002]; few do.": "Both do this ([@2605.10001; @2605.10002]); few do.",
         # the name written next to its own citation is not shown twice
         "Ratchet [@2605.10001] curates skills.": "[@2605.10001] curates skills.",
         "Ratchet ([@2605.10001]) curates skills.": "[@2605.10001] curates skills.",
@@ -136,5 +136,5 @@ def test_citations_read_as_names_or_parentheticals() -> None:
         "Skills help ([@2605.10001]).": "Skills help ([@2605.10001]).",
         "Patiño [@2605.10001] is not Ratchet's name.": "Patiño [@2605.10001] is not Ratchet's name.",
     }
-    for given, wanted in cases.items():
-        assert tidy_citations(given, aliases) == wanted, given
+    for written, wanted in cases.items():
+        assert tidy_citations(written, aliases) == wanted, written
