@@ -162,10 +162,10 @@ class Model:
         if stage == "update":
             return " ".join(f"[@{p.id}] adds a related angle: {_esc((_sentences(p.abstract) or [p.title])[0])}"
                             for p in _papers_in(user.split("New papers:", 1)[-1]))
-        if stage == "condense":
-            section = user.split("\n\n", 1)[-1].rsplit("</task>", 1)[0]
-            paragraphs = section.strip().split("\n\n")
-            return "\n\n".join(paragraphs[: max(1, len(paragraphs) - 1)])
+        if stage == "condense":  # cuts repetition: each paragraph said once
+            section = user.split("cut repetition and detail,", 1)[-1].split("\n\n", 1)[-1].rsplit("</task>", 1)[0]
+            paragraphs = list(dict.fromkeys(section.strip().split("\n\n")))
+            return "\n\n".join(paragraphs)
         if stage == "cards":
             return json.dumps({"cards": [self.card(p) for p in _papers_in(user)]})
         if stage == "outline":
@@ -457,7 +457,8 @@ class FakeClaude:
         # A retry (told what failed) is answered like the original request, unless a fault is still queued.
         full = self.model.answer(stage, {**body, "messages": messages[:-2]} if retrying else body)
         fault = self.take_fault(
-            stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "omit_paper", "long_card", "slow")
+            stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "omit_paper", "long_card", "slow",
+                    "long_section")
         )
         if fault is None:
             return full, "end_turn", None
@@ -468,6 +469,14 @@ class FakeClaude:
             with self.lock:
                 self.omitted.append(dropped)
             return self.model.section(user, frozenset({dropped})), "end_turn", None
+        if fault.kind == "long_section":  # twice the maximum: one paragraph said over and over
+            bounds = re.search(r"Write (\d+) to (\d+) words", self.model.user_text(body))
+            cite = re.search(r"\[@([^\]]+)\]", full)
+            filler = (f"This paragraph says again what the section already said about the loop "
+                      f"[@{cite.group(1) if cite else 'x'}].")
+            extra = [filler] * (2 * int(bounds.group(2) if bounds else 300) // len(filler.split()))
+            head, _, quote = full.rpartition("\n\n> ")
+            return head + "\n\n" + "\n\n".join(extra) + "\n\n> " + quote, "end_turn", None
         if fault.kind == "max_tokens":
             return full[: max(1, len(full) // 2)], "max_tokens", None
         if fault.kind == "long_card":

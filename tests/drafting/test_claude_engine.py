@@ -165,7 +165,8 @@ def test_adding_papers_places_them_and_updates_sections_in_place(run: Run, fake:
     assert len(fake.calls("section")) == sections_before  # no section written again
     updated = result.report["sections_updated_in_place"]
     assert 1 <= len(updated) == stages["update"]["calls"] <= 3
-    assert sorted(k for u in updated for k in u["papers_added"]) == sorted(str(p.arxiv_id) for p in sample_papers[30:33])
+    added = sorted(str(p.arxiv_id) for p in sample_papers[30:33])
+    assert sorted(k for u in updated for k in u["papers_added"]) == added
     text = body_of(result)
     assert all(f"[@{p.arxiv_id}]" in text for p in sample_papers[:33])
     # An unchanged re-run of the grown post makes no call at all.
@@ -387,3 +388,22 @@ def test_changing_the_cards_model_reruns_the_cards_only(run: Run, fake: FakeClau
     assert {r.body["model"] for r in again if r.body} == {base_settings.model}
     assert second.report["stages"]["cards"]["model"] == base_settings.model
     assert body_of(second) == body_of(first)
+
+
+def test_an_over_long_section_is_condensed_by_one_call(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("section", "long_section")
+    result = run(papers, max_concurrency=1)
+    condensed = result.report["sections_condensed"]
+    assert len(fake.calls("condense")) == 1 and len(condensed) == 1
+    assert condensed[0]["words_after"] < condensed[0]["words_before"]
+    assert body_of(result).count("This paragraph says again") == 1
+    assert "sections_over_length" not in result.report
+
+
+def test_a_section_condensing_cannot_fix_is_kept_and_flagged(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    fake.fail("section", "long_section")
+    fake.fail("condense", "invalid_json", times=2)  # the condensed answers fail their checks twice
+    result = run(papers, max_concurrency=1)
+    flagged = result.report["sections_over_length"]
+    assert len(flagged) == 1 and flagged[0]["words"] > flagged[0]["max_words"] * 1.25
+    assert body_of(result).count("This paragraph says again") > 1  # kept as written, not failed
