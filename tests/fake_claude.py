@@ -471,9 +471,9 @@ class FakeClaude:
             return self.model.section(user, frozenset({dropped})), "end_turn", None
         if fault.kind == "long_section":  # twice the maximum: one paragraph said over and over
             bounds = re.search(r"Write (\d+) to (\d+) words", self.model.user_text(body))
-            cite = re.search(r"\[@([^\]]+)\]", full)
+            cited = re.search(r"\[@([^\]]+)\]", full)
             filler = (f"This paragraph says again what the section already said about the loop "
-                      f"[@{cite.group(1) if cite else 'x'}].")
+                      f"[@{cited.group(1) if cited else 'x'}].")
             extra = [filler] * (2 * int(bounds.group(2) if bounds else 300) // len(filler.split()))
             head, _, quote = full.rpartition("\n\n> ")
             return head + "\n\n" + "\n\n".join(extra) + "\n\n> " + quote, "end_turn", None
