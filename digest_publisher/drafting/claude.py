@@ -51,6 +51,9 @@ from .settings import ClaudeSettings
 from .text import detex, format_window, window_phrase, word_count
 
 CARD_FIELDS = ("contribution", "method", "key_result", "limitations")
+# A section's maximum length is at least these many words per paper it cites and per key paper's subsection.
+WORDS_PER_PAPER = 30
+WORDS_PER_KEY_PAPER = 120
 MAX_CARDS_PER_CALL = 60  # ~60 output tokens per card: stays inside the cards prompt's max_tokens (8000)
 # Card fields are short by design (the prompt gives word limits; every later stage re-reads them). The
 # limits are checked here, by code, not as ``maxLength`` in CARD_SCHEMA: structured outputs reject
@@ -670,6 +673,9 @@ class _Run:
             papers = [self.by_key[k] for k in spec["papers"] if k in self.by_key]
             is_closing = index == closing
             keys = [] if is_closing else [k for k in spec["key_papers"] if k in spec["papers"]]
+            # The bound grows with what the section must hold (a sentence per paper, a subsection per key
+            # paper): a fixed maximum would ask a 70-paper section for the impossible and condense it in vain.
+            most = max(max_words, WORDS_PER_PAPER * len(papers) + WORDS_PER_KEY_PAPER * len(keys))
             blocks = []
             for p in papers:
                 key = cite_key(p)
@@ -686,13 +692,12 @@ class _Run:
                 "angle": spec["angle"],
                 "papers": "\n\n".join(blocks),
                 "min_words": min_words,
-                "max_words": max_words,
+                "max_words": most,
                 "structure": self.structure_text(keys, is_closing),
             })
             inputs = [(cite_key(p), p.abstract, cards.get(cite_key(p))) for p in papers]
-            key = self.key("section", spec, headings, inputs, min_words, max_words, is_closing)  # not the whole outline
-            section = _SectionSpec(spec["heading"], [cite_key(p) for p in papers], keys, is_closing, min_words,
-                                   max_words)
+            key = self.key("section", spec, headings, inputs, min_words, most, is_closing)  # not the whole outline
+            section = _SectionSpec(spec["heading"], [cite_key(p) for p in papers], keys, is_closing, min_words, most)
             specs.append(section)
             calls.append(_Call("section", key, self.params("section", prompt, shared, text, None),
                                self.section_validator(section), stream=True))
