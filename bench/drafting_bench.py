@@ -45,7 +45,7 @@ from typing import Any
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.base import cite_key
 from digest_publisher.drafting.claude import ClaudeDrafter
-from digest_publisher.drafting.claude_client import AnthropicClient, BatchFailure, ClaudeClient, Reply
+from digest_publisher.drafting.claude_client import AnthropicClient, BatchFailure, ClaudeClient, Reply, RetryHook
 from digest_publisher.drafting.settings import ClaudeSettings, ModelPrice, load_settings
 from digest_publisher.errors import DigestError
 from digest_publisher.models import Paper, Topic
@@ -78,8 +78,12 @@ BROAD_FILTER = re.compile(
 STAGE_DEPENDS: dict[str, tuple[str, ...]] = {
     "cards": (),
     "outline": ("cards",),
-    "section": ("outline",),
-    "meta": ("outline",),
+    "place": ("cards",),
+    "section": ("outline", "place"),
+    "update": ("outline", "place"),
+    "meta": ("outline", "place"),
+    "repair": ("section", "update"),
+    "condense": ("section", "update"),
 }
 _TASK = re.compile(r'<task name="(\w+)">')
 
@@ -166,9 +170,9 @@ class TimedClient:
         self.log = log
         self.lock = threading.Lock()
 
-    def complete(self, params: dict[str, Any], *, stream: bool) -> Reply:
+    def complete(self, params: dict[str, Any], *, stream: bool, on_retry: RetryHook | None = None) -> Reply:
         start = time.perf_counter()
-        reply = self.inner.complete(params, stream=stream)
+        reply = self.inner.complete(params, stream=stream, on_retry=on_retry)
         end = time.perf_counter()
         first = params["messages"][0]["content"]
         text = first if isinstance(first, str) else "\n".join(str(b.get("text", "")) for b in first)
@@ -266,11 +270,15 @@ class Measured:
 
 
 def draft_once(
-    papers: list[Paper], topic: Topic, settings: ClaudeSettings, *, posts_dir: Path, cache_dir: Path
+    papers: list[Paper], topic: Topic, settings: ClaudeSettings, *, posts_dir: Path, cache_dir: Path,
+    fault_rate: float = 0.0, seed: int = 0,
 ) -> Measured:
-    """Draft ``papers`` as topic's backfill post against a fresh fake server; timed, every call logged."""
+    """Draft ``papers`` as topic's backfill post against a fresh fake server; timed, every call logged.
+    ``fault_rate`` makes the server fail that share of calls (429, 529, 500, mid-stream errors)."""
     log: list[CallTiming] = []
     with _fake_server(settings) as fake:
+        if fault_rate:
+            fake.fault_rate(fault_rate, seed)
         drafter = ClaudeDrafter(
             client_factory=lambda: TimedClient(AnthropicClient.for_base_url(fake.base_url, DUMMY_KEY, settings), log),
             settings=settings,
@@ -287,7 +295,8 @@ def draft_once(
     return Measured(len(papers), result, wall, log, physical_limit_usd(papers, body, settings.price))
 
 
-STAGE_NAMES = {"cards": "cards", "outline": "outline", "section": "sections", "meta": "meta"}
+STAGE_NAMES = {"cards": "cards", "outline": "outline", "section": "sections", "meta": "meta", "repair": "repairs",
+               "condense": "condensing", "place": "placing", "update": "in-place updates"}
 
 
 def _by_stage(report: dict[str, Any], field: str, money: bool = False) -> str:
@@ -323,6 +332,44 @@ def _wall_row(what: str, m: Measured, target: float | None = 1.3) -> Row:
         f"{m.api_calls} calls ({_by_stage(m.report, 'calls')})",
         f"<= {target:.1f}x" if target is not None else "-",
         ok=ratio <= target if target is not None else None,
+    )
+
+
+def _cache_row(what: str, m: Measured) -> Row:
+    """Share of all input tokens read from the prompt cache, and per stage."""
+    totals = m.report["totals"]
+    share = totals["cache_read_input_tokens"] / max(1, _input_tokens(totals))
+    stages = ", ".join(f"{STAGE_NAMES.get(name, name)} {u['cache_read_input_tokens'] / max(1, _input_tokens(u)):.0%}"
+                       for name, u in m.report["stages"].items() if u["calls"])
+    return Row(what, f"{share:.0%} of input tokens ({stages})", "> 0 (warned when 0)", ok=share > 0)
+
+
+def _fault_row(n: int, sets: PaperSets, settings: ClaudeSettings, clean: Measured, drafts: int = 10) -> Row:
+    """The fresh run ``drafts`` times at 30% faults, in parallel (each its own fake server and folders)."""
+    finished: list[Measured] = []
+    failures: list[str] = []
+
+    def one(seed: int) -> None:
+        with tempfile.TemporaryDirectory(prefix="bench-drafting-faults-") as tmp:
+            try:
+                finished.append(draft_once(sets.fresh, sets.topic, settings, posts_dir=Path(tmp) / "posts",
+                                           cache_dir=Path(tmp) / "cache", fault_rate=0.3, seed=seed))
+            except DigestError as exc:
+                failures.append(str(exc)[:120])
+
+    threads = [threading.Thread(target=one, args=(seed,)) for seed in range(drafts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    extra = [m.report["totals"]["retries"] for m in finished]
+    mean_extra = sum(extra) / max(1, len(extra))
+    return Row(
+        f"drafting {n} papers fresh at 30% faults (429/529/500/mid-stream), {drafts} drafts",
+        f"{len(finished)} of {drafts} finished; {mean_extra:.1f} retries per draft on "
+        f"{clean.api_calls} calls" + (f"; failed: {failures[0]}" if failures else ""),
+        f">= {drafts - 1} of {drafts}",
+        ok=len(finished) >= drafts - 1,
     )
 
 
@@ -371,7 +418,7 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-drafting-") as tmp:
         posts, cache = Path(tmp) / "posts", Path(tmp) / "cache"
         fresh = draft_once(sets.fresh, sets.topic, settings, posts_dir=posts, cache_dir=cache)
-        rows.append(_cost_row(f"drafting {n} papers fresh: cost vs physical limit", fresh, 1.5))
+        rows.append(_cost_row(f"drafting {n} papers fresh: cost vs physical limit", fresh, 1.3))  # issue 9
         rows.append(_wall_row(f"drafting {n} papers fresh: wall vs critical path", fresh))
         again = draft_once(sets.fresh, sets.topic, settings, posts_dir=posts, cache_dir=cache)
         same = (again.result.folder / "post.md").read_bytes() == (fresh.result.folder / "post.md").read_bytes()
@@ -385,6 +432,8 @@ def run() -> list[Row]:
         grown = draft_once([*sets.fresh, *sets.added], sets.topic, settings, posts_dir=posts, cache_dir=cache)
         rows.append(_cost_row(f"drafting {n}+{k} papers on the {n}'s cache: cost vs limit of {n + k}", grown, 0.3))
         rows.append(_wall_row(f"drafting {n}+{k} papers on the {n}'s cache: wall vs critical path", grown, None))
+    rows.append(_cache_row(f"drafting {n} papers fresh: prompt-cache read share", fresh))
+    rows.append(_fault_row(n, sets, settings, fresh))
     summary: list[str] = []
     cli = threading.Thread(target=lambda: summary.append(real_shaped_run()), name="bench-real-shaped-run")
     cli.start()
@@ -441,7 +490,8 @@ def real_shaped_run(corpus: Path | None = None) -> str:
         f"  against tests/fake_claude.py ({TTFT_S:g} s to first token, {TOKENS_PER_S:g} tokens/s), {report['model']}",
         f"  post {report['slug']}: {report['words']:,} words, {report['papers']['in']} papers in, "
         f"{report['papers']['covered']} cited, {report['papers']['left_out']} left out, "
-        f"{len(report['sections'])} sections, {len(report['unverified_claims'])} unverified claims",
+        f"{len(report['sections'])} sections, {len(report.get('numbers_removed', []))} numbers removed, "
+        f"{len(report.get('removed', []))} links/images/HTML removed",
         f"  {totals['calls']} calls ({totals['retries']} retries): {stages}",
         f"  tokens: {totals['input_tokens']:,} input, {totals['cache_creation_input_tokens']:,} cache write, "
         f"{totals['cache_read_input_tokens']:,} cache read, {totals['output_tokens']:,} output",

@@ -6,6 +6,13 @@ Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url`
   request; :meth:`FakeClaude.fail` queues faults for a stage (HTTP 429 with retry-after, 529, 500,
   ``stop_reason: max_tokens``, invalid JSON, a citation of a paper that is not in the corpus, a number
   no paper states, a section that leaves out one of its papers, a card too long, a slow stream).
+- Behaviours, scripted per test with :meth:`FakeClaude.behave`: ``"careful"`` writes sections as a
+  careful model does (number words, hedged roundings, method-name headings, a list right after a line
+  of text, up to 25% over the word limit), ``"liar"`` lies in every section (a number moved to another
+  cited paper, a number changed by 10-40%, an invented number, a citation of a paper it was not given,
+  an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair
+  its numbers, repeats them; ``fault_rate`` fails that share of calls at random (429, 529, 500 and an
+  error event in the middle of a stream), reproducibly from a seed.
 - Records every request (path, JSON body, stage, status) so tests assert on what was sent; the API key
   is checked for presence and never stored.
 - Reports usage like the API: input/output tokens (~4 characters per token) and prompt-cache writes and
@@ -22,6 +29,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import random
 import re
 import threading
 import time
@@ -36,7 +44,7 @@ MISSING_PAPER = "2605.99999"
 @dataclass
 class Fault:
     stage: str  # "cards", "outline", "section", "meta" or "*"
-    kind: str  # "429", "529", "500", "max_tokens", "invalid_json", "bad_citation", "invented_number",
+    kind: str  # "429", "529", "500", "midstream", "max_tokens", "invalid_json", "bad_citation", "invented_number",
     # "omit_paper" (a section that does not mention one of the papers it was given), "long_card" (a card
     # field of 400 characters), "slow"
     times: int = 1
@@ -110,11 +118,54 @@ def _number_sentence(p: PaperIn) -> str | None:
     return None
 
 
+_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+EVIL = "https://evil.example"
+LIES = {  # what the liar writes, as it appears in its Markdown
+    "link": f"[Read the full results]({EVIL}/results)",
+    "image": f"![]({EVIL}/pixel.gif)",
+    "heading_image": f"![track]({EVIL}/h.gif)",
+    "html": '<div onclick="steal()">Click here</div>',
+    "shortcode": f'[button link="{EVIL}/login"]Log in to continue[/button]',
+    "invented": "97.3%",
+}
+
+
+def _careful_numbers(sentence: str) -> str:
+    """As a careful writer states numbers: small counts in words, decimals as hedged roundings."""
+    out = re.sub(r"(?<![\w.\-$])([2-9])(?= [a-z])", lambda m: _WORDS[int(m.group(1))], sentence)
+    return re.sub(r"(?<![\w.\-$])(\d+\.\d+)%", lambda m: f"about {round(float(m.group(1)))}%", out)
+
+
+def _method_name(p: PaperIn) -> str | None:
+    """The name the paper gives its method (title prefix, or "we propose X" in the abstract)."""
+    head = p.title.split(":", 1)[0].strip() if ":" in p.title else ""
+    if head and len(head.split()) == 1:
+        return head
+    found = re.search(r"\b(?:propose|introduce|present)s?\s+([A-Z][\w-]*[A-Z0-9][\w-]*)\b", p.abstract)
+    return found.group(1) if found else None
+
+
 class Model:
     """The deterministic stand-in for Claude's answers, stage by stage."""
 
+    behaviour = "plain"  # or "careful", "liar" (see FakeClaude.behave)
+
     def answer(self, stage: str, body: dict[str, Any]) -> str:
         user = self.user_text(body)
+        if stage == "repair":
+            return json.dumps({"fixes": self.repair(user)})
+        if stage == "place":  # each new paper into a listed section, by a hash of its id
+            headings = re.findall(r"^- (.+): ", user.split('<task name="place">', 1)[-1], re.M)
+            return json.dumps({"placements": [
+                {"id": p.id, "section": headings[int(hashlib.sha256(p.id.encode()).hexdigest(), 16) % len(headings)]}
+                for p in _papers_in(user)], "left_out": []})
+        if stage == "update":
+            return " ".join(f"[@{p.id}] adds a related angle: {_esc((_sentences(p.abstract) or [p.title])[0])}"
+                            for p in _papers_in(user.split("New papers:", 1)[-1]))
+        if stage == "condense":  # cuts repetition: each paragraph said once
+            section = user.split("cut repetition and detail,", 1)[-1].split("\n\n", 1)[-1].rsplit("</task>", 1)[0]
+            paragraphs = list(dict.fromkeys(section.strip().split("\n\n")))
+            return "\n\n".join(paragraphs)
         if stage == "cards":
             return json.dumps({"cards": [self.card(p) for p in _papers_in(user)]})
         if stage == "outline":
@@ -130,6 +181,18 @@ class Model:
                 "tags": ["rlhf", "grpo", "post-training"],
             })
         return "OK"
+
+    def repair(self, user: str) -> list[dict[str, str]]:
+        """An honest repair drops each unsupported number; the liar repeats its sentences unchanged."""
+        fixes = []
+        for m in re.finditer(r"^\d+\. (.*)\n   unsupported: (.*)$", user, re.M):
+            sentence, numbers = m.group(1), [n.strip() for n in m.group(2).split(",")]
+            rewrite = sentence
+            if self.behaviour != "liar":
+                for number in numbers:
+                    rewrite = re.sub(rf"(?:\s(?:by|of|to|at|a|an))?\s{re.escape(number)}", "", rewrite, count=1)
+            fixes.append({"sentence": sentence, "rewrite": rewrite})
+        return fixes
 
     @staticmethod
     def user_text(body: dict[str, Any]) -> str:
@@ -173,9 +236,14 @@ class Model:
 
     def section(self, user: str, omit: frozenset[str] = frozenset()) -> str:
         """Cites every paper it is given (the engine checks that), except the ``omit`` ones."""
-        papers = [p for p in _papers_in(user) if p.id not in omit]
+        task = user.split('<task name="section">', 1)[-1]
+        papers = [p for p in _papers_in(task) if p.id not in omit]
         if not papers:
             return "No papers."
+        if self.behaviour == "careful":
+            return self.careful_section(task, papers)
+        if self.behaviour == "liar":
+            return self.liar_section(user, task, papers)
         names = ", ".join(f"{_esc(p.short)} [@{p.id}]" for p in papers[:6])
         parts = [f"This part of the story runs through {names}. Together they show where the field is "
                  "heading and why the details of the training loop matter for anyone shipping models."]
@@ -194,7 +262,63 @@ class Model:
             ))
         parts.append(f"> **Key implication:** Treat the training loop as the product, as {_esc(papers[0].short)} "
                      f"[@{papers[0].id}] argues.")
+        # A model that follows the prompt writes at least the minimum it is given.
+        bounds = re.search(r"Write (\d+) to (\d+) words", task)
+        missing = (int(bounds.group(1)) if bounds else 0) - len(" ".join(parts).split())
+        if missing > 0:
+            filler = " Each of these papers changes one part of the loop and measures what that part is worth."
+            parts[0] += filler * (missing // 15 + 1)
         return "\n\n".join(parts)
+
+    def careful_section(self, task: str, papers: list[PaperIn]) -> str:
+        bounds = re.search(r"Write (\d+) to (\d+) words", task)
+        max_words = int(bounds.group(2)) if bounds else 300
+        closing = "No ### subsections" in task
+        parts = [f"This part of the story runs through {', '.join(f'[@{p.id}]' for p in papers[:6])}, and the "
+                 "details of the training loop decide what each of them achieves.\nWhat they share:\n"
+                 + "\n".join(f"- a concrete change to the loop ([@{p.id}])" for p in papers[:3])]
+        for p in [] if closing else [p for p in papers if p.key] or papers[:1]:
+            name = _method_name(p) or p.short
+            sentences = [_careful_numbers(s) for s in _sentences(p.abstract) if "$" not in s and "\\" not in s]
+            parts.append(f"### {_esc(name)}: What It Shows\n\n{_esc(' '.join(sentences[:2]))} [@{p.id}]")
+            result = _number_sentence(p)
+            if result:
+                parts.append(f"The headline result: {_esc(_careful_numbers(result))} [@{p.id}]")
+        others = [p for p in papers if not p.key or closing]
+        if others:
+            parts.append(" ".join(f"[@{p.id}] adds a related angle." for p in others))
+        if not closing:
+            parts.append(f"> **Key implication:** Treat the training loop as the product ([@{papers[0].id}]).")
+        text = "\n\n".join(parts)
+        # A careful writer still overruns a word limit a little (up to 25%).
+        filler = f" The same pattern holds across the section's papers ([@{papers[0].id}])."
+        words = len(text.split())
+        target = int(max_words * 1.2)
+        pad = "".join(filler for _ in range(max(0, (target - words) // 10)))
+        return text.replace("\n\n", pad + "\n\n", 1) if pad else text
+
+    def liar_section(self, user: str, task: str, papers: list[PaperIn]) -> str:
+        honest = Model.section(Model(), user)
+        first, last = papers[0], papers[-1]
+        numbers = [n for n in re.findall(r"(?<![\w.\-$])(\d+(?:\.\d+)?)(?![\w.\-])", first.abstract)
+                   if float(n) >= 2 and n not in last.abstract]
+        everyone = re.findall(r"^(\d{4}\.\d{5}) \| ", user, re.M)
+        stranger = next((i for i in everyone if i not in {p.id for p in papers}), MISSING_PAPER)
+        lies = [
+            f"Its error rate drops by {LIES['invented']} [@{first.id}].",
+            f"Another paper of the corpus does the same [@{stranger}].",
+            f"{LIES['link']} {LIES['image']} {LIES['html']}",
+            LIES["shortcode"],
+        ]
+        if numbers:
+            changed = f"{float(numbers[0]) * 1.3:.1f}"  # 30% off: outside any rounding of the stated value
+            lies.insert(0, f"It improves the result by {changed} points [@{first.id}].")
+            if last.id != first.id:  # a number of the first paper, in a sentence that cites only the last
+                lies.insert(0, f"[@{last.id}] reaches {numbers[0]} on its benchmark.")
+        lines = honest.split("\n\n")
+        lines.insert(1, " ".join(lies))
+        text = "\n\n".join(lines)
+        return re.sub(r"^(### .*)$", lambda m: m.group(1) + " " + LIES["heading_image"], text, count=1, flags=re.M)
 
 
 class FakeClaude:
@@ -219,6 +343,7 @@ class FakeClaude:
         self.batches: dict[str, dict[str, Any]] = {}
         self.cache: set[str] = set()
         self.omitted: list[str] = []  # ids left out of section answers by "omit_paper" faults
+        self.random_faults: tuple[float, random.Random] | None = None
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -238,6 +363,24 @@ class FakeClaude:
         self.server.server_close()
 
     # -- scripting -------------------------------------------------------------------------------
+
+    def behave(self, behaviour: str) -> None:
+        """Answer sections as ``"plain"`` (default), ``"careful"`` or ``"liar"`` (see the module docstring)."""
+        self.model.behaviour = behaviour
+
+    def fault_rate(self, rate: float, seed: int = 0) -> None:
+        """Fail ``rate`` of all Messages calls at random (429, 529, 500, or mid-stream for streamed calls)."""
+        self.random_faults = (rate, random.Random(seed))
+
+    def random_fault(self, stream: bool) -> str | None:
+        if self.random_faults is None:
+            return None
+        rate, rng = self.random_faults
+        with self.lock:
+            if rng.random() >= rate:
+                return None
+            kinds = ["429", "529", "500", "midstream"] if stream else ["429", "529", "500"]
+            return rng.choice(kinds)
 
     def fail(self, stage: str, kind: str, times: int = 1, *, retry_after: float = 0.0, delay_s: float = 0.0) -> None:
         with self.lock:
@@ -280,19 +423,23 @@ class FakeClaude:
             for b in content if isinstance(content, list) else [{"text": content}]:
                 blocks.append((b.get("text", ""), "cache_control" in b))
         total = sum(_tokens(t) for t, _ in blocks)
-        last = max((i for i, (_, cc) in enumerate(blocks) if cc), default=-1)
+        # Like the API: each cache_control block is a breakpoint; the longest prefix already cached (and
+        # at least min_cache_tokens long) is read, the rest up to the last breakpoint is written.
+        points = [i for i, (_, cc) in enumerate(blocks) if cc]
         write = read = 0
-        if last >= 0:
-            prefix_text = "\x00".join(t for t, _ in blocks[: last + 1])
-            prefix = sum(_tokens(t) for t, _ in blocks[: last + 1])
-            if prefix >= self.min_cache_tokens:
-                digest = hashlib.sha256((body.get("model", "") + prefix_text).encode()).hexdigest()
-                with self.lock:
-                    if digest in self.cache:
-                        read = prefix
-                    else:
-                        self.cache.add(digest)
-                        write = prefix
+        seen_digests: list[tuple[str, int]] = []
+        for i in points:
+            prefix = sum(_tokens(t) for t, _ in blocks[: i + 1])
+            if prefix < self.min_cache_tokens:
+                continue
+            text = "\x00".join(t for t, _ in blocks[: i + 1])
+            seen_digests.append((hashlib.sha256((body.get("model", "") + text).encode()).hexdigest(), prefix))
+        if seen_digests:
+            with self.lock:
+                hits = [size for digest, size in seen_digests if digest in self.cache]
+                read = max(hits, default=0)
+                write = seen_digests[-1][1] - read
+                self.cache.update(digest for digest, _ in seen_digests)
         return {"input_tokens": total - write - read, "output_tokens": _tokens(output),
                 "cache_creation_input_tokens": write, "cache_read_input_tokens": read}
 
@@ -310,7 +457,8 @@ class FakeClaude:
         # A retry (told what failed) is answered like the original request, unless a fault is still queued.
         full = self.model.answer(stage, {**body, "messages": messages[:-2]} if retrying else body)
         fault = self.take_fault(
-            stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "omit_paper", "long_card", "slow")
+            stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "omit_paper", "long_card", "slow",
+                    "long_section")
         )
         if fault is None:
             return full, "end_turn", None
@@ -321,6 +469,14 @@ class FakeClaude:
             with self.lock:
                 self.omitted.append(dropped)
             return self.model.section(user, frozenset({dropped})), "end_turn", None
+        if fault.kind == "long_section":  # twice the maximum: one paragraph said over and over
+            bounds = re.search(r"Write (\d+) to (\d+) words", self.model.user_text(body))
+            cited = re.search(r"\[@([^\]]+)\]", full)
+            filler = (f"This paragraph says again what the section already said about the loop "
+                      f"[@{cited.group(1) if cited else 'x'}].")
+            extra = [filler] * (2 * int(bounds.group(2) if bounds else 300) // len(filler.split()))
+            head, _, quote = full.rpartition("\n\n> ")
+            return head + "\n\n" + "\n\n".join(extra) + "\n\n> " + quote, "end_turn", None
         if fault.kind == "max_tokens":
             return full[: max(1, len(full) // 2)], "max_tokens", None
         if fault.kind == "long_card":
@@ -413,8 +569,29 @@ class FakeClaude:
 
             def messages(self, body: dict[str, Any]) -> None:
                 stage = fake.stage_of(body)
-                fault = fake.take_fault(stage, ("429", "529", "500"))
                 stream = bool(body.get("stream"))
+                fault = fake.take_fault(stage, ("429", "529", "500", "midstream"))
+                chance = fake.random_fault(stream)
+                if fault is None and chance is not None:
+                    fault = Fault(stage, chance)
+                if fault is not None and fault.kind == "midstream" and not stream:
+                    fault = Fault(stage, "500")
+                if fault is not None and fault.kind == "midstream":
+                    text, stop, _ = fake.respond(body, stage)
+                    self._record(body, stage, 200, stream)
+                    self.send_response(200)
+                    self.send_header("content-type", "text/event-stream")
+                    self.send_header("connection", "close")
+                    self.end_headers()
+                    self.close_connection = True
+                    for n, (event, data) in enumerate(fake.sse(fake.message(body, text, stop), None)):
+                        if n == 4:  # a few events in, the stream breaks with an error event
+                            error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+                            self.wfile.write(f"event: error\ndata: {json.dumps(error)}\n\n".encode())
+                            break
+                        self.wfile.write(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
+                    self.wfile.flush()
+                    return
                 if fault is not None:
                     self._record(body, stage, int(fault.kind), stream)
                     if fault.kind == "429":

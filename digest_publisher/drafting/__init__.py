@@ -13,6 +13,7 @@ Nothing is written unless every check passed, so a failed draft never leaves a h
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 from .. import records
 from ..errors import DraftError, PostSourceError
 from ..models import Paper, PostKind, Topic
+from ..names import method_names, short_names
 from .assemble import assemble_body, section_stats, totals
 from .base import (
     DraftContent,
@@ -35,8 +37,10 @@ from .base import (
     cite_key,
 )
 from .builtin import BuiltinDrafter
-from .grounding import GroundingReport, SectionLimits, check_grounding
-from .text import short_name, word_count
+from .citing import tidy_citations
+from .grounding import GroundingReport, SectionLimits, check_grounding, remove_unverified_numbers
+from .safety import clean_markdown
+from .text import word_count
 
 __all__ = [
     "BuiltinDrafter",
@@ -134,9 +138,12 @@ def draft_post(
 ) -> DraftResult:
     """Draft a post about ``papers`` (already selected and de-duplicated) and write its source.
 
-    ``unverified`` is the policy for numbers no cited paper states: ``"fail"`` (default) or
-    ``"report"`` (write the post and list them in the report). Unknown citations, unresolved names
-    and empty or short sections always fail the draft.
+    Links, images, HTML, shortcodes and citations of papers not in the post are removed from the
+    drafter's text and listed (``removed`` in the report). ``unverified`` is the policy for numbers no
+    cited paper states: removed from their sentence and listed (``numbers_removed``; the default, also
+    under its old name ``"fail"``), or ``"report"``: kept and listed (``unverified_claims``). A number
+    never fails a draft, nor does a short section (``short_sections``). Unresolved names, empty sections
+    and subsections that cite nothing do.
     """
     started = time.perf_counter()
     progress = progress or NullProgress()
@@ -164,20 +171,32 @@ def draft_post(
         papers=tuple(papers),
         kind=kind,
         window=span,
-        short_names={cite_key(p): short_name(p) for p in papers},
+        short_names=short_names(papers),
     )
     content = drafter.draft(request, progress)
     progress.stage("check", 1)
+    content, removed = _clean(content, request)
     body = assemble_body(request, content, now)
-    grounding = check_grounding(body, request.by_key, content.cards, LIMITS[kind])
+    grounding = check_grounding(body, request.by_key, content.cards, LIMITS[kind], names=request.short_names)
+    numbers_removed: list[dict[str, Any]] = []
+    if grounding.unverified_claims and unverified != "report":
+        # A number no cited paper states is taken out of its sentence and listed: never a failed draft.
+        body, numbers_removed = remove_unverified_numbers(body, grounding.unverified_claims)
+        grounding = check_grounding(body, request.by_key, content.cards, LIMITS[kind], names=request.short_names)
+        grounding.unverified_claims = []  # what is left could not be located: listed in numbers_removed's place
     progress.advance("check")
-    problems = grounding.describe(with_claims=unverified != "report")
+    problems = grounding.hard_problems
     if problems:
         shown = "; ".join(problems[:8]) + (f"; and {len(problems) - 8} more" if len(problems) > 8 else "")
+        hint = (
+            "Nothing was written. The built-in drafter is deterministic, so running it again gives the same "
+            "result: report this with the corpus file, or draft with --drafter claude"
+            if content.drafter == "builtin"
+            else "Nothing was written. Adjust the stage prompts (prompts/), or run again: Claude's answers vary"
+        )
         raise DraftError(
-            f"the {content.drafter} draft of {slug} failed its grounding checks "
-            f"({len(problems)} problem(s)): {shown}",
-            "Nothing was written. Re-run (Claude drafts retry failed sections once) or adjust the prompts",
+            f"the {content.drafter} draft of {slug} failed its grounding checks ({len(problems)} problem(s)): {shown}",
+            hint,
         )
 
     cited = [k for k in keys if k in grounding.citations]
@@ -200,10 +219,41 @@ def draft_post(
     progress.stage("write", 1)
     records.write_post(folder, source, list(papers))
     report = build_report(request, content, grounding, body, slug, folder, now, started)
+    report["removed"] = removed
+    report["numbers_removed"] = numbers_removed
+    for name, items in content.report.items():
+        report[name] = items
     report.update(report_extra or {})
     records.atomic_write_json(folder / REPORT_FILE, report)
     progress.advance("write")
     return DraftResult(slug=slug, folder=folder, report=report, drafter=content.drafter)
+
+
+def _clean(content: DraftContent, request: DraftRequest) -> tuple[DraftContent, list[dict[str, Any]]]:
+    """The drafter's text without links, images, HTML, shortcodes or citations of papers not in the post
+    (see :mod:`.safety`), its citations placed where they read well (:mod:`.citing`), and the list of
+    what was removed."""
+    known = request.by_key
+    removed: list[dict[str, Any]] = []
+    aliases = {key: [request.short_names[key], *method_names(paper)] for key, paper in known.items()}
+
+    def clean(text: str, where: str) -> str:
+        out, dropped = clean_markdown(text, where, known)
+        removed.extend(dropped)
+        return tidy_citations(out, aliases)
+
+    sections = [
+        Section(clean(s.heading, f"heading {s.heading!r}"), clean(s.body, f"section {s.heading!r}"), s.papers)
+        for s in content.sections
+    ]
+    return dataclasses.replace(
+        content,
+        title=clean(content.title, "title"),
+        excerpt=clean(content.excerpt, "excerpt"),
+        hook=clean(content.hook, "hook"),
+        tags=tuple(t for t in (clean(tag, "tags") for tag in content.tags) if t.strip()),
+        sections=sections,
+    ), removed
 
 
 def build_report(
@@ -250,6 +300,7 @@ def build_report(
         "unknown_citations": grounding.unknown_citations,
         "unresolved_names": grounding.unresolved_names,
         "unverified_claims": grounding.unverified_claims,
+        "short_sections": grounding.short_sections,
         "words": word_count(body),
         "sections": section_stats(body),
         "stages": {name: usage.to_dict() for name, usage in content.stages.items()},

@@ -37,6 +37,7 @@ def totals(stages: dict[str, StageUsage]) -> StageUsage:
         out.calls += usage.calls
         out.cached += usage.cached
         out.retries += usage.retries
+        out.retry_reasons += usage.retry_reasons
         out.input_tokens += usage.input_tokens
         out.output_tokens += usage.output_tokens
         out.cache_creation_input_tokens += usage.cache_creation_input_tokens

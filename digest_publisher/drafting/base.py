@@ -17,11 +17,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from ..models import Paper, PostKind, Topic
-
-
-def cite_key(paper: Paper) -> str:
-    """The id a post cites a paper by: its arXiv id (``[@2605.18529]``), else its key."""
-    return paper.arxiv_id or paper.key
+from ..names import cite_key as cite_key  # re-exported: drafting modules import it from here
 
 
 class Progress(Protocol):
@@ -84,6 +80,9 @@ class StageUsage:
     cost_usd: float = 0.0
     batch: bool = False
     model: str = ""  # the Claude model the stage called (stages can differ: see ClaudeSettings.cards_model)
+    # Why each retry happened: a transient API failure ("HTTP 529 overloaded_error; retry 1 of 4 ...") or
+    # an answer that failed its checks ("answer failed 2 check(s): ...").
+    retry_reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +96,7 @@ class StageUsage:
             "cache_read_input_tokens": self.cache_read_input_tokens,
             "cost_usd": round(self.cost_usd, 6),
             "batch": self.batch,
+            "retry_reasons": list(self.retry_reasons),
         }
 
 
@@ -115,6 +115,9 @@ class DraftContent:
     cards: dict[str, str] = field(default_factory=dict)  # cite key -> card text (grounding source)
     stages: dict[str, StageUsage] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # What the drafter repaired or trimmed on its way, by kind, for draft-report.json ("numbers_repaired",
+    # "card_fields_trimmed", "sections_condensed", ...): each a list of small dicts saying where and what.
+    report: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class Drafter(Protocol):

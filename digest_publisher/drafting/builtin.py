@@ -12,10 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..errors import DraftError
 from ..models import PostKind
+from ..names import author_name
 from .base import DraftContent, DraftRequest, Progress, Section
 from .text import (
-    first_author_surname,
+    detex,
     format_window,
     join_names,
     md_escape,
@@ -33,6 +35,7 @@ BRIEF_SECTIONS = (
     "Concluding Overview",
 )
 
+UNUSABLE = "its abstract has no sentence the built-in drafter can quote (too short, or not prose)"
 _SMALL = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
           "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
 _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
@@ -81,15 +84,28 @@ class BuiltinDrafter:
     def draft(self, request: DraftRequest, progress: Progress) -> DraftContent:
         progress.stage("analyse", len(request.papers))
         texts: list[PaperText] = []
+        unusable: dict[str, str] = {}
         for paper in request.papers:
-            texts.append(analyse_paper(paper))
+            text = analyse_paper(paper)
+            # One odd record (an abstract of a few words, or no prose at all) never blocks the topic.
+            if text.sentences:
+                texts.append(text)
+            else:
+                unusable[text.key] = UNUSABLE
             progress.advance("analyse")
+        if not texts:
+            raise DraftError(
+                f"none of the {len(request.papers)} papers has an abstract the built-in drafter can quote "
+                "(each needs a sentence of at least six words)",
+                "Check the corpus records, or draft with --drafter claude",
+            )
         progress.stage("themes", 1)
         themes = discover_themes(texts)
         progress.advance("themes")
         progress.stage("write", 1)
         write = self._brief if request.kind is PostKind.BRIEF else self._backfill
         content = write(request, themes)
+        content.left_out = {**unusable, **content.left_out}
         progress.advance("write")
         return content
 
@@ -102,10 +118,9 @@ class BuiltinDrafter:
         """"AMR-SD (Zhang et al., May 2026)" or "Zhang et al. (May 2026)" with the citation as the name."""
         when = f"{pt.paper.submitted:%B %Y}" if pt.paper.submitted else ""
         name = request.short_names.get(pt.key, "")
-        surname = first_author_surname(pt.paper)
-        if name.startswith(surname):
+        lead = author_name(pt.paper) or "anonymous authors"
+        if name.startswith(lead.removesuffix(" et al.")):  # the short name is the authors already
             return f"{self._cite(pt)} ({when})" if when else self._cite(pt)
-        lead = f"{surname} et al." if len(pt.paper.authors) > 1 else surname
         return f"{self._cite(pt)} ({lead}, {when})" if when else f"{self._cite(pt)} ({lead})"
 
     def _mention(self, pt: PaperText, index: int) -> str | None:
@@ -133,7 +148,7 @@ class BuiltinDrafter:
             "The starting point of {who} is this: {context}",
         )
         who = self._who(request, pt)
-        title = md_escape(" ".join(pt.paper.title.split()))
+        title = md_escape(detex(" ".join(pt.paper.title.split())))
         parts: list[str] = [f"### {title}"]
         first = ""
         # A rambling method sentence stands alone; otherwise the problem comes first.
@@ -188,7 +203,7 @@ class BuiltinDrafter:
             for m_index, pt in enumerate(others):
                 line = self._mention(pt, t_index + m_index)
                 if line is None:
-                    left_out[pt.key] = "its abstract has no sentence the built-in drafter can quote"
+                    left_out[pt.key] = UNUSABLE
                 else:
                     mentions.append(line)
             bodies.append(parts + ([implication] if implication else []))
@@ -296,8 +311,8 @@ class BuiltinDrafter:
         notable = [pt for pt in best if pt.results][:6] or best[:6]
         notable_items = []
         for pt in notable:
-            who = first_author_surname(pt.paper) + (" et al." if len(pt.paper.authors) > 1 else "")
-            item = f"**{md_escape(pt.paper.title)}** {self._cite(pt)}, by {who}"
+            who = author_name(pt.paper) or "anonymous authors"
+            item = f"**{md_escape(detex(pt.paper.title))}** {self._cite(pt)}, by {who}"
             item += "" if who.endswith(".") else "."
             if pt.results:
                 item += f" {_quote(pt.results[0])}"

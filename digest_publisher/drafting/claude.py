@@ -44,12 +44,16 @@ from ..models import Paper, PostKind
 from ..records import atomic_write_json
 from .base import DraftContent, DraftRequest, Progress, Section, StageUsage, cite_key
 from .claude_client import BatchFailure, ClaudeClient, Reply
-from .grounding import SectionLimits, check_grounding
+from .grounding import SectionLimits, check_grounding, citations_in, parse_blocks
+from .numbers import is_faithful, remove_number, stated_values, written_numbers
 from .prompts import Prompt, PromptSet, load_prompt_set
 from .settings import ClaudeSettings
-from .text import claim_numbers, detex, format_window, number_core, source_numbers, word_count
+from .text import detex, format_window, window_phrase, word_count
 
 CARD_FIELDS = ("contribution", "method", "key_result", "limitations")
+# A section's maximum length is at least these many words per paper it cites and per key paper's subsection.
+WORDS_PER_PAPER = 30
+WORDS_PER_KEY_PAPER = 120
 MAX_CARDS_PER_CALL = 60  # ~60 output tokens per card: stays inside the cards prompt's max_tokens (8000)
 # Card fields are short by design (the prompt gives word limits; every later stage re-reads them). The
 # limits are checked here, by code, not as ``maxLength`` in CARD_SCHEMA: structured outputs reject
@@ -72,43 +76,6 @@ CARD_SCHEMA: dict[str, Any] = {
         }
     },
 }
-OUTLINE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["sections", "left_out"],
-    "properties": {
-        "sections": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["heading", "angle", "papers", "key_papers"],
-                "properties": {
-                    "heading": _STR,
-                    "angle": _STR,
-                    "papers": {"type": "array", "items": _STR},
-                    "key_papers": {"type": "array", "items": _STR},
-                },
-            },
-        },
-        "left_out": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "reason"],
-                "properties": {"id": _STR, "reason": _STR},
-            },
-        },
-    },
-}
-META_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["title", "hook", "excerpt", "tags"],
-    "properties": {"title": _STR, "hook": _STR, "excerpt": _STR, "tags": {"type": "array", "items": _STR}},
-}
-
 Validator = Callable[[str], list[str]]
 
 
@@ -154,6 +121,17 @@ class _Call:
     validate: Validator
     stream: bool = False
     json_output: bool = False
+    # An optional call (a repair, a condensation) that still fails after its retry is dropped, not fatal:
+    # the caller keeps what it had and says so in the report.
+    optional: bool = False
+
+
+def _trim(text: str, limit: int) -> str:
+    """``text`` cut at the last word boundary within ``limit`` characters (an ellipsis marks the cut)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
 
 
 def _json(text: str) -> Any:
@@ -209,11 +187,15 @@ class _Run:
         topic = request.topic
         self.topic_text = f"{topic.label} ({topic.name})"
         self.window_text = format_window(*request.window)
+        self.findings: dict[str, list[dict[str, Any]]] = {}  # -> DraftContent.report
         ttl = {"type": "ephemeral", "ttl": "1h"} if self._ttl() == "1h" else {"type": "ephemeral"}
         self.cache_control: dict[str, str] = ttl
+        # The window is in the system prompt, so every stage knows it and how to call it.
         self.system = [{
             "type": "text",
-            "text": prompts["system"].render({"series": topic.series, "topic": self.topic_text}),
+            "text": prompts["system"].render({"series": topic.series, "topic": self.topic_text,
+                                              "window": self.window_text,
+                                              "window_phrase": window_phrase(*request.window)}),
             "cache_control": self.cache_control,
         }]
 
@@ -222,6 +204,18 @@ class _Run:
         return "1h" if self.owner.batch else self.settings.cache_ttl
 
     # -- plumbing --------------------------------------------------------------------------------
+
+    def find(self, kind: str, item: dict[str, Any]) -> None:
+        """Record something the engine repaired, trimmed or removed, for draft-report.json."""
+        with self.lock:
+            self.findings.setdefault(kind, []).append(item)
+
+    def note_retry(self, stage: str, reason: str) -> None:
+        with self.lock:
+            usage = self.usage(stage)
+            usage.retries += 1
+            usage.retry_reasons.append(reason)
+        self.progress.note(f"{stage}: {reason}")
 
     def usage(self, stage: str) -> StageUsage:
         with self.lock:
@@ -246,11 +240,14 @@ class _Run:
             usage.cost_usd += cost
 
     def params(
-        self, stage: str, prompt: Prompt, shared: str | None, text: str, schema: dict[str, Any] | None
+        self, stage: str, prompt: Prompt, shared: list[str], text: str, schema: dict[str, Any] | None
     ) -> dict[str, Any]:
-        content: list[dict[str, Any]] = []
-        if shared is not None:
-            content.append({"type": "text", "text": shared, "cache_control": self.cache_control})
+        """One request: the system prompt, then the ``shared`` blocks (each a cache breakpoint, the most
+        widely shared first), then the stage's own text. Outline, meta and sections all start with the
+        same cards block, so they share one cached prefix."""
+        content: list[dict[str, Any]] = [
+            {"type": "text", "text": block, "cache_control": self.cache_control} for block in shared
+        ]
         content.append({"type": "text", "text": text})
         params: dict[str, Any] = {
             "model": self.settings.model_for(stage),
@@ -268,9 +265,12 @@ class _Run:
 
     def complete(self, call: _Call, params: dict[str, Any]) -> str:
         """One answer, continued while it stops at max_tokens (Markdown) or failed (JSON)."""
-        reply = self.client.complete(params, stream=call.stream)
+        reply = self.client.complete(params, stream=call.stream, on_retry=self.retry_hook(call.stage))
         self.account(call.stage, reply, batch=False)
         return self.finish(call, params, reply)
+
+    def retry_hook(self, stage: str) -> Callable[[str], None]:
+        return lambda reason: self.note_retry(stage, reason)
 
     def finish(self, call: _Call, params: dict[str, Any], reply: Reply) -> str:
         text = reply.text
@@ -283,7 +283,7 @@ class _Run:
             prefix = text.rstrip()
             more = dict(params)
             more["messages"] = [*params["messages"], {"role": "assistant", "content": prefix}]
-            reply = self.client.complete(more, stream=call.stream)
+            reply = self.client.complete(more, stream=call.stream, on_retry=self.retry_hook(call.stage))
             self.account(call.stage, reply, batch=False)
             text = prefix + reply.text
         if reply.stop_reason == "refusal":
@@ -306,9 +306,8 @@ class _Run:
                 f"the answer was cut off at max_tokens ({call.params['max_tokens']}); write a shorter answer"
             ]
         if problems:
-            with self.lock:
-                self.usage(call.stage).retries += 1
-            self.progress.note(f"{call.stage}: answer failed {len(problems)} check(s); retrying once: {problems[0]}")
+            self.note_retry(call.stage, f"answer failed {len(problems)} check(s); retrying once: "
+                            + "; ".join(problems[:3]))
             retry = dict(call.params)
             retry["messages"] = [
                 *call.params["messages"],
@@ -322,6 +321,9 @@ class _Run:
                 problems = call.validate(text)
             except _Truncated:
                 problems = [f"the answer was cut off at max_tokens ({call.params['max_tokens']}) twice"]
+            if problems and call.optional:
+                self.progress.note(f"{call.stage}: still failing after the retry; keeping the text as it was")
+                return ""
             if problems:
                 raise DraftError(
                     f"the {call.stage} stage failed its checks twice ({len(problems)} problem(s)): "
@@ -401,16 +403,17 @@ class _Run:
             cards={k: self.card_text(k, cards) for k in cards},
             stages=self.stages,
             warnings=self.warnings,
+            report=self.findings,
         )
 
     def card_text(self, key: str, cards: dict[str, dict[str, str]]) -> str:
         card = cards.get(key, {})
-        return " ".join(str(card.get(f, "")) for f in CARD_FIELDS)
+        return " ".join(_trim(str(card.get(f, "")), CARD_MAX_CHARS[f]) for f in CARD_FIELDS)
 
     def paper_block(self, paper: Paper, *, abstract: bool = True, card: str | None = None) -> str:
         key = cite_key(paper)
         authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
-        lines = [f'<paper id="{key}" short_name="{self.request.short_names[key]}">', f"title: {paper.title}",
+        lines = [f'<paper id="{key}" short_name="{self.request.short_names[key]}">', f"title: {detex(paper.title)}",
                  f"authors: {authors}"]
         if card is not None:
             lines.append(f"card: {card}")
@@ -443,7 +446,7 @@ class _Run:
             text = prompt.render({"topic": self.topic_text, "papers": "\n\n".join(self.paper_block(p) for p in group)})
             ids = [cite_key(p) for p in group]
             calls.append(_Call("cards", self.key("cards", ids, [p.abstract for p in group]),
-                               self.params("cards", prompt, None, text, CARD_SCHEMA),
+                               self.params("cards", prompt, [], text, CARD_SCHEMA),
                                self.card_validator(group), json_output=True))
         self.progress.stage("cards", max(1, len(calls)))
         if not calls:
@@ -452,10 +455,28 @@ class _Run:
         for answer in self.ask_many(calls):
             for item in _json(answer)["cards"]:
                 key = item["id"]
-                card = {f: str(item.get(f, "")) for f in CARD_FIELDS}
+                card = self.tidy_card(self.by_key[key], {f: str(item.get(f, "")) for f in CARD_FIELDS})
                 cards[key] = card
                 self.cache.put("card", per_paper[key], {"card": card})
+        for key, card in cards.items():
+            for f in CARD_FIELDS:
+                if len(card.get(f, "")) > CARD_MAX_CHARS[f]:
+                    self.find("card_fields_trimmed", {"id": key, "field": f, "chars": len(card[f]),
+                                                      "limit": CARD_MAX_CHARS[f]})
         return cards
+
+    def tidy_card(self, paper: Paper, card: dict[str, str]) -> dict[str, str]:
+        """A card's numbers must be its abstract's (later stages ground numbers against cards): any other is
+        taken out of the field and listed. Length is a soft limit: over-long fields are kept (and counted in
+        the report); :meth:`card_text` trims them at a word boundary for the later stages."""
+        stated = stated_values(paper.title + " " + paper.abstract)
+        for f in CARD_FIELDS:
+            for number in reversed(written_numbers(card[f])):
+                if not is_faithful(number, stated):
+                    self.find("card_numbers_removed", {"id": cite_key(paper), "field": f, "number": number.text,
+                                                       "text": card[f]})
+                    card[f] = remove_number(card[f], number)
+        return card
 
     def card_validator(self, group: list[Paper]) -> Validator:
         wanted = {cite_key(p): p for p in group}
@@ -479,18 +500,9 @@ class _Run:
                     problems.append(f"card id {key!r} is not one of the papers given ({', '.join(wanted)})")
                     continue
                 got.add(key)
-                for f in CARD_FIELDS:
-                    value = item.get(f)
-                    if not isinstance(value, str):
-                        problems.append(f"card {key}: '{f}' must be a string")
-                    elif len(value) > CARD_MAX_CHARS[f]:
-                        problems.append(f"card {key}: '{f}' has {len(value)} characters; keep it under "
-                                        f"{CARD_MAX_CHARS[f]} (the word limit in the instructions)")
-                known = source_numbers(wanted[key].title + " " + wanted[key].abstract)
-                for f in CARD_FIELDS:
-                    for number in claim_numbers(str(item.get(f, ""))):
-                        if number_core(number) not in known:
-                            problems.append(f"card {key}: {f} states {number!r}, which its abstract does not")
+                # Lengths and numbers are not failures (see tidy_card): only the shape is.
+                problems += [f"card {key}: '{f}' must be a string" for f in CARD_FIELDS
+                             if not isinstance(item.get(f), str)]
             for key in wanted:
                 if key not in got:
                     problems.append(f"no card for paper {key}")
@@ -499,11 +511,13 @@ class _Run:
         return validate
 
     def cards_block(self, cards: dict[str, dict[str, str]]) -> str:
+        """All papers' cards: the block outline, meta and sections share (first, so it is one cached prefix)."""
         lines = ["Paper cards (id | short name | contribution | method | key result | limitations):"]
         for paper in self.request.papers:
             key = cite_key(paper)
             card = cards.get(key, {})
-            lines.append(" | ".join([key, self.request.short_names[key], *(card.get(f, "") for f in CARD_FIELDS)]))
+            fields = (_trim(card.get(f, ""), CARD_MAX_CHARS[f]) for f in CARD_FIELDS)
+            lines.append(" | ".join([key, self.request.short_names[key], *fields]))
         return "\n".join(lines)
 
     # 2. outline --------------------------------------------------------------------------------
@@ -522,9 +536,15 @@ class _Run:
         })
         shared = self.cards_block(cards)
         # The key leaves the previous outline out: the same cards always get the same outline back.
+        # No output schema: a schema sits before the messages and would give outline and meta different
+        # prefixes; the prompt asks for the JSON shape and validate_outline checks it.
         call = _Call("outline", self.key("outline", shared),
-                     self.params("outline", prompt, shared, text, OUTLINE_SCHEMA), self.validate_outline,
+                     self.params("outline", prompt, [shared], text, None), self.validate_outline,
                      json_output=True)
+        placed = None if self.cache.get("outline", call.key) else self.place_new_papers(previous_text, cards)
+        if placed is not None:
+            # Cached under the full outline's key too: an unchanged re-run then makes no call.
+            self.cache.put("outline", call.key, {"text": placed, "model": self.settings.model})
         self.progress.stage("outline", 1)
         answer = self.ask(call)
         self.cache.put("outline-latest", latest_key, {"text": answer})
@@ -533,7 +553,62 @@ class _Run:
         left_out = {i["id"]: i["reason"] for i in data.get("left_out", [])}
         return Outline(sections, left_out, answer)
 
-    def validate_outline(self, text: str) -> list[str]:
+    def place_new_papers(self, previous_text: str, cards: dict[str, dict[str, str]]) -> str | None:
+        """Papers added to a drafted selection are placed into the previous outline by one small call
+        (their cards and the outline's headings), instead of planning the whole post again. None when
+        there is no previous outline, papers were removed, or the placement fails its checks."""
+        try:
+            previous = _json(previous_text)
+        except ValueError:
+            return None
+        if not isinstance(previous, dict) or self.validate_outline(previous_text, allow_missing=True):
+            return None
+        known = {k for sec in previous["sections"] for k in sec["papers"]} | {
+            str(i.get("id")) for i in previous.get("left_out", []) if isinstance(i, dict)}
+        new = [k for k in self.by_key if k not in known]
+        if not new or not known <= set(self.by_key):
+            return None
+        prompt = self.prompts["place"]
+        headings = [sec["heading"] for sec in previous["sections"]]
+        closing = headings[-1] if self.request.kind is PostKind.BACKFILL else None
+        listing = "\n".join(f"- {sec['heading']}: {sec['angle']}" for sec in previous["sections"]
+                             if sec["heading"] != closing)
+        papers = "\n\n".join(self.paper_block(self.by_key[k], abstract=False, card=self.card_text(k, cards))
+                              for k in new)
+        text = prompt.render({"sections": listing, "papers": papers})
+
+        def validate(answer: str) -> list[str]:
+            try:
+                data = _json(answer)
+            except ValueError as exc:
+                return [f"the answer is not valid JSON ({exc}); answer with the JSON object only"]
+            placed = data.get("placements") if isinstance(data, dict) else None
+            if not isinstance(placed, list):
+                return ['the JSON must be {"placements": [{"id": ..., "section": ...}], "left_out": [...]}']
+            where = {str(i.get("id")): i.get("section") for i in placed if isinstance(i, dict)}
+            left = {str(i.get("id")) for i in data.get("left_out", []) if isinstance(i, dict)}
+            problems = [f"paper {k} is neither placed nor left out with a reason" for k in new
+                        if k not in where and k not in left]
+            problems += [f"paper {k} is placed in {h!r}, which is not one of the sections listed" for k, h in
+                         where.items() if h not in headings or h == closing]
+            return problems
+
+        call = _Call("place", self.key("place", previous_text, new, [self.card_text(k, cards) for k in new]),
+                     self.params("place", prompt, [], text, None), validate, json_output=True, optional=True)
+        self.progress.stage("place", 1)
+        answer = self.ask(call)
+        if not answer:
+            return None
+        data = _json(answer)
+        for item in data["placements"]:
+            for sec in previous["sections"]:
+                if sec["heading"] == item["section"] and item["id"] in new and item["id"] not in sec["papers"]:
+                    sec["papers"].append(item["id"])
+        previous.setdefault("left_out", []).extend(
+            {"id": i["id"], "reason": str(i.get("reason", ""))} for i in data.get("left_out", []) if i.get("id") in new)
+        return json.dumps(previous, ensure_ascii=False)
+
+    def validate_outline(self, text: str, *, allow_missing: bool = False) -> list[str]:
         try:
             data = _json(text)
         except ValueError as exc:
@@ -549,6 +624,14 @@ class _Run:
             if not isinstance(s, dict) or not str(s.get("heading", "")).strip():
                 problems.append("every section needs a heading")
                 continue
+            # No output schema (see outline()): the shape is checked here.
+            shape = [f"section {s['heading']!r}: '{f}' must be a list of paper ids" for f in ("papers", "key_papers")
+                     if not isinstance(s.get(f), list) or not all(isinstance(k, str) for k in s[f])]
+            if not isinstance(s.get("angle"), str):
+                shape.append(f"section {s['heading']!r}: 'angle' must be a string")
+            if shape:
+                problems += shape
+                continue
             for key in [*s.get("papers", []), *s.get("key_papers", [])]:
                 if key not in self.by_key:
                     problems.append(f"section {s['heading']!r} lists {key!r}, which is not a selected paper")
@@ -563,7 +646,7 @@ class _Run:
                     problems.append(f"left_out names {item.get('id')!r}, which is not a selected paper")
                 covered.add(str(item.get("id")))
         missing = [k for k in self.by_key if k not in covered]
-        if missing:
+        if missing and not allow_missing:
             problems.append("these papers are neither in a section nor left out with a reason: " + ", ".join(missing))
         return problems
 
@@ -578,49 +661,126 @@ class _Run:
 
     def write_sections(self, outline: Outline, cards: dict[str, dict[str, str]]) -> list[Section]:
         prompt = self.prompts["section"]
-        shared = self.outline_block(outline)
+        shared = [self.cards_block(cards), self.outline_block(outline)]
         n = max(1, len(outline.sections))
         backfill = self.request.kind is PostKind.BACKFILL
         min_words, max_words = (200, max(300, 2400 // n)) if backfill else (80, 350)
         headings = outline.headings()
+        closing = len(outline.sections) - 1 if backfill else -1
         calls = []
-        for spec in outline.sections:
+        specs: list[_SectionSpec] = []
+        for index, spec in enumerate(outline.sections):
             papers = [self.by_key[k] for k in spec["papers"] if k in self.by_key]
+            is_closing = index == closing
+            keys = [] if is_closing else [k for k in spec["key_papers"] if k in spec["papers"]]
+            # The bound grows with what the section must hold (a sentence per paper, a subsection per key
+            # paper): a fixed maximum would ask a 70-paper section for the impossible and condense it in vain.
+            most = max(max_words, WORDS_PER_PAPER * len(papers) + WORDS_PER_KEY_PAPER * len(keys))
             blocks = []
             for p in papers:
                 key = cite_key(p)
-                card = " | ".join(cards.get(key, {}).get(f, "") for f in CARD_FIELDS)
-                # Key papers come with their abstract (they get a subsection); the others with their card
-                # only: a sentence each needs no more, and abstracts are most of a section's input cost.
-                is_key = key in spec["key_papers"]
-                blocks.append(self.paper_block(p, abstract=is_key, card=card) + ("  (key paper)" if is_key else ""))
+                card = self.card_text(key, cards)
+                # Key papers come with their abstract (they get a subsection), and so do the closing section's
+                # (it draws on open problems the abstracts state, which cards compress away); the others with
+                # their card only: a sentence each needs no more, and abstracts are most of the input cost.
+                with_abstract = key in keys or is_closing
+                blocks.append(self.paper_block(p, abstract=with_abstract, card=card)
+                              + ("  (key paper)" if key in keys else ""))
             text = prompt.render({
                 "topic": self.topic_text,
                 "heading": spec["heading"],
                 "angle": spec["angle"],
                 "papers": "\n\n".join(blocks),
                 "min_words": min_words,
-                "max_words": max_words,
+                "max_words": most,
+                "structure": self.structure_text(keys, is_closing),
             })
             inputs = [(cite_key(p), p.abstract, cards.get(cite_key(p))) for p in papers]
-            key = self.key("section", spec, headings, inputs, min_words, max_words)  # not the whole outline
-            assigned = [cite_key(p) for p in papers]
+            key = self.key("section", spec, headings, inputs, min_words, most, is_closing)  # not the whole outline
+            section = _SectionSpec(spec["heading"], [cite_key(p) for p in papers], keys, is_closing, min_words, most)
+            specs.append(section)
             calls.append(_Call("section", key, self.params("section", prompt, shared, text, None),
-                               self.section_validator(spec["heading"], cards, min_words, assigned), stream=True))
-        bodies = self.ask_many(calls)
+                               self.section_validator(section), stream=True))
+        # A section that only gained papers since the last draft is updated in place (its text plus a
+        # paragraph on the new papers) instead of being written again: the cost of +5 papers stays small.
+        latest = [self.cache.get("section-latest", self.latest_key(sec.heading)) for sec in specs]
+        updates: dict[int, _Call] = {}
+        for index, (sec, call, before) in enumerate(zip(specs, calls, latest, strict=True)):
+            old = [str(k) for k in before.get("papers", [])] if before else []
+            if before and self.cache.get("section", call.key) is None and set(old) < set(sec.papers) and old:
+                updates[index] = self.update_call(sec, str(before["text"]), [k for k in sec.papers if k not in old],
+                                                  cards)
+        fresh = [c for i, c in enumerate(calls) if i not in updates]
+        written = iter(self.ask_many(fresh))
+        added = dict(zip(updates, self.ask_many(list(updates.values())), strict=True))
+        bodies = []
+        for index, (sec, before) in enumerate(zip(specs, latest, strict=True)):
+            if index in updates and added[index].strip() and before:
+                bodies.append(_insert_before_quote(str(before["text"]), added[index].strip()))
+                self.find("sections_updated_in_place", {"section": sec.heading, "papers_added": [
+                    k for k in sec.papers if k not in before.get("papers", [])]})
+            elif index in updates:  # the update failed its checks: write the section afresh
+                bodies.append(self.ask(calls[index]))
+            else:
+                bodies.append(next(written))
+        bodies = [self.own_citations_only(sec, body.strip()) for sec, body in zip(specs, bodies, strict=True)]
+        bodies = self.revise(specs, bodies, cards, shared)
+        for sec, call, body in zip(specs, calls, bodies, strict=True):
+            self.cache.put("section-latest", self.latest_key(sec.heading), {"papers": sec.papers, "text": body})
+            if self.cache.get("section", call.key) is None:  # an updated section: a re-run reads it as written
+                self.cache.put("section", call.key, {"text": body, "model": self.settings.model})
         return [
-            Section(spec["heading"], body.strip(), tuple(spec["papers"]))
+            Section(spec["heading"], body, tuple(spec["papers"]))
             for spec, body in zip(outline.sections, bodies, strict=True)
         ]
 
-    def section_validator(
-        self, heading: str, cards: dict[str, dict[str, str]], min_words: int, assigned: list[str]
-    ) -> Validator:
-        """Checks of one section's answer; ``assigned`` are the ids the outline gave it, all of which it
-        must cite (issue #4: every selected paper is covered or left out with a reason, and the outline
-        already chose which ones to leave out)."""
-        card_texts = {k: self.card_text(k, cards) for k in cards}
+    def latest_key(self, heading: str) -> str:
+        topic = self.request.topic
+        return _hash("latest-section", topic.number, topic.slug, self.request.kind.value, heading)
+
+    def update_call(self, spec: _SectionSpec, current: str, new: list[str], cards: dict[str, dict[str, str]]) -> _Call:
+        prompt = self.prompts["update"]
+        papers = "\n\n".join(self.paper_block(self.by_key[k], card=self.card_text(k, cards)) for k in new)
+        text = prompt.render({"heading": spec.heading, "section": current, "papers": papers})
+
+        def validate(answer: str) -> list[str]:
+            cited = set(citations_in(answer))
+            problems = [f"it does not cite the new paper {k} ({self.request.short_names.get(k, k)}); write a "
+                        f"sentence on it citing it as [@{k}]" for k in new if k not in cited]
+            if re.search(r"^#{1,6}\s", answer, re.M):
+                problems.append("write paragraphs only, no headings")
+            return problems
+
+        return _Call("update", self.key("update", spec.heading, current, [(k, self.by_key[k].abstract) for k in new]),
+                     self.params("update", prompt, [], text, None), validate, stream=True, optional=True)
+
+    def structure_text(self, key_papers: list[str], closing: bool) -> str:
+        """The structure the section validator will check, said to the model in the same terms."""
+        if self.request.kind is PostKind.BRIEF:
+            return ("A numbered list (\"1. **Name**: ...\") of items, each two to four sentences citing the papers "
+                    "they discuss; the \"Concluding Overview\" is two paragraphs instead of a list.")
+        if closing:
+            return ("Two to four paragraphs on open problems and what to watch, drawing on the papers below (they "
+                    "are covered in earlier sections: refer to them, do not re-cover them). No ### subsections.")
+        subsections = "; ".join(f"one for {k} ({self.request.short_names.get(k, k)})" for k in key_papers)
+        return ("1. An opening paragraph that states the theme and why it matters, citing the papers it mentions.\n"
+                f"2. A \"### <name>: <what it shows>\" subsection for each key paper ({subsections}), on the "
+                "problem, the method and the result with its numbers; <name> is the paper's short name or the "
+                "name its title or abstract gives its method.\n"
+                "3. One or two sentences each on the other papers.\n"
+                "4. Exactly one \"> **Key implication:** ...\" quote at the end, saying what a practitioner "
+                "should take away.")
+
+    def section_validator(self, spec: _SectionSpec) -> Validator:
+        """Checks of one section's answer, done by code; a failing answer is retried once with them.
+
+        Every paper the outline assigned must be cited (issue #4: every selected paper is covered or left
+        out with a reason); a backfill section has a ### subsection for each key paper and one Key
+        implication quote. Numbers, over-length and citations of other sections' papers are not failures:
+        they are repaired, condensed or removed afterwards (see :meth:`revise`, :meth:`own_citations_only`).
+        """
         limits = SectionLimits(min_h2_words=0, min_h3_words=25)
+        structured = self.request.kind is PostKind.BACKFILL and not spec.closing
 
         def validate(text: str) -> list[str]:
             body = text.strip()
@@ -628,24 +788,142 @@ class _Run:
             if re.search(r"^#{1,2}\s", body, re.M):
                 problems.append("do not write '#' or '##' headings; the section heading is added by code")
             words = word_count(body)
-            if words < int(min_words * 0.6):
-                problems.append(f"the section has {words} words; write at least {min_words}")
-            report = check_grounding(body, self.by_key, card_texts, limits)
-            problems += report.hard_problems
+            if words < int(spec.min_words * 0.6):
+                problems.append(f"the section has {words} words; write at least {spec.min_words}")
+            report = check_grounding(body, self.by_key, {}, limits, names=self.request.short_names)
+            problems += report.unresolved_names + report.section_problems
+            problems += [p for p in report.unknown_citations if "malformed" in p]
             problems += [
                 f"it does not cite {key} ({self.request.short_names.get(key, key)}), which the outline assigned "
                 f"to it; write at least one sentence on that paper, citing it as [@{key}]"
-                for key in assigned if key not in report.citations
+                for key in spec.papers if key not in report.citations
             ]
-            if self.settings.unverified == "fail":
+            if structured:
                 problems += [
-                    f"the number {c['number']!r} (in: {c['text'][:80]}...) is not in the card or abstract of a paper "
-                    "cited in the same paragraph; cite the paper that states it or drop the number"
-                    for c in report.unverified_claims
+                    f"there is no ### subsection on the key paper {key} ({self.request.short_names.get(key, key)}): "
+                    f"write one, citing it as [@{key}]"
+                    for key in spec.key_papers if key not in _subsection_citations(body)
                 ]
-            return [f"section {heading!r}: {p}" for p in problems]
+                quotes = len(re.findall(r"^>\s*\*\*Key implication:?\*\*", body, re.M))
+                if quotes != 1:
+                    problems.append(f"the section has {quotes} \"> **Key implication:** ...\" quotes; "
+                                    "write exactly one")
+            return [f"section {spec.heading!r}: {p}" for p in problems]
 
         return validate
+
+    def own_citations_only(self, spec: _SectionSpec, body: str) -> str:
+        """Citations of papers that are not this section's are taken out (each section covers its own papers;
+        a citation elsewhere would send readers to the wrong paragraph) and listed."""
+        allowed = set(spec.papers)
+
+        def keep(match: re.Match[str]) -> str:
+            ids = citations_in(match.group(0))
+            kept = [i for i in ids if i in allowed or i not in self.by_key]  # unknown ids: draft_post removes them
+            for dropped in (i for i in ids if i not in kept):
+                self.find("citations_removed", {"section": spec.heading, "id": dropped,
+                                                "reason": "the outline gave this paper to another section"})
+            return "[" + "; ".join(f"@{i}" for i in kept) + "]" if kept else ""
+
+        def replace(match: re.Match[str]) -> str:
+            kept = keep(match)
+            return match.group(1) + kept if kept else ""
+
+        # Only a space or tab before a citation goes with it: a newline is structure (a paragraph break).
+        return re.sub(r"([ \t]?)\[@[^\]]*\]", replace, body)
+
+    def revise(
+        self, specs: list[_SectionSpec], bodies: list[str], cards: dict[str, dict[str, str]], shared: list[str]
+    ) -> list[str]:
+        """One small call per section that needs it: repair the sentences whose numbers no cited paper states
+        (what the repair does not fix, draft_post removes and lists), or condense a section more than 25%
+        over its maximum (if the condensed text fails the checks, the section is kept and flagged)."""
+        card_texts = {k: self.card_text(k, cards) for k in cards}
+        calls: list[tuple[int, str, _Call]] = []
+        for index, (spec, body) in enumerate(zip(specs, bodies, strict=True)):
+            claims = check_grounding(body, self.by_key, card_texts, SectionLimits(0, 0),
+                                     names=self.request.short_names).unverified_claims
+            if claims:
+                calls.append((index, "repair", self.repair_call(spec, body, claims, card_texts, shared)))
+            elif word_count(body) > spec.max_words * 1.25:
+                calls.append((index, "condense", self.condense_call(spec, body, shared)))
+        if not calls:
+            return bodies
+        out = list(bodies)
+        for (index, kind, _), answer in zip(calls, self.ask_many([c for _, _, c in calls]), strict=True):
+            spec = specs[index]
+            if kind == "repair":
+                out[index] = self.apply_repairs(spec, out[index], answer, card_texts)
+            elif answer.strip():
+                self.find("sections_condensed", {"section": spec.heading, "words_before": word_count(out[index]),
+                                                 "words_after": word_count(answer)})
+                out[index] = self.own_citations_only(spec, answer.strip())
+            else:
+                self.find("sections_over_length", {"section": spec.heading, "words": word_count(out[index]),
+                                                   "max_words": spec.max_words})
+        return out
+
+    def repair_call(
+        self, spec: _SectionSpec, body: str, claims: list[dict[str, Any]], card_texts: dict[str, str],
+        shared: list[str],
+    ) -> _Call:
+        prompt = self.prompts["repair"]
+        sentences = list(dict.fromkeys(c["sentence"] for c in claims))
+        cited = list(dict.fromkeys(k for c in claims if isinstance(c["sources"], list) for k in c["sources"]))
+        papers = "\n\n".join(self.paper_block(self.by_key[k], card=card_texts.get(k, "")) for k in cited)
+        listing = "\n".join(
+            f"{i}. {sentence}\n   unsupported: "
+            + ", ".join(c["number"] for c in claims if c["sentence"] == sentence)
+            for i, sentence in enumerate(sentences, 1)
+        )
+        text = prompt.render({"heading": spec.heading, "sentences": listing, "papers": papers or "(none cited)"})
+
+        def validate(answer: str) -> list[str]:
+            try:
+                data = _json(answer)
+            except ValueError as exc:
+                return [f"the answer is not valid JSON ({exc}); answer with the JSON object only"]
+            fixes = data.get("fixes") if isinstance(data, dict) else None
+            if not isinstance(fixes, list) or not all(isinstance(f, dict) for f in fixes):
+                return ['the JSON must be {"fixes": [{"sentence": ..., "rewrite": ...}]}']
+            return []
+
+        return _Call("repair", self.key("repair", spec.heading, body, sentences),
+                     self.params("repair", prompt, shared[:1], text, None), validate, json_output=True, optional=True)
+
+    def apply_repairs(self, spec: _SectionSpec, body: str, answer: str, card_texts: dict[str, str]) -> str:
+        """Apply each rewrite that keeps its sentence's citations and whose numbers its papers state."""
+        fixes = _json(answer).get("fixes", []) if answer.strip() else []
+        for fix in fixes:
+            original, rewrite = str(fix.get("sentence", "")), str(fix.get("rewrite", ""))
+            if not original or original not in body:
+                continue
+            if sorted(citations_in(rewrite)) != sorted(citations_in(original)):
+                continue
+            trial = body.replace(original, rewrite, 1)
+            before = check_grounding(body, self.by_key, card_texts, SectionLimits(0, 0),
+                                     names=self.request.short_names).unverified_claims
+            after = check_grounding(trial, self.by_key, card_texts, SectionLimits(0, 0),
+                                    names=self.request.short_names).unverified_claims
+            if len(after) < len(before) and not any(c["sentence"] == rewrite for c in after):
+                self.find("numbers_repaired", {"section": spec.heading, "sentence": original, "now": rewrite})
+                body = trial
+        return body
+
+    def condense_call(self, spec: _SectionSpec, body: str, shared: list[str]) -> _Call:
+        prompt = self.prompts["condense"]
+        text = prompt.render({"heading": spec.heading, "max_words": spec.max_words, "words": word_count(body),
+                              "section": body})
+        checks = self.section_validator(spec)
+
+        def validate(answer: str) -> list[str]:
+            problems = checks(answer)
+            if word_count(answer) >= word_count(body):
+                problems.append(f"the condensed section has {word_count(answer)} words, no fewer than before")
+            return problems
+
+        return _Call("condense", self.key("condense", spec.heading, body, spec.max_words),
+                     self.params("condense", prompt, shared[:1], text, None), validate, stream=True, optional=True)
 
     # 4. title, hook, excerpt, tags -------------------------------------------------------------
 
@@ -655,7 +933,7 @@ class _Run:
         text = prompt.render({"topic": self.topic_text, "window": self.window_text, "outline": summary})
         shared = self.cards_block(cards)
         # Keyed on the outline's headings and angles only: new papers that do not change them cost no meta call.
-        call = _Call("meta", self.key("meta", summary), self.params("meta", prompt, shared, text, META_SCHEMA),
+        call = _Call("meta", self.key("meta", summary), self.params("meta", prompt, [shared], text, None),
                      self.validate_meta, json_output=True)
         self.progress.stage("meta", 1)
         data: dict[str, Any] = _json(self.ask(call))
@@ -679,7 +957,7 @@ class _Run:
         for field_name in ("hook", "excerpt", "title"):
             if "[@" in data[field_name]:
                 problems.append(f"the {field_name} must not cite papers")
-            numbers = claim_numbers(data[field_name])
+            numbers = [w.text for w in written_numbers(data[field_name])]
             if numbers:
                 problems.append(f"the {field_name} states numbers ({', '.join(numbers)}) no paper is cited for")
         return problems
@@ -700,6 +978,35 @@ class _Run:
                 f"prompt caching never hit ({writes:,} tokens written, 0 read over {fresh} calls): shared prefixes "
                 f"may be shorter than {self.settings.model}'s minimum of {minimum:,} tokens, or changed between calls"
             )
+
+
+@dataclass(frozen=True)
+class _SectionSpec:
+    """What the code checks a section against: its papers, the key papers that get a subsection, bounds."""
+
+    heading: str
+    papers: list[str]
+    key_papers: list[str]
+    closing: bool
+    min_words: int
+    max_words: int
+
+
+def _insert_before_quote(body: str, addition: str) -> str:
+    """``addition`` as paragraphs before the closing "Key implication" quote (or at the end)."""
+    quote = re.search(r"^>\s*\*\*Key implication", body, re.M)
+    if quote is None:
+        return body.rstrip() + "\n\n" + addition
+    return body[: quote.start()].rstrip() + "\n\n" + addition + "\n\n" + body[quote.start():]
+
+
+def _subsection_citations(body: str) -> set[str]:
+    """Ids cited inside ### subsections (in the heading or the text under it)."""
+    cited: set[str] = set()
+    for block in parse_blocks(body):
+        if block.h3:
+            cited.update(citations_in(block.text))
+    return cited
 
 
 class _Truncated(Exception):

@@ -9,6 +9,7 @@ messages that say what happened and what to do, and never contain the API key.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,9 +46,13 @@ class BatchFailure:
     message: str
 
 
+RetryHook = Callable[[str], None]
+
+
 class ClaudeClient(Protocol):
-    def complete(self, params: dict[str, Any], *, stream: bool) -> Reply:
-        """One Messages API call; ``stream`` for long outputs (the SDK requires it above ~21k tokens)."""
+    def complete(self, params: dict[str, Any], *, stream: bool, on_retry: RetryHook | None = None) -> Reply:
+        """One Messages API call; ``stream`` for long outputs (the SDK requires it above ~21k tokens).
+        ``on_retry`` hears the reason of each retry of a transient failure before it is made."""
         ...
 
     def run_batch(
@@ -87,21 +92,60 @@ _HINTS = {
 }
 
 
+_TRANSIENT_STATUS = frozenset({408, 409, 429})
+# Error types an error event in the middle of a stream can carry that are worth another try.
+_TRANSIENT_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error", "timeout_error"})
+
+
+def _transient(exc: Exception) -> str | None:
+    """Why ``exc`` is worth a retry ("HTTP 529 overloaded_error", "error mid-stream: ..."), or None."""
+    if isinstance(exc, anthropic.APIStatusError):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        error = body.get("error", {}) if isinstance(body.get("error"), dict) else {}
+        kind = str(error.get("type", "error"))
+        if exc.status_code < 300:  # an error event after a 200: the stream broke in the middle
+            return f"error event mid-stream ({kind})" if kind in _TRANSIENT_TYPES else None
+        if exc.status_code in _TRANSIENT_STATUS or exc.status_code >= 500:
+            return f"HTTP {exc.status_code} {kind}"
+        return None
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, anthropic.APIConnectionError):
+        return "connection error"
+    return None
+
+
+def _wait_s(exc: Exception, attempt: int, base_s: float) -> float:
+    """What the server asked for (retry-after-ms, retry-after), else exponential backoff with jitter."""
+    response = getattr(exc, "response", None)
+    headers: Any = getattr(response, "headers", None) or {}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            value = float(headers.get(name, ""))
+        except ValueError:
+            continue
+        if 0 <= value * scale <= 60:
+            return value * scale
+    return float(min(8.0, base_s * 2**attempt) * (0.75 + random.random() / 4))  # noqa: S311 - jitter, not secrets
+
+
 class AnthropicClient:
-    def __init__(self, client: anthropic.Anthropic) -> None:
+    def __init__(self, client: anthropic.Anthropic, *, max_retries: int = 2, retry_base_s: float = 0.5) -> None:
         self.client = client
+        self.max_retries = max_retries
+        self.retry_base_s = retry_base_s
 
     @classmethod
     def from_environment(cls, settings: ClaudeSettings) -> AnthropicClient:
         """Key from ``ANTHROPIC_API_KEY``, endpoint from ``ANTHROPIC_BASE_URL`` (the SDK reads both)."""
-        return cls(anthropic.Anthropic(max_retries=settings.max_retries, timeout=settings.timeout_s))
+        return cls(anthropic.Anthropic(max_retries=0, timeout=settings.timeout_s),
+                   max_retries=settings.max_retries, retry_base_s=settings.retry_base_s)
 
     @classmethod
     def for_base_url(cls, base_url: str, api_key: str, settings: ClaudeSettings) -> AnthropicClient:
         return cls(
-            anthropic.Anthropic(
-                base_url=base_url, api_key=api_key, max_retries=settings.max_retries, timeout=settings.timeout_s
-            )
+            anthropic.Anthropic(base_url=base_url, api_key=api_key, max_retries=0, timeout=settings.timeout_s),
+            max_retries=settings.max_retries, retry_base_s=settings.retry_base_s,
         )
 
     def _fail(self, exc: Exception, what: str) -> DraftError:
@@ -124,16 +168,25 @@ class AnthropicClient:
             return DraftError(f"cannot reach the Claude API at {base} for {what}", "Check the network/base URL")
         return DraftError(f"Claude API error on {what}: {exc}", "Try again later")
 
-    def complete(self, params: dict[str, Any], *, stream: bool) -> Reply:
-        try:
-            if stream:
-                with self.client.messages.stream(**params) as events:
-                    message = events.get_final_message()
+    def complete(self, params: dict[str, Any], *, stream: bool, on_retry: RetryHook | None = None) -> Reply:
+        attempt = 0
+        while True:
+            try:
+                if stream:
+                    with self.client.messages.stream(**params) as events:
+                        message = events.get_final_message()
+                    return _reply(message, getattr(message, "_request_id", None))
+                message = self.client.messages.create(**params)
                 return _reply(message, getattr(message, "_request_id", None))
-            message = self.client.messages.create(**params)
-            return _reply(message, getattr(message, "_request_id", None))
-        except anthropic.AnthropicError as exc:
-            raise self._fail(exc, "a messages call") from exc
+            except anthropic.AnthropicError as exc:
+                reason = _transient(exc)
+                if reason is None or attempt >= self.max_retries:
+                    raise self._fail(exc, "a messages call" + (f" after {attempt} retries" if attempt else "")) from exc
+                wait = _wait_s(exc, attempt, self.retry_base_s)
+                attempt += 1
+                if on_retry is not None:
+                    on_retry(f"{reason}; retry {attempt} of {self.max_retries} after {wait:.2f} s")
+                time.sleep(wait)
 
     def run_batch(
         self,

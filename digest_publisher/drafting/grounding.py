@@ -2,9 +2,11 @@
 
 - every citation ``[@id]`` names a selected paper;
 - every "Surname et al." and every paper-like name heading a ``###`` resolves to a selected paper;
-- every number in a block (paragraph, list item, quote, heading) appears in the abstract or card of a
-  paper cited in that block (for headings: in their subsection);
-- no section is empty or shorter than its minimum.
+- every number in a sentence is stated by a paper that sentence cites, as careful writers state numbers
+  (:mod:`.numbers`: words or digits, rounded, hedged, ranges); a sentence without a citation takes the
+  papers of the nearest sentence of its block that cites, else its subsection's (for headings: their
+  subsection's);
+- no section is empty (hard) or shorter than its minimum (soft: reported, never failing a draft).
 
 Code-written parts are exempt: the "N papers analyzed" line, the series footer and the Run Metadata
 section hold counts and dates that come from the corpus and the run, not from any paper.
@@ -15,18 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from ..models import Paper
-from .text import (
-    claim_numbers,
-    first_author_surname,
-    md_unescape,
-    number_core,
-    short_name,
-    source_numbers,
-    word_count,
-)
+from ..names import short_names, surnames
+from .numbers import is_faithful, remove_number, stated_values, written_numbers
+from .text import md_unescape, split_sentences, word_count
 
 CITATION = re.compile(r"\[(@[^\]]*)\]")
 HEADER_LINE = re.compile(r"^\*\*\d[\d,]* papers analy[sz]ed\*\*")
@@ -123,6 +120,7 @@ class GroundingReport:
     unresolved_names: list[str] = field(default_factory=list)
     unverified_claims: list[dict[str, Any]] = field(default_factory=list)
     section_problems: list[str] = field(default_factory=list)
+    short_sections: list[str] = field(default_factory=list)  # soft: reported, never failing a draft
 
     @property
     def hard_problems(self) -> list[str]:
@@ -143,6 +141,7 @@ class GroundingReport:
             "unresolved_names": self.unresolved_names,
             "unverified_claims": self.unverified_claims,
             "section_problems": self.section_problems,
+            "short_sections": self.short_sections,
         }
 
 
@@ -152,16 +151,47 @@ class SectionLimits:
     min_h3_words: int = 25
 
 
-def _sources_of(keys: list[str], papers: Mapping[str, Paper], cards: Mapping[str, str]) -> set[str]:
-    numbers: set[str] = set()
+def _sources_of(keys: list[str], papers: Mapping[str, Paper], cards: Mapping[str, str]) -> set[Decimal]:
+    values: set[Decimal] = set()
     for key in keys:
         paper = papers.get(key)
         if paper is None:
             continue
-        numbers |= source_numbers(paper.title + " " + paper.abstract + " " + cards.get(key, ""))
+        values |= stated_values(paper.title + " " + paper.abstract + " " + cards.get(key, ""))
         if paper.submitted is not None:
-            numbers |= {str(paper.submitted.year), str(paper.submitted.day)}
-    return numbers
+            values |= {Decimal(paper.submitted.year), Decimal(paper.submitted.day)}
+    return values
+
+
+_LEADING_CITATION = re.compile(r"^\(?\[@[^\]]*\]\)?[.,;]?\s*")
+
+
+def attributed_sentences(text: str, fallback: list[str]) -> list[tuple[str, list[str]]]:
+    """A block's sentences, each with the papers its numbers are checked against: the ones it cites, else
+    the nearest citing sentence's before it, else after it, else ``fallback`` (its subsection's)."""
+    sentences: list[str] = []
+    for piece in split_sentences(text) or [text]:
+        # "... the result. ([@a]) Next sentence": a citation right after a full stop closes the sentence before.
+        lead = _LEADING_CITATION.match(piece)
+        if lead and sentences:
+            sentences[-1] += " " + lead.group(0).strip()
+            piece = piece[lead.end():]
+        if piece.strip():
+            sentences.append(piece)
+    cited = [[k for k in citations_in(s) if k] for s in sentences]
+    out: list[tuple[str, list[str]]] = []
+    for i, sentence in enumerate(sentences):
+        own = cited[i]
+        if not own:
+            before = next((cited[j] for j in range(i - 1, -1, -1) if cited[j]), None)
+            after = next((cited[j] for j in range(i + 1, len(cited)) if cited[j]), None)
+            own = before or after or fallback
+        out.append((sentence, own))
+    return out
+
+
+def _names_in(paper: Paper) -> str:
+    return f" {paper.title} {paper.abstract} ".casefold()
 
 
 def check_grounding(
@@ -171,13 +201,19 @@ def check_grounding(
     limits: SectionLimits = SectionLimits(),
     *,
     line_offset: int = 0,
+    names: Mapping[str, str] | None = None,
 ) -> GroundingReport:
-    """Check a post body (or one section of it) against the selected papers (by cite key)."""
+    """Check a post body (or one section of it) against the selected papers (by cite key); ``names`` are
+    the post's short names (computed from ``papers`` when not given)."""
     cards = cards or {}
     report = GroundingReport()
     blocks = parse_blocks(body)
-    surnames = {first_author_surname(p).casefold() for p in papers.values()}
-    short_names = {short_name(p).casefold(): k for k, p in papers.items()}
+    known_surnames = {n.casefold() for p in papers.values() for n in surnames(p)[:1]}
+    known_surnames |= {n.split()[-1] for n in known_surnames if n.split()}
+    names = names if names is not None else short_names(papers.values())
+    known_names = {n.casefold() for n in names.values()}
+    # A disambiguated short name ("Liu, Chen et al.") is a name in its own right, not a claim about "Chen".
+    name_pattern = re.compile("|".join(re.escape(n) for n in sorted(names.values(), key=len, reverse=True)))
 
     def where(block: Block) -> str:
         return f"line {block.line + line_offset}"
@@ -191,8 +227,7 @@ def check_grounding(
         exempt = block.h2.casefold() in EXEMPT_SECTIONS or bool(
             HEADER_LINE.match(block.text) or FOOTER_LINE.match(block.text)
         )
-        cited = citations_in(block.text)
-        for key in cited:
+        for key in citations_in(block.text):
             if not key:
                 report.unknown_citations.append(f"{where(block)}: malformed citation in {block.text[:60]!r}")
             elif key not in papers:
@@ -201,37 +236,44 @@ def check_grounding(
                 report.citations[key] = report.citations.get(key, 0) + 1
         if exempt or block.kind in ("rule", "table"):
             continue
+        scope = [k for k in sub_cites.get((block.h2, block.h3), []) if k in papers] if block.h3 else []
         if block.kind == "heading":
-            scope = sub_cites.get((block.h2, block.h3), []) if block.level == 3 else []
             if block.level == 3:
                 head = md_unescape(block.text).split(":", 1)[0].strip()
-                if _NAME_LIKE.match(head) and head.casefold() not in short_names:
+                # A paper's own name for its method ("SAGE", "R3-Streaming") is as good as its short name.
+                own = [papers[k] for k in scope] or list(papers.values())
+                if _NAME_LIKE.match(head) and head.casefold() not in known_names and not any(
+                    re.search(rf"(?<![\w-]){re.escape(head.casefold())}(?![\w-])", _names_in(p)) for p in own
+                ):
                     report.unresolved_names.append(
-                        f"{where(block)}: heading names {head!r}, which is not a selected paper's short name"
+                        f"{where(block)}: heading names {head!r}, which is neither a selected paper's short name "
+                        "nor a name in the title or abstract of a paper it cites"
                     )
                 if not scope:
-                    report.section_problems.append(
-                        f"{where(block)}: subsection {block.text!r} cites no paper"
-                    )
-            cited = scope
-        for m in _ET_AL.finditer(md_unescape(block.text)):
-            if m.group(1).casefold() not in surnames:
+                    report.section_problems.append(f"{where(block)}: subsection {block.text!r} cites no paper")
+            else:
+                scope = []
+        for m in _ET_AL.finditer(name_pattern.sub(" ", md_unescape(block.text)) if names else md_unescape(block.text)):
+            if m.group(1).casefold() not in known_surnames:
                 report.unresolved_names.append(
                     f"{where(block)}: '{m.group(0)}' is not the first author of any selected paper"
                 )
-        numbers = claim_numbers(block.text)
-        if numbers:
-            known = _sources_of([k for k in cited if k in papers], papers, cards)
-            for number in numbers:
-                if number_core(number) not in known:
-                    report.unverified_claims.append(
-                        {
-                            "line": block.line + line_offset,
-                            "number": number,
-                            "text": block.text[:200],
-                            "sources": [k for k in cited if k in papers] or "no cited paper",
-                        }
-                    )
+        pieces = [(block.text, scope)] if block.kind == "heading" else attributed_sentences(block.text, scope)
+        for sentence, keys in pieces:
+            written = written_numbers(sentence)
+            if not written:
+                continue
+            sources = [k for k in keys if k in papers]
+            known = _sources_of(sources, papers, cards)
+            for number in written:
+                if not is_faithful(number, known):
+                    report.unverified_claims.append({
+                        "line": block.line + line_offset,
+                        "number": number.text,
+                        "sentence": sentence,
+                        "text": block.text[:200],
+                        "sources": sources or "no cited paper",
+                    })
     _check_sections(blocks, limits, report, line_offset)
     return report
 
@@ -255,6 +297,40 @@ def _check_sections(blocks: list[Block], limits: SectionLimits, report: Groundin
         if not content or words == 0:
             report.section_problems.append(f"line {block.line + offset}: section {block.text!r} is empty")
         elif words < minimum:
-            report.section_problems.append(
+            report.short_sections.append(
                 f"line {block.line + offset}: section {block.text!r} has {words} words (minimum {minimum})"
             )
+
+
+def _find_sentence(body: str, sentence: str, line: int) -> re.Match[str] | None:
+    """The sentence in the body, at or after its block's first line (the same sentence may recur in another
+    section); blocks join their lines with a space, so any whitespace matches one."""
+    pattern = r"\s+".join(re.escape(part) for part in sentence.split())
+    if not pattern:
+        return None
+    start = sum(len(text) for text in body.splitlines(keepends=True)[: max(0, line - 1)])
+    return re.compile(pattern).search(body, start)
+
+
+def remove_unverified_numbers(body: str, claims: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """The body with every unverified number taken out of its sentence (the sentence and its citation
+    stay; see :func:`.numbers.remove_number`), and the list of what was removed, for the report."""
+    removed: list[dict[str, Any]] = []
+    current = {id(claim): str(claim["sentence"]) for claim in claims}
+    for claim in claims:
+        found = _find_sentence(body, current[id(claim)], int(claim["line"]))
+        if found is None:
+            continue
+        sentence = found.group(0)
+        target = next((w for w in written_numbers(sentence) if w.text == claim["number"]), None)
+        if target is None:
+            continue
+        fixed = remove_number(sentence, target)
+        body = body[:found.start()] + fixed + body[found.end():]
+        removed.append({"line": claim["line"], "number": claim["number"], "sentence": claim["sentence"],
+                        "now": fixed, "sources": claim["sources"]})
+        # A second number of the same sentence is looked up in the sentence's new text.
+        for later in claims:
+            if later["line"] == claim["line"] and current[id(later)] == current[id(claim)]:
+                current[id(later)] = fixed
+    return body, removed

@@ -27,7 +27,7 @@ import yaml
 from ..errors import ConfigError
 
 VARIABLE = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)\s*}}")
-STAGES = ("system", "cards", "outline", "section", "meta")
+STAGES = ("system", "cards", "outline", "section", "meta", "repair", "condense", "place", "update")
 _KNOWN_KEYS = {"variables", "max_tokens", "output", "description"}
 
 

@@ -47,11 +47,12 @@ class ClaudeSettings:
     cards_model: str = "claude-haiku-4-5"
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     max_concurrency: int = 8
-    max_retries: int = 2
+    max_retries: int = 4
+    retry_base_s: float = 0.5  # first backoff wait when the server names none (doubles per retry, <= 8 s)
     timeout_s: float = 600.0
     cards_per_call: int = 10
     max_continuations: int = 2
-    unverified: str = "fail"
+    unverified: str = "remove"
     cache_ttl: str = "5m"
     batch_poll_s: float = 10.0
     source: str = ""
@@ -92,6 +93,7 @@ _DRAFTING_KEYS: dict[str, type] = {
     "cards_model": str,
     "max_concurrency": int,
     "max_retries": int,
+    "retry_base_s": float,
     "timeout_s": float,
     "cards_per_call": int,
     "max_continuations": int,
@@ -128,8 +130,9 @@ def load_settings(path: Path = DEFAULT_MODELS_FILE, *, model: str | None = None)
             problems.append(f"[drafting] {key} must be a {kind.__name__}")
         else:
             values[key] = value
-    if values.get("unverified", "fail") not in ("fail", "report"):
-        problems.append("[drafting] unverified must be \"fail\" or \"report\"")
+    if values.get("unverified", "remove") not in ("remove", "report", "fail"):
+        problems.append("[drafting] unverified must be \"remove\" or \"report\" (\"fail\" is the old name of "
+                        "\"remove\": a number never fails a draft)")
     if values.get("cache_ttl", "5m") not in ("5m", "1h"):
         problems.append("[drafting] cache_ttl must be \"5m\" or \"1h\"")
     prices: dict[str, ModelPrice] = {}

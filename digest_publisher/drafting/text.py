@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from ..models import Paper
+from ..names import readable_latex
 
 # --- LaTeX and Markdown -----------------------------------------------------------------------------
 
@@ -52,8 +53,9 @@ _TEXT_CMD = re.compile(r"\\(?:textbf|textit|emph|mathrm|text|mathbf|texttt)\{([^
 def detex(text: str) -> str:
     """Turn the simple LaTeX found in abstracts into plain Unicode text.
 
-    ``$40.9\\%$`` -> ``40.9%``, ``$3\\times$`` -> ``3×``, ``\\textbf{X}`` -> ``X``. Math that stays
-    complex keeps its dollars; :func:`is_displayable` tells whether a sentence is clean enough to quote.
+    ``$40.9\\%$`` -> ``40.9%``, ``$3\\times$`` -> ``3×``, ``\\textbf{X}`` -> ``X``; other math through
+    pylatexenc (``PARAM$Δ$`` -> ``PARAMΔ``); :func:`is_displayable` tells whether a sentence is clean
+    enough to quote.
     """
 
     def math(match: re.Match[str]) -> str:
@@ -62,7 +64,7 @@ def detex(text: str) -> str:
         inner = re.sub(r"\^\{?([\w.]+)\}?", r"^\1", inner)
         inner = re.sub(r"_\{?([\w.]+)\}?", r"_\1", inner)
         if "\\" in inner or not _SIMPLE_MATH.match(inner):
-            return match.group(0)
+            return readable_latex(match.group(0))  # readers never see raw LaTeX
         return inner.replace("{", "").replace("}", "").strip()
 
     out = _MATH_RE.sub(math, text)
@@ -71,9 +73,32 @@ def detex(text: str) -> str:
     return re.sub(r"[ \t]+", " ", out).strip()
 
 
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def plain_abstract(text: str) -> str:
+    """An abstract as one line of plain prose: what looks like Markdown in it (blank lines, ``#``
+    headings, ``>`` quotes, ``---`` rules, ``**``/``__`` emphasis, backticks, links, ``[@id]``
+    citations) is taken out, so a quoted sentence can never change a post's structure or citations."""
+    out = re.sub(r"\[@[^\]]*\]", " ", text)
+    out = _MD_LINK.sub(r"\1", out)
+    out = re.sub(r"^\s*(?:#{1,6}\s+|>\s*|(?:[-*_]\s*){3,}$)", " ", out, flags=re.M)
+    out = re.sub(r"\*\*|__|`", "", out)
+    return re.sub(r"\s+", " ", out).strip()
+
+
+# An instruction aimed at a model reading the abstract is not the paper's content: never quoted.
+_INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b.{0,30}\b(?:instructions?|prompts?|rules)\b|"
+                        r"\b(?:you are|as an ai|assistant:|system prompt)\b", re.I)
+
+
 def is_displayable(sentence: str) -> bool:
-    """True when a sentence holds no LaTeX left over and no Markdown-looking constructs."""
-    return "$" not in sentence and "\\" not in sentence and "`" not in sentence and "http" not in sentence
+    """True when a sentence holds no LaTeX left over, no Markdown-looking constructs and no instruction
+    to a model."""
+    return (
+        "$" not in sentence and "\\" not in sentence and "`" not in sentence and "http" not in sentence
+        and not _INJECTION.search(sentence)
+    )
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -149,33 +174,7 @@ def third_person(sentence: str) -> str:
     return out[:1].upper() + out[1:] if out else out
 
 
-# --- short names ------------------------------------------------------------------------------------
-
-def first_author_surname(paper: Paper) -> str:
-    if not paper.authors:
-        return "Anonymous"
-    name = paper.authors[0].strip()
-    if "," in name:  # "Surname, Given"
-        return name.split(",", 1)[0].strip()
-    parts = name.split()
-    return parts[-1] if parts else name
-
-
-def short_name(paper: Paper) -> str:
-    """The name a post uses for a paper: the part of the title before a colon when it is short
-    ("AMR-SD: Adaptive ..." -> "AMR-SD"), else the first author's surname + "et al."
-
-    The renderer applies the same rule to citation links; drafting writes the names into the front
-    matter (``short_names``) as well so both always agree.
-    """
-    title = re.sub(r"\s+", " ", paper.title).strip()
-    if ":" in title:
-        head = title.split(":", 1)[0].strip()
-        if head and len(head.split()) <= 4 and len(head) <= 40 and "$" not in head:
-            return head
-    surname = first_author_surname(paper)
-    return f"{surname} et al." if len(paper.authors) > 1 else surname
-
+# --- titles ----------------------------------------------------------------------------------------
 
 def title_rest(paper: Paper) -> str:
     """The descriptive part of a title (after the colon), or the whole title."""
@@ -322,6 +321,19 @@ def format_window(start: date, end: date) -> str:
     if start.year == end.year:
         return f"{start:%B} {start.day} – {end:%B} {end.day}, {end.year}"
     return f"{start:%B} {start.day}, {start.year} – {end:%B} {end.day}, {end.year}"
+
+
+def window_phrase(start: date, end: date) -> str:
+    """How prose refers to the window: "this day" for one day, "this week" up to seven days, "this month"
+    for a calendar month or about a month, "this period" otherwise (never "this week" for one day)."""
+    days = (end - start).days + 1
+    if days == 1:
+        return "this day"
+    if days <= 7:
+        return "this week"
+    if days <= 31:
+        return "this month"
+    return "this period"
 
 
 def word_count(text: str) -> int:

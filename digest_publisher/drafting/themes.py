@@ -18,6 +18,7 @@ from .text import (
     content_terms,
     detex,
     is_displayable,
+    plain_abstract,
     split_sentences,
     stem,
     title_case,
@@ -59,7 +60,7 @@ _LIMITATION = re.compile(r"\b(limitation\w*|remain\w*|challeng\w*|future|open qu
 
 
 def analyse_paper(paper: Paper) -> PaperText:
-    abstract = detex(paper.abstract)
+    abstract = detex(plain_abstract(paper.abstract))
     sentences = [
         s for s in split_sentences(abstract)
         if is_displayable(s) and 6 <= len(s.split()) <= 60 and s.endswith((".", "!", "?"))

@@ -3,49 +3,13 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..models import Paper
+from ..names import readable_latex, short_names
 from .convert import Heading, ListBlock, ListItem
 from .sanitize import sanitize_inline
-
-# "AMR-SD: Adaptive ..." -> "AMR-SD" when the part before the colon is short enough to be a name.
-_MAX_NAME_WORDS = 4
-_MAX_NAME_CHARS = 32
-_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
-# Title prefixes that name a genre, not a paper ("Position: Let's ..."): never a short name.
-_GENERIC_PREFIXES = {"position", "survey", "review", "tutorial", "perspective", "commentary", "editorial", "note"}
-
-
-def _surname(author: str) -> str:
-    parts = [p for p in re.split(r"\s+", author.strip()) if p]
-    while len(parts) > 1 and parts[-1].lower().strip(",") in _SUFFIXES:
-        parts.pop()
-    return parts[-1].strip(",") if parts else author.strip()
-
-
-def short_name(paper: Paper) -> str:
-    """The name a post uses for a paper: the title's prefix before a colon if short, else "Surname et al."."""
-    title = " ".join(paper.title.split())
-    if ":" in title:
-        head = title.split(":", 1)[0].strip()
-        if (
-            head
-            and len(head) <= _MAX_NAME_CHARS
-            and len(head.split()) <= _MAX_NAME_WORDS
-            and head.casefold() not in _GENERIC_PREFIXES
-        ):
-            return head
-    authors = [a for a in paper.authors if a.strip()]
-    if len(authors) == 1:
-        return _surname(authors[0])
-    if len(authors) == 2:
-        return f"{_surname(authors[0])} and {_surname(authors[1])}"
-    if authors:
-        return f"{_surname(authors[0])} et al."
-    return paper.arxiv_id or title
 
 
 def authors_line(paper: Paper, limit: int = 3) -> str:
@@ -62,10 +26,19 @@ class Citations:
     papers: Mapping[str, Paper]
     overrides: Mapping[str, str] = field(default_factory=dict)
     cited: list[str] = field(default_factory=list)
+    _names: dict[str, str] | None = field(default=None, init=False, repr=False)
 
     def name(self, arxiv_id: str) -> str:
+        """The front matter's name (an editor's, or drafting's), else the one short-name rule over the
+        post's papers - the same rule and the same papers drafting used, so the names agree."""
         override = self.overrides.get(arxiv_id)
-        return str(override) if override else short_name(self.papers[arxiv_id])
+        if override:
+            return str(override)
+        if self._names is None:
+            by_key = short_names(self.papers.values())
+            # The post's papers are keyed by arXiv id here; short_names keys by cite key (the same id).
+            self._names = {key: by_key.get(key, key) for key in self.papers}
+        return self._names[arxiv_id]
 
     def link(self, arxiv_id: str) -> str:
         paper = self.papers[arxiv_id]
@@ -90,7 +63,7 @@ def papers_covered(ids: Sequence[str], papers: Mapping[str, Paper]) -> list[Head
     for arxiv_id in ids:
         paper = papers[arxiv_id]
         url = paper.url or f"https://arxiv.org/abs/{arxiv_id}"
-        title = html.escape(" ".join(paper.title.split()), quote=False)
+        title = html.escape(readable_latex(" ".join(paper.title.split())), quote=False)
         parts = [f'<a href="{html.escape(url)}">{title}</a>']
         authors = authors_line(paper)
         if authors:

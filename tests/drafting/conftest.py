@@ -1,73 +1,55 @@
-"""Shared fixtures for the drafting tests: real papers from the bundled sample week, a real topic."""
+"""Shared fixtures for the drafting tests: real papers through the project's own reader and selection
+(``select_corpus`` with topic 07 of the real topics.toml), so the tests draft what a user would."""
 
 from __future__ import annotations
 
-import json
-import re
+import dataclasses
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from digest_publisher.models import Paper, PostKind, Topic
+from digest_publisher.selection import select_corpus
+from digest_publisher.topics import load_topics
+from tests.paths import REAL_WEEK, REPO_ROOT, SAMPLE_WEEK
 
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "samples" / "arxiv-week-2026-05-18"
+ROOT = REPO_ROOT
+SAMPLE = SAMPLE_WEEK
 PROMPTS = ROOT / "prompts"
 TOPICS = ROOT / "topics.toml"
 
-# A rough stand-in for topic 07's rules (the real ones live in topics.toml and the selection module).
-POST_TRAINING = re.compile(
-    r"\b(RLHF|RLVR|GRPO|DPO|PPO|post-training|reward models?|preference optimi[sz]ation|instruction tuning|"
-    r"on-policy distillation|verifiable rewards?|policy optimization|reinforcement learning)\b",
-    re.I,
-)
+
+def topic_07() -> Topic:
+    return load_topics(TOPICS).get("07")
 
 
-def read_listing(folder: Path, pattern: re.Pattern[str] | None = POST_TRAINING) -> list[Paper]:
-    """Tiny reader for the listing JSONL shape, de-duplicated by id (first listing day wins)."""
-    papers: dict[str, Paper] = {}
-    for path in sorted(folder.glob("*.jsonl")):
-        listed = date.fromisoformat(path.stem)
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            record = json.loads(line)
-            if record["id"] in papers:
-                continue
-            text = record["title"] + " " + record["summary"]
-            if pattern is not None and not pattern.search(text):
-                continue
-            papers[record["id"]] = Paper(
-                title=" ".join(record["title"].split()),
-                authors=tuple(record["authors"]),
-                abstract=" ".join(record["summary"].split()),
-                arxiv_id=record["id"],
-                categories=tuple(record["categories"]),
-                submitted=listed,
-                abs_url=record["abs"],
-                comment=record.get("comment"),
-                source=f"{path}:{number}",
-            )
-    return list(papers.values())
+def select(folder: Path, topic: Topic | None) -> list[Paper]:
+    """The papers ``digest-publisher draft`` would draft from ``folder`` (one process: tests run in parallel)."""
+    return select_corpus([folder], topic, workers=1).papers
 
 
 def make_topic(kind: PostKind = PostKind.BACKFILL) -> Topic:
-    return Topic(
-        number="07",
-        name="RL & Post-Training",
-        slug="rl-post-training",
-        category_name="RL & Post-Training",
-        category_slug="topic-07",
-        include=(),
-        kind=kind,
-        tags=("reinforcement learning", "post-training"),
-    )
+    return dataclasses.replace(topic_07(), kind=kind)
 
 
 @pytest.fixture(scope="session")
 def sample_papers() -> list[Paper]:
-    papers = read_listing(SAMPLE)
+    papers = select(SAMPLE, topic_07())
     assert len(papers) >= 40, "the bundled sample should hold the topic-07 week"
     return papers
+
+
+@pytest.fixture(scope="session")
+def real_week_07() -> list[Paper]:
+    """Topic 07's selection of the real week (tests/data/real)."""
+    return select(REAL_WEEK, topic_07())
+
+
+@pytest.fixture(scope="session")
+def real_week_all() -> list[Paper]:
+    """The broad selection: every paper of the real week (1,736), no topic filter."""
+    return select(REAL_WEEK, None)
 
 
 WINDOW = (date(2026, 5, 18), date(2026, 5, 22))

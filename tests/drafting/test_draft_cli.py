@@ -75,7 +75,7 @@ def test_claude_without_a_key_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_claude_failure_is_translated(tmp_path: Path, fake: FakeClaude) -> None:
-    fake.fail("*", "529", times=20)
+    fake.fail("*", "529", times=1000)  # more than every retry of every call
     env: dict[str, str | None] = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": fake.base_url}
     code, _, err = draft(tmp_path, "--drafter", "claude", "--model", "claude-haiku-4-5", env=env)
     assert code == 1
