@@ -29,6 +29,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from ..wordpress.migration import BLOCK_DELIMITER
 from ..wordpress.versions import CURRENT_WP_VERSION, markup_version
 
 # Shortcodes a stock WordPress 6.1 registers (media.php, class-wp-embed.php).
@@ -544,12 +545,6 @@ def shortcode_unautop(text: str) -> str:
 # Blocks: the parser's delimiter grammar, do_blocks for static blocks, excerpt_remove_blocks
 # ---------------------------------------------------------------------------------------------------------------
 
-# WP_Block_Parser::next_token()'s delimiter pattern.
-BLOCK_DELIMITER = re.compile(
-    r"<!--\s+(?P<closer>/)?wp:(?P<namespace>[a-z][a-z0-9_-]*/)?(?P<name>[a-z][a-z0-9_-]*)\s+"
-    r"(?P<attrs>\{(?:(?:[^}]+|\}+(?=\})|(?!\}\s+/?-->).)*+)?\}\s+)?(?P<void>/)?-->",
-    re.DOTALL,
-)
 
 
 def has_blocks(content: str) -> bool:

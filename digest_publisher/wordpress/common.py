@@ -255,15 +255,20 @@ def fingerprint(transport: str, fields: Mapping[str, Any]) -> str:
 
 
 def remote_edit(known: KnownState, modified_gmt: str | None, remote_fingerprint: str) -> bool:
-    """Was the post changed in WordPress since our last write?"""
+    """Was the post changed in WordPress since our last write? With a fingerprint of the markup's normal form
+    (``rest-normal``) the fields decide: a save that changed none of them (the editor re-spelling our markup,
+    Update clicked without a change) is no edit. Otherwise a newer modified date is one too."""
+    prefix = remote_fingerprint.split(":", 1)[0]
+    comparable = bool(known.remote_fingerprint and known.remote_fingerprint.startswith(prefix + ":"))
+    if comparable and prefix in MIGRATION_TOLERANT:
+        return known.remote_fingerprint != remote_fingerprint
     if known.modified_gmt and modified_gmt and parse_gmt(modified_gmt) != parse_gmt(known.modified_gmt):
         return True
-    prefix = remote_fingerprint.split(":", 1)[0]
-    return bool(
-        known.remote_fingerprint
-        and known.remote_fingerprint.startswith(prefix + ":")
-        and known.remote_fingerprint != remote_fingerprint
-    )
+    return comparable and known.remote_fingerprint != remote_fingerprint
+
+
+#: Fingerprint kinds taken over a normal form of the content, so that a re-save is not an edit.
+MIGRATION_TOLERANT = frozenset({"rest-normal"})
 
 
 def planned_notes(post: RenderedPost) -> list[str]:

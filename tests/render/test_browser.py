@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from digest_publisher.render import kses_normalize, render_post, write_preview
-from digest_publisher.render.migration import normal_form, same_apart_from_migration
+from digest_publisher.wordpress.migration import normal_form, same_apart_from_migration
 from tests.wp_lab import WordPressLab
 
 from .block_editor import CHROMIUM, CHROMIUM_ARGS, BlockEditor

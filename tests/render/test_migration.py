@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest_publisher.render import kses_normalize, markdown_to_blocks, render_post
-from digest_publisher.render.migration import normal_form, same_apart_from_migration
+from digest_publisher.wordpress.migration import normal_form, same_apart_from_migration
 
 from .conftest import BACKFILL, FIXTURE_SLUGS, NOW, load_fixture
 

@@ -19,7 +19,12 @@ import json
 import re
 from typing import Any
 
-from .wpformat import BLOCK_DELIMITER
+# WP_Block_Parser::next_token()'s delimiter pattern.
+BLOCK_DELIMITER = re.compile(
+    r"<!--\s+(?P<closer>/)?wp:(?P<namespace>[a-z][a-z0-9_-]*/)?(?P<name>[a-z][a-z0-9_-]*)\s+"
+    r"(?P<attrs>\{(?:(?:[^}]+|\}+(?=\})|(?!\}\s+/?-->).)*+)?\}\s+)?(?P<void>/)?-->",
+    re.DOTALL,
+)
 
 # Classes a version's editor adds to a block's HTML, and the block whose HTML carries them.
 _VERSION_CLASSES: dict[str, tuple[re.Pattern[str], str]] = {
