@@ -13,6 +13,7 @@ once and prints ``Error: <what happened>. <what to do>`` with exit code 1; anyth
      │    └── ResidueError         literal Markdown, empty section or unresolved citation left
      ├── DraftError           a drafting stage failed (model output, grounding checks)
      ├── WordPressError       the site answered with an error or something unexpected
+ │    └── SiteUnreachable       no answer at all: down, wrong port, no HTTPS there
      └── LockError            another run holds the lock on a post
 """
 
@@ -93,6 +94,10 @@ class WordPressError(DigestError):
         self.status = status
         self.code = code
         self.url = url
+
+
+class SiteUnreachable(WordPressError):
+    """The site did not answer at all (connection refused, DNS, timeout, a TLS handshake with no TLS)."""
 
 
 class LockError(DigestError):

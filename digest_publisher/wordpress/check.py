@@ -1,5 +1,6 @@
 """``digest-publisher check``: tell the user which of the usual connection problems they have.
 
+    unreachable              no answer: the site is down, the port is wrong, or it does not speak HTTPS there
     wrong-credentials        WordPress rejects the user / Application Password
     app-passwords-off        Application Passwords unavailable (not HTTPS and not a local environment,
                              or turned off by a plugin): WordPress ignores the password entirely
@@ -26,7 +27,7 @@ from typing import Any
 
 import requests
 
-from ..errors import WordPressError
+from ..errors import SiteUnreachable, WordPressError
 from .client import BLOCKING_CODES, WordPressClient
 from .common import wp_slug
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
@@ -100,7 +101,8 @@ def _check(client: WordPressClient, report: CheckReport, categories: Sequence[st
     try:
         report.rest_root = client.root
     except WordPressError as exc:
-        if exc.code is None and exc.status is None and "cannot connect" in exc.message:
+        if isinstance(exc, SiteUnreachable):
+            # No answer at all (down, wrong port, HTTPS on a plain-http port): connection_error said which.
             report.problems.append(Finding("unreachable", exc.message, exc.hint or ""))
             return
         report.problems.append(

@@ -21,7 +21,7 @@ import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from urllib3.exceptions import NewConnectionError
 
-from ..errors import WordPressError
+from ..errors import SiteUnreachable, WordPressError
 from ..retry_after import parse_retry_after
 from .settings import APP_PASSWORD_VAR, URL_VAR, USERNAME_VAR, WordPressSettings
 
@@ -217,25 +217,25 @@ def connection_error(method: str, url: str, exc: requests.RequestException) -> W
     reason = str(exc)
     if isinstance(exc, requests.exceptions.SSLError):
         if any(sign in reason.upper().replace(" ", "_") for sign in _NOT_TLS):
-            return WordPressError(
+            return SiteUnreachable(
                 f"{method} {url}: the site does not speak HTTPS on this port (the TLS handshake got no TLS "
                 "answer: a plain-HTTP server is listening there)",
                 f"Use http:// in {URL_VAR} for this port, or the port the site serves HTTPS on",
                 url=url,
             )
         if "CERTIFICATE_VERIFY_FAILED" in reason.upper():
-            return WordPressError(
+            return SiteUnreachable(
                 f"{method} {url}: the site's HTTPS certificate is not trusted by this machine",
                 "Renew or fix the site's certificate, or add its CA to this machine's trust store "
                 "(REQUESTS_CA_BUNDLE)",
                 url=url,
             )
-        return WordPressError(
+        return SiteUnreachable(
             f"{method} {url}: the HTTPS handshake failed ({type(exc).__name__})",
             f"Check the scheme and port in {URL_VAR} and the site's TLS set-up",
             url=url,
         )
-    return WordPressError(
+    return SiteUnreachable(
         f"{method} {url}: cannot connect ({type(exc).__name__})",
         f"Check {URL_VAR} and that the site is up and reachable from this machine",
         url=url,
