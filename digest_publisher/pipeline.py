@@ -390,9 +390,11 @@ def republish(
     dry_run: bool = False,
     wait: float = 0.0,
     refresh: CorpusRefresh | None = None,
+    rebind_from: str | None = None,
 ) -> RepublishReport:
     """Bring WordPress up to date with the changed post sources (``slugs``, or all), rendered as
-    ``publish`` renders them; ``refresh`` redrafts posts whose topic window gained papers first."""
+    ``publish`` renders them; ``refresh`` redrafts posts whose topic window gained papers first;
+    ``rebind_from`` binds the records of that (old) site URL to WORDPRESS_URL first."""
     from .publishing.republish import republish as republish_posts
 
     def rendered(folder: Path) -> RenderedPost:
@@ -407,6 +409,7 @@ def republish(
         dry_run=dry_run,
         wait=wait,
         refresh=_redraft_from(refresh) if refresh is not None else None,
+        rebind_from=rebind_from,
     )
 
 

@@ -74,6 +74,14 @@ from ._common import (
     metavar="N",
     help="With one SLUG: make WordPress revision N (see `history SLUG`) the current version, as a new revision.",
 )
+@click.option(
+    "--rebind-site",
+    "rebind_from",
+    default=None,
+    metavar="OLD_URL",
+    help="The site moved from OLD_URL to WORDPRESS_URL (http to https, a new domain): bind the records of "
+    "OLD_URL to WORDPRESS_URL first (written to record.json; the post ids stay).",
+)
 @posts_dir_option
 def republish_command(
     slugs: tuple[str, ...],
@@ -89,6 +97,7 @@ def republish_command(
     quiet: bool,
     wait: float,
     revision: int | None,
+    rebind_from: str | None,
     posts_dir: Path | None,
 ) -> None:
     """Update the published posts whose source changed since their last publish (SLUG..., or --all).
@@ -101,6 +110,8 @@ def republish_command(
         raise click.UsageError("name the posts to republish (SLUG ...) or pass --all, not both")
     if revision is not None and len(slugs) != 1:
         raise click.UsageError("--to-revision restores one post: give exactly one SLUG")
+    if rebind_from is not None and (dry_run or revision is not None):
+        raise click.UsageError("--rebind-site writes the records: run it without --dry-run and --to-revision")
     settings = config.wordpress_settings()
     folder_root = config.posts_dir(posts_dir)
     try:
@@ -118,6 +129,7 @@ def republish_command(
                 dry_run=dry_run,
                 wait=wait,
                 refresh=_refresh(corpus_paths, topics_path, drafter_name, model, prompts_dir),
+                rebind_from=rebind_from,
             )
     except LockError as exc:
         # Another run is at work: not a failure, cron should simply try again later.

@@ -192,7 +192,9 @@ def _publish_locked(
         raise WordPressError(
             f"{folder / 'record.json'} belongs to {elsewhere}, but WORDPRESS_URL is "
             f"{settings.site_url}",
-            "Publish to the site the record belongs to, or use a separate --posts-dir per site",
+            "Publish to the site the record belongs to, or use a separate --posts-dir per site; if the site "
+            f"moved (http to https, a new domain), run `digest-publisher republish --all --rebind-site {elsewhere}` "
+            "once to bind its records to WORDPRESS_URL",
         )
     existed = record is not None
     record = record or PostRecord(slug=rendered.slug)

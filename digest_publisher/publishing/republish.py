@@ -93,11 +93,13 @@ def republish(
     residue_check: ResidueCheck = check_residue,
     session: requests.Session | None = None,
     now: datetime | None = None,
+    rebind_from: str | None = None,
 ) -> RepublishReport:
     """Update the published posts of ``posts_dir`` (``slugs``, or all) whose source changed.
 
     ``render(folder)`` renders a post folder as ``publish`` sends it; ``refresh`` redrafts a post first
-    when the corpus gained papers in its window. Raises :class:`LockError` when
+    when the corpus gained papers in its window. ``rebind_from``: the site URL the records were bound to
+    before the site moved to ``settings.site_url``; those records are bound to it first. Raises :class:`LockError` when
     another run holds the run lock for longer than ``wait`` seconds (exit code 75 for cron); any other
     problem is reported per post, and the other posts go on. A dry run writes nothing anywhere.
     """
@@ -110,6 +112,8 @@ def republish(
     session = session or requests.Session()
     with nullcontext() if dry_run else run_lock(posts_dir, wait):
         folders, results = _select(posts_dir, slugs)
+        if rebind_from is not None and not dry_run:
+            _rebind(folders, rebind_from, settings.site_url)
         records: dict[Path, PostRecord] = {}
         for folder in folders:
             outcome = published_record(folder, settings, bool(slugs))
@@ -154,6 +158,30 @@ def _select(posts_dir: Path, slugs: Sequence[str]) -> tuple[list[Path], dict[Pat
         except PostSourceError as exc:
             failed[posts_dir / slug] = PostResult(slug, "failed", str(exc))
     return folders, failed
+
+
+def _rebind(folders: Sequence[Path], old_site: str, new_site: str) -> None:
+    """Bind the records of ``old_site`` to ``new_site`` (the same WordPress, moved): the post ids stay, the
+    REST root is found again. The usual checks then apply: a post changed at the new address since our
+    last write is refused, as any edit made in WordPress is."""
+    old_site = old_site.rstrip("/")
+    for folder in folders:
+        with post_lock(folder):
+            try:
+                record = load_record(folder)
+            except PostSourceError:
+                continue  # reported by the run itself
+            if record is None or record.site_url != old_site:
+                continue
+            save_record(
+                folder,
+                replace(
+                    record,
+                    site_url=new_site,
+                    rest_root=None,
+                    history=(*record.history, f"{now_stamp()} rebound from {old_site} to {new_site}"),
+                ),
+            )
 
 
 def _republish_one(run: _Run, folder: Path, listed: PostRecord, remote: dict[str, Any] | None) -> PostResult:

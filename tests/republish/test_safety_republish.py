@@ -50,3 +50,40 @@ def test_to_revision_refuses_a_revision_of_another_post(
     assert after["title"]["raw"] == "Title of A"
     assert (after["modified_gmt"], after["content"]["raw"]) == (before["modified_gmt"], before["content"]["raw"])
 
+
+def test_a_record_of_another_site_fails_the_run_and_rebind_site_binds_it(
+    wp_lab: Lab, site: Site, posts: Path, env: dict[str, str], token: str
+) -> None:
+    slug = f"moved-{token}"
+    write_source(posts, slug, title="Before the move")
+    post_id = _publish(env, slug)
+    old_site = "http://old-name.example"
+    record_path = posts / slug / "record.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record_path.write_text(json.dumps({**record, "site_url": old_site}), encoding="utf-8")
+    retitle(posts / slug, "After the move")
+
+    quiet = run_cli(env, "republish", "--all", "--quiet")
+    result = run_cli(env, "republish", "--all", "--json")
+
+    assert quiet.exit_code == 1 and f"{slug}: OTHER-SITE" in quiet.stdout
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1 and report["exit_code"] == 1
+    (row,) = report["posts"]
+    assert row["action"] == "other-site" and row["ok"] is False
+    assert f"`digest-publisher republish --all --rebind-site {old_site}`" in row["message"]
+    assert site.get(f"posts/{post_id}?context=edit")["title"]["raw"] == "Before the move"
+
+    rebound = run_cli(env, "republish", "--all", "--rebind-site", old_site + "/", "--json")
+
+    report = json.loads(rebound.stdout)
+    assert rebound.exit_code == 0, rebound.output
+    assert [(p["slug"], p["action"], p["wordpress_id"]) for p in report["posts"]] == [(slug, "updated", post_id)]
+    assert site.get(f"posts/{post_id}?context=edit")["title"]["raw"] == "After the move"
+    saved = json.loads(record_path.read_text(encoding="utf-8"))
+    assert saved["site_url"] == wp_lab.url.rstrip("/")
+    assert any(f"rebound from {old_site} to {wp_lab.url.rstrip('/')}" in line for line in saved["history"])
+    again = run_cli(env, "republish", "--all", "--json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["posts"][0]["action"] == "unchanged"
+    usage = run_cli(env, "republish", "--all", "--rebind-site", old_site, "--dry-run")
+    assert usage.exit_code == 2 and "without --dry-run" in usage.output
