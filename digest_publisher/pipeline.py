@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the heavier stages are imported where they are used, so eac
     from .publishing.history import PostHistory
     from .publishing.publish import PublishReport
     from .publishing.results import RepublishReport
-    from .publishing.status import PostStatus
+    from .publishing.status import StatusReport
     from .records import PostFolder
     from .selection import Selection
     from .wordpress.check import CheckReport
@@ -320,7 +320,7 @@ def publish(
     return report
 
 
-def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path) -> list[PostStatus]:
+def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path) -> StatusReport:
     """Each local post with its WordPress id, status and link, and whether local and remote differ;
     the local side is compared as ``publish`` would render it (``settings`` None: local only)."""
     from .publishing.status import post_statuses

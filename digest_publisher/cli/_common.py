@@ -91,6 +91,25 @@ topics_option = click.option(
     help="Topics file (topic labels, windows and rules).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+JSON_META = "digest_publisher.json"  # ctx.meta key (shared with the group): print even a failure as JSON
+
+
+def remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """Tell the group's error handler to print even a failure as one JSON object on stdout."""
+    if value:
+        ctx.meta[JSON_META] = True
+    return value
+
+
+# The commands cron reads (republish, status, history): their --json prints exactly one object with an
+# exit_code, failures included.
+report_json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    callback=remember_json,
+    help='Print the result as one JSON object on stdout, failures included ({"exit_code": 1, "error": ...}).',
+)
 dry_run_option = click.option("--dry-run", is_flag=True, help="Say what would be sent; write nothing anywhere.")
 content_format_option = click.option(
     "--format",

@@ -16,6 +16,7 @@ from ._common import (
     info,
     json_option,
     posts_dir_option,
+    report_json_option,
     status_option,
     topics_option,
     transport_option,
@@ -118,7 +119,7 @@ def check_command(categories: tuple[str, ...], as_json: bool) -> None:
 
 
 @click.command("status")
-@json_option
+@report_json_option
 @topics_option
 @posts_dir_option
 def status_command(as_json: bool, topics_path: Path, posts_dir: Path | None) -> None:
@@ -128,16 +129,18 @@ def status_command(as_json: bool, topics_path: Path, posts_dir: Path | None) -> 
     except ConfigError as exc:
         settings = None
         info(f"note: remote not compared ({exc.message})")
-    rows = pipeline.status(config.posts_dir(posts_dir), settings, topics_path=topics_path)
+    report = pipeline.status(config.posts_dir(posts_dir), settings, topics_path=topics_path)
     if as_json:
-        echo_json([row.to_dict() for row in rows])
-        return
-    if not rows:
+        echo_json(report.to_dict())
+        raise click.exceptions.Exit(report.exit_code)
+    if not report.posts:
         click.echo("no posts")
-        return
-    for row in rows:
+    for row in report.posts:
         ident = f"#{row.wordpress_id}" if row.wordpress_id else "-"
         click.echo(
             f"{row.slug}  {ident}  {row.status or '-'}  local: {row.local}  remote: {row.remote}"
             + (f"  {row.link}" if row.link else "")
         )
+    if report.error:
+        info(f"Error: {report.error}")
+    raise click.exceptions.Exit(report.exit_code)

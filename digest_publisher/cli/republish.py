@@ -20,10 +20,10 @@ from ._common import (
     dry_run_option,
     echo_json,
     info,
-    json_option,
     model_option,
     posts_dir_option,
     prompts_dir_option,
+    report_json_option,
     topics_option,
 )
 
@@ -50,7 +50,7 @@ from ._common import (
     "to remote-<time>.json beside the record first).",
 )
 @dry_run_option
-@json_option
+@report_json_option
 @click.option(
     "--quiet",
     "-q",
@@ -179,7 +179,7 @@ def _print_report(report: RepublishReport, as_json: bool, quiet: bool) -> None:
 
 @click.command("history")
 @click.argument("slug")
-@json_option
+@report_json_option
 @click.option("--local", "local_only", is_flag=True, help="Only the local record; ask WordPress nothing.")
 @posts_dir_option
 def history_command(slug: str, as_json: bool, local_only: bool, posts_dir: Path | None) -> None:

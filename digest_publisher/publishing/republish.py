@@ -139,7 +139,17 @@ def republish(
             residue_check=residue_check,
         )
         rest_ids = [r.wordpress_id for r in records.values() if r.transport in (None, "rest") and r.wordpress_id]
-        listing = list_posts_by_id(client, rest_ids)
+        try:
+            listing = list_posts_by_id(client, rest_ids)
+        except WordPressError as exc:
+            # The site did not answer the one listing: every REST post failed, with the reason.
+            for folder, record in list(records.items()):
+                if record.transport in (None, "rest"):
+                    results[folder] = PostResult(
+                        folder.name, "failed", str(exc), record.wordpress_id, record.status, record.link
+                    )
+                    del records[folder]
+            listing = {}
         for folder, record in records.items():
             results[folder] = _republish_one(run, folder, record, listing.get(record.wordpress_id or 0))
     ordered = [results[f] for f in sorted(results, key=lambda f: f.name)]

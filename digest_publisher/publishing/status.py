@@ -35,20 +35,37 @@ class PostStatus:
         return asdict(self)
 
 
+@dataclass
+class StatusReport:
+    """Every post's status, and the error that stopped the comparison with WordPress (exit code 1)."""
+
+    posts: list[PostStatus]
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.error else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exit_code": self.exit_code, "error": self.error, "posts": [p.to_dict() for p in self.posts]}
+
+
 def post_statuses(
     posts_dir: Path,
     settings: WordPressSettings | None,
     render: Callable[[Path], RenderedPost] | None,
     *,
     session: requests.Session | None = None,
-) -> list[PostStatus]:
+) -> StatusReport:
     """Each local post with its WordPress id, status and link, and whether local and remote differ.
 
     ``render(folder)`` re-renders a post to compare its content hash; ``settings`` None skips the remote
-    comparison (one GET per published post otherwise).
+    comparison (one GET per published post otherwise). When WordPress fails to answer, the remaining
+    posts are not compared and the report carries the error.
     """
     client = WordPressClient(settings, session=session) if settings else None
     out: list[PostStatus] = []
+    error: str | None = None
     for folder in list_post_folders(posts_dir):
         record = load_record(folder)
         if record is None or record.wordpress_id is None:
@@ -68,10 +85,17 @@ def post_statuses(
             elsewhere = record.other_site(settings.site_url)
             if elsewhere:
                 remote = f"not checked (published to {elsewhere})"
+            elif error is not None:
+                remote = "not checked (WordPress failed, see the error)"
             else:
                 if record.rest_root and client.cached_root is None:
                     client.use_root(record.rest_root)
-                data = find_post(client, record.wordpress_id)
+                try:
+                    data = find_post(client, record.wordpress_id)
+                except DigestError as exc:
+                    error = str(exc)
+                    out.append(PostStatus(folder.name, record.wordpress_id, status, link, local, f"error: {exc}"))
+                    continue
                 if data is None:
                     remote = "missing on WordPress (deleted)"
                 else:
@@ -84,4 +108,4 @@ def post_statuses(
                         remote = "same"
         last = record.history[-1] if record.history else None
         out.append(PostStatus(folder.name, record.wordpress_id, status, link, local, remote, last))
-    return out
+    return StatusReport(out, error)

@@ -4,6 +4,7 @@ CLI against the real WordPress, as admin and as author)."""
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,41 @@ def test_a_record_of_another_site_fails_the_run_and_rebind_site_binds_it(
     assert again.exit_code == 0 and json.loads(again.stdout)["posts"][0]["action"] == "unchanged"
     usage = run_cli(env, "republish", "--all", "--rebind-site", old_site, "--dry-run")
     assert usage.exit_code == 2 and "without --dry-run" in usage.output
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # nothing listens there once the probe is closed
+
+
+def test_with_wordpress_down_json_still_prints_one_object(
+    wp_lab: Lab, posts: Path, env: dict[str, str], token: str
+) -> None:
+    slug = f"down-{token}"
+    write_source(posts, slug)
+    post_id = _publish(env, slug)
+    down = _closed_port_url()
+    record_path = posts / slug / "record.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record_path.write_text(json.dumps({**record, "site_url": down, "rest_root": None}), encoding="utf-8")
+    down_env = {**env, "WORDPRESS_URL": down}
+
+    republished = run_cli(down_env, "republish", "--all", "--json")
+    status = run_cli(down_env, "status", "--json")
+    restore = run_cli(down_env, "republish", slug, "--to-revision", "1", "--json")
+    checked = run_cli(down_env, "history", slug, "--json")
+
+    report = json.loads(republished.stdout)
+    assert republished.exit_code == 1 and report["exit_code"] == 1
+    (row,) = report["posts"]
+    assert (row["slug"], row["action"], row["wordpress_id"]) == (slug, "failed", post_id)
+    assert "cannot connect" in row["message"] and down in row["message"]
+    shown = json.loads(status.stdout)
+    assert status.exit_code == 1 and shown["exit_code"] == 1 and down in shown["error"]
+    (status_row,) = shown["posts"]
+    assert status_row["slug"] == slug and status_row["remote"].startswith("error: ")
+    assert restore.exit_code == 1 and json.loads(restore.stdout)["posts"][0]["action"] == "failed"
+    history = json.loads(checked.stdout)
+    assert checked.exit_code == 1 and history["exit_code"] == 1 and down in history["error"]
