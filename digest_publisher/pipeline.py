@@ -278,6 +278,7 @@ def _publish_rendered(
     transport: str,
     dry_run: bool,
     force: bool,
+    adopt: bool = False,
 ) -> PublishReport:
     from .publishing.publish import apply_overrides, publish_post
 
@@ -289,6 +290,7 @@ def _publish_rendered(
         dry_run=dry_run,
         force=force,
         posts_dir=folder.parent,
+        adopt=adopt,
     )
 
 
@@ -304,8 +306,10 @@ def publish(
     dry_run: bool = False,
     force: bool = False,
     content_format: str = "blocks",
+    adopt: bool = False,
 ) -> PublishReport:
-    """Render the post as ``render`` does and create or update it on WordPress, exactly once."""
+    """Render the post as ``render`` does and create or update it on WordPress, exactly once; ``adopt``
+    makes this post's record the owner of the WordPress post that holds its slug and content."""
     from .records import find_post
 
     folder = find_post(ref, posts_dir).parent
@@ -314,7 +318,7 @@ def publish(
     )
     report = _publish_rendered(
         rendered, folder, settings, status=status, date_gmt=date_gmt, transport=transport, dry_run=dry_run,
-        force=force,
+        force=force, adopt=adopt,
     )
     report.outcome.notes[:0] = list(post.source.warnings)
     return report

@@ -35,6 +35,12 @@ from ._common import (
     is_flag=True,
     help="Send even if unchanged, and overwrite edits made in WordPress since the last publish.",
 )
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Make this folder's record the owner of the WordPress post that already holds its slug and content "
+    "(record.json lost); without it such a post, maybe another posts folder's, is never taken over.",
+)
 @topics_option
 @posts_dir_option
 def publish_command(
@@ -45,6 +51,7 @@ def publish_command(
     dry_run: bool,
     as_json: bool,
     force: bool,
+    adopt: bool,
     topics_path: Path,
     posts_dir: Path | None,
 ) -> None:
@@ -59,6 +66,7 @@ def publish_command(
         transport=transport,
         dry_run=dry_run,
         force=force,
+        adopt=adopt,
     )
     outcome = report.outcome
     if dry_run:

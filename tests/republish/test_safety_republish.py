@@ -126,3 +126,37 @@ def test_with_wordpress_down_json_still_prints_one_object(
     assert restore.exit_code == 1 and json.loads(restore.stdout)["posts"][0]["action"] == "failed"
     history = json.loads(checked.stdout)
     assert checked.exit_code == 1 and history["exit_code"] == 1 and down in history["error"]
+
+
+@pytest.mark.parametrize("role", ["admin", "author"])
+def test_a_second_posts_folder_never_takes_over_the_first_folders_post(
+    wp_lab: Lab, site: Site, tmp_path: Path, token: str, role: str
+) -> None:
+    user = _user(wp_lab, role)
+    first, second = tmp_path / "first", tmp_path / "second"
+    slug = f"twin-{token}"
+    write_source(first, slug)
+    write_source(second, slug)  # the same post.md, in another posts folder (status draft in post.md)
+    first_env, second_env = env_for(wp_lab, user, first), env_for(wp_lab, user, second)
+    post_id = _publish(first_env, slug)
+    before = site.get(f"posts/{post_id}?context=edit")
+
+    taken = run_cli(second_env, "publish", slug)
+
+    assert taken.exit_code == 1
+    assert f"a WordPress post on {wp_lab.url.rstrip('/')} has the slug {slug!r}" in taken.stderr
+    assert "belongs to another record" in taken.stderr and f"publish {slug} --adopt" in taken.stderr
+    after = site.get(f"posts/{post_id}?context=edit")
+    assert (after["status"], after["modified_gmt"]) == ("publish", before["modified_gmt"])
+    assert [p["id"] for p in site.posts_by_slug(slug)] == [post_id]
+    assert not (second / slug / "record.json").exists() or "wordpress_id\": null" in (
+        second / slug / "record.json"
+    ).read_text(encoding="utf-8")
+    assert run_cli(first_env, "republish", "--all").exit_code == 0  # the first folder still owns it
+
+    adopted = run_cli(second_env, "publish", slug, "--adopt", "--status", "publish")
+
+    assert adopted.exit_code == 0, adopted.output
+    # WordPress already holds exactly this version: adopting it sends nothing
+    assert adopted.stdout.split()[:3] == ["verified", "post", str(post_id)]
+    assert json.loads((second / slug / "record.json").read_text(encoding="utf-8"))["wordpress_id"] == post_id
