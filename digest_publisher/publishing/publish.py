@@ -44,6 +44,8 @@ from ..wordpress.common import (
 )
 from ..wordpress.rest import RestPublisher
 from ..wordpress.settings import WordPressSettings
+from ..wordpress.users import UserClient
+from .staging import Staging
 
 TRANSPORTS = ("rest", "xmlrpc")
 ResidueCheck = Callable[[str, str], None]
@@ -119,7 +121,7 @@ def make_transport(
     session: requests.Session | None = None,
 ) -> PostTransport:
     if name == "rest":
-        return RestPublisher(WordPressClient(settings, session=session, rest_root=rest_root, dry_run=dry_run))
+        return RestPublisher(UserClient(settings, session=session, rest_root=rest_root, dry_run=dry_run))
     if name == "xmlrpc":
         from ..wordpress.xmlrpc import XmlRpcPublisher  # imports python-wordpress-xmlrpc only when used
 
@@ -256,11 +258,20 @@ def _publish_locked(
 
     journal = _RecordJournal(folder, state, settings, publisher.name, dry_run, posts_dir, owner) if rest else None
     publish_key = _publish_key(hash_, rendered.status, rendered.date_gmt) or ""
+    unchanged = bool(record.wordpress_id) and known.content_hash == publish_key and not force
+    client = getattr(publisher, "client", None)
+    staging = None
+    if isinstance(client, UserClient) and not dry_run:  # REST: verified before it goes public
+        staging = Staging.for_publish(client, rendered, record, will_write=not unchanged)
     try:
-        outcome = _call_publish(publisher, rendered, known, force, on_written, publish_key, journal)
+        sent = staging.draft if staging else rendered
+        outcome = _call_publish(publisher, sent, known, force, on_written, publish_key, journal)
         if outcome.rendered_html is not None:
             residue_check(outcome.rendered_html, outcome.rendered_where or f"post {rendered.slug}")
+        if staging and outcome.action != "unchanged":
+            staging.go_public(outcome)
     except DigestError as exc:
+        error = staging.explain(exc, state["record"].wordpress_id) if staging else exc
         failed = state["record"]
         if failed is not record:  # something was written: keep the story in the record
             if not existed and failed.wordpress_id is None and not failed.media and not failed.pending:
@@ -268,9 +279,11 @@ def _publish_locked(
             else:
                 what = "NOT verified" if failed.wordpress_id is not None else "failed"
                 save_record(
-                    folder, replace(failed, history=(*failed.history, f"{_now()} {what}: {exc}"[:500]))
+                    folder, replace(failed, history=(*failed.history, f"{_now()} {what}: {error}"[:500]))
                 )
-        raise
+        if error is exc:
+            raise
+        raise error from exc
 
     elapsed = time.perf_counter() - started
     if dry_run:
@@ -297,6 +310,8 @@ def _publish_locked(
         pending=(),  # everything announced is now settled: the post id and the image are known
         link=outcome.link,
         status=outcome.status,
+        modified_gmt=outcome.modified_gmt or state["record"].modified_gmt,
+        remote_fingerprint=outcome.remote_fingerprint or state["record"].remote_fingerprint,
         content_hash=hash_,
         sent_status=rendered.status,
         sent_date_gmt=format_gmt(rendered.date_gmt) if rendered.date_gmt else None,

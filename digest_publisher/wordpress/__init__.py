@@ -5,6 +5,7 @@
     rest.py       publish one post over REST: terms, featured image, create-or-update, verification
     xmlrpc.py     the same over XML-RPC (python-wordpress-xmlrpc), for sites without REST
     check.py      diagnose the connection: credentials, Application Passwords, stripped headers ...
+    users.py      who the REST user is (users/me), asked once per publish
     common.py     what both transports share: outcome, ownership rule, comparisons
 
 Import the module you need (``from digest_publisher.wordpress.rest import ...``): this package imports
