@@ -324,9 +324,12 @@ def publish(
     return report
 
 
-def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path) -> StatusReport:
+def status(
+    posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path, transport: str = "rest"
+) -> StatusReport:
     """Each local post with its WordPress id, status and link, and whether local and remote differ;
-    the local side is compared as ``publish`` would render it (``settings`` None: local only)."""
+    the local side is compared as ``publish`` would render it (``settings`` None: local only;
+    ``transport`` "xmlrpc" for a site without the REST API)."""
     from .publishing.status import post_statuses
 
     site_url = settings.site_url if settings is not None else ""
@@ -334,7 +337,7 @@ def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: 
     def rendered(folder: Path) -> RenderedPost:
         return render_for_site(folder, topics_path=topics_path, site_url=site_url)[1]
 
-    return post_statuses(posts_dir, settings, rendered)
+    return post_statuses(posts_dir, settings, rendered, transport=transport)
 
 
 @dataclass(frozen=True)
@@ -427,12 +430,15 @@ def restore(
     return restore_revision(find_post(ref, posts_dir).parent, settings, revision, wait=wait, dry_run=dry_run)
 
 
-def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None) -> PostHistory:
-    """The local publish history of a post beside its WordPress revisions (``settings`` None: local only)."""
+def history(
+    ref: str, *, posts_dir: Path, settings: WordPressSettings | None, transport: str = "rest"
+) -> PostHistory:
+    """The local publish history of a post beside its WordPress revisions (``settings`` None: local only;
+    ``transport`` "xmlrpc" for a site without the REST API)."""
     from .publishing.history import history as post_history
     from .records import find_post
 
-    return post_history(find_post(ref, posts_dir).parent, settings)
+    return post_history(find_post(ref, posts_dir).parent, settings, transport=transport)
 
 
 def check(settings: WordPressSettings, *, categories: Sequence[str] = ()) -> CheckReport:

@@ -128,16 +128,17 @@ def check_command(categories: tuple[str, ...], as_json: bool) -> None:
 
 @click.command("status")
 @report_json_option
+@transport_option
 @topics_option
 @posts_dir_option
-def status_command(as_json: bool, topics_path: Path, posts_dir: Path | None) -> None:
+def status_command(as_json: bool, transport: str, topics_path: Path, posts_dir: Path | None) -> None:
     """Each local post with its WordPress id, status, link, and whether local and remote differ."""
     try:
         settings = config.wordpress_settings()
     except ConfigError as exc:
         settings = None
         info(f"note: remote not compared ({exc.message})")
-    report = pipeline.status(config.posts_dir(posts_dir), settings, topics_path=topics_path)
+    report = pipeline.status(config.posts_dir(posts_dir), settings, topics_path=topics_path, transport=transport)
     if as_json:
         echo_json(report.to_dict())
         raise click.exceptions.Exit(report.exit_code)

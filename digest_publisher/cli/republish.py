@@ -25,6 +25,7 @@ from ._common import (
     prompts_dir_option,
     report_json_option,
     topics_option,
+    transport_option,
 )
 
 
@@ -181,11 +182,12 @@ def _print_report(report: RepublishReport, as_json: bool, quiet: bool) -> None:
 @click.argument("slug")
 @report_json_option
 @click.option("--local", "local_only", is_flag=True, help="Only the local record; ask WordPress nothing.")
+@transport_option
 @posts_dir_option
-def history_command(slug: str, as_json: bool, local_only: bool, posts_dir: Path | None) -> None:
+def history_command(slug: str, as_json: bool, local_only: bool, transport: str, posts_dir: Path | None) -> None:
     """The local publish history of SLUG beside its WordPress revisions (ids, dates, what changed)."""
     settings = None if local_only else config.wordpress_settings()
-    result = pipeline.history(slug, posts_dir=config.posts_dir(posts_dir), settings=settings)
+    result = pipeline.history(slug, posts_dir=config.posts_dir(posts_dir), settings=settings, transport=transport)
     if as_json:
         echo_json(result.to_dict())
         return

@@ -4,6 +4,7 @@
     client.py     the one HTTP client of the REST API (discovery, retries, errors, request counts)
     rest.py       publish one post over REST: terms, featured image, create-or-update, verification
     xmlrpc.py     the same over XML-RPC (python-wordpress-xmlrpc), for sites without REST
+    xmlrpc_reads.py  what status and history read over XML-RPC (a post's state, its revisions)
     check.py      diagnose the connection: credentials, Application Passwords, stripped headers ...
     users.py      who the REST user is (users/me), asked once per publish
     common.py     what both transports share: outcome, ownership rule, comparisons
