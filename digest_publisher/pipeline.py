@@ -348,12 +348,14 @@ class CorpusRefresh:
     topics_path: Path
     drafter: Drafter
     fmt: str | None = None
+    overwrite_edits: bool = False  # redraft a post.md edited since its draft too (the edits are replaced)
 
 
 def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, str | None]]:
     """For republish: (post folder, dry run) -> (papers the corpus adds to the post's window, a note).
     A post is redrafted through :func:`draft`, as ``draft`` drafts it; nothing is written unless the new
     draft passed every check."""
+    from .drafting import edited_since_draft
     from .errors import DigestError, DraftError
     from .records import load_post
 
@@ -370,13 +372,20 @@ def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, s
         if not new:
             return 0, None
         what = f"the corpus has {len(new)} new paper(s) in {source.window_from} .. {source.window_to}"
+        if not refresh.overwrite_edits and edited_since_draft(folder):
+            # The editor's version wins: it is published as it is, without the new papers.
+            return 0, (
+                f"{what}, but {folder / 'post.md'} was edited since it was drafted: kept as edited, not "
+                f"redrafted; to redraft it with the new papers, replacing the edits, run `digest-publisher "
+                f"republish {source.slug} --refresh-corpus PATH... --overwrite-edits`"
+            )
         if dry_run:
             return len(new), f"{what}: would redraft and update"
         try:
             draft(
                 list(refresh.paths), topic_ref, topics_path=refresh.topics_path, date_from=start, date_to=end,
                 fmt=refresh.fmt, kind=source.kind, drafter=refresh.drafter, posts_dir=folder.parent,
-                slug=source.slug, keep=list(post.papers.values()),
+                slug=source.slug, keep=list(post.papers.values()), overwrite=refresh.overwrite_edits,
             )
         except DigestError as exc:
             raise DraftError(

@@ -16,6 +16,7 @@ from ..pipeline import CorpusRefresh
 from ..publishing.history import PostHistory
 from ..publishing.results import EXIT_TEMPFAIL, RepublishReport
 from ._common import (
+    GreedyOption,
     drafter_option,
     dry_run_option,
     echo_json,
@@ -35,10 +36,18 @@ from ._common import (
 @click.option(
     "--refresh-corpus",
     "corpus_paths",
+    cls=GreedyOption,
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    metavar="PATH",
-    help="Corpus file or folder (repeatable): redraft posts whose topic window gained papers in it.",
+    metavar="PATH...",
+    help="Corpus files or folders (after the SLUGs): redraft posts whose topic window gained papers in them. "
+    "A post.md edited since its draft is kept as edited (and published) unless --overwrite-edits.",
+)
+@click.option(
+    "--overwrite-edits",
+    is_flag=True,
+    help="With --refresh-corpus: redraft posts whose post.md was edited since their draft too, replacing "
+    "the edits.",
 )
 @topics_option
 @drafter_option
@@ -88,6 +97,7 @@ def republish_command(
     slugs: tuple[str, ...],
     all_posts: bool,
     corpus_paths: tuple[Path, ...],
+    overwrite_edits: bool,
     topics_path: Path,
     drafter_name: str | None,
     model: str | None,
@@ -107,6 +117,8 @@ def republish_command(
     exactly one new WordPress revision, posts edited in WordPress are refused (the others go on), and
     scheduled posts that WordPress failed to publish on time are published.
     """
+    if overwrite_edits and not corpus_paths:
+        raise click.UsageError("--overwrite-edits goes with --refresh-corpus PATH...")
     if bool(slugs) == all_posts:
         raise click.UsageError("name the posts to republish (SLUG ...) or pass --all, not both")
     if revision is not None and len(slugs) != 1:
@@ -129,7 +141,7 @@ def republish_command(
                 force=force,
                 dry_run=dry_run,
                 wait=wait,
-                refresh=_refresh(corpus_paths, topics_path, drafter_name, model, prompts_dir),
+                refresh=_refresh(corpus_paths, overwrite_edits, topics_path, drafter_name, model, prompts_dir),
                 rebind_from=rebind_from,
             )
     except LockError as exc:
@@ -145,6 +157,7 @@ def republish_command(
 
 def _refresh(
     corpus_paths: tuple[Path, ...],
+    overwrite_edits: bool,
     topics_path: Path,
     drafter_name: str | None,
     model: str | None,
@@ -157,7 +170,12 @@ def _refresh(
 
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     drafter = build_drafter(name, model=model, batch=False, prompts_dir=prompts_dir, cache_dir=config.cache_dir())
-    return CorpusRefresh(paths=tuple(corpus_files(list(corpus_paths))), topics_path=topics_path, drafter=drafter)
+    return CorpusRefresh(
+        paths=tuple(corpus_files(list(corpus_paths))),
+        topics_path=topics_path,
+        drafter=drafter,
+        overwrite_edits=overwrite_edits,
+    )
 
 
 QUIET_ACTIONS = frozenset({"unchanged", "skipped"})
