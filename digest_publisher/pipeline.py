@@ -308,8 +308,8 @@ def publish(
     content_format: str = "blocks",
     adopt: bool = False,
 ) -> PublishReport:
-    """Render the post as ``render`` does and create or update it on WordPress, exactly once; ``adopt``
-    makes this post's record the owner of the WordPress post that holds its slug and content."""
+    """Render the post as ``render`` does and create or update it on WordPress, exactly once (``adopt``:
+    see :func:`~digest_publisher.publishing.publish.publish_post`)."""
     from .records import find_post
 
     folder = find_post(ref, posts_dir).parent
@@ -328,8 +328,7 @@ def status(
     posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path, transport: str = "rest"
 ) -> StatusReport:
     """Each local post with its WordPress id, status and link, and whether local and remote differ;
-    the local side is compared as ``publish`` would render it (``settings`` None: local only;
-    ``transport`` "xmlrpc" for a site without the REST API)."""
+    the local side is compared as ``publish`` would render it (``settings`` None: local only)."""
     from .publishing.status import post_statuses
 
     site_url = settings.site_url if settings is not None else ""
@@ -373,11 +372,9 @@ def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, s
             return 0, None
         what = f"the corpus has {len(new)} new paper(s) in {source.window_from} .. {source.window_to}"
         if not refresh.overwrite_edits and edited_since_draft(folder):
-            # The editor's version wins: it is published as it is, without the new papers.
-            return 0, (
-                f"{what}, but {folder / 'post.md'} was edited since it was drafted: kept as edited, not "
-                f"redrafted; to redraft it with the new papers, replacing the edits, run `digest-publisher "
-                f"republish {source.slug} --refresh-corpus PATH... --overwrite-edits`"
+            return 0, (  # the editor's version wins: published as it is, without the new papers
+                f"{what}, but {folder / 'post.md'} was edited since it was drafted: kept as edited, not redrafted; "
+                f"to redraft it with them, replacing the edits, add --overwrite-edits to the republish command"
             )
         if dry_run:
             return len(new), f"{what}: would redraft and update"
@@ -408,9 +405,8 @@ def republish(
     refresh: CorpusRefresh | None = None,
     rebind_from: str | None = None,
 ) -> RepublishReport:
-    """Bring WordPress up to date with the changed post sources (``slugs``, or all), rendered as
-    ``publish`` renders them; ``refresh`` redrafts posts whose topic window gained papers first;
-    ``rebind_from`` binds the records of that (old) site URL to WORDPRESS_URL first."""
+    """Bring WordPress up to date with the changed post sources (``slugs``, or all), rendered as ``publish``
+    renders them (``refresh``: redraft where the topic window gained papers; ``rebind_from``: the old site)."""
     from .publishing.republish import republish as republish_posts
 
     def rendered(folder: Path) -> RenderedPost:
@@ -439,11 +435,8 @@ def restore(
     return restore_revision(find_post(ref, posts_dir).parent, settings, revision, wait=wait, dry_run=dry_run)
 
 
-def history(
-    ref: str, *, posts_dir: Path, settings: WordPressSettings | None, transport: str = "rest"
-) -> PostHistory:
-    """The local publish history of a post beside its WordPress revisions (``settings`` None: local only;
-    ``transport`` "xmlrpc" for a site without the REST API)."""
+def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None, transport: str = "rest") -> PostHistory:
+    """The local publish history of a post beside its WordPress revisions (``settings`` None: local only)."""
     from .publishing.history import history as post_history
     from .records import find_post
 
