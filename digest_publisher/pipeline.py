@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the heavier stages are imported where they are used, so eac
     from .publishing.history import PostHistory
     from .publishing.publish import PublishReport
     from .publishing.results import RepublishReport
-    from .publishing.status import PostStatus
+    from .publishing.status import StatusReport
     from .records import PostFolder
     from .selection import Selection
     from .wordpress.check import CheckReport
@@ -272,6 +272,7 @@ def _publish_rendered(
     transport: str,
     dry_run: bool,
     force: bool,
+    adopt: bool = False,
 ) -> PublishReport:
     from .publishing.publish import apply_overrides, publish_post
 
@@ -283,6 +284,7 @@ def _publish_rendered(
         dry_run=dry_run,
         force=force,
         posts_dir=folder.parent,
+        adopt=adopt,
     )
 
 
@@ -304,8 +306,10 @@ def publish(
     dry_run: bool = False,
     force: bool = False,
     content_format: str = "blocks",
+    adopt: bool = False,
 ) -> PublishReport:
-    """Render the post as ``render`` does and create or update it on WordPress, exactly once."""
+    """Render the post as ``render`` does and create or update it on WordPress, exactly once (``adopt``:
+    see :func:`~digest_publisher.publishing.publish.publish_post`)."""
     from .records import find_post
 
     folder = find_post(ref, posts_dir).parent
@@ -314,13 +318,15 @@ def publish(
                                      wp_version=_site_markup(settings, posts_dir))  # fmt: skip
     report = _publish_rendered(
         rendered, folder, settings, status=status, date_gmt=date_gmt, transport=transport, dry_run=dry_run,
-        force=force,
+        force=force, adopt=adopt,
     )
     report.outcome.notes[:0] = list(post.source.warnings)
     return report
 
 
-def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path) -> list[PostStatus]:
+def status(
+    posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path, transport: str = "rest"
+) -> StatusReport:
     """Each local post with its WordPress id, status and link, and whether local and remote differ;
     the local side is compared as ``publish`` would render it (``settings`` None: local only)."""
     from .publishing.status import post_statuses
@@ -332,7 +338,7 @@ def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: 
     def rendered(folder: Path) -> RenderedPost:
         return render_for_site(folder, topics_path=topics_path, site_url=site_url, wp_version=wp_version)[1]
 
-    return post_statuses(posts_dir, settings, rendered)
+    return post_statuses(posts_dir, settings, rendered, transport=transport)
 
 
 @dataclass(frozen=True)
@@ -343,12 +349,14 @@ class CorpusRefresh:
     topics_path: Path
     drafter: Drafter
     fmt: str | None = None
+    overwrite_edits: bool = False  # redraft a post.md edited since its draft too (the edits are replaced)
 
 
 def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, str | None]]:
     """For republish: (post folder, dry run) -> (papers the corpus adds to the post's window, a note).
     A post is redrafted through :func:`draft`, as ``draft`` drafts it; nothing is written unless the new
     draft passed every check."""
+    from .drafting import edited_since_draft
     from .errors import DigestError, DraftError
     from .records import load_post
 
@@ -365,13 +373,18 @@ def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, s
         if not new:
             return 0, None
         what = f"the corpus has {len(new)} new paper(s) in {source.window_from} .. {source.window_to}"
+        if not refresh.overwrite_edits and edited_since_draft(folder):
+            return 0, (  # the editor's version wins: published as it is, without the new papers
+                f"{what}, but {folder / 'post.md'} was edited since it was drafted: kept as edited, not redrafted; "
+                f"to redraft it with them, replacing the edits, add --overwrite-edits to the republish command"
+            )
         if dry_run:
             return len(new), f"{what}: would redraft and update"
         try:
             draft(
                 list(refresh.paths), topic_ref, topics_path=refresh.topics_path, date_from=start, date_to=end,
                 fmt=refresh.fmt, kind=source.kind, drafter=refresh.drafter, posts_dir=folder.parent,
-                slug=source.slug, keep=list(post.papers.values()),
+                slug=source.slug, keep=list(post.papers.values()), overwrite=refresh.overwrite_edits,
             )
         except DigestError as exc:
             raise DraftError(
@@ -392,9 +405,10 @@ def republish(
     dry_run: bool = False,
     wait: float = 0.0,
     refresh: CorpusRefresh | None = None,
+    rebind_from: str | None = None,
 ) -> RepublishReport:
-    """Bring WordPress up to date with the changed post sources (``slugs``, or all), rendered as
-    ``publish`` renders them; ``refresh`` redrafts posts whose topic window gained papers first."""
+    """Bring WordPress up to date with the changed post sources (``slugs``, or all), rendered as ``publish``
+    renders them (``refresh``: redraft where the topic window gained papers; ``rebind_from``: the old site)."""
     from .publishing.republish import republish as republish_posts
 
     versions: list[str] = []  # the site's, read when the first post needs rendering (not at all if none)
@@ -414,6 +428,7 @@ def republish(
         dry_run=dry_run,
         wait=wait,
         refresh=_redraft_from(refresh) if refresh is not None else None,
+        rebind_from=rebind_from,
     )
 
 
@@ -427,12 +442,12 @@ def restore(
     return restore_revision(find_post(ref, posts_dir).parent, settings, revision, wait=wait, dry_run=dry_run)
 
 
-def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None) -> PostHistory:
+def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None, transport: str = "rest") -> PostHistory:
     """The local publish history of a post beside its WordPress revisions (``settings`` None: local only)."""
     from .publishing.history import history as post_history
     from .records import find_post
 
-    return post_history(find_post(ref, posts_dir).parent, settings)
+    return post_history(find_post(ref, posts_dir).parent, settings, transport=transport)
 
 
 def check(settings: WordPressSettings, *, categories: Sequence[str] = (), posts_dir: Path | None = None) -> CheckReport:

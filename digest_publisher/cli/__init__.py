@@ -18,7 +18,7 @@ import sys
 import click
 
 from ..errors import DigestError
-from ._common import load_dotenv_once
+from ._common import JSON_META, echo_json, load_dotenv_once
 
 # name -> (module, attribute, the first line of the command's docstring, for --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -74,6 +74,8 @@ class DigestGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DigestError as exc:
+            if ctx.meta.get(JSON_META):
+                echo_json({"exit_code": 1, "error": str(exc)})  # --json: one object on stdout, always
             raise click.ClickException(str(exc)) from exc
 
 

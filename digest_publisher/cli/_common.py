@@ -78,6 +78,28 @@ def to_gmt(ctx: click.Context, param: click.Parameter, value: str | None) -> str
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class GreedyOption(click.Option):
+    """A repeatable option that also takes the arguments after it up to the next option, so
+    ``--refresh-corpus A B`` means two paths, as the README documents (``--refresh-corpus A
+    --refresh-corpus B`` works too). Positional arguments go before it."""
+
+    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
+        super().add_to_parser(parser, ctx)
+        # click has no public hook for this: its parser's option objects are wrapped (click 8).
+        for name in self.opts:
+            target = parser._long_opt.get(name) or parser._short_opt.get(name)
+            if target is None:
+                continue
+            process = target.process
+
+            def greedy(value: Any, state: Any, process: Any = process) -> None:
+                process(value, state)
+                while state.rargs and not str(state.rargs[0]).startswith("-"):
+                    process(state.rargs.pop(0), state)
+
+            setattr(target, "process", greedy)  # noqa: B010 (a method of click's parser object)
+
+
 posts_dir_option = click.option(
     "--posts-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -93,6 +115,25 @@ topics_option = click.option(
     help="Topics file (topic labels, windows and rules).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+JSON_META = "digest_publisher.json"  # ctx.meta key (shared with the group): print even a failure as JSON
+
+
+def remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    """Tell the group's error handler to print even a failure as one JSON object on stdout."""
+    if value:
+        ctx.meta[JSON_META] = True
+    return value
+
+
+# The commands cron reads (republish, status, history): their --json prints exactly one object with an
+# exit_code, failures included.
+report_json_option = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    callback=remember_json,
+    help='Print the result as one JSON object on stdout, failures included ({"exit_code": 1, "error": ...}).',
+)
 dry_run_option = click.option("--dry-run", is_flag=True, help="Say what would be sent; write nothing anywhere.")
 content_format_option = click.option(
     "--format",

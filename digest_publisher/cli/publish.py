@@ -16,6 +16,7 @@ from ._common import (
     info,
     json_option,
     posts_dir_option,
+    report_json_option,
     status_option,
     topics_option,
     transport_option,
@@ -34,6 +35,12 @@ from ._common import (
     is_flag=True,
     help="Send even if unchanged, and overwrite edits made in WordPress since the last publish.",
 )
+@click.option(
+    "--adopt",
+    is_flag=True,
+    help="Make this folder's record the owner of the WordPress post that already holds its slug and content "
+    "(record.json lost); without it such a post, maybe another posts folder's, is never taken over.",
+)
 @topics_option
 @posts_dir_option
 def publish_command(
@@ -44,6 +51,7 @@ def publish_command(
     dry_run: bool,
     as_json: bool,
     force: bool,
+    adopt: bool,
     topics_path: Path,
     posts_dir: Path | None,
 ) -> None:
@@ -58,6 +66,7 @@ def publish_command(
         transport=transport,
         dry_run=dry_run,
         force=force,
+        adopt=adopt,
     )
     outcome = report.outcome
     if dry_run:
@@ -119,26 +128,29 @@ def check_command(categories: tuple[str, ...], as_json: bool, posts_dir: Path | 
 
 
 @click.command("status")
-@json_option
+@report_json_option
+@transport_option
 @topics_option
 @posts_dir_option
-def status_command(as_json: bool, topics_path: Path, posts_dir: Path | None) -> None:
+def status_command(as_json: bool, transport: str, topics_path: Path, posts_dir: Path | None) -> None:
     """Each local post with its WordPress id, status, link, and whether local and remote differ."""
     try:
         settings = config.wordpress_settings()
     except ConfigError as exc:
         settings = None
         info(f"note: remote not compared ({exc.message})")
-    rows = pipeline.status(config.posts_dir(posts_dir), settings, topics_path=topics_path)
+    report = pipeline.status(config.posts_dir(posts_dir), settings, topics_path=topics_path, transport=transport)
     if as_json:
-        echo_json([row.to_dict() for row in rows])
-        return
-    if not rows:
+        echo_json(report.to_dict())
+        raise click.exceptions.Exit(report.exit_code)
+    if not report.posts:
         click.echo("no posts")
-        return
-    for row in rows:
+    for row in report.posts:
         ident = f"#{row.wordpress_id}" if row.wordpress_id else "-"
         click.echo(
             f"{row.slug}  {ident}  {row.status or '-'}  local: {row.local}  remote: {row.remote}"
             + (f"  {row.link}" if row.link else "")
         )
+    if report.error:
+        info(f"Error: {report.error}")
+    raise click.exceptions.Exit(report.exit_code)

@@ -16,15 +16,17 @@ from ..pipeline import CorpusRefresh
 from ..publishing.history import PostHistory
 from ..publishing.results import EXIT_TEMPFAIL, RepublishReport
 from ._common import (
+    GreedyOption,
     drafter_option,
     dry_run_option,
     echo_json,
     info,
-    json_option,
     model_option,
     posts_dir_option,
     prompts_dir_option,
+    report_json_option,
     topics_option,
+    transport_option,
 )
 
 
@@ -34,10 +36,18 @@ from ._common import (
 @click.option(
     "--refresh-corpus",
     "corpus_paths",
+    cls=GreedyOption,
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    metavar="PATH",
-    help="Corpus file or folder (repeatable): redraft posts whose topic window gained papers in it.",
+    metavar="PATH...",
+    help="Corpus files or folders (after the SLUGs): redraft posts whose topic window gained papers in them. "
+    "A post.md edited since its draft is kept as edited (and published) unless --overwrite-edits.",
+)
+@click.option(
+    "--overwrite-edits",
+    is_flag=True,
+    help="With --refresh-corpus: redraft posts whose post.md was edited since their draft too, replacing "
+    "the edits.",
 )
 @topics_option
 @drafter_option
@@ -50,7 +60,7 @@ from ._common import (
     "to remote-<time>.json beside the record first).",
 )
 @dry_run_option
-@json_option
+@report_json_option
 @click.option(
     "--quiet",
     "-q",
@@ -74,11 +84,20 @@ from ._common import (
     metavar="N",
     help="With one SLUG: make WordPress revision N (see `history SLUG`) the current version, as a new revision.",
 )
+@click.option(
+    "--rebind-site",
+    "rebind_from",
+    default=None,
+    metavar="OLD_URL",
+    help="The site moved from OLD_URL to WORDPRESS_URL (http to https, a new domain): bind the records of "
+    "OLD_URL to WORDPRESS_URL first (written to record.json; the post ids stay).",
+)
 @posts_dir_option
 def republish_command(
     slugs: tuple[str, ...],
     all_posts: bool,
     corpus_paths: tuple[Path, ...],
+    overwrite_edits: bool,
     topics_path: Path,
     drafter_name: str | None,
     model: str | None,
@@ -89,6 +108,7 @@ def republish_command(
     quiet: bool,
     wait: float,
     revision: int | None,
+    rebind_from: str | None,
     posts_dir: Path | None,
 ) -> None:
     """Update the published posts whose source changed since their last publish (SLUG..., or --all).
@@ -97,10 +117,14 @@ def republish_command(
     exactly one new WordPress revision, posts edited in WordPress are refused (the others go on), and
     scheduled posts that WordPress failed to publish on time are published.
     """
+    if overwrite_edits and not corpus_paths:
+        raise click.UsageError("--overwrite-edits goes with --refresh-corpus PATH...")
     if bool(slugs) == all_posts:
         raise click.UsageError("name the posts to republish (SLUG ...) or pass --all, not both")
     if revision is not None and len(slugs) != 1:
         raise click.UsageError("--to-revision restores one post: give exactly one SLUG")
+    if rebind_from is not None and (dry_run or revision is not None):
+        raise click.UsageError("--rebind-site writes the records: run it without --dry-run and --to-revision")
     settings = config.wordpress_settings()
     folder_root = config.posts_dir(posts_dir)
     try:
@@ -117,7 +141,8 @@ def republish_command(
                 force=force,
                 dry_run=dry_run,
                 wait=wait,
-                refresh=_refresh(corpus_paths, topics_path, drafter_name, model, prompts_dir),
+                refresh=_refresh(corpus_paths, overwrite_edits, topics_path, drafter_name, model, prompts_dir),
+                rebind_from=rebind_from,
             )
     except LockError as exc:
         # Another run is at work: not a failure, cron should simply try again later.
@@ -132,6 +157,7 @@ def republish_command(
 
 def _refresh(
     corpus_paths: tuple[Path, ...],
+    overwrite_edits: bool,
     topics_path: Path,
     drafter_name: str | None,
     model: str | None,
@@ -144,7 +170,12 @@ def _refresh(
 
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     drafter = build_drafter(name, model=model, batch=False, prompts_dir=prompts_dir, cache_dir=config.cache_dir())
-    return CorpusRefresh(paths=tuple(corpus_files(list(corpus_paths))), topics_path=topics_path, drafter=drafter)
+    return CorpusRefresh(
+        paths=tuple(corpus_files(list(corpus_paths))),
+        topics_path=topics_path,
+        drafter=drafter,
+        overwrite_edits=overwrite_edits,
+    )
 
 
 QUIET_ACTIONS = frozenset({"unchanged", "skipped"})
@@ -167,13 +198,14 @@ def _print_report(report: RepublishReport, as_json: bool, quiet: bool) -> None:
 
 @click.command("history")
 @click.argument("slug")
-@json_option
+@report_json_option
 @click.option("--local", "local_only", is_flag=True, help="Only the local record; ask WordPress nothing.")
+@transport_option
 @posts_dir_option
-def history_command(slug: str, as_json: bool, local_only: bool, posts_dir: Path | None) -> None:
+def history_command(slug: str, as_json: bool, local_only: bool, transport: str, posts_dir: Path | None) -> None:
     """The local publish history of SLUG beside its WordPress revisions (ids, dates, what changed)."""
     settings = None if local_only else config.wordpress_settings()
-    result = pipeline.history(slug, posts_dir=config.posts_dir(posts_dir), settings=settings)
+    result = pipeline.history(slug, posts_dir=config.posts_dir(posts_dir), settings=settings, transport=transport)
     if as_json:
         echo_json(result.to_dict())
         return

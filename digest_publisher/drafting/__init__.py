@@ -54,6 +54,7 @@ __all__ = [
     "StageUsage",
     "default_slug",
     "draft_post",
+    "edited_since_draft",
     "resolve_window",
 ]
 
@@ -98,13 +99,24 @@ def _body_hash(body: str) -> str:
 
 def _guard_edits(folder: Path, overwrite: bool) -> None:
     """Refuse to replace a post.md an editor changed since the last draft (unless told to)."""
+    if not overwrite and edited_since_draft(folder):
+        post_md = folder / records.POST_FILE
+        raise DraftError(
+            f"{post_md} was edited since it was drafted; drafting again would overwrite the edits",
+            "Move the edited file away, or pass --force to replace it",
+        )
+
+
+def edited_since_draft(folder: Path) -> bool:
+    """Was the post's post.md changed since it was last drafted (its body against the draft report's
+    hash)? False when there is no post.md or it cannot be read (nothing to protect)."""
     post_md = folder / records.POST_FILE
-    if overwrite or not post_md.exists():
-        return
+    if not post_md.exists():
+        return False
     try:
         current = records.parse_post_source(post_md.read_text(encoding="utf-8"), str(post_md))
     except (OSError, UnicodeDecodeError, PostSourceError):
-        return
+        return False
     report_path = folder / REPORT_FILE
     previous: str | None = None
     if report_path.exists():
@@ -114,11 +126,7 @@ def _guard_edits(folder: Path, overwrite: bool) -> None:
             previous = json.loads(report_path.read_text(encoding="utf-8")).get("body_sha256")
         except (OSError, ValueError):
             previous = None
-    if previous != _body_hash(current.body):
-        raise DraftError(
-            f"{post_md} was edited since it was drafted; drafting again would overwrite the edits",
-            "Move the edited file away, or pass --force to replace it",
-        )
+    return previous != _body_hash(current.body)
 
 
 def draft_post(

@@ -1,6 +1,7 @@
 """Publishing: everything after render, one verb per module.
 
     publish.py    publish_post: lock -> record -> transport (REST / XML-RPC) -> verify -> residue check -> record
+    staging.py    for users whose HTML WordPress filters (kses): verified as a draft before it goes public
     status.py     post_statuses: each local post, its WordPress id/status/link, local and remote drift
     republish.py  republish: bring every changed post up to date, safely, from cron
     revisions.py  restore_revision: an older WordPress revision becomes the current version (a new revision)

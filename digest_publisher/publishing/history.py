@@ -9,7 +9,7 @@ import difflib
 import html
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -17,6 +17,9 @@ from ..records.record import load_record
 from ..wordpress.client import WordPressClient
 from ..wordpress.posts import list_revisions, raw_field
 from ..wordpress.settings import WordPressSettings
+
+if TYPE_CHECKING:
+    from ..wordpress.xmlrpc_reads import XmlRpcReader
 
 
 @dataclass
@@ -46,11 +49,15 @@ class PostHistory:
 
 
 def history(
-    folder: Path, settings: WordPressSettings | None, *, session: requests.Session | None = None
+    folder: Path,
+    settings: WordPressSettings | None,
+    *,
+    transport: str = "rest",
+    session: requests.Session | None = None,
 ) -> PostHistory:
     """The local publish history of a post beside WordPress's revisions of it (``settings`` None: local
-    only). WordPress keeps a revision per update of title, content or excerpt; a post's first version,
-    as created, is not a revision."""
+    only; ``transport`` "xmlrpc" reads them over XML-RPC). WordPress keeps a revision per update of title,
+    content or excerpt; a post's first version, as created, is not a revision."""
     slug = folder.name
     record = load_record(folder)
     copies = sorted(p.name for p in folder.glob("remote-*.json"))
@@ -59,8 +66,15 @@ def history(
     out = PostHistory(slug, record.wordpress_id, record.status, record.link, list(record.history), [], copies)
     if settings is None:
         return out
-    client = WordPressClient(settings, session=session, rest_root=record.rest_root)
-    raw = list_revisions(client, record.wordpress_id)
+    reader: WordPressClient | XmlRpcReader
+    if transport == "xmlrpc":
+        from ..wordpress.xmlrpc_reads import XmlRpcReader  # loads python-wordpress-xmlrpc only when used
+
+        reader = XmlRpcReader(settings)
+        raw = reader.list_revisions(record.wordpress_id)
+    else:
+        reader = WordPressClient(settings, session=session, rest_root=record.rest_root)
+        raw = list_revisions(reader, record.wordpress_id)
     raw.sort(key=lambda r: (str(r.get("date_gmt") or ""), int(r.get("id") or 0)), reverse=True)
     for index, item in enumerate(raw):
         older = raw[index + 1] if index + 1 < len(raw) else None
@@ -73,7 +87,7 @@ def history(
                 title=html.unescape(_text(item, "title")),  # stored escaped; shown as text
             )
         )
-    out.requests = client.request_count
+    out.requests = reader.request_count
     return out
 
 

@@ -44,6 +44,8 @@ from ..wordpress.common import (
 )
 from ..wordpress.rest import RestPublisher
 from ..wordpress.settings import WordPressSettings
+from ..wordpress.users import UserClient
+from .staging import Staging
 
 TRANSPORTS = ("rest", "xmlrpc")
 ResidueCheck = Callable[[str, str], None]
@@ -119,7 +121,7 @@ def make_transport(
     session: requests.Session | None = None,
 ) -> PostTransport:
     if name == "rest":
-        return RestPublisher(WordPressClient(settings, session=session, rest_root=rest_root, dry_run=dry_run))
+        return RestPublisher(UserClient(settings, session=session, rest_root=rest_root, dry_run=dry_run))
     if name == "xmlrpc":
         from ..wordpress.xmlrpc import XmlRpcPublisher  # imports python-wordpress-xmlrpc only when used
 
@@ -152,6 +154,7 @@ def publish_post(
     posts_dir: Path | None = None,
     lock_wait: float = 0.0,
     locked: bool = False,
+    adopt: bool = False,
 ) -> PublishReport:
     """Create or update ``rendered`` on the site, verify it, and record it in ``folder/record.json``.
 
@@ -161,17 +164,15 @@ def publish_post(
     ``posts_dir`` (the folder of all posts) lets posts share what one found out about the site (its
     REST root, the images uploaded) in ``.sites.json``; without it each post finds out for itself.
     ``lock_wait``: seconds to wait for another run that holds the post's lock; ``locked``: the caller
-    already holds it (``republish``).
+    already holds it (``republish``). A WordPress post belongs to one record: a post this record did not
+    create (another posts folder's, or ours with record.json lost) is never taken over unless ``adopt``.
     """
     started = time.perf_counter()
+    args = (rendered, folder, settings, transport, dry_run, force, residue_check, session, started, posts_dir)
     if dry_run or locked:
-        return _publish_locked(
-            rendered, folder, settings, transport, dry_run, force, residue_check, session, started, posts_dir
-        )
+        return _publish_locked(*args, adopt=adopt)
     with post_lock(folder, wait=lock_wait):
-        return _publish_locked(
-            rendered, folder, settings, transport, False, force, residue_check, session, started, posts_dir
-        )
+        return _publish_locked(*args, adopt=adopt)
 
 
 def _publish_locked(
@@ -185,6 +186,8 @@ def _publish_locked(
     session: requests.Session | None,
     started: float,
     posts_dir: Path | None,
+    *,
+    adopt: bool,
 ) -> PublishReport:
     record = load_record(folder)
     elsewhere = record.other_site(settings.site_url) if record else None
@@ -192,7 +195,9 @@ def _publish_locked(
         raise WordPressError(
             f"{folder / 'record.json'} belongs to {elsewhere}, but WORDPRESS_URL is "
             f"{settings.site_url}",
-            "Publish to the site the record belongs to, or use a separate --posts-dir per site",
+            "Publish to the site the record belongs to, or use a separate --posts-dir per site; if the site "
+            f"moved (http to https, a new domain), run `digest-publisher republish --all --rebind-site {elsewhere}` "
+            "once to bind its records to WORDPRESS_URL",
         )
     existed = record is not None
     record = record or PostRecord(slug=rendered.slug)
@@ -220,9 +225,14 @@ def _publish_locked(
         transport_name, settings, rest_root=rest_root, dry_run=dry_run, session=session
     )
     state: dict[str, PostRecord] = {"record": record}
+    # The record owns a post when it knows its id, or announced a create that a crashed run may have made.
+    owner = _Ownership(folder, rendered.slug, settings.site_url, adopt or record.wordpress_id is not None
+                       or create_intent() in record.pending)
 
     def on_written(outcome: PublishOutcome) -> None:
         """Called right after WordPress stored the post, before verification: remember its id."""
+        if outcome.action != "created":
+            owner.require(outcome.post_id, outcome.status)
         kill_point("after-create" if outcome.action == "created" else "after-update")
         current = state["record"]
         state["record"] = replace(
@@ -246,13 +256,22 @@ def _publish_locked(
         )
         save_record(folder, state["record"])
 
-    journal = _RecordJournal(folder, state, settings, publisher.name, dry_run, posts_dir) if rest else None
+    journal = _RecordJournal(folder, state, settings, publisher.name, dry_run, posts_dir, owner) if rest else None
     publish_key = _publish_key(hash_, rendered.status, rendered.date_gmt) or ""
+    unchanged = bool(record.wordpress_id) and known.content_hash == publish_key and not force
+    client = getattr(publisher, "client", None)
+    staging = None
+    if isinstance(client, UserClient) and not dry_run:  # REST: verified before it goes public
+        staging = Staging.for_publish(client, rendered, record, will_write=not unchanged)
     try:
-        outcome = _call_publish(publisher, rendered, known, force, on_written, publish_key, journal)
+        sent = staging.draft if staging else rendered
+        outcome = _call_publish(publisher, sent, known, force, on_written, publish_key, journal)
         if outcome.rendered_html is not None:
             residue_check(outcome.rendered_html, outcome.rendered_where or f"post {rendered.slug}")
+        if staging and outcome.action != "unchanged":
+            staging.go_public(outcome)
     except DigestError as exc:
+        error = staging.explain(exc, state["record"].wordpress_id) if staging else exc
         failed = state["record"]
         if failed is not record:  # something was written: keep the story in the record
             if not existed and failed.wordpress_id is None and not failed.media and not failed.pending:
@@ -260,9 +279,11 @@ def _publish_locked(
             else:
                 what = "NOT verified" if failed.wordpress_id is not None else "failed"
                 save_record(
-                    folder, replace(failed, history=(*failed.history, f"{_now()} {what}: {exc}"[:500]))
+                    folder, replace(failed, history=(*failed.history, f"{_now()} {what}: {error}"[:500]))
                 )
-        raise
+        if error is exc:
+            raise
+        raise error from exc
 
     elapsed = time.perf_counter() - started
     if dry_run:
@@ -289,6 +310,8 @@ def _publish_locked(
         pending=(),  # everything announced is now settled: the post id and the image are known
         link=outcome.link,
         status=outcome.status,
+        modified_gmt=outcome.modified_gmt or state["record"].modified_gmt,
+        remote_fingerprint=outcome.remote_fingerprint or state["record"].remote_fingerprint,
         content_hash=hash_,
         sent_status=rendered.status,
         sent_date_gmt=format_gmt(rendered.date_gmt) if rendered.date_gmt else None,
@@ -308,8 +331,38 @@ def _publish_locked(
     return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, False)
 
 
+class _Ownership:
+    """THE one-record rule: a WordPress post belongs to the record that created it. The transport finds a
+    post by its slug when the record does not know it (a crashed run's create, a lost record.json, or
+    another posts folder publishing the same post); it may update it only when this record owns it."""
+
+    def __init__(self, folder: Path, slug: str, site_url: str, owned: bool) -> None:
+        self.folder = folder
+        self.slug = slug
+        self.site_url = site_url
+        self.owned = owned
+
+    def require(self, post_id: int | None = None, status: str | None = None) -> None:
+        if self.owned:
+            return
+        post = f"WordPress post {post_id} ({status})" if post_id else "a WordPress post"
+        raise WordPressError(
+            f"{post} on {self.site_url} has the slug {self.slug!r} and this post's content, but "
+            f"{self.folder / 'record.json'} does not say this folder published it: it belongs to another "
+            "record (another posts folder publishing the same post, or this folder's record.json was lost); "
+            "nothing was written to it",
+            "A post belongs to one record: publish it from the posts folder whose record.json holds its id, "
+            "or change 'slug' in post.md to publish a separate post; if this folder's record.json was lost, "
+            "restore it from version control, or make this folder the owner with "
+            f"`digest-publisher publish {self.slug} --adopt`",
+            status=409,
+            code="post_of_another_record",
+        )
+
+
 class _RecordJournal:
-    """Saves the REST transport's write intents into the post's record (see ``PostRecord.pending``)."""
+    """Saves the REST transport's write intents into the post's record (see ``PostRecord.pending``); an
+    update of a post the record does not own is refused before it is sent (:class:`_Ownership`)."""
 
     def __init__(
         self,
@@ -319,7 +372,9 @@ class _RecordJournal:
         transport: str,
         dry_run: bool,
         posts_dir: Path | None,
+        owner: _Ownership,
     ) -> None:
+        self.owner = owner
         self.posts_dir = posts_dir
         self.folder = folder
         self.state = state
@@ -328,6 +383,8 @@ class _RecordJournal:
         self.dry_run = dry_run
 
     def intend(self, intent: str) -> None:
+        if intent.startswith("update:") and self.state["record"].wordpress_id is None:
+            self.owner.require()  # a post found by its slug, not one this record created
         current = self.state["record"]
         if self.dry_run or intent in current.pending:
             return

@@ -93,11 +93,13 @@ def republish(
     residue_check: ResidueCheck = check_residue,
     session: requests.Session | None = None,
     now: datetime | None = None,
+    rebind_from: str | None = None,
 ) -> RepublishReport:
     """Update the published posts of ``posts_dir`` (``slugs``, or all) whose source changed.
 
     ``render(folder)`` renders a post folder as ``publish`` sends it; ``refresh`` redrafts a post first
-    when the corpus gained papers in its window. Raises :class:`LockError` when
+    when the corpus gained papers in its window. ``rebind_from``: the site URL the records were bound to
+    before the site moved to ``settings.site_url``; those records are bound to it first. Raises :class:`LockError` when
     another run holds the run lock for longer than ``wait`` seconds (exit code 75 for cron); any other
     problem is reported per post, and the other posts go on. A dry run writes nothing anywhere.
     """
@@ -110,6 +112,8 @@ def republish(
     session = session or requests.Session()
     with nullcontext() if dry_run else run_lock(posts_dir, wait):
         folders, results = _select(posts_dir, slugs)
+        if rebind_from is not None and not dry_run:
+            _rebind(folders, rebind_from, settings.site_url)
         records: dict[Path, PostRecord] = {}
         for folder in folders:
             outcome = published_record(folder, settings, bool(slugs))
@@ -135,7 +139,17 @@ def republish(
             residue_check=residue_check,
         )
         rest_ids = [r.wordpress_id for r in records.values() if r.transport in (None, "rest") and r.wordpress_id]
-        listing = list_posts_by_id(client, rest_ids)
+        try:
+            listing = list_posts_by_id(client, rest_ids)
+        except WordPressError as exc:
+            # The site did not answer the one listing: every REST post failed, with the reason.
+            for folder, record in list(records.items()):
+                if record.transport in (None, "rest"):
+                    results[folder] = PostResult(
+                        folder.name, "failed", str(exc), record.wordpress_id, record.status, record.link
+                    )
+                    del records[folder]
+            listing = {}
         for folder, record in records.items():
             results[folder] = _republish_one(run, folder, record, listing.get(record.wordpress_id or 0))
     ordered = [results[f] for f in sorted(results, key=lambda f: f.name)]
@@ -154,6 +168,30 @@ def _select(posts_dir: Path, slugs: Sequence[str]) -> tuple[list[Path], dict[Pat
         except PostSourceError as exc:
             failed[posts_dir / slug] = PostResult(slug, "failed", str(exc))
     return folders, failed
+
+
+def _rebind(folders: Sequence[Path], old_site: str, new_site: str) -> None:
+    """Bind the records of ``old_site`` to ``new_site`` (the same WordPress, moved): the post ids stay, the
+    REST root is found again. The usual checks then apply: a post changed at the new address since our
+    last write is refused, as any edit made in WordPress is."""
+    old_site = old_site.rstrip("/")
+    for folder in folders:
+        with post_lock(folder):
+            try:
+                record = load_record(folder)
+            except PostSourceError:
+                continue  # reported by the run itself
+            if record is None or record.site_url != old_site:
+                continue
+            save_record(
+                folder,
+                replace(
+                    record,
+                    site_url=new_site,
+                    rest_root=None,
+                    history=(*record.history, f"{now_stamp()} rebound from {old_site} to {new_site}"),
+                ),
+            )
 
 
 def _republish_one(run: _Run, folder: Path, listed: PostRecord, remote: dict[str, Any] | None) -> PostResult:

@@ -17,12 +17,15 @@ from ..wordpress.settings import WordPressSettings
 EXIT_OK = 0
 EXIT_FAILED = 1  # a post failed or was refused
 EXIT_TEMPFAIL = 75  # EX_TEMPFAIL (sysexits.h): a lock is busy, try again later
+# "other-site": the record belongs to another site than WORDPRESS_URL; cron must hear of it (exit 1)
+FAILED_ACTIONS = frozenset({"refused", "failed", "other-site"})
 
 
 @dataclass
 class PostResult:
     """What republish did with one post. ``action``: unchanged, updated, published (a missed schedule),
-    restored, refused, failed, busy, skipped, or would-* in a dry run."""
+    restored, refused, failed, other-site (its record belongs to another site), busy, skipped, or
+    would-* in a dry run."""
 
     slug: str
     action: str
@@ -35,7 +38,7 @@ class PostResult:
 
     @property
     def ok(self) -> bool:
-        return self.action not in ("refused", "failed", "busy")
+        return self.action not in FAILED_ACTIONS and self.action != "busy"
 
     def line(self) -> str:
         """One line for cron mail."""
@@ -59,7 +62,7 @@ class RepublishReport:
 
     @property
     def exit_code(self) -> int:
-        if any(p.action in ("refused", "failed") for p in self.posts):
+        if any(p.action in FAILED_ACTIONS for p in self.posts):
             return EXIT_FAILED
         if any(p.action == "busy" for p in self.posts):
             return EXIT_TEMPFAIL
@@ -92,8 +95,18 @@ def published_record(folder: Path, settings: WordPressSettings, explicit: bool) 
         return PostResult(slug, "failed" if explicit else "skipped", message)
     elsewhere = record.other_site(settings.site_url)
     if elsewhere:
-        return PostResult(slug, "skipped", f"published to {elsewhere}, not to WORDPRESS_URL {settings.site_url}")
+        return PostResult(slug, "other-site", other_site_message(folder, elsewhere, settings.site_url))
     return record
+
+
+def other_site_message(folder: Path, elsewhere: str, site_url: str) -> str:
+    """Why a record of another site is not applied to WORDPRESS_URL, and the ways forward."""
+    return (
+        f"{folder / 'record.json'} belongs to {elsewhere}, not to WORDPRESS_URL {site_url}: nothing was sent. "
+        f"If the site moved there (http to https, a new domain), bind its records to it once with "
+        f"`digest-publisher republish --all --rebind-site {elsewhere}`; otherwise set WORDPRESS_URL to "
+        f"{elsewhere}, or keep a separate --posts-dir per site"
+    )
 
 
 def known_state(record: PostRecord) -> KnownState:

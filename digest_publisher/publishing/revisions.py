@@ -82,6 +82,17 @@ def _restore_locked(
             code=str(revision.data.get("code")) if isinstance(revision.data, dict) else None,
             url=revision.url,
         )
+    parent = found.get("parent")
+    if parent != post_id:
+        # WordPress 6.1 serves any revision under any post's route: the parent is the only proof.
+        raise WordPressError(
+            f"revision {revision_id} belongs to WordPress post {parent}, not to post {slug!r} (WordPress id "
+            f"{post_id}); nothing was sent",
+            f"List the revisions of {slug!r} with `digest-publisher history {slug}` and pass one of their ids",
+            status=409,
+            code="revision_of_another_post",
+            url=revision.url,
+        )
     current = fetch_recorded_post(client, post_id or 0, slug)
     body = {key: _text(found, key) for key in ("title", "content", "excerpt")}
     if all(_same_field(key, body[key], _text(current, key)) for key in body):

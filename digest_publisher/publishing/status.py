@@ -13,8 +13,9 @@ import requests
 from ..errors import DigestError
 from ..models import RenderedPost
 from ..records import list_post_folders
-from ..records.record import load_record
+from ..records.record import PostRecord, load_record
 from ..wordpress.client import WordPressClient
+from ..wordpress.common import remote_edit
 from ..wordpress.posts import find_post, is_remote_edit
 from ..wordpress.settings import WordPressSettings
 from .publish import content_hash
@@ -35,20 +36,39 @@ class PostStatus:
         return asdict(self)
 
 
+@dataclass
+class StatusReport:
+    """Every post's status, and the error that stopped the comparison with WordPress (exit code 1)."""
+
+    posts: list[PostStatus]
+    error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.error else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"exit_code": self.exit_code, "error": self.error, "posts": [p.to_dict() for p in self.posts]}
+
+
 def post_statuses(
     posts_dir: Path,
     settings: WordPressSettings | None,
     render: Callable[[Path], RenderedPost] | None,
     *,
+    transport: str = "rest",
     session: requests.Session | None = None,
-) -> list[PostStatus]:
+) -> StatusReport:
     """Each local post with its WordPress id, status and link, and whether local and remote differ.
 
     ``render(folder)`` re-renders a post to compare its content hash; ``settings`` None skips the remote
-    comparison (one GET per published post otherwise).
+    comparison (one read per published post otherwise, over REST or, with ``transport`` "xmlrpc", over
+    XML-RPC). When WordPress fails to answer, the remaining posts are not compared and the report
+    carries the error.
     """
-    client = WordPressClient(settings, session=session) if settings else None
+    read = _remote_reader(settings, transport, session) if settings else None
     out: list[PostStatus] = []
+    error: str | None = None
     for folder in list_post_folders(posts_dir):
         record = load_record(folder)
         if record is None or record.wordpress_id is None:
@@ -64,24 +84,58 @@ def post_statuses(
             local = "last publish not verified"
         remote = "not checked (no WordPress settings)"
         status, link = record.status, record.link
-        if client is not None and settings is not None:
+        if read is not None and settings is not None:
             elsewhere = record.other_site(settings.site_url)
             if elsewhere:
                 remote = f"not checked (published to {elsewhere})"
+            elif error is not None:
+                remote = "not checked (WordPress failed, see the error)"
             else:
-                if record.rest_root and client.cached_root is None:
-                    client.use_root(record.rest_root)
-                data = find_post(client, record.wordpress_id)
-                if data is None:
-                    remote = "missing on WordPress (deleted)"
-                else:
-                    status, link = data.get("status"), data.get("link")
-                    if data.get("status") == "trash":
-                        remote = "in the trash"
-                    elif is_remote_edit(known_state(record), data):  # the rule publish and republish apply
-                        remote = f"edited in WordPress at {data.get('modified_gmt')} UTC"
-                    else:
-                        remote = "same"
+                try:
+                    status, link, remote = read(record)
+                except DigestError as exc:
+                    error = str(exc)
+                    remote = f"error: {exc}"
         last = record.history[-1] if record.history else None
         out.append(PostStatus(folder.name, record.wordpress_id, status, link, local, remote, last))
-    return out
+    return StatusReport(out, error)
+
+
+# (record) -> (status, link, how the remote compares): "same", "edited in WordPress at ...", ...
+RemoteRead = Callable[[PostRecord], tuple[str | None, str | None, str]]
+
+
+def _remote_reader(settings: WordPressSettings, transport: str, session: requests.Session | None) -> RemoteRead:
+    """How the post of a record is read and compared, by the same edit rule publish and republish apply."""
+    if transport == "xmlrpc":
+        from ..wordpress.xmlrpc_reads import XmlRpcReader  # loads python-wordpress-xmlrpc only when used
+
+        reader = XmlRpcReader(settings)
+
+        def over_xmlrpc(record: PostRecord) -> tuple[str | None, str | None, str]:
+            post = reader.find_post(record.wordpress_id or 0)
+            if post is None:
+                return record.status, record.link, "missing on WordPress (deleted)"
+            if post.status == "trash":
+                return post.status, post.link, "in the trash"
+            if remote_edit(known_state(record), post.modified_gmt, post.fingerprint):
+                return post.status, post.link, f"edited in WordPress at {post.modified_gmt} UTC"
+            return post.status, post.link, "same"
+
+        return over_xmlrpc
+    client = WordPressClient(settings, session=session)
+
+    def over_rest(record: PostRecord) -> tuple[str | None, str | None, str]:
+        if record.rest_root and client.cached_root is None:
+            client.use_root(record.rest_root)
+        data = find_post(client, record.wordpress_id or 0)
+        if data is None:
+            return record.status, record.link, "missing on WordPress (deleted)"
+        status, link = data.get("status"), data.get("link")
+        if status == "trash":
+            return status, link, "in the trash"
+        if is_remote_edit(known_state(record), data):
+            return status, link, f"edited in WordPress at {data.get('modified_gmt')} UTC"
+        return status, link, "same"
+
+    return over_rest

@@ -4,6 +4,10 @@ Readers see the old file or the new one, never a part: the data goes to a tempor
 to disk, then ``os.replace``-d over the target. The temporary file (``mkstemp`` makes it 0600) gets the
 mode a plain ``open()`` would give a new file (0666 minus the umask), or the replaced file's own mode, so
 a post folder or a corpus file is as readable as anything else the user writes.
+
+A writer killed between the two steps leaves its temporary file (``.<name>.<pid>.<random>.tmp``) behind;
+:func:`remove_stale_temp_files` removes those of writers that no longer run (and any older than ten
+minutes: a write takes milliseconds), when a later run takes the folder's lock.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +46,48 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~current_umask()
 
 
+# ``.<target>.[<pid>.]<8 random characters of mkstemp>.tmp`` (files written before the pid was added
+# to the name have none).
+_TEMP_NAME = re.compile(r"^\.(?P<target>.+?)\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.tmp$")
+STALE_AFTER_S = 600.0
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def remove_stale_temp_files(folder: Path, *, stale_after: float = STALE_AFTER_S) -> list[Path]:
+    """Remove the temporary files of atomic writes that never finished in ``folder`` (not below it): those
+    whose writer no longer runs, and any older than ``stale_after`` seconds. Returns what was removed."""
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP_NAME.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        pid = match.group("pid")
+        try:
+            old = now - entry.stat(follow_symlinks=False).st_mtime > stale_after
+        except OSError:
+            continue
+        dead = pid is not None and int(pid) != os.getpid() and not _running(int(pid))
+        if old or dead:
+            path = Path(entry.path)
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 @contextmanager
 def atomic_binary(path: Path, *, before_replace: Callable[[], None] | None = None) -> Iterator[IO[bytes]]:
     """Write ``path`` through a temporary sibling that replaces it only when the block ends without an
@@ -48,7 +96,7 @@ def atomic_binary(path: Path, *, before_replace: Callable[[], None] | None = Non
     ``before_replace`` runs once the temporary file is complete, just before it replaces ``path`` (the
     crash tests kill the process there)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:

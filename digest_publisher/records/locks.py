@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import LockError
+from .atomic import remove_stale_temp_files
 
 LOCK_FILE = ".lock"
 RUN_LOCK = ".republish.lock"
@@ -71,7 +72,8 @@ def post_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold ``<folder>/.lock`` exclusively; a second run on the same post waits up to ``wait`` seconds,
     then gets :class:`LockError`.
 
-    ``flock`` locks die with the process, so a crashed run never leaves the post locked.
+    ``flock`` locks die with the process, so a crashed run never leaves the post locked; the temporary
+    files a killed run's writes left in the folder are removed once the lock is held.
     """
     path = folder / LOCK_FILE
 
@@ -83,13 +85,15 @@ def post_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
         )
 
     with flock(path, wait, busy):
+        remove_stale_temp_files(folder)
         yield
 
 
 @contextmanager
 def run_lock(posts_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """One ``republish`` run at a time per posts folder (``<posts_dir>/.republish.lock``); a second run
-    waits up to ``wait`` seconds, then gets :class:`LockError`. A crashed run's lock goes with it."""
+    waits up to ``wait`` seconds, then gets :class:`LockError`. A crashed run's lock goes with it, and
+    the temporary files its writes left in the posts folder (``.sites.json``'s) are removed."""
     path = posts_dir / RUN_LOCK
 
     def busy(holder: str) -> LockError:
@@ -100,4 +104,5 @@ def run_lock(posts_dir: Path, wait: float = 0.0) -> Iterator[None]:
         )
 
     with flock(path, wait, busy):
+        remove_stale_temp_files(posts_dir)
         yield

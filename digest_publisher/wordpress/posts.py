@@ -6,6 +6,8 @@ publishing, status, republish, restore and history; and the ONE rule for "edited
     fetch_edit(client, id)                   GET posts/<id>?context=edit (the whole post, for a saved copy)
     fetch_as_reader(client, id, status)      the post as a visitor's browser gets it
     update_post(client, id, body, label)     POST posts/<id> (idempotent: retried safely)
+    try_as_autosave(client, id, fields)      POST posts/<id>/autosaves: the fields as WordPress would store
+                                             them, the post itself untouched
     fetch_revision(client, id, rev)          GET posts/<id>/revisions/<rev>, or None when there is none
     list_revisions(client, id)               every revision, all pages
     is_remote_edit(known, post)              was the post changed in WordPress since our last write?
@@ -228,6 +230,20 @@ def fetch_as_reader(client: WordPressClient, post_id: int, status: str) -> ApiRe
 def update_post(client: WordPressClient, post_id: int, body: Mapping[str, Any], label: str) -> ApiResponse:
     """Update fields of an existing post; the same body twice leaves the same post, so it is retried."""
     return client.post(f"wp/v2/posts/{post_id}", dict(body), idempotent=True, label=label)
+
+
+def try_as_autosave(client: WordPressClient, post_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Title, content and excerpt as WordPress would store them for this user (its kses filter applies
+    to users without ``unfiltered_html``), without touching the post: a published post's autosave is a
+    revision of its own. The autosave stays; once the update is sent it equals the post."""
+    response = client.post(
+        f"wp/v2/posts/{post_id}/autosaves",
+        {key: fields[key] for key in ("title", "content", "excerpt") if key in fields},
+        idempotent=True,
+        label=f"try post {post_id} as an autosave",
+    )
+    data: dict[str, Any] = response.data
+    return data
 
 
 def fetch_revision(

@@ -96,7 +96,9 @@ def test_publish_json_dry_run_status_and_check_through_the_cli(
 
     status = run_cli(env, "status", "--json")
     outputs += [status.stdout, status.stderr]
-    (row,) = json.loads(status.stdout)
+    shown_status = json.loads(status.stdout)
+    assert status.exit_code == 0 and shown_status["exit_code"] == 0 and shown_status["error"] is None
+    (row,) = shown_status["posts"]
     assert row["slug"] == slug and row["wordpress_id"] == post_id and row["status"] == "draft"
     assert row["local"] == "changed" and row["remote"] == "same"
 

@@ -88,8 +88,11 @@ def test_lost_record_adopts_our_post_by_slug(wp_lab: Lab, admin_rest: Rest, toke
     slug = f"adopt-{token}"
     first = publish_post(make_post(slug), tmp_path, settings)
     (tmp_path / "record.json").unlink()
+    with pytest.raises(WordPressError) as refused:  # a post belongs to one record: taken over only on request
+        publish_post(make_post(slug, title="After losing the record"), tmp_path, settings)
+    assert refused.value.code == "post_of_another_record" and "--adopt" in str(refused.value)
 
-    again = publish_post(make_post(slug, title="After losing the record"), tmp_path, settings)
+    again = publish_post(make_post(slug, title="After losing the record"), tmp_path, settings, adopt=True)
 
     assert again.outcome.action == "updated" and again.outcome.post_id == first.outcome.post_id
     assert any("found WordPress post" in note for note in again.outcome.notes)
