@@ -169,3 +169,16 @@ def test_unreadable_file_exits_1() -> None:
 def test_unknown_format_option_is_a_usage_error() -> None:
     code, _, err = run("corpus", "stats", str(SAMPLE), "--format", "xlsx")
     assert code == 2 and "'xlsx' is not one of" in err
+
+
+def test_select_prints_to_stdout_what_it_writes_to_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "selected.jsonl"
+    args = ["corpus", "select", str(WEEK), "--topic", "07", "--topics", str(TOPICS)]
+    code, _, err = run(*args, "--output", str(out))
+    assert code == 0, err
+    assert "80 papers selected" in err
+    code, printed, _ = run(*args)
+    assert code == 0
+    assert printed == out.read_text(encoding="utf-8")
+    dates = [json.loads(line)["submitted"] for line in printed.splitlines()]
+    assert len(dates) == 80 and dates == sorted(dates)
