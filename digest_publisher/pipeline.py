@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .topics import load_topics
+from .topics import load_topics, topic_label
 
 if TYPE_CHECKING:  # the heavier stages are imported where they are used, so each command stays light
     from .corpus.fetch import FetchResult
@@ -188,21 +188,6 @@ def backfill(
 
 
 # -- after drafting: one render path for render, preview, publish, status and republish -----------------
-
-
-def topic_label(topic: str | None, topics_path: Path) -> str | None:
-    """The editor-facing label of a post's topic ("07 - RL & Post-Training") from the topics file; the
-    front matter's own text when the file or the topic is not there; None for a post without a topic."""
-    from .errors import DigestError
-
-    if not topic:
-        return None
-    if not topics_path.is_file():
-        return topic
-    try:
-        return load_topics(topics_path).get(topic).label
-    except (DigestError, KeyError, LookupError):
-        return topic
 
 
 def render_for_site(

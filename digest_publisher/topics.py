@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, DigestError
 from .models import Paper, PostKind, Rule, TextMatcher, Topic, ascii_words, word_set
 
 DEFAULT_TOPICS_FILE = Path("topics.toml")
@@ -223,3 +223,16 @@ def match_topic(topic: Topic, paper: Paper) -> str | None:
         if rule.matches(paper, text, words, title_words):
             return rule.name
     return None
+
+
+def topic_label(topic: str | None, topics_path: Path) -> str | None:
+    """The editor-facing label of a post's topic ("07 - RL & Post-Training") from the topics file; the
+    front matter's own text when the file or the topic is not there; None for a post without a topic."""
+    if not topic:
+        return None
+    if not topics_path.is_file():
+        return topic
+    try:
+        return load_topics(topics_path).get(topic).label
+    except (DigestError, KeyError, LookupError):
+        return topic

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from digest_publisher.cli import cli
-from digest_publisher.pipeline import topic_label
 from digest_publisher.render import make_preview_server
 from digest_publisher.render.dryrun import POST_KEYS
+from digest_publisher.topics import topic_label
 
 from .conftest import BACKFILL, BRIEF
 

@@ -45,7 +45,14 @@ def test_to_revision_refuses_a_revision_of_another_post(
     assert result.exit_code == 1 and report["exit_code"] == 1
     (row,) = report["posts"]
     assert row["action"] == "failed"
-    assert f"revision {revision_of_b} belongs to WordPress post {id_b}, not to post {a!r}" in row["message"]
+    # WordPress 6.1 serves any revision under any post's route, so the parent check is ours and names the
+    # owner; 6.8 refuses it itself (404), and the message says the post has no such revision.
+    assert (
+        f"revision {revision_of_b} belongs to WordPress post {id_b}, not to post {a!r}" in row["message"]
+        or f"has no revision {revision_of_b}" in row["message"]
+    )
+    if wp_lab.wp_version == "6.1":
+        assert f"belongs to WordPress post {id_b}" in row["message"]
     assert f"digest-publisher history {a}" in row["message"]
     after = site.get(f"posts/{id_a}?context=edit")
     assert after["title"]["raw"] == "Title of A"
