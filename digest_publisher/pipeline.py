@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .topics import load_topics, topic_label
 
@@ -118,23 +118,12 @@ def corpus_stats(paths: list[Path], topic_ref: str | None, topics_path: Path, da
     return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=True).stats
 
 
-def fetch(
-    categories: list[str],
-    date_from: date,
-    date_to: date,
-    output: Path,
-    *,
-    base_url: str,
-    delay: float,
-    page_size: int,
-    progress: Callable[[str], None] | None = None,
-) -> FetchResult:
+def fetch(categories: list[str], date_from: date, date_to: date, output: Path, *, base_url: str, delay: float,
+          page_size: int, progress: Callable[[str], None] | None = None) -> FetchResult:  # fmt: skip
     from .corpus.fetch import fetch_arxiv
 
-    return fetch_arxiv(
-        categories, date_from, date_to, output, base_url=base_url, delay=delay, page_size=page_size,
-        progress=progress,
-    )
+    return fetch_arxiv(categories, date_from, date_to, output, base_url=base_url, delay=delay, page_size=page_size,
+                       progress=progress)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -197,22 +186,27 @@ def render_for_site(
     site_url: str = "",
     content_format: str = "blocks",
     wp_version: str | None = None,
+    cache: Literal["off", "read", "use", "refresh"] = "off",
 ) -> tuple[PostFolder, RenderedPost]:
     """THE render of a post folder: what ``render``/``preview`` show is what ``publish``, ``status`` and
-    ``republish`` send (same card label, site URL, and markup for ``wp_version``, default the current line)."""
+    ``republish`` send (same card label, site URL, and markup for ``wp_version``, default the current line);
+    ``cache``: "use" reuses the folder's last render when nothing it reads changed and keeps a new one,
+    "read" only reuses, "refresh" only keeps (:mod:`~digest_publisher.records.render_cache`)."""
     from .records import load_post
-    from .render import render_post
+    from .records.render_cache import cached_render
     from .wordpress.versions import CURRENT_WP_VERSION
 
     post = load_post(str(folder), folder.parent)
-    rendered = render_post(
-        post,
-        content_format=content_format,
-        topic_label=topic_label(post.source.topic, topics_path),
-        site_url=site_url.rstrip("/"),
-        wp_version=wp_version or CURRENT_WP_VERSION,
-    )
-    return post, rendered
+    params = {"topic_label": topic_label(post.source.topic, topics_path), "site_url": site_url.rstrip("/"),
+              "content_format": content_format, "wp_version": wp_version or CURRENT_WP_VERSION}  # fmt: skip
+
+    def fresh() -> RenderedPost:
+        from .render import render_post
+
+        return render_post(post, content_format=content_format, topic_label=params["topic_label"],
+                           site_url=params["site_url"] or "", wp_version=params["wp_version"])  # fmt: skip
+
+    return post, cached_render(post, params, fresh, cache)
 
 
 @dataclass(frozen=True)
@@ -242,7 +236,7 @@ def render(
     folder = find_post(ref, posts_dir).parent
     wp_version = wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir) or CURRENT_WP_VERSION
     post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url,
-                                     content_format=content_format, wp_version=wp_version)  # fmt: skip
+                                     content_format=content_format, wp_version=wp_version, cache="refresh")  # fmt: skip
     page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path))
     return RenderResult(post, rendered, page, wp_version)
 
@@ -300,7 +294,8 @@ def publish(
     folder = find_post(ref, posts_dir).parent
     post, rendered = render_for_site(folder, topics_path=topics_path, site_url=settings.site_url,
                                      content_format=content_format,
-                                     wp_version=_site_markup(settings, posts_dir))  # fmt: skip
+                                     wp_version=_site_markup(settings, posts_dir),
+                                     cache="read" if dry_run else "use")  # fmt: skip
     report = _publish_rendered(
         rendered, folder, settings, status=status, date_gmt=date_gmt, transport=transport, dry_run=dry_run,
         force=force, adopt=adopt,
@@ -321,7 +316,8 @@ def status(
     wp_version = _site_markup(settings, posts_dir, quiet=True) if settings is not None else None
 
     def rendered(folder: Path) -> RenderedPost:
-        return render_for_site(folder, topics_path=topics_path, site_url=site_url, wp_version=wp_version)[1]
+        return render_for_site(folder, topics_path=topics_path, site_url=site_url, wp_version=wp_version,
+                               cache="use")[1]  # fmt: skip
 
     return post_statuses(posts_dir, settings, rendered, transport=transport)
 
@@ -402,7 +398,7 @@ def republish(
         if not versions:
             versions.append(_site_markup(settings, posts_dir) or "")
         return render_for_site(folder, topics_path=topics_path, site_url=settings.site_url,
-                               wp_version=versions[0])[1]  # fmt: skip
+                               wp_version=versions[0], cache="read" if dry_run else "use")[1]  # fmt: skip
 
     return republish_posts(
         posts_dir,

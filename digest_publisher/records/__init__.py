@@ -6,6 +6,7 @@
     posts/<slug>/record.json        written by publishing: ids, hashes, history                record.py
     posts/<slug>/remote-<time>.json a WordPress version saved before `--force` overwrote it    record.py
     posts/<slug>/.lock              the per-post lock (flock: released when a run dies)         locks.py
+    posts/<slug>/.render-cache.json the last render, reused while nothing it reads changes      render_cache.py
     posts/.sites.json               per site: REST root, term ids, uploaded images (a cache)    record.py
     posts/.republish.lock           one `republish` run at a time                               locks.py
 

@@ -1,0 +1,165 @@
+"""The last render of a post folder, kept beside it in ``.render-cache.json``.
+
+``publish``, ``status`` and ``republish`` render every post they touch; for a folder nobody changed, the
+render gives the same bytes again (rendering is a pure function of its inputs). The cache keeps the last
+:class:`~digest_publisher.models.RenderedPost` under a fingerprint of everything the render reads:
+
+- the post's own files: ``post.md``, ``papers.json`` and a user-supplied featured image;
+- the render's parameters: topic label, site URL, content format, WordPress markup version;
+- the code: every source file of this package and the list of installed distributions (an upgrade of
+  the package or of a library it renders with changes the fingerprint).
+
+A fingerprint that differs, a file that is missing, unreadable or from another format version: the post is
+rendered again, and the cache rewritten. ``render`` and ``preview`` always render afresh (and refresh the
+cache), so what they show is what the next ``publish`` sends. A post dated in the future is not kept
+(it is scheduled now and published once its date has passed). The one input left out is the system's
+fonts: a new font package changes the card on the next ``render``, not silently under a ``publish``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from ..models import FeaturedImage, RenderedPost
+from .atomic import atomic_write_json
+from .source import PAPERS_FILE, POST_FILE, PostFolder
+
+CACHE_FILE = ".render-cache.json"
+FORMAT = 1
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+@cache
+def code_fingerprint() -> str:
+    """This package's sources and the installed distributions (names with versions), hashed."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
+        digest.update(path.read_bytes())
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        if folder.is_dir():
+            for name in sorted(p.name for p in folder.glob("*.dist-info")):
+                digest.update(name.encode())
+    return digest.hexdigest()
+
+
+def inputs_fingerprint(files: list[Path], params: Mapping[str, str | None]) -> str:
+    """The fingerprint of one render: ``files`` (absent ones count as absent), ``params``, the code."""
+    digest = hashlib.sha256(f"format {FORMAT}\n{code_fingerprint()}\n".encode())
+    digest.update(json.dumps(dict(sorted(params.items()))).encode())
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            digest.update(f"\n{path.name}: absent\n".encode())
+            continue
+        digest.update(f"\n{path.name}: {len(data)}\n".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def cached_render(
+    post: PostFolder,
+    params: Mapping[str, str | None],
+    render: Callable[[], RenderedPost],
+    mode: Literal["off", "read", "use", "refresh"],
+) -> RenderedPost:
+    """``render()``, or its cached result ("read", "use": when nothing it reads changed); "use" and "refresh"
+    keep a fresh result for the next command ("read": dry runs write nothing); "off": no cache at all."""
+    if mode == "off":
+        return render()
+    image = post.source.featured_image  # a path relative to the folder, or a keyword (then absent: harmless)
+    files = [post.path / POST_FILE, post.path / PAPERS_FILE, *([post.path / image] if image else [])]
+    fingerprint = inputs_fingerprint(files, params)
+    cached = load_rendered(post.path, fingerprint) if mode in ("read", "use") else None
+    if cached is not None:
+        return cached
+    rendered = render()
+    if mode == "read":
+        return rendered
+    if rendered.date_gmt is None or datetime.fromisoformat(rendered.date_gmt).replace(tzinfo=UTC) <= datetime.now(UTC):
+        store_rendered(post.path, fingerprint, rendered)  # else: "future" turns into "publish" as time passes
+    return rendered
+
+
+def load_rendered(folder: Path, fingerprint: str) -> RenderedPost | None:
+    """The cached render when its fingerprint is ``fingerprint``; None otherwise (render again)."""
+    try:
+        data = json.loads((folder / CACHE_FILE).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("inputs") != fingerprint:
+            return None
+        return _rendered_from(data["post"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None  # absent, torn by hand or from another version: a cache, so render again
+
+
+def store_rendered(folder: Path, fingerprint: str, rendered: RenderedPost) -> None:
+    """Keep ``rendered`` as the render of ``fingerprint`` (a failed write only costs the next render)."""
+    with contextlib.suppress(OSError):
+        atomic_write_json(folder / CACHE_FILE, {"format": FORMAT, "inputs": fingerprint, "post": _as_data(rendered)})
+
+
+def _as_data(post: RenderedPost) -> dict[str, Any]:
+    image = post.featured_image
+    return {
+        "slug": post.slug,
+        "title": post.title,
+        "content": post.content,
+        "excerpt": post.excerpt,
+        "content_format": post.content_format,
+        "status": post.status,
+        "date_gmt": post.date_gmt,
+        "categories": list(post.categories),
+        "tags": list(post.tags),
+        "featured_image": None
+        if image is None
+        else {
+            "data": base64.b64encode(image.data).decode("ascii"),
+            "sha256": image.sha256,
+            "filename": image.filename,
+            "mime_type": image.mime_type,
+            "alt_text": image.alt_text,
+            "caption": image.caption,
+        },
+        "post_object": post.post_object,
+        "warnings": list(post.warnings),
+    }
+
+
+def _rendered_from(data: Mapping[str, Any]) -> RenderedPost | None:
+    image = data["featured_image"]
+    featured = None
+    if image is not None:
+        featured = FeaturedImage(
+            data=base64.b64decode(image["data"], validate=True),
+            filename=str(image["filename"]),
+            mime_type=str(image["mime_type"]),
+            alt_text=str(image["alt_text"]),
+            caption=str(image["caption"]),
+        )
+        if featured.sha256 != image["sha256"]:
+            return None
+    return RenderedPost(
+        slug=str(data["slug"]),
+        title=str(data["title"]),
+        content=str(data["content"]),
+        excerpt=str(data["excerpt"]),
+        content_format=str(data["content_format"]),
+        status=str(data["status"]),
+        date_gmt=None if data["date_gmt"] is None else str(data["date_gmt"]),
+        categories=tuple(str(c) for c in data["categories"]),
+        tags=tuple(str(t) for t in data["tags"]),
+        featured_image=featured,
+        post_object=dict(data["post_object"]),
+        warnings=tuple(str(w) for w in data["warnings"]),
+    )
