@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ import requests
 
 from ..errors import ConfigError, DigestError, WordPressError
 from ..models import RenderedPost
-from ..records.locks import post_lock
+from ..records.locks import post_lock, site_locks
 from ..records.record import (
     PostRecord,
     kill_point,
@@ -164,14 +165,23 @@ def publish_post(
     ``posts_dir`` (the folder of all posts) lets posts share what one found out about the site (its
     REST root, the images uploaded) in ``.sites.json``; without it each post finds out for itself.
     ``lock_wait``: seconds to wait for another run that holds the post's lock; ``locked``: the caller
-    already holds it (``republish``). A WordPress post belongs to one record: a post this record did not
-    create (another posts folder's, or ours with record.json lost) is never taken over unless ``adopt``.
+    already holds it (``republish``). Runs of other posts folders on this machine that publish the same slug
+    or image take turns (``records.locks.site_locks``). A WordPress post belongs to one record: a post this
+    record did not create (another posts folder's, or ours with record.json lost) is never taken over unless
+    ``adopt``.
     """
     started = time.perf_counter()
     args = (rendered, folder, settings, transport, dry_run, force, residue_check, session, started, posts_dir)
-    if dry_run or locked:
+    if dry_run:
         return _publish_locked(*args, adopt=adopt)
-    with post_lock(folder, wait=lock_wait):
+    with ExitStack() as stack:
+        if not locked:
+            stack.enter_context(post_lock(folder, wait=lock_wait))
+        # Other posts folders publishing this slug or uploading this image wait for this run (and it for them).
+        keys = [f"post {rendered.slug}"]
+        if rendered.featured_image is not None:
+            keys.append(f"image {rendered.featured_image.sha256}")
+        stack.enter_context(site_locks(settings.site_url, keys))
         return _publish_locked(*args, adopt=adopt)
 
 

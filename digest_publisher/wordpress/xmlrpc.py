@@ -281,9 +281,9 @@ class XmlRpcPublisher:
 
         media = dict(known.media)
         image = post.featured_image
-        media_id = 0
+        media_id, attached_to = 0, 0
         if image is not None:
-            media_id = self._find_media(image, media) or 0
+            media_id, attached_to = self._find_media(image, media) or (0, 0)
 
         target = self._find_target(post, known, notes)
         if target is not None and known.wordpress_id and not force:
@@ -291,7 +291,8 @@ class XmlRpcPublisher:
 
         # ---- writes start here ----
         if image is not None and not media_id:
-            media_id = self._upload(image, notes)
+            attached_to = int(target.id) if target is not None else 0
+            media_id = self._upload(image, notes, attached_to)
         if image is not None:
             media[image.sha256] = media_id
             notes.append("XML-RPC cannot set an image's alt text: set it in the media library if needed")
@@ -346,6 +347,8 @@ class XmlRpcPublisher:
         )
         on_written(outcome)
         self._verify(post, wp_post, got, status, media_id, who)
+        if image is not None and not attached_to:
+            self._attach(image, media_id, post_id)  # an image of another post stays its
         # XML-RPC has no rendered view: check what WordPress stored (after its filters) instead.
         outcome.rendered_html = str(getattr(got, "content", ""))
         outcome.rendered_where = f"{self.url} post {post_id} (stored content)"
@@ -396,13 +399,14 @@ class XmlRpcPublisher:
             )
         return None
 
-    def _find_media(self, image: FeaturedImage, known: dict[str, int]) -> int | None:
+    def _find_media(self, image: FeaturedImage, known: dict[str, int]) -> tuple[int, int] | None:
+        """The attachment holding the image, as (its id, the post it is attached to or 0), or None."""
         sha = image.sha256
         if sha in known:
             try:
                 item = self.call(media_methods.GetMediaItem(known[sha]), "wp.getMediaItem")
                 if _media_holds(item, sha):
-                    return int(item.id)
+                    return int(item.id), _parent_of(item)
             except WordPressError as exc:
                 if exc.status != 404:
                     raise
@@ -411,7 +415,7 @@ class XmlRpcPublisher:
         )
         for item in library:
             if _media_holds(item, sha):
-                return int(item.id)
+                return int(item.id), _parent_of(item)
         return None
 
     def _refuse_remote_edits(self, remote: Any, known: KnownState, slug: str) -> None:
@@ -428,26 +432,19 @@ class XmlRpcPublisher:
 
     # -- writes -----------------------------------------------------------------------------------
 
-    def _upload(self, image: FeaturedImage, notes: list[str]) -> int:
+    def _upload(self, image: FeaturedImage, notes: list[str], post_id: int) -> int:
+        """Upload the image (attached to ``post_id`` when the post exists: 0 when not yet)."""
         filename = media_filename(image)
+        struct: dict[str, Any] = {"name": filename, "type": image.mime_type, "overwrite": False}
+        if post_id:
+            struct["post_id"] = post_id
         uploaded = self.write(
-            media_methods.UploadFile(
-                {
-                    "name": filename,
-                    "type": image.mime_type,
-                    "bits": xmlrpc_client.Binary(image.data),
-                    "overwrite": False,
-                }
-            ),
+            media_methods.UploadFile({**struct, "bits": xmlrpc_client.Binary(image.data)}),
             "wp.uploadFile",
-            {"name": filename, "type": image.mime_type, "bits": f"<{len(image.data)} bytes>"},
+            {**struct, "bits": f"<{len(image.data)} bytes>"},
         )
         attachment_id = uploaded if isinstance(uploaded, int) else int(uploaded["id"])
-        details = WordPressPost()
-        details.post_type = "attachment"
-        details.title = filename.rsplit(".", 1)[0]  # EditPost would otherwise reset it to "Untitled"
-        details.excerpt = image.caption
-        details.content = f"{MEDIA_MARKER}{image.sha256}"
+        details = _attachment_details(image)
         self.write(
             post_methods.EditPost(attachment_id, details),
             "wp.editPost attachment",
@@ -463,6 +460,22 @@ class XmlRpcPublisher:
                     self.url,
                 )
         return attachment_id
+
+    def _attach(self, image: FeaturedImage, media_id: int, post_id: int) -> None:
+        """Attach the image to its post (its parent), the fields the upload set sent again."""
+        details = _attachment_details(image)
+        details.parent_id = post_id
+        self.write(post_methods.EditPost(media_id, details), "wp.editPost attachment", {"post_parent": post_id})
+        if self.dry_run:
+            return
+        item = self.call(media_methods.GetMediaItem(media_id), "wp.getMediaItem")
+        if _parent_of(item) != post_id:
+            raise verification_error(
+                f"featured image {media_filename(image)} (attachment {media_id})",
+                self.url,
+                [f"it is attached to post {_parent_of(item)}, sent {post_id}"],
+                self.url,
+            )
 
     # -- verification -----------------------------------------------------------------------------
 
@@ -536,6 +549,23 @@ def _status_of(item: Any) -> str | None:
     if status == "publish" and isinstance(date, datetime) and date.replace(tzinfo=UTC) > datetime.now(UTC):
         return "future"
     return None if status is None else str(status)
+
+
+def _attachment_details(image: FeaturedImage) -> WordPressPost:
+    """What wp.editPost sets on the uploaded image: the caption and the hash marker. The title is sent
+    as well: python-wordpress-xmlrpc would otherwise send its default "Untitled"."""
+    details = WordPressPost()
+    details.post_type = "attachment"
+    details.title = media_filename(image).rsplit(".", 1)[0]
+    details.excerpt = image.caption
+    details.content = f"{MEDIA_MARKER}{image.sha256}"
+    return details
+
+
+def _parent_of(item: Any) -> int:
+    """The post an attachment read over XML-RPC is attached to (0: none)."""
+    parent = str(getattr(item, "parent", "") or "")
+    return int(parent) if parent.isdigit() else 0
 
 
 def _media_holds(item: Any, sha: str) -> bool:
