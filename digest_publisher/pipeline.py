@@ -13,12 +13,12 @@ Stage modules are imported inside the functions that use them, so a command load
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .topics import load_topics, topic_label
+from .topics import load_topics, topic_category_slugs, topic_label
 
 if TYPE_CHECKING:  # the heavier stages are imported where they are used, so each command stays light
     from .corpus.fetch import FetchResult
@@ -212,6 +212,9 @@ def render_for_site(
         site_url=site_url.rstrip("/"),
         wp_version=wp_version or CURRENT_WP_VERSION,
     )
+    # The topic's category keeps the slug topics.toml gives it (publish looks it up and creates it by that slug).
+    slugs = topic_category_slugs(post.source.topic, topics_path)
+    rendered = replace(rendered, category_slugs={n: s for n, s in slugs.items() if n in rendered.categories})
     return post, rendered
 
 

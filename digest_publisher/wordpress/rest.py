@@ -126,6 +126,7 @@ class RestPublisher:
             search_misses=not can_create_categories,
             cached=known.site_terms.get("categories"),
             from_cache=self._from_cache,
+            slugs=post.category_slugs,
         )
         tags, missing_tags = resolve_terms(
             self.client,
@@ -160,7 +161,7 @@ class RestPublisher:
 
         # ---- writes start here ----
         for name in missing_categories:
-            categories[name] = create_term(self.client, "categories", name, notes)
+            categories[name] = create_term(self.client, "categories", name, notes, post.category_slugs.get(name))
         for name in missing_tags:
             tags[name] = create_term(self.client, "tags", name, notes)
         terms = {"categories": categories, "tags": tags}
@@ -279,12 +280,13 @@ class RestPublisher:
         """Look the stale taxonomies up again (creating what is gone) and send the post's terms again."""
         for taxonomy in stale:
             names = post.categories if taxonomy == "categories" else post.tags
+            slugs = post.category_slugs if taxonomy == "categories" else {}
             found, missing = resolve_terms(
                 self.client,
-                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories
+                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories, slugs=slugs
             )
             for name in missing:
-                found[name] = create_term(self.client, taxonomy, name, notes)
+                found[name] = create_term(self.client, taxonomy, name, notes, slugs.get(name))
             terms[taxonomy] = found
             body[taxonomy] = list(found.values())
         journal.intend(update_intent(body_fingerprint(body)))
