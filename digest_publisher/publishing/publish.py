@@ -267,6 +267,8 @@ def _publish_locked(
         save_record(folder, state["record"])
 
     journal = _RecordJournal(folder, state, settings, publisher.name, dry_run, posts_dir, owner) if rest else None
+    # XML-RPC has no journal: the one-record rule is asked right before a post found by its slug is written.
+    before_update = None if rest else owner.require
     publish_key = _publish_key(hash_, rendered.status, rendered.date_gmt) or ""
     unchanged = bool(record.wordpress_id) and known.content_hash == publish_key and not force
     client = getattr(publisher, "client", None)
@@ -275,7 +277,7 @@ def _publish_locked(
         staging = Staging.for_publish(client, rendered, record, will_write=not unchanged)
     try:
         sent = staging.draft if staging else rendered
-        outcome = _call_publish(publisher, sent, known, force, on_written, publish_key, journal)
+        outcome = _call_publish(publisher, sent, known, force, on_written, publish_key, journal, before_update)
         if outcome.rendered_html is not None:
             residue_check(outcome.rendered_html, outcome.rendered_where or f"post {rendered.slug}")
         if staging and outcome.action != "unchanged":
@@ -430,11 +432,14 @@ def _call_publish(
     on_written: Callable[[PublishOutcome], None],
     publish_key: str,
     journal: Journal | None = None,
+    before_update: Callable[[int], None] | None = None,
 ) -> PublishOutcome:
-    # content_hash (both transports) and journal (REST) are passed by keyword, not part of the
-    # Protocol's minimal surface, so test doubles of a transport stay small.
+    # content_hash (both transports), journal (REST) and before_update (XML-RPC) are passed by keyword, not
+    # part of the Protocol's minimal surface, so test doubles of a transport stay small.
     method: Callable[..., PublishOutcome] = publisher.publish
     extra: dict[str, Any] = {"journal": journal} if journal is not None else {}
+    if before_update is not None:
+        extra["before_update"] = before_update
     return method(rendered, known, force=force, on_written=on_written, content_hash=publish_key, **extra)
 
 

@@ -56,6 +56,9 @@ from .media import MEDIA_MARKER, media_filename
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
 
 _CATEGORY_ROLES = frozenset({"administrator", "editor"})
+# The roles with unfiltered_html (single site): WordPress stores their HTML as sent; kses filters the others'.
+_UNFILTERED_ROLES = frozenset({"administrator", "editor"})
+_PUBLIC = ("publish", "future")
 
 
 class _Counting:
@@ -230,7 +233,14 @@ class XmlRpcPublisher:
         force: bool,
         on_written: Callable[[PublishOutcome], None],
         content_hash: str = "",
+        before_update: Callable[[int], None] | None = None,
     ) -> PublishOutcome:
+        """Create or update ``post``. ``before_update(post_id)`` is called before a post the record does not
+        know (found by its slug) is written: it raises to refuse the update (the one-record rule).
+
+        A user whose HTML WordPress filters (no unfiltered_html) publishes a post that is not public yet as
+        a draft first: verified, and only then given its status, so a post kses changed never goes live.
+        """
         notes: list[str] = []
         if known.wordpress_id and content_hash and known.content_hash == content_hash and not force:
             remote = self._get_post(known.wordpress_id, post.slug)
@@ -302,7 +312,13 @@ class XmlRpcPublisher:
         wp_post.content = post.content
         wp_post.excerpt = post.excerpt
         wp_post.slug = post.slug
-        wp_post.post_status = post.status
+        # Not public until verified, for a user whose HTML kses filters (see the docstring).
+        staged = (
+            post.status in _PUBLIC
+            and not roles & _UNFILTERED_ROLES
+            and (target is None or _status_of(target) not in _PUBLIC)
+        )
+        wp_post.post_status = "draft" if staged else post.status
         # python-wordpress-xmlrpc creates missing terms named here (checked above for categories).
         wp_post.terms_names = {"category": list(post.categories), "post_tag": list(post.tags)}
         wp_post.thumbnail = media_id or ""
@@ -323,6 +339,8 @@ class XmlRpcPublisher:
             post_id, action = int(new_id), "created"
         else:
             post_id, action = int(target.id), "updated"
+            if not known.wordpress_id and before_update is not None:
+                before_update(post_id)  # found by its slug: refused here, before anything is written to it
             self.write(post_methods.EditPost(post_id, wp_post), "wp.editPost", shown)
         if self.dry_run:
             return PublishOutcome(
@@ -346,9 +364,24 @@ class XmlRpcPublisher:
             remote_fingerprint=xmlrpc_fingerprint(got),
         )
         on_written(outcome)
-        self._verify(post, wp_post, got, status, media_id, who)
+        try:
+            self._verify(post, wp_post, got, "draft" if staged else status, media_id, who)
+        except WordPressError as exc:
+            if not staged:
+                raise
+            raise WordPressError(
+                f"{exc.message}; it stays an unpublished draft (the user {who} lacks unfiltered_html, so "
+                "WordPress's HTML filter, kses, applies to its posts)",
+                "Change that text in post.md (kses rewrites entities such as &amp;#x61; into the character, "
+                "and drops script, style, iframe and on* attributes), or publish as an editor or administrator",
+                status=422,
+                code="kses_changed",
+                url=self.url,
+            ) from None
         if image is not None and not attached_to:
             self._attach(image, media_id, post_id)  # an image of another post stays its
+        if staged:
+            got = self._go_public(post, wp_post, post_id, status, outcome, who)
         # XML-RPC has no rendered view: check what WordPress stored (after its filters) instead.
         outcome.rendered_html = str(getattr(got, "content", ""))
         outcome.rendered_where = f"{self.url} post {post_id} (stored content)"
@@ -476,6 +509,32 @@ class XmlRpcPublisher:
                 [f"it is attached to post {_parent_of(item)}, sent {post_id}"],
                 self.url,
             )
+
+    def _go_public(
+        self, post: RenderedPost, wp_post: WordPressPost, post_id: int, status: str, outcome: PublishOutcome, who: str
+    ) -> Any:
+        """Give the verified draft the status asked for (the fields sent again: the library would send its
+        default title otherwise); ``outcome`` then describes the public post."""
+        wp_post.post_status = post.status
+        self.write(post_methods.EditPost(post_id, wp_post), "wp.editPost status", {"post_status": post.status})
+        got = self._get_post(post_id, post.slug)
+        got_status = _status_of(got)
+        if got_status != status and not {got_status, status} <= set(_PUBLIC):
+            raise WordPressError(
+                f"post {post.slug!r} (WordPress id {post_id}) was verified as a draft, but giving it status "
+                f"{status!r} left it {got_status!r}",
+                "Publish it in wp-admin (Posts > Edit), or check the user's role (publish_posts)",
+                url=self.url,
+            )
+        outcome.status = got_status
+        outcome.link = getattr(got, "link", None)
+        outcome.modified_gmt = _gmt(got, "date_modified")
+        outcome.remote_fingerprint = xmlrpc_fingerprint(got)
+        outcome.notes.append(
+            f"written as a draft and verified before it went {got_status} (the user {who} lacks "
+            "unfiltered_html, so WordPress filters its HTML)"
+        )
+        return got
 
     # -- verification -----------------------------------------------------------------------------
 
