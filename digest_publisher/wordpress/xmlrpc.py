@@ -1,50 +1,30 @@
 """Publishing through XML-RPC (``--transport xmlrpc``), for sites whose REST API is turned off.
 
-Uses python-wordpress-xmlrpc 2.3 and works around its quirks (measured, see notes/wordpress.md s. 8):
+Uses python-wordpress-xmlrpc 2.3 (measured, see notes/wordpress.md s. 8):
 
-* it uses ``collections.Iterable``, removed in Python 3.10: aliased below, in this module only;
-* every XML-RPC fault 403 becomes ``InvalidCredentialsError`` (also "Invalid term ID."): the credentials
-  are checked first with ``wp.getProfile``, so a later 403 is reported as the refusal it is;
-* scheduled posts read back as ``post_status='publish'``: a post whose GMT date is ahead is scheduled;
-* the image's alt text cannot be set through XML-RPC (protected meta): said in the outcome's notes.
+    xmlrpc_connection.py   the connection, its errors and the library's quirks; the shapes of what it reads
+    xmlrpc_media.py        the featured image: found by its hash, uploaded, attached to its post
+    xmlrpc.py              the order of reads and writes, staging for authors, verification (this module)
 
 The same ownership rule, content and verification rules as the REST transport apply.
 """
 
 from __future__ import annotations
 
-import collections
-import collections.abc
 import html
-import http.client
-import xml.parsers.expat
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
-if not hasattr(collections, "Iterable"):  # python-wordpress-xmlrpc 2.3 predates Python 3.10
-    collections.Iterable = collections.abc.Iterable  # type: ignore[attr-defined]
-
-from wordpress_xmlrpc import Client, WordPressPost
-from wordpress_xmlrpc.compat import xmlrpc_client
-from wordpress_xmlrpc.exceptions import (
-    InvalidCredentialsError,
-    ServerConnectionError,
-    UnsupportedXmlrpcMethodError,
-    XmlrpcDisabledError,
-)
-from wordpress_xmlrpc.methods import media as media_methods
+from wordpress_xmlrpc import WordPressPost
 from wordpress_xmlrpc.methods import posts as post_methods
 from wordpress_xmlrpc.methods import taxonomies, users
 
 from ..errors import WordPressError
-from ..models import FeaturedImage, RenderedPost
+from ..models import RenderedPost
 from .common import (
     KnownState,
     PublishOutcome,
     expected_status,
-    fingerprint,
     first_html_difference,
     holds_our_post,
     parse_gmt,
@@ -52,8 +32,8 @@ from .common import (
     same_text,
     verification_error,
 )
-from .media import MEDIA_MARKER, media_filename
-from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
+from .xmlrpc_connection import XmlRpcConnection, gmt_of, status_of, xmlrpc_fingerprint
+from .xmlrpc_media import attach_image, find_media, upload_image
 
 _CATEGORY_ROLES = frozenset({"administrator", "editor"})
 # The roles with unfiltered_html (single site): WordPress stores their HTML as sent; kses filters the others'.
@@ -61,167 +41,10 @@ _UNFILTERED_ROLES = frozenset({"administrator", "editor"})
 _PUBLIC = ("publish", "future")
 
 
-class _Counting:
-    """Mixed into xmlrpc.client's transports: a timeout on every call and a request counter."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self.timeout = timeout
-        self.count = 0
-
-    def make_connection(self, host: Any) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection = super().make_connection(host)  # type: ignore[misc]
-        connection.timeout = self.timeout
-        return connection
-
-    def request(self, host: Any, handler: Any, request_body: Any, verbose: bool = False) -> Any:
-        self.count += 1
-        return super().request(host, handler, request_body, verbose)  # type: ignore[misc]
-
-
-class _CountingTransport(_Counting, xmlrpc_client.Transport):  # type: ignore[misc]
-    """http:// sites."""
-
-
-class _CountingSafeTransport(_Counting, xmlrpc_client.SafeTransport):  # type: ignore[misc]
-    """https:// sites."""
-
-
-def xmlrpc_url(settings: WordPressSettings) -> str:
-    return settings.site_url + "/xmlrpc.php"
-
-
-class XmlRpcPublisher:
+class XmlRpcPublisher(XmlRpcConnection):
     """Publishes RenderedPosts through ``xmlrpc.php``."""
 
     name = "xmlrpc"
-
-    def __init__(self, settings: WordPressSettings, *, dry_run: bool = False) -> None:
-        self.settings = settings
-        self.url = xmlrpc_url(settings)
-        self.dry_run = dry_run
-        self._transport = (_CountingSafeTransport if self.url.startswith("https:") else _CountingTransport)(
-            settings.timeout
-        )
-        self._client: Client | None = None
-        self._verified_credentials = False
-        self.planned: list[dict[str, Any]] = []
-
-    @property
-    def request_count(self) -> int:
-        return int(self._transport.count)
-
-    # -- calls ------------------------------------------------------------------------------------
-
-    @property
-    def client(self) -> Client:
-        if self._client is None:
-            with self._translated("connect"):
-                self._client = Client(
-                    self.url, self.settings.username, self.settings.app_password, transport=self._transport
-                )
-        return self._client
-
-    def call(self, method: Any, what: str) -> Any:
-        with self._translated(what):
-            return self.client.call(method)
-
-    def write(self, method: Any, what: str, shown: dict[str, Any]) -> Any:
-        """A write: sent, or in a dry run only recorded (and answered with a placeholder id)."""
-        self.planned.append(
-            {
-                "method": "POST",
-                "url": self.url,
-                "xmlrpc": method.method_name,
-                "label": what,
-                "body": shown,
-                "sent": not self.dry_run,
-            }
-        )
-        if self.dry_run:
-            return -len(self.planned)
-        return self.call(method, what)
-
-    @contextmanager
-    def _translated(self, what: str) -> Iterator[None]:
-        """Turn python-wordpress-xmlrpc's exceptions into errors that say what to do."""
-        where = f"XML-RPC {what} at {self.url}"
-        try:
-            yield
-        except InvalidCredentialsError as exc:
-            if self._verified_credentials:
-                # Quirk: the library maps EVERY fault 403 to "invalid credentials"; ours were accepted.
-                raise WordPressError(
-                    f"{where} was refused (XML-RPC fault 403: {exc})",
-                    "The credentials are fine; the user lacks permission or an id sent is invalid (e.g. a "
-                    "term or attachment id): fix the post or use a user with a higher role",
-                    status=403,
-                    code="xmlrpc_403",
-                    url=self.url,
-                ) from None
-            raise WordPressError(
-                f"{where}: WordPress rejected the user {self.settings.username!r} ({exc})",
-                f"Check {USERNAME_VAR} and {APP_PASSWORD_VAR} (XML-RPC accepts the Application Password)",
-                status=403,
-                code="xmlrpc_bad_credentials",
-                url=self.url,
-            ) from None
-        except XmlrpcDisabledError as exc:
-            raise WordPressError(
-                f"{where}: XML-RPC is disabled on this site ({exc})",
-                "Enable XML-RPC (a security plugin may have turned it off) or use --transport rest",
-                status=405,
-                code="xmlrpc_disabled",
-                url=self.url,
-            ) from None
-        except UnsupportedXmlrpcMethodError as exc:
-            raise WordPressError(
-                f"{where}: the site does not offer {exc}",
-                "Use --transport rest",
-                url=self.url,
-            ) from None
-        except xmlrpc_client.Fault as exc:
-            hint = {
-                401: "The user's role does not allow this (e.g. authors cannot create categories): use an "
-                "editor or administrator, or create the missing pieces first",
-                404: "An id sent does not exist on the site (post or image deleted?): remove the stale id "
-                "from record.json and publish again",
-            }.get(exc.faultCode, "See the WordPress message above")
-            raise WordPressError(
-                f"{where} failed: fault {exc.faultCode}: {exc.faultString}",
-                hint,
-                status=exc.faultCode,
-                code=f"xmlrpc_{exc.faultCode}",
-                url=self.url,
-            ) from None
-        except (ServerConnectionError, xmlrpc_client.ProtocolError) as exc:
-            raise WordPressError(
-                f"{where}: the server did not answer as XML-RPC ({exc})",
-                "Check WORDPRESS_URL; xmlrpc.php may be blocked by the web server or a security plugin",
-                url=self.url,
-            ) from None
-        except xml.parsers.expat.ExpatError as exc:
-            raise WordPressError(
-                f"{where}: the answer is not XML ({exc})",
-                "xmlrpc.php answered with something else (an HTML page?): check WORDPRESS_URL and plugins",
-                url=self.url,
-            ) from None
-        except (OSError, http.client.HTTPException) as exc:
-            raise WordPressError(
-                f"{where}: cannot connect ({exc})",
-                "Check WORDPRESS_URL and that the site is up",
-                url=self.url,
-            ) from None
-
-    def probe_credentials(self) -> bool:
-        """True if XML-RPC accepts the credentials; False if it rejects them. Errors propagate."""
-        try:
-            self.call(users.GetUserInfo(), "wp.getProfile")
-        except WordPressError as exc:
-            if exc.code == "xmlrpc_bad_credentials":
-                return False
-            raise
-        return True
 
     # -- the flow ---------------------------------------------------------------------------------
 
@@ -250,8 +73,8 @@ class XmlRpcPublisher:
                 transport=self.name,
                 post_id=known.wordpress_id,
                 link=getattr(remote, "link", None),
-                status=_status_of(remote),
-                modified_gmt=_gmt(remote, "date_modified"),
+                status=status_of(remote),
+                modified_gmt=gmt_of(remote, "date_modified"),
                 media=dict(known.media),
                 notes=["unchanged since the last publish: nothing was sent"],
             )
@@ -293,7 +116,7 @@ class XmlRpcPublisher:
         image = post.featured_image
         media_id, attached_to = 0, 0
         if image is not None:
-            media_id, attached_to = self._find_media(image, media) or (0, 0)
+            media_id, attached_to = find_media(self, image, media) or (0, 0)
 
         target = self._find_target(post, known, notes)
         if target is not None and known.wordpress_id and not force:
@@ -302,7 +125,7 @@ class XmlRpcPublisher:
         # ---- writes start here ----
         if image is not None and not media_id:
             attached_to = int(target.id) if target is not None else 0
-            media_id = self._upload(image, notes, attached_to)
+            media_id = upload_image(self, image, attached_to)
         if image is not None:
             media[image.sha256] = media_id
             notes.append("XML-RPC cannot set an image's alt text: set it in the media library if needed")
@@ -316,7 +139,7 @@ class XmlRpcPublisher:
         staged = (
             post.status in _PUBLIC
             and not roles & _UNFILTERED_ROLES
-            and (target is None or _status_of(target) not in _PUBLIC)
+            and (target is None or status_of(target) not in _PUBLIC)
         )
         wp_post.post_status = "draft" if staged else post.status
         # python-wordpress-xmlrpc creates missing terms named here (checked above for categories).
@@ -357,8 +180,8 @@ class XmlRpcPublisher:
             transport=self.name,
             post_id=post_id,
             link=getattr(got, "link", None),
-            status=_status_of(got),
-            modified_gmt=_gmt(got, "date_modified"),
+            status=status_of(got),
+            modified_gmt=gmt_of(got, "date_modified"),
             media=media,
             notes=notes,
             remote_fingerprint=xmlrpc_fingerprint(got),
@@ -379,7 +202,7 @@ class XmlRpcPublisher:
                 url=self.url,
             ) from None
         if image is not None and not attached_to:
-            self._attach(image, media_id, post_id)  # an image of another post stays its
+            attach_image(self, image, media_id, post_id)  # an image of another post stays its
         if staged:
             got = self._go_public(post, wp_post, post_id, status, outcome, who)
         # XML-RPC has no rendered view: check what WordPress stored (after its filters) instead.
@@ -431,28 +254,8 @@ class XmlRpcPublisher:
                 url=self.url,
             )
         return None
-
-    def _find_media(self, image: FeaturedImage, known: dict[str, int]) -> tuple[int, int] | None:
-        """The attachment holding the image, as (its id, the post it is attached to or 0), or None."""
-        sha = image.sha256
-        if sha in known:
-            try:
-                item = self.call(media_methods.GetMediaItem(known[sha]), "wp.getMediaItem")
-                if _media_holds(item, sha):
-                    return int(item.id), _parent_of(item)
-            except WordPressError as exc:
-                if exc.status != 404:
-                    raise
-        library = self.call(
-            media_methods.GetMediaLibrary({"number": 100, "mime_type": image.mime_type}), "wp.getMediaLibrary"
-        )
-        for item in library:
-            if _media_holds(item, sha):
-                return int(item.id), _parent_of(item)
-        return None
-
     def _refuse_remote_edits(self, remote: Any, known: KnownState, slug: str) -> None:
-        modified = _gmt(remote, "date_modified")
+        modified = gmt_of(remote, "date_modified")
         if remote_edit(known, modified, xmlrpc_fingerprint(remote)):
             raise WordPressError(
                 f"post {slug!r} (WordPress id {getattr(remote, 'id', '?')}) was changed in WordPress at "
@@ -463,52 +266,8 @@ class XmlRpcPublisher:
                 url=self.url,
             )
 
+
     # -- writes -----------------------------------------------------------------------------------
-
-    def _upload(self, image: FeaturedImage, notes: list[str], post_id: int) -> int:
-        """Upload the image (attached to ``post_id`` when the post exists: 0 when not yet)."""
-        filename = media_filename(image)
-        struct: dict[str, Any] = {"name": filename, "type": image.mime_type, "overwrite": False}
-        if post_id:
-            struct["post_id"] = post_id
-        uploaded = self.write(
-            media_methods.UploadFile({**struct, "bits": xmlrpc_client.Binary(image.data)}),
-            "wp.uploadFile",
-            {**struct, "bits": f"<{len(image.data)} bytes>"},
-        )
-        attachment_id = uploaded if isinstance(uploaded, int) else int(uploaded["id"])
-        details = _attachment_details(image)
-        self.write(
-            post_methods.EditPost(attachment_id, details),
-            "wp.editPost attachment",
-            {"post_excerpt": image.caption, "post_content": details.content},
-        )
-        if not self.dry_run:
-            item = self.call(media_methods.GetMediaItem(attachment_id), "wp.getMediaItem")
-            if not _media_holds(item, image.sha256) or not same_text(image.caption, str(item.caption or "")):
-                raise verification_error(
-                    f"featured image {filename} (attachment {attachment_id})",
-                    self.url,
-                    ["caption or hash marker not stored"],
-                    self.url,
-                )
-        return attachment_id
-
-    def _attach(self, image: FeaturedImage, media_id: int, post_id: int) -> None:
-        """Attach the image to its post (its parent), the fields the upload set sent again."""
-        details = _attachment_details(image)
-        details.parent_id = post_id
-        self.write(post_methods.EditPost(media_id, details), "wp.editPost attachment", {"post_parent": post_id})
-        if self.dry_run:
-            return
-        item = self.call(media_methods.GetMediaItem(media_id), "wp.getMediaItem")
-        if _parent_of(item) != post_id:
-            raise verification_error(
-                f"featured image {media_filename(image)} (attachment {media_id})",
-                self.url,
-                [f"it is attached to post {_parent_of(item)}, sent {post_id}"],
-                self.url,
-            )
 
     def _go_public(
         self, post: RenderedPost, wp_post: WordPressPost, post_id: int, status: str, outcome: PublishOutcome, who: str
@@ -518,7 +277,7 @@ class XmlRpcPublisher:
         wp_post.post_status = post.status
         self.write(post_methods.EditPost(post_id, wp_post), "wp.editPost status", {"post_status": post.status})
         got = self._get_post(post_id, post.slug)
-        got_status = _status_of(got)
+        got_status = status_of(got)
         if got_status != status and not {got_status, status} <= set(_PUBLIC):
             raise WordPressError(
                 f"post {post.slug!r} (WordPress id {post_id}) was verified as a draft, but giving it status "
@@ -528,7 +287,7 @@ class XmlRpcPublisher:
             )
         outcome.status = got_status
         outcome.link = getattr(got, "link", None)
-        outcome.modified_gmt = _gmt(got, "date_modified")
+        outcome.modified_gmt = gmt_of(got, "date_modified")
         outcome.remote_fingerprint = xmlrpc_fingerprint(got)
         outcome.notes.append(
             f"written as a draft and verified before it went {got_status} (the user {who} lacks "
@@ -559,7 +318,7 @@ class XmlRpcPublisher:
             problems.append(f"featured image is {got_media}, sent {media_id}")
         if getattr(got, "slug", None) != post.slug:
             problems.append(f"slug is {getattr(got, 'slug', None)!r}, sent {post.slug!r}")
-        got_status = _status_of(got)
+        got_status = status_of(got)
         if got_status != status and not {got_status, status} <= {"publish", "future"}:
             problems.append(f"status is {got_status!r}, expected {status!r}")
         if not same_text(post.title, str(getattr(got, "title", ""))):
@@ -575,58 +334,3 @@ class XmlRpcPublisher:
             raise verification_error(
                 f"post {post.slug!r} (WordPress id {getattr(got, 'id', '?')})", self.url, problems, self.url
             )
-
-
-def xmlrpc_fingerprint(item: Any) -> str:
-    """The stored fields of a post read over XML-RPC (see rest.rest_fingerprint)."""
-    thumbnail = getattr(item, "thumbnail", None)
-    return fingerprint(
-        "xmlrpc",
-        {
-            "title": getattr(item, "title", None),
-            "content": getattr(item, "content", None),
-            "excerpt": getattr(item, "excerpt", None),
-            "slug": getattr(item, "slug", None),
-            "terms": sorted(f"{t.taxonomy}:{t.name}" for t in getattr(item, "terms", None) or []),
-            "thumbnail": thumbnail.get("attachment_id") if isinstance(thumbnail, dict) else None,
-            "date": _gmt(item, "date"),
-        },
-    )
-
-
-def _gmt(item: Any, attribute: str) -> str | None:
-    value = getattr(item, attribute, None)
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S")
-    return None
-
-
-def _status_of(item: Any) -> str | None:
-    """Quirk: XML-RPC reports scheduled posts as 'publish'; a GMT date still ahead means scheduled."""
-    status = getattr(item, "post_status", None)
-    date = getattr(item, "date", None)
-    if status == "publish" and isinstance(date, datetime) and date.replace(tzinfo=UTC) > datetime.now(UTC):
-        return "future"
-    return None if status is None else str(status)
-
-
-def _attachment_details(image: FeaturedImage) -> WordPressPost:
-    """What wp.editPost sets on the uploaded image: the caption and the hash marker. The title is sent
-    as well: python-wordpress-xmlrpc would otherwise send its default "Untitled"."""
-    details = WordPressPost()
-    details.post_type = "attachment"
-    details.title = media_filename(image).rsplit(".", 1)[0]
-    details.excerpt = image.caption
-    details.content = f"{MEDIA_MARKER}{image.sha256}"
-    return details
-
-
-def _parent_of(item: Any) -> int:
-    """The post an attachment read over XML-RPC is attached to (0: none)."""
-    parent = str(getattr(item, "parent", "") or "")
-    return int(parent) if parent.isdigit() else 0
-
-
-def _media_holds(item: Any, sha: str) -> bool:
-    description = html.unescape(str(getattr(item, "description", "") or ""))
-    return f"{MEDIA_MARKER}{sha}" in description
