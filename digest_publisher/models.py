@@ -265,3 +265,6 @@ class RenderedPost:
     #: What the reader won't see as written (a link removed for its URL, raw HTML removed, a shortcode shown
     #: as text): the post still renders; commands print these as warnings.
     warnings: tuple[str, ...] = ()
+    #: The slug a category must have, by its name (topics.toml's ``category.slug`` of the post's topic): that
+    #: category is looked up and created by this slug. Other categories go by their name.
+    category_slugs: dict[str, str] = field(default_factory=dict)

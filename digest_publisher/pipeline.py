@@ -13,12 +13,12 @@ Stage modules are imported inside the functions that use them, so a command load
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .topics import load_topics, topic_label
+from .topics import load_topics, topic_category_slugs, topic_label
 
 if TYPE_CHECKING:  # the heavier stages are imported where they are used, so each command stays light
     from .corpus.fetch import FetchResult
@@ -206,7 +206,10 @@ def render_for_site(
         return render_post(post, content_format=content_format, topic_label=params["topic_label"],
                            site_url=params["site_url"] or "", wp_version=params["wp_version"])  # fmt: skip
 
-    return post, cached_render(post, params, fresh, cache)
+    rendered = cached_render(post, params, fresh, cache)
+    # The topic's category keeps the slug topics.toml gives it (publish looks it up and creates it by that slug).
+    slugs = topic_category_slugs(post.source.topic, topics_path)
+    return post, replace(rendered, category_slugs={n: s for n, s in slugs.items() if n in rendered.categories})
 
 
 @dataclass(frozen=True)

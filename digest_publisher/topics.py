@@ -236,3 +236,15 @@ def topic_label(topic: str | None, topics_path: Path) -> str | None:
         return load_topics(topics_path).get(topic).label
     except (DigestError, KeyError, LookupError):
         return topic
+
+
+def topic_category_slugs(topic: str | None, topics_path: Path) -> dict[str, str]:
+    """``{category name: slug}`` of a post's topic from the topics file (its ``category = {name, slug}``);
+    empty for a post without a topic, or when the file or the topic is not there."""
+    if not topic or not topics_path.is_file():
+        return {}
+    try:
+        found = load_topics(topics_path).get(topic)
+    except (DigestError, KeyError, LookupError):
+        return {}
+    return {found.category_name: found.category_slug}

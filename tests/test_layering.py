@@ -31,7 +31,6 @@ TOO_LONG_FOR_NOW = {
     "corpus/readers.py": "the corpus stage (issue 13)",
     "drafting/claude.py": "the drafting stage (issue 9)",
     "wordpress/client.py": "issue 10 follow-up: discovery and retries to split out",
-    "wordpress/xmlrpc.py": "issue 10 follow-up: the transport to split like rest.py",
 }
 
 

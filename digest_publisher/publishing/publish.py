@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ import requests
 
 from ..errors import ConfigError, DigestError, WordPressError
 from ..models import RenderedPost
-from ..records.locks import post_lock
+from ..records.locks import post_lock, site_locks
 from ..records.record import (
     PostRecord,
     kill_point,
@@ -164,14 +165,23 @@ def publish_post(
     ``posts_dir`` (the folder of all posts) lets posts share what one found out about the site (its
     REST root, the images uploaded) in ``.sites.json``; without it each post finds out for itself.
     ``lock_wait``: seconds to wait for another run that holds the post's lock; ``locked``: the caller
-    already holds it (``republish``). A WordPress post belongs to one record: a post this record did not
-    create (another posts folder's, or ours with record.json lost) is never taken over unless ``adopt``.
+    already holds it (``republish``). Runs of other posts folders on this machine that publish the same slug
+    or image take turns (``records.locks.site_locks``). A WordPress post belongs to one record: a post this
+    record did not create (another posts folder's, or ours with record.json lost) is never taken over unless
+    ``adopt``.
     """
     started = time.perf_counter()
     args = (rendered, folder, settings, transport, dry_run, force, residue_check, session, started, posts_dir)
-    if dry_run or locked:
+    if dry_run:
         return _publish_locked(*args, adopt=adopt)
-    with post_lock(folder, wait=lock_wait):
+    with ExitStack() as stack:
+        if not locked:
+            stack.enter_context(post_lock(folder, wait=lock_wait))
+        # Other posts folders publishing this slug or uploading this image wait for this run (and it for them).
+        keys = [f"post {rendered.slug}"]
+        if rendered.featured_image is not None:
+            keys.append(f"image {rendered.featured_image.sha256}")
+        stack.enter_context(site_locks(settings.site_url, keys))
         return _publish_locked(*args, adopt=adopt)
 
 
@@ -257,6 +267,8 @@ def _publish_locked(
         save_record(folder, state["record"])
 
     journal = _RecordJournal(folder, state, settings, publisher.name, dry_run, posts_dir, owner) if rest else None
+    # XML-RPC has no journal: the one-record rule is asked right before a post found by its slug is written.
+    before_update = None if rest else owner.require
     publish_key = _publish_key(hash_, rendered.status, rendered.date_gmt) or ""
     unchanged = bool(record.wordpress_id) and known.content_hash == publish_key and not force
     client = getattr(publisher, "client", None)
@@ -265,7 +277,7 @@ def _publish_locked(
         staging = Staging.for_publish(client, rendered, record, will_write=not unchanged)
     try:
         sent = staging.draft if staging else rendered
-        outcome = _call_publish(publisher, sent, known, force, on_written, publish_key, journal)
+        outcome = _call_publish(publisher, sent, known, force, on_written, publish_key, journal, before_update)
         if outcome.rendered_html is not None:
             residue_check(outcome.rendered_html, outcome.rendered_where or f"post {rendered.slug}")
         if staging and outcome.action != "unchanged":
@@ -420,11 +432,14 @@ def _call_publish(
     on_written: Callable[[PublishOutcome], None],
     publish_key: str,
     journal: Journal | None = None,
+    before_update: Callable[[int], None] | None = None,
 ) -> PublishOutcome:
-    # content_hash (both transports) and journal (REST) are passed by keyword, not part of the
-    # Protocol's minimal surface, so test doubles of a transport stay small.
+    # content_hash (both transports), journal (REST) and before_update (XML-RPC) are passed by keyword, not
+    # part of the Protocol's minimal surface, so test doubles of a transport stay small.
     method: Callable[..., PublishOutcome] = publisher.publish
     extra: dict[str, Any] = {"journal": journal} if journal is not None else {}
+    if before_update is not None:
+        extra["before_update"] = before_update
     return method(rendered, known, force=force, on_written=on_written, content_hash=publish_key, **extra)
 
 

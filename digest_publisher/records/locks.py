@@ -1,14 +1,17 @@
 """Locks on the posts folder: one run per post (``<slug>/.lock``), one ``republish`` per folder
-(``.republish.lock``), and the short lock of the per-site cache. All are ``flock`` locks, so a crashed run
-never leaves anything locked: the kernel releases them with the process."""
+(``.republish.lock``), the short lock of the per-site cache, and the site-wide locks every posts folder on
+this machine shares (one slug, one image of a site: :func:`site_locks`). All are ``flock`` locks, so a
+crashed run never leaves anything locked: the kernel releases them with the process."""
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +22,7 @@ LOCK_FILE = ".lock"
 RUN_LOCK = ".republish.lock"
 
 LOCK_POLL_S = 0.1
+SITE_LOCK_WAIT_S = 300.0  # a publish takes seconds; a run that holds a site lock longer is stuck
 
 
 def _open_lock_file(path: Path) -> int:
@@ -105,4 +109,37 @@ def run_lock(posts_dir: Path, wait: float = 0.0) -> Iterator[None]:
 
     with flock(path, wait, busy):
         remove_stale_temp_files(posts_dir)
+        yield
+
+
+def site_lock_dir() -> Path:
+    """Where the site-wide locks live: the system's temporary folder (``TMPDIR``), per user, so every posts
+    folder of this user on this machine shares them."""
+    return Path(tempfile.gettempdir()) / f"digest-publisher-{os.getuid()}-locks"
+
+
+@contextmanager
+def site_locks(site_url: str, keys: Iterable[str], wait: float = SITE_LOCK_WAIT_S) -> Iterator[None]:
+    """Hold one lock per ``key`` (``post <slug>``, ``image <sha256>``) of the site ``site_url``, whichever
+    posts folder the run works on: two folders publishing the same slug or uploading the same image take
+    turns, so the second finds what the first wrote (the post, the attachment) instead of racing it.
+
+    Taken after the post's own lock and in sorted order, so two runs never wait for each other in a circle.
+    A run on another machine does not see these locks: the media upload checks for a racing copy on the
+    site itself as well (``wordpress.media.upload_image``).
+    """
+    folder = site_lock_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        for key in sorted(set(keys)):
+            path = folder / (hashlib.sha256(f"{site_url}\n{key}".encode()).hexdigest()[:32] + ".lock")
+
+            def busy(holder: str, key: str = key, path: Path = path) -> LockError:
+                return LockError(
+                    f"another digest-publisher run is publishing {key} to {site_url} (it holds {path}{holder}; "
+                    f"waited {wait:g} s)",
+                    "That run seems stuck: stop it (or wait for it), then publish again",
+                )
+
+            stack.enter_context(flock(path, wait, busy))
         yield

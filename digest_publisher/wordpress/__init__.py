@@ -7,6 +7,8 @@
     media.py      the featured image: uploaded once, found again by its SHA-256
     rest.py       publish one post over REST: the order of reads and writes, create-or-update
     xmlrpc.py     the same over XML-RPC (python-wordpress-xmlrpc), for sites without REST
+    xmlrpc_connection.py  its connection (errors, the library's quirks) and the shapes of what it reads
+    xmlrpc_media.py  the featured image over XML-RPC: found by its hash, uploaded, attached
     xmlrpc_reads.py  what status and history read over XML-RPC (a post's state, its revisions)
     check.py      diagnose the connection: credentials, Application Passwords, stripped headers ...
     users.py      who the REST user is (users/me), asked once per publish

@@ -1,20 +1,22 @@
 """The featured image (``wp/v2/media``): uploaded once per image, found again by the SHA-256 kept in its
-description (and in its file name), whoever uploaded it first."""
+description (and in its file name), whoever uploaded it first; attached to the post that uploaded it."""
 
 from __future__ import annotations
 
 import html
 import mimetypes
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..models import FeaturedImage
 from .client import WordPressClient
-from .common import same_text, verification_error, wp_slug
+from .common import same_text, verification_error
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
+MEDIA_FIELDS = "id,description,source_url,post"
 
 
 def media_filename(image: FeaturedImage) -> str:
@@ -27,49 +29,66 @@ def media_filename(image: FeaturedImage) -> str:
     return name if prefix in stem else f"{stem}-{prefix}{suffix}"
 
 
-def find_media(client: WordPressClient, image: FeaturedImage, known: Mapping[str, int], *, search: bool) -> int | None:
+@dataclass(frozen=True)
+class Attachment:
+    """An attachment holding the image: its id and the post it is attached to (0: none)."""
+
+    id: int
+    post: int = 0
+
+
+def find_media(
+    client: WordPressClient, image: FeaturedImage, known: Mapping[str, int], *, search: bool
+) -> Attachment | None:
     """The attachment already holding this image: a remembered id if it still holds it, else (when
     ``search``, or the remembered id went stale) the media library searched by the hash."""
     sha = image.sha256
     if sha in known:
         response = client.get(
             f"wp/v2/media/{known[sha]}",
-            {"_fields": "id,description,source_url"},
+            {"_fields": MEDIA_FIELDS},
             accept_codes=frozenset({"rest_post_invalid_id"}),
             label="featured image by id",
         )
         if response.status == 200 and holds_hash(response.data, sha):
-            return int(response.data["id"])
+            return _attachment(response.data)
         search = True
     if not search:
         return None
-    return search_media(client, sha)
+    holders = media_holding(client, sha)
+    return _attachment(holders[0]) if holders else None
 
 
-def search_media(client: WordPressClient, sha: str, *, besides: int | None = None) -> int | None:
-    """The oldest attachment whose description holds this hash (other than ``besides``)."""
+def media_holding(client: WordPressClient, sha: str) -> list[dict[str, Any]]:
+    """Every attachment whose description holds this hash, oldest (lowest id) first."""
     response = client.get(
         "wp/v2/media",
-        {"search": sha, "per_page": 20, "_fields": "id,description,source_url"},
+        {"search": sha, "per_page": 20, "_fields": MEDIA_FIELDS},
         label="featured image by hash",
     )
-    ids = sorted(
-        int(item["id"])
-        for item in response.data
-        if isinstance(item, dict) and holds_hash(item, sha) and item.get("id") != besides
-    )
-    return ids[0] if ids else None
+    items = [item for item in response.data if isinstance(item, dict) and holds_hash(item, sha)]
+    return sorted(items, key=lambda item: int(item["id"]))
 
 
-def upload_image(client: WordPressClient, image: FeaturedImage, notes: list[str]) -> int:
-    """Upload the image; if WordPress renamed it (the name, which holds the hash, was taken), look
-    for an earlier upload of the same bytes and, if there is one, delete this copy and use that."""
+def upload_image(
+    client: WordPressClient, image: FeaturedImage, notes: list[str], *, post_id: int | None = None
+) -> Attachment:
+    """Upload the image (attached to ``post_id`` when the post exists already), then make sure the site
+    holds ONE attachment with these bytes: if another holds the hash (uploaded before, or by a run racing
+    this one, from another posts folder or another machine), the oldest is kept and this copy deleted.
+
+    Every racing run keeps the oldest of the copies it sees, and the run whose copy WordPress stored last
+    sees all of them (the hash is in the description from the moment WordPress stores the attachment), so
+    the runs agree on one attachment.
+    """
     filename = media_filename(image)
     form = {
         "alt_text": image.alt_text,
         "caption": image.caption,
         "description": f"{MEDIA_MARKER}{image.sha256}",
     }
+    if post_id:
+        form["post"] = str(post_id)
     response = client.post(
         "wp/v2/media",
         files={"file": (filename, image.data, image.mime_type)},
@@ -77,7 +96,7 @@ def upload_image(client: WordPressClient, image: FeaturedImage, notes: list[str]
         label=f"featured image {filename}",
     )
     if client.dry_run:
-        return int(response.data["id"])
+        return Attachment(int(response.data["id"]), post_id or 0)
     data = response.data
     problems = []
     if str(data.get("alt_text") or "") != image.alt_text:
@@ -96,25 +115,54 @@ def upload_image(client: WordPressClient, image: FeaturedImage, notes: list[str]
             problems,
             response.url,
         )
-    new_id = int(data["id"])
-    # Renamed: the file (WordPress suffixes a taken name, "-1") or the slug. Both are needed: WordPress 6.8
-    # gives an XML-RPC upload the slug "card-<hash>-png", so a later REST upload of the same file keeps
-    # the slug "card-<hash>" while its file becomes "card-<hash>-1.png".
-    stored_file = PurePosixPath(urlsplit(str(data.get("source_url") or "")).path).name
-    if str(data.get("slug") or "") == wp_slug(PurePosixPath(filename).stem) and stored_file in ("", filename):
-        return new_id
-    earlier = search_media(client, image.sha256, besides=new_id)
-    if earlier is None:
-        return new_id  # renamed for another reason (a file of that name, not this image)
+    ours = _attachment(data)
+    oldest = next((item for item in media_holding(client, image.sha256) if int(item["id"]) != ours.id), None)
+    if oldest is None or int(oldest["id"]) > ours.id:
+        return ours  # the first copy on the site: a run that uploaded another copy deletes its own
+    if _stored_file(oldest) == _stored_file(data):
+        # Two uploads raced to the same file name: deleting this copy would delete the file both show.
+        notes.append(
+            f"the image was uploaded at the same moment by another run (attachment {oldest['id']}, the same "
+            f"file): used that one; attachment {ours.id} is a second entry for the file, delete it in the "
+            "media library without deleting the file"
+        )
+        return _attachment(oldest)
     client.request(
         "DELETE",
-        f"wp/v2/media/{new_id}",
+        f"wp/v2/media/{ours.id}",
         params={"force": "true"},
         accept_codes=frozenset({"rest_post_invalid_id"}),
-        label=f"undo featured image {new_id}",
+        label=f"undo featured image {ours.id}",
     )
-    notes.append(f"the image was uploaded before (attachment {earlier}): used it, deleted the new copy")
-    return earlier
+    notes.append(f"the image was uploaded before (attachment {oldest['id']}): used it, deleted the new copy")
+    return _attachment(oldest)
+
+
+def attach_media(client: WordPressClient, media_id: int, post_id: int) -> None:
+    """Attach the image to its post (``post`` of the attachment: the media library lists it under the post)."""
+    response = client.post(
+        f"wp/v2/media/{media_id}",
+        {"post": post_id},
+        idempotent=True,
+        label=f"attach featured image {media_id} to post {post_id}",
+    )
+    if client.dry_run:
+        return
+    if int(response.data.get("post") or 0) != post_id:
+        raise verification_error(
+            f"featured image {media_id}",
+            response.url,
+            [f"it is attached to post {response.data.get('post')}, sent {post_id}"],
+            response.url,
+        )
+
+
+def _attachment(item: Mapping[str, Any]) -> Attachment:
+    return Attachment(int(item["id"]), int(item.get("post") or 0))
+
+
+def _stored_file(item: Mapping[str, Any]) -> str:
+    return urlsplit(str(item.get("source_url") or "")).path
 
 
 def holds_hash(media: Mapping[str, Any], sha: str) -> bool:

@@ -6,12 +6,13 @@ first; only then are missing terms created, the image uploaded and the post writ
 compared with what was sent, because WordPress answers 200/201 while silently dropping unknown term ids
 and bad ``featured_media``.
 
-A first publish makes at most six requests (users/me, categories, tags, upload, create, the reader's
-fetch) when the posts folder already knows the site's REST root: the slug lookup and the media search
-are skipped when the record shows no earlier attempt (write intents, see ``Journal``). WordPress
-suffixes a taken slug or file name instead of refusing it, so the answer tells: a suffixed create is
-deleted again and the slug's holder adopted (ours) or refused (not ours); a renamed upload of an image
-uploaded before is deleted and the earlier attachment used.
+A first publish makes at most eight requests (users/me, categories, tags, upload, the hash check after it,
+create, attaching the image to the post, the reader's fetch) when the posts folder already knows the site's
+REST root: the slug lookup and the media search before the upload are skipped when the record shows no
+earlier attempt (write intents, see ``Journal``). WordPress suffixes a taken slug instead of refusing it,
+so the answer tells: a suffixed create is deleted again and the slug's holder adopted (ours) or refused
+(not ours). After an upload the library is searched for the image's hash: an older copy (uploaded before,
+or by a racing run) wins and the new one is deleted.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .common import (
     update_intent,
     upload_intent,
 )
-from .media import find_media, upload_image
+from .media import Attachment, attach_media, find_media, upload_image
 from .posts import (
     body_fingerprint,
     fetch_as_reader,
@@ -125,6 +126,7 @@ class RestPublisher:
             search_misses=not can_create_categories,
             cached=known.site_terms.get("categories"),
             from_cache=self._from_cache,
+            slugs=post.category_slugs,
         )
         tags, missing_tags = resolve_terms(
             self.client,
@@ -145,14 +147,12 @@ class RestPublisher:
 
         media = dict(known.media)
         image = post.featured_image
-        media_id = 0
+        attachment: Attachment | None = None
         if image is not None:
             search = not trusted or upload_intent(image.sha256) in known.pending
-            found = find_media(self.client, image, {**known.site_media, **media}, search=search)
-            if found is None:
+            attachment = find_media(self.client, image, {**known.site_media, **media}, search=search)
+            if attachment is None:
                 self._require(caps, "upload_files", who, "upload the featured image")
-            else:
-                media_id = found
 
         lookup = not trusted or create_intent() in known.pending
         target = self._find_target(post, known, notes, lookup=lookup)
@@ -161,15 +161,16 @@ class RestPublisher:
 
         # ---- writes start here ----
         for name in missing_categories:
-            categories[name] = create_term(self.client, "categories", name, notes)
+            categories[name] = create_term(self.client, "categories", name, notes, post.category_slugs.get(name))
         for name in missing_tags:
             tags[name] = create_term(self.client, "tags", name, notes)
         terms = {"categories": categories, "tags": tags}
-        if image is not None and not media_id:
+        if image is not None and attachment is None:
             intent = upload_intent(image.sha256)
             journal.intend(intent)
-            media_id = upload_image(self.client, image, notes)
-            journal.settle(intent, media={image.sha256: media_id})
+            attachment = upload_image(self.client, image, notes, post_id=target.get("id") if target else None)
+            journal.settle(intent, media={image.sha256: attachment.id})
+        media_id = attachment.id if attachment is not None else 0
         if image is not None:
             media[image.sha256] = media_id
 
@@ -241,6 +242,8 @@ class RestPublisher:
             on_written(outcome)
         verify_post_response(body, data, status, written_url, who)
         outcome.terms = terms
+        if attachment is not None and not attachment.post:
+            attach_media(client, attachment.id, outcome.post_id or 0)  # an image of another post stays its
 
         reader = fetch_as_reader(client, outcome.post_id or 0, str(data.get("status")))
         outcome.post_object = reader.data
@@ -277,12 +280,13 @@ class RestPublisher:
         """Look the stale taxonomies up again (creating what is gone) and send the post's terms again."""
         for taxonomy in stale:
             names = post.categories if taxonomy == "categories" else post.tags
+            slugs = post.category_slugs if taxonomy == "categories" else {}
             found, missing = resolve_terms(
                 self.client,
-                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories
+                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories, slugs=slugs
             )
             for name in missing:
-                found[name] = create_term(self.client, taxonomy, name, notes)
+                found[name] = create_term(self.client, taxonomy, name, notes, slugs.get(name))
             terms[taxonomy] = found
             body[taxonomy] = list(found.values())
         journal.intend(update_intent(body_fingerprint(body)))

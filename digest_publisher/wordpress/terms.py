@@ -23,8 +23,13 @@ def resolve_terms(
     search_misses: bool,
     cached: Mapping[str, int] | None = None,
     from_cache: set[str] | None = None,
+    slugs: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """Term ids by name for ``names`` (existing ones) and the names not found.
+
+    ``slugs``: the slug a name must have (a topic's category, from topics.toml): that term is found by its
+    slug only, and a term of the same name under another slug is refused before anything is written
+    (WordPress would create a second category of that name).
 
     The ids remembered for this site (``cached``) when they cover every name: no request, and the
     taxonomy is added to ``from_cache`` (a stale id is caught after the write: see
@@ -35,16 +40,17 @@ def resolve_terms(
     if not names:
         return {}, []
     wanted = list(dict.fromkeys(names))
-    if cached and from_cache is not None and all(name in cached for name in wanted):
+    slugs = {name: slug for name, slug in (slugs or {}).items() if name in wanted}
+    if cached and from_cache is not None and not slugs and all(name in cached for name in wanted):
         from_cache.add(taxonomy)
         return {name: cached[name] for name in wanted}, []
     response = client.get(
         f"wp/v2/{taxonomy}",
-        {"slug": [wp_slug(n) for n in wanted], "per_page": 100, "_fields": "id,name,slug"},
+        {"slug": [slugs.get(n) or wp_slug(n) for n in wanted], "per_page": 100, "_fields": "id,name,slug"},
         label=f"{taxonomy} by slug",
     )
-    found = _match_terms(wanted, response.data)
-    for name in [n for n in wanted if n not in found and search_misses]:
+    found = _match_terms(wanted, response.data, slugs)
+    for name in [n for n in wanted if n not in found and (search_misses or n in slugs)]:
         # WordPress stores "R&D" as "R&amp;D" and searches the stored text: search by the name's
         # longest word, then compare whole names.
         words = re.findall(r"\w+", name)
@@ -53,8 +59,27 @@ def resolve_terms(
             {"search": max(words, key=len) if words else name, "per_page": 100, "_fields": "id,name,slug"},
             label=f"{TAXONOMY_LABEL[taxonomy]} {name!r} by name",
         )
+        if name in slugs:
+            _refuse_name_taken(taxonomy, name, slugs[name], searched.data, searched.url)
         found.update(_match_terms([name], searched.data))
     return {n: found[n] for n in wanted if n in found}, [n for n in wanted if n not in found]
+
+
+def _refuse_name_taken(taxonomy: str, name: str, slug: str, terms: Any, url: str) -> None:
+    """A term named ``name`` exists, but not with the slug topics.toml gives it."""
+    for term in terms if isinstance(terms, list) else []:
+        if isinstance(term, dict) and html.unescape(str(term.get("name", ""))).casefold() == name.casefold():
+            label = TAXONOMY_LABEL[taxonomy]
+            raise WordPressError(
+                f"topics.toml gives the {label} {name!r} the slug {slug!r}, but the {label} of that name on the "
+                f"site (id {term.get('id')}) has the slug {term.get('slug')!r}; nothing was written",
+                f"Give that {label} the slug {slug!r} in wp-admin (Posts > Categories > Quick Edit), or set "
+                f"category = {{ name = {name!r}, slug = {term.get('slug')!r} }} for the topic in topics.toml; "
+                "then publish again",
+                status=409,
+                code="term_slug_mismatch",
+                url=url,
+            )
 
 
 def existing_names(client: WordPressClient, taxonomy: str) -> list[str]:
@@ -62,11 +87,14 @@ def existing_names(client: WordPressClient, taxonomy: str) -> list[str]:
     return [html.unescape(str(t.get("name"))) for t in response.data if isinstance(t, dict)]
 
 
-def create_term(client: WordPressClient, taxonomy: str, name: str, notes: list[str]) -> int:
+def create_term(
+    client: WordPressClient, taxonomy: str, name: str, notes: list[str], slug: str | None = None
+) -> int:
+    """Create the term (with ``slug`` when given, else WordPress derives it from the name)."""
     label = TAXONOMY_LABEL[taxonomy]
     response = client.post(
         f"wp/v2/{taxonomy}",
-        {"name": name},
+        {"name": name, **({"slug": slug} if slug else {})},
         accept_codes=frozenset({"term_exists"}),
         label=f"new {label} {name!r}",
     )
@@ -83,26 +111,32 @@ def create_term(client: WordPressClient, taxonomy: str, name: str, notes: list[s
         return term_id
     if client.dry_run:
         return int(response.data["id"])
-    if not same_text(name, str(response.data.get("name", ""))):
-        raise verification_error(
-            f"new {label} {name!r}",
-            response.url,
-            [f"name came back as {response.data.get('name')!r}"],
-            response.url,
-        )
+    problems = [] if same_text(name, str(response.data.get("name", ""))) else [
+        f"name came back as {response.data.get('name')!r}"
+    ]
+    if slug and response.data.get("slug") != slug:
+        problems.append(f"slug came back as {response.data.get('slug')!r}, sent {slug!r}")
+    if problems:
+        raise verification_error(f"new {label} {name!r}", response.url, problems, response.url)
     notes.append(f"created {label} {name!r} (id {response.data['id']})")
     return int(response.data["id"])
 
 
-def _match_terms(wanted: list[str], terms: Any) -> dict[str, int]:
+def _match_terms(wanted: list[str], terms: Any, slugs: Mapping[str, str] | None = None) -> dict[str, int]:
+    """Ids by name: a term of that name or of its slug; for a name in ``slugs``, only the term of that slug."""
     found: dict[str, int] = {}
     for name in wanted:
-        slug = wp_slug(name)
+        slug = (slugs or {}).get(name)
         for term in terms if isinstance(terms, list) else []:
             if not isinstance(term, dict):
                 continue
             term_name = html.unescape(str(term.get("name", "")))
-            if term_name.casefold() == name.casefold() or (slug and term.get("slug") == slug):
+            if slug is not None:
+                if term.get("slug") == slug:
+                    found[name] = int(term["id"])
+                    break
+                continue
+            if term_name.casefold() == name.casefold() or (wp_slug(name) and term.get("slug") == wp_slug(name)):
                 found[name] = int(term["id"])
                 break
     return found

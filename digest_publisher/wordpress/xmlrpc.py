@@ -1,50 +1,30 @@
 """Publishing through XML-RPC (``--transport xmlrpc``), for sites whose REST API is turned off.
 
-Uses python-wordpress-xmlrpc 2.3 and works around its quirks (measured, see notes/wordpress.md s. 8):
+Uses python-wordpress-xmlrpc 2.3 (measured, see notes/wordpress.md s. 8):
 
-* it uses ``collections.Iterable``, removed in Python 3.10: aliased below, in this module only;
-* every XML-RPC fault 403 becomes ``InvalidCredentialsError`` (also "Invalid term ID."): the credentials
-  are checked first with ``wp.getProfile``, so a later 403 is reported as the refusal it is;
-* scheduled posts read back as ``post_status='publish'``: a post whose GMT date is ahead is scheduled;
-* the image's alt text cannot be set through XML-RPC (protected meta): said in the outcome's notes.
+    xmlrpc_connection.py   the connection, its errors and the library's quirks; the shapes of what it reads
+    xmlrpc_media.py        the featured image: found by its hash, uploaded, attached to its post
+    xmlrpc.py              the order of reads and writes, staging for authors, verification (this module)
 
 The same ownership rule, content and verification rules as the REST transport apply.
 """
 
 from __future__ import annotations
 
-import collections
-import collections.abc
 import html
-import http.client
-import xml.parsers.expat
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable
 from typing import Any
 
-if not hasattr(collections, "Iterable"):  # python-wordpress-xmlrpc 2.3 predates Python 3.10
-    collections.Iterable = collections.abc.Iterable  # type: ignore[attr-defined]
-
-from wordpress_xmlrpc import Client, WordPressPost
-from wordpress_xmlrpc.compat import xmlrpc_client
-from wordpress_xmlrpc.exceptions import (
-    InvalidCredentialsError,
-    ServerConnectionError,
-    UnsupportedXmlrpcMethodError,
-    XmlrpcDisabledError,
-)
-from wordpress_xmlrpc.methods import media as media_methods
+from wordpress_xmlrpc import WordPressPost
 from wordpress_xmlrpc.methods import posts as post_methods
 from wordpress_xmlrpc.methods import taxonomies, users
 
 from ..errors import WordPressError
-from ..models import FeaturedImage, RenderedPost
+from ..models import RenderedPost
 from .common import (
     KnownState,
     PublishOutcome,
     expected_status,
-    fingerprint,
     first_html_difference,
     holds_our_post,
     parse_gmt,
@@ -52,173 +32,19 @@ from .common import (
     same_text,
     verification_error,
 )
-from .media import MEDIA_MARKER, media_filename
-from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
+from .xmlrpc_connection import XmlRpcConnection, gmt_of, status_of, xmlrpc_fingerprint
+from .xmlrpc_media import attach_image, find_media, upload_image
 
 _CATEGORY_ROLES = frozenset({"administrator", "editor"})
+# The roles with unfiltered_html (single site): WordPress stores their HTML as sent; kses filters the others'.
+_UNFILTERED_ROLES = frozenset({"administrator", "editor"})
+_PUBLIC = ("publish", "future")
 
 
-class _Counting:
-    """Mixed into xmlrpc.client's transports: a timeout on every call and a request counter."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self.timeout = timeout
-        self.count = 0
-
-    def make_connection(self, host: Any) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection = super().make_connection(host)  # type: ignore[misc]
-        connection.timeout = self.timeout
-        return connection
-
-    def request(self, host: Any, handler: Any, request_body: Any, verbose: bool = False) -> Any:
-        self.count += 1
-        return super().request(host, handler, request_body, verbose)  # type: ignore[misc]
-
-
-class _CountingTransport(_Counting, xmlrpc_client.Transport):  # type: ignore[misc]
-    """http:// sites."""
-
-
-class _CountingSafeTransport(_Counting, xmlrpc_client.SafeTransport):  # type: ignore[misc]
-    """https:// sites."""
-
-
-def xmlrpc_url(settings: WordPressSettings) -> str:
-    return settings.site_url + "/xmlrpc.php"
-
-
-class XmlRpcPublisher:
+class XmlRpcPublisher(XmlRpcConnection):
     """Publishes RenderedPosts through ``xmlrpc.php``."""
 
     name = "xmlrpc"
-
-    def __init__(self, settings: WordPressSettings, *, dry_run: bool = False) -> None:
-        self.settings = settings
-        self.url = xmlrpc_url(settings)
-        self.dry_run = dry_run
-        self._transport = (_CountingSafeTransport if self.url.startswith("https:") else _CountingTransport)(
-            settings.timeout
-        )
-        self._client: Client | None = None
-        self._verified_credentials = False
-        self.planned: list[dict[str, Any]] = []
-
-    @property
-    def request_count(self) -> int:
-        return int(self._transport.count)
-
-    # -- calls ------------------------------------------------------------------------------------
-
-    @property
-    def client(self) -> Client:
-        if self._client is None:
-            with self._translated("connect"):
-                self._client = Client(
-                    self.url, self.settings.username, self.settings.app_password, transport=self._transport
-                )
-        return self._client
-
-    def call(self, method: Any, what: str) -> Any:
-        with self._translated(what):
-            return self.client.call(method)
-
-    def write(self, method: Any, what: str, shown: dict[str, Any]) -> Any:
-        """A write: sent, or in a dry run only recorded (and answered with a placeholder id)."""
-        self.planned.append(
-            {
-                "method": "POST",
-                "url": self.url,
-                "xmlrpc": method.method_name,
-                "label": what,
-                "body": shown,
-                "sent": not self.dry_run,
-            }
-        )
-        if self.dry_run:
-            return -len(self.planned)
-        return self.call(method, what)
-
-    @contextmanager
-    def _translated(self, what: str) -> Iterator[None]:
-        """Turn python-wordpress-xmlrpc's exceptions into errors that say what to do."""
-        where = f"XML-RPC {what} at {self.url}"
-        try:
-            yield
-        except InvalidCredentialsError as exc:
-            if self._verified_credentials:
-                # Quirk: the library maps EVERY fault 403 to "invalid credentials"; ours were accepted.
-                raise WordPressError(
-                    f"{where} was refused (XML-RPC fault 403: {exc})",
-                    "The credentials are fine; the user lacks permission or an id sent is invalid (e.g. a "
-                    "term or attachment id): fix the post or use a user with a higher role",
-                    status=403,
-                    code="xmlrpc_403",
-                    url=self.url,
-                ) from None
-            raise WordPressError(
-                f"{where}: WordPress rejected the user {self.settings.username!r} ({exc})",
-                f"Check {USERNAME_VAR} and {APP_PASSWORD_VAR} (XML-RPC accepts the Application Password)",
-                status=403,
-                code="xmlrpc_bad_credentials",
-                url=self.url,
-            ) from None
-        except XmlrpcDisabledError as exc:
-            raise WordPressError(
-                f"{where}: XML-RPC is disabled on this site ({exc})",
-                "Enable XML-RPC (a security plugin may have turned it off) or use --transport rest",
-                status=405,
-                code="xmlrpc_disabled",
-                url=self.url,
-            ) from None
-        except UnsupportedXmlrpcMethodError as exc:
-            raise WordPressError(
-                f"{where}: the site does not offer {exc}",
-                "Use --transport rest",
-                url=self.url,
-            ) from None
-        except xmlrpc_client.Fault as exc:
-            hint = {
-                401: "The user's role does not allow this (e.g. authors cannot create categories): use an "
-                "editor or administrator, or create the missing pieces first",
-                404: "An id sent does not exist on the site (post or image deleted?): remove the stale id "
-                "from record.json and publish again",
-            }.get(exc.faultCode, "See the WordPress message above")
-            raise WordPressError(
-                f"{where} failed: fault {exc.faultCode}: {exc.faultString}",
-                hint,
-                status=exc.faultCode,
-                code=f"xmlrpc_{exc.faultCode}",
-                url=self.url,
-            ) from None
-        except (ServerConnectionError, xmlrpc_client.ProtocolError) as exc:
-            raise WordPressError(
-                f"{where}: the server did not answer as XML-RPC ({exc})",
-                "Check WORDPRESS_URL; xmlrpc.php may be blocked by the web server or a security plugin",
-                url=self.url,
-            ) from None
-        except xml.parsers.expat.ExpatError as exc:
-            raise WordPressError(
-                f"{where}: the answer is not XML ({exc})",
-                "xmlrpc.php answered with something else (an HTML page?): check WORDPRESS_URL and plugins",
-                url=self.url,
-            ) from None
-        except (OSError, http.client.HTTPException) as exc:
-            raise WordPressError(
-                f"{where}: cannot connect ({exc})",
-                "Check WORDPRESS_URL and that the site is up",
-                url=self.url,
-            ) from None
-
-    def probe_credentials(self) -> bool:
-        """True if XML-RPC accepts the credentials; False if it rejects them. Errors propagate."""
-        try:
-            self.call(users.GetUserInfo(), "wp.getProfile")
-        except WordPressError as exc:
-            if exc.code == "xmlrpc_bad_credentials":
-                return False
-            raise
-        return True
 
     # -- the flow ---------------------------------------------------------------------------------
 
@@ -230,7 +56,14 @@ class XmlRpcPublisher:
         force: bool,
         on_written: Callable[[PublishOutcome], None],
         content_hash: str = "",
+        before_update: Callable[[int], None] | None = None,
     ) -> PublishOutcome:
+        """Create or update ``post``. ``before_update(post_id)`` is called before a post the record does not
+        know (found by its slug) is written: it raises to refuse the update (the one-record rule).
+
+        A user whose HTML WordPress filters (no unfiltered_html) publishes a post that is not public yet as
+        a draft first: verified, and only then given its status, so a post kses changed never goes live.
+        """
         notes: list[str] = []
         if known.wordpress_id and content_hash and known.content_hash == content_hash and not force:
             remote = self._get_post(known.wordpress_id, post.slug)
@@ -240,8 +73,8 @@ class XmlRpcPublisher:
                 transport=self.name,
                 post_id=known.wordpress_id,
                 link=getattr(remote, "link", None),
-                status=_status_of(remote),
-                modified_gmt=_gmt(remote, "date_modified"),
+                status=status_of(remote),
+                modified_gmt=gmt_of(remote, "date_modified"),
                 media=dict(known.media),
                 notes=["unchanged since the last publish: nothing was sent"],
             )
@@ -281,9 +114,9 @@ class XmlRpcPublisher:
 
         media = dict(known.media)
         image = post.featured_image
-        media_id = 0
+        media_id, attached_to = 0, 0
         if image is not None:
-            media_id = self._find_media(image, media) or 0
+            media_id, attached_to = find_media(self, image, media) or (0, 0)
 
         target = self._find_target(post, known, notes)
         if target is not None and known.wordpress_id and not force:
@@ -291,7 +124,8 @@ class XmlRpcPublisher:
 
         # ---- writes start here ----
         if image is not None and not media_id:
-            media_id = self._upload(image, notes)
+            attached_to = int(target.id) if target is not None else 0
+            media_id = upload_image(self, image, attached_to)
         if image is not None:
             media[image.sha256] = media_id
             notes.append("XML-RPC cannot set an image's alt text: set it in the media library if needed")
@@ -301,7 +135,13 @@ class XmlRpcPublisher:
         wp_post.content = post.content
         wp_post.excerpt = post.excerpt
         wp_post.slug = post.slug
-        wp_post.post_status = post.status
+        # Not public until verified, for a user whose HTML kses filters (see the docstring).
+        staged = (
+            post.status in _PUBLIC
+            and not roles & _UNFILTERED_ROLES
+            and (target is None or status_of(target) not in _PUBLIC)
+        )
+        wp_post.post_status = "draft" if staged else post.status
         # python-wordpress-xmlrpc creates missing terms named here (checked above for categories).
         wp_post.terms_names = {"category": list(post.categories), "post_tag": list(post.tags)}
         wp_post.thumbnail = media_id or ""
@@ -322,6 +162,8 @@ class XmlRpcPublisher:
             post_id, action = int(new_id), "created"
         else:
             post_id, action = int(target.id), "updated"
+            if not known.wordpress_id and before_update is not None:
+                before_update(post_id)  # found by its slug: refused here, before anything is written to it
             self.write(post_methods.EditPost(post_id, wp_post), "wp.editPost", shown)
         if self.dry_run:
             return PublishOutcome(
@@ -338,14 +180,31 @@ class XmlRpcPublisher:
             transport=self.name,
             post_id=post_id,
             link=getattr(got, "link", None),
-            status=_status_of(got),
-            modified_gmt=_gmt(got, "date_modified"),
+            status=status_of(got),
+            modified_gmt=gmt_of(got, "date_modified"),
             media=media,
             notes=notes,
             remote_fingerprint=xmlrpc_fingerprint(got),
         )
         on_written(outcome)
-        self._verify(post, wp_post, got, status, media_id, who)
+        try:
+            self._verify(post, wp_post, got, "draft" if staged else status, media_id, who)
+        except WordPressError as exc:
+            if not staged:
+                raise
+            raise WordPressError(
+                f"{exc.message}; it stays an unpublished draft (the user {who} lacks unfiltered_html, so "
+                "WordPress's HTML filter, kses, applies to its posts)",
+                "Change that text in post.md (kses rewrites entities such as &amp;#x61; into the character, "
+                "and drops script, style, iframe and on* attributes), or publish as an editor or administrator",
+                status=422,
+                code="kses_changed",
+                url=self.url,
+            ) from None
+        if image is not None and not attached_to:
+            attach_image(self, image, media_id, post_id)  # an image of another post stays its
+        if staged:
+            got = self._go_public(post, wp_post, post_id, status, outcome, who)
         # XML-RPC has no rendered view: check what WordPress stored (after its filters) instead.
         outcome.rendered_html = str(getattr(got, "content", ""))
         outcome.rendered_where = f"{self.url} post {post_id} (stored content)"
@@ -395,27 +254,8 @@ class XmlRpcPublisher:
                 url=self.url,
             )
         return None
-
-    def _find_media(self, image: FeaturedImage, known: dict[str, int]) -> int | None:
-        sha = image.sha256
-        if sha in known:
-            try:
-                item = self.call(media_methods.GetMediaItem(known[sha]), "wp.getMediaItem")
-                if _media_holds(item, sha):
-                    return int(item.id)
-            except WordPressError as exc:
-                if exc.status != 404:
-                    raise
-        library = self.call(
-            media_methods.GetMediaLibrary({"number": 100, "mime_type": image.mime_type}), "wp.getMediaLibrary"
-        )
-        for item in library:
-            if _media_holds(item, sha):
-                return int(item.id)
-        return None
-
     def _refuse_remote_edits(self, remote: Any, known: KnownState, slug: str) -> None:
-        modified = _gmt(remote, "date_modified")
+        modified = gmt_of(remote, "date_modified")
         if remote_edit(known, modified, xmlrpc_fingerprint(remote)):
             raise WordPressError(
                 f"post {slug!r} (WordPress id {getattr(remote, 'id', '?')}) was changed in WordPress at "
@@ -426,43 +266,34 @@ class XmlRpcPublisher:
                 url=self.url,
             )
 
+
     # -- writes -----------------------------------------------------------------------------------
 
-    def _upload(self, image: FeaturedImage, notes: list[str]) -> int:
-        filename = media_filename(image)
-        uploaded = self.write(
-            media_methods.UploadFile(
-                {
-                    "name": filename,
-                    "type": image.mime_type,
-                    "bits": xmlrpc_client.Binary(image.data),
-                    "overwrite": False,
-                }
-            ),
-            "wp.uploadFile",
-            {"name": filename, "type": image.mime_type, "bits": f"<{len(image.data)} bytes>"},
+    def _go_public(
+        self, post: RenderedPost, wp_post: WordPressPost, post_id: int, status: str, outcome: PublishOutcome, who: str
+    ) -> Any:
+        """Give the verified draft the status asked for (the fields sent again: the library would send its
+        default title otherwise); ``outcome`` then describes the public post."""
+        wp_post.post_status = post.status
+        self.write(post_methods.EditPost(post_id, wp_post), "wp.editPost status", {"post_status": post.status})
+        got = self._get_post(post_id, post.slug)
+        got_status = status_of(got)
+        if got_status != status and not {got_status, status} <= set(_PUBLIC):
+            raise WordPressError(
+                f"post {post.slug!r} (WordPress id {post_id}) was verified as a draft, but giving it status "
+                f"{status!r} left it {got_status!r}",
+                "Publish it in wp-admin (Posts > Edit), or check the user's role (publish_posts)",
+                url=self.url,
+            )
+        outcome.status = got_status
+        outcome.link = getattr(got, "link", None)
+        outcome.modified_gmt = gmt_of(got, "date_modified")
+        outcome.remote_fingerprint = xmlrpc_fingerprint(got)
+        outcome.notes.append(
+            f"written as a draft and verified before it went {got_status} (the user {who} lacks "
+            "unfiltered_html, so WordPress filters its HTML)"
         )
-        attachment_id = uploaded if isinstance(uploaded, int) else int(uploaded["id"])
-        details = WordPressPost()
-        details.post_type = "attachment"
-        details.title = filename.rsplit(".", 1)[0]  # EditPost would otherwise reset it to "Untitled"
-        details.excerpt = image.caption
-        details.content = f"{MEDIA_MARKER}{image.sha256}"
-        self.write(
-            post_methods.EditPost(attachment_id, details),
-            "wp.editPost attachment",
-            {"post_excerpt": image.caption, "post_content": details.content},
-        )
-        if not self.dry_run:
-            item = self.call(media_methods.GetMediaItem(attachment_id), "wp.getMediaItem")
-            if not _media_holds(item, image.sha256) or not same_text(image.caption, str(item.caption or "")):
-                raise verification_error(
-                    f"featured image {filename} (attachment {attachment_id})",
-                    self.url,
-                    ["caption or hash marker not stored"],
-                    self.url,
-                )
-        return attachment_id
+        return got
 
     # -- verification -----------------------------------------------------------------------------
 
@@ -487,7 +318,7 @@ class XmlRpcPublisher:
             problems.append(f"featured image is {got_media}, sent {media_id}")
         if getattr(got, "slug", None) != post.slug:
             problems.append(f"slug is {getattr(got, 'slug', None)!r}, sent {post.slug!r}")
-        got_status = _status_of(got)
+        got_status = status_of(got)
         if got_status != status and not {got_status, status} <= {"publish", "future"}:
             problems.append(f"status is {got_status!r}, expected {status!r}")
         if not same_text(post.title, str(getattr(got, "title", ""))):
@@ -503,41 +334,3 @@ class XmlRpcPublisher:
             raise verification_error(
                 f"post {post.slug!r} (WordPress id {getattr(got, 'id', '?')})", self.url, problems, self.url
             )
-
-
-def xmlrpc_fingerprint(item: Any) -> str:
-    """The stored fields of a post read over XML-RPC (see rest.rest_fingerprint)."""
-    thumbnail = getattr(item, "thumbnail", None)
-    return fingerprint(
-        "xmlrpc",
-        {
-            "title": getattr(item, "title", None),
-            "content": getattr(item, "content", None),
-            "excerpt": getattr(item, "excerpt", None),
-            "slug": getattr(item, "slug", None),
-            "terms": sorted(f"{t.taxonomy}:{t.name}" for t in getattr(item, "terms", None) or []),
-            "thumbnail": thumbnail.get("attachment_id") if isinstance(thumbnail, dict) else None,
-            "date": _gmt(item, "date"),
-        },
-    )
-
-
-def _gmt(item: Any, attribute: str) -> str | None:
-    value = getattr(item, attribute, None)
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S")
-    return None
-
-
-def _status_of(item: Any) -> str | None:
-    """Quirk: XML-RPC reports scheduled posts as 'publish'; a GMT date still ahead means scheduled."""
-    status = getattr(item, "post_status", None)
-    date = getattr(item, "date", None)
-    if status == "publish" and isinstance(date, datetime) and date.replace(tzinfo=UTC) > datetime.now(UTC):
-        return "future"
-    return None if status is None else str(status)
-
-
-def _media_holds(item: Any, sha: str) -> bool:
-    description = html.unescape(str(getattr(item, "description", "") or ""))
-    return f"{MEDIA_MARKER}{sha}" in description

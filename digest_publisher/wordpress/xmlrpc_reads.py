@@ -1,8 +1,7 @@
 """What ``status`` and ``history`` read of a post over XML-RPC (``--transport xmlrpc``), for sites whose
 REST API is turned off: the post's state (``wp.getPost``) and its revisions (``wp.getRevisions``), in
 the shapes the REST reads give. The connection, its errors and the XML-RPC quirks (``collections``
-alias, scheduled posts read as 'publish') are the publisher's (``xmlrpc.py``, imported first): one place
-each.
+alias, scheduled posts read as 'publish') are ``xmlrpc_connection.py``'s: one place each.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from wordpress_xmlrpc.methods import posts as post_methods
 
 from ..errors import WordPressError
 from .settings import WordPressSettings
-from .xmlrpc import XmlRpcPublisher, _gmt, _status_of, xmlrpc_fingerprint
+from .xmlrpc_connection import XmlRpcConnection, gmt_of, status_of, xmlrpc_fingerprint
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class XmlRpcReader:
     """Reads posts and revisions through ``xmlrpc.php`` as the configured user."""
 
     def __init__(self, settings: WordPressSettings) -> None:
-        self.connection = XmlRpcPublisher(settings)
+        self.connection = XmlRpcConnection(settings)
 
     @property
     def request_count(self) -> int:
@@ -48,9 +47,9 @@ class XmlRpcReader:
             raise
         return XmlRpcPost(
             id=post_id,
-            status=_status_of(item),
+            status=status_of(item),
             link=getattr(item, "link", None),
-            modified_gmt=_gmt(item, "date_modified"),
+            modified_gmt=gmt_of(item, "date_modified"),
             fingerprint=xmlrpc_fingerprint(item),
         )
 
@@ -64,7 +63,7 @@ class XmlRpcReader:
             out.append(
                 {
                     "id": int(getattr(item, "id", 0) or 0),
-                    "date_gmt": _gmt(item, "date"),
+                    "date_gmt": gmt_of(item, "date"),
                     "author": int(author) if author.isdigit() else None,
                     "title": {"raw": str(getattr(item, "title", "") or "")},
                     "content": {"raw": str(getattr(item, "content", "") or "")},
