@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from digest_publisher.models import PostKind, RenderedPost
-from digest_publisher.publishing.publish import ResidueCheck, publish_post
+from digest_publisher.publishing.publish import publish_post
 from digest_publisher.publishing.republish import RenderFolder, republish
+from digest_publisher.publishing.sent import ResidueCheck
 from digest_publisher.records import PostSource, write_post
 from digest_publisher.records.record import load_record, load_site_facts, update_site_facts
 from digest_publisher.render.residue import check_residue

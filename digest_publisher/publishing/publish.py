@@ -8,8 +8,6 @@ WordPress created it, with the slug and the hash of what was sent. Nothing of ou
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
@@ -32,7 +30,6 @@ from ..records.record import (
     save_record,
     update_site_facts,
 )
-from ..render import check_residue
 from ..wordpress.client import WordPressClient
 from ..wordpress.common import (
     Journal,
@@ -46,43 +43,10 @@ from ..wordpress.common import (
 from ..wordpress.rest import RestPublisher
 from ..wordpress.settings import WordPressSettings
 from ..wordpress.users import UserClient
+from .sent import ResidueCheck, check_residue, content_hash, publish_key_of
 from .staging import Staging
 
 TRANSPORTS = ("rest", "xmlrpc")
-ResidueCheck = Callable[[str, str], None]
-
-
-def content_hash(post: RenderedPost) -> str:
-    """SHA-256 of everything publishing sends except status and date (those are compared separately, so
-    ``status`` can tell "content changed" from "asked for another status")."""
-    image = post.featured_image
-    payload = {
-        "slug": post.slug,
-        "title": post.title,
-        "content": post.content,
-        "excerpt": post.excerpt,
-        "content_format": post.content_format,
-        "categories": list(post.categories),
-        "tags": list(post.tags),
-        "image": None
-        if image is None
-        else {
-            "sha256": image.sha256,
-            "filename": image.filename,
-            "mime_type": image.mime_type,
-            "alt_text": image.alt_text,
-            "caption": image.caption,
-        },
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def _publish_key(hash_: str | None, status: str | None, date_gmt: str | None) -> str | None:
-    if not hash_:
-        return None
-    return f"{hash_}|{status}|{format_gmt(date_gmt) if date_gmt else ''}"
-
-
 @dataclass
 class PublishReport:
     """What one ``publish`` did, for the CLI and the bench."""
@@ -220,7 +184,7 @@ def _publish_locked(
         wordpress_id=record.wordpress_id,
         modified_gmt=record.modified_gmt,
         status=record.status,
-        content_hash=_publish_key(record.content_hash, record.sent_status, record.sent_date_gmt),
+        content_hash=publish_key_of(record.content_hash, record.sent_status, record.sent_date_gmt),
         remote_fingerprint=record.remote_fingerprint,
         media=dict(record.media),
         pending=frozenset(record.pending),
@@ -269,7 +233,7 @@ def _publish_locked(
     journal = _RecordJournal(folder, state, settings, publisher.name, dry_run, posts_dir, owner) if rest else None
     # XML-RPC has no journal: the one-record rule is asked right before a post found by its slug is written.
     before_update = None if rest else owner.require
-    publish_key = _publish_key(hash_, rendered.status, rendered.date_gmt) or ""
+    publish_key = publish_key_of(hash_, rendered.status, rendered.date_gmt) or ""
     unchanged = bool(record.wordpress_id) and known.content_hash == publish_key and not force
     client = getattr(publisher, "client", None)
     staging = None

@@ -38,7 +38,6 @@ from ..models import RenderedPost
 from ..records import find_post, list_post_folders
 from ..records.locks import post_lock, run_lock
 from ..records.record import PostRecord, load_record, load_site_facts, save_record, save_remote_copy
-from ..render import check_residue
 from ..wordpress.client import WordPressClient
 from ..wordpress.common import parse_gmt, update_intent
 from ..wordpress.posts import (
@@ -54,8 +53,9 @@ from ..wordpress.posts import (
     update_post,
 )
 from ..wordpress.settings import WordPressSettings
-from .publish import ResidueCheck, content_hash, publish_post
+from .publish import publish_post
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
+from .sent import ResidueCheck, check_residue, content_hash
 
 RenderFolder = Callable[[Path], RenderedPost]
 # ``--refresh-corpus``: (post folder, dry run) -> (papers the corpus adds to the post's window, a note).

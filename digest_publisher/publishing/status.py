@@ -18,8 +18,8 @@ from ..wordpress.client import WordPressClient
 from ..wordpress.common import remote_edit
 from ..wordpress.posts import find_post, is_remote_edit
 from ..wordpress.settings import WordPressSettings
-from .publish import content_hash
 from .results import known_state
+from .sent import content_hash
 
 
 @dataclass

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from digest_publisher.errors import DigestError
-from digest_publisher.publishing.publish import content_hash, publish_post
+from digest_publisher.publishing.publish import publish_post
 from digest_publisher.publishing.republish import republish
+from digest_publisher.publishing.sent import content_hash
 from digest_publisher.render import check_residue
 from digest_publisher.wordpress.settings import WordPressSettings
 from tests.faults.conftest import CLIENT_TIMEOUT_S

@@ -56,7 +56,32 @@ def _write(posts: Path, slug: str, title: str, category: str) -> None:
     write_post(posts / slug, source, [])
 
 
+def test_an_unchanged_re_publish_does_not_render_again(wp_lab: Lab, token: str, tmp_path: Path) -> None:
+    """The render cache, as the next command meets it: a second publish of an unchanged folder reads one
+    post and never loads the render stage; after an edit it renders and updates."""
+    posts = tmp_path / "posts"
+    slug = f"cached-{token}"
+    _write(posts, slug, "Rendered once", f"Cache {token}")
+    probe = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('RENDER_LOADED', 'digest_publisher.render' in sys.modules, file=sys.stderr))\n"
+        "from digest_publisher.cli import main\n"
+        f"sys.argv = ['digest-publisher', 'publish', {slug!r}]\n"
+        "main()\n"
+    )
 
+    def publish() -> tuple[str, bool]:
+        env = {**os.environ, **_env(wp_lab, wp_lab.admin, posts)}
+        done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()[0], "RENDER_LOADED True" in done.stderr
+
+    assert publish() == ("created", True)
+    assert publish() == ("unchanged", False)
+    post_md = posts / slug / "post.md"
+    post_md.write_text(post_md.read_text(encoding="utf-8").replace("cheap.", "cheap enough."), encoding="utf-8")
+    assert publish() == ("updated", True)
+    assert publish() == ("unchanged", False)
 
 
 def test_publish_json_dry_run_status_and_check_through_the_cli(
