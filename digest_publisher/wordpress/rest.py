@@ -127,6 +127,7 @@ class RestPublisher:
             cached=known.site_terms.get("categories"),
             from_cache=self._from_cache,
             slugs=post.category_slugs,
+            notes=notes,
         )
         tags, missing_tags = resolve_terms(
             self.client,
@@ -283,7 +284,8 @@ class RestPublisher:
             slugs = post.category_slugs if taxonomy == "categories" else {}
             found, missing = resolve_terms(
                 self.client,
-                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories, slugs=slugs
+                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories, slugs=slugs,
+                notes=notes,
             )
             for name in missing:
                 found[name] = create_term(self.client, taxonomy, name, notes, slugs.get(name))

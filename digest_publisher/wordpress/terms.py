@@ -24,12 +24,14 @@ def resolve_terms(
     cached: Mapping[str, int] | None = None,
     from_cache: set[str] | None = None,
     slugs: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """Term ids by name for ``names`` (existing ones) and the names not found.
 
-    ``slugs``: the slug a name must have (a topic's category, from topics.toml): that term is found by its
-    slug only, and a term of the same name under another slug is refused before anything is written
-    (WordPress would create a second category of that name).
+    ``slugs``: the slug a name should have (a topic's category, from topics.toml): that term is found by its
+    slug; a term of the same name under another slug (a site older than topics.toml's slug, or one an
+    editor made) is used as it is, and ``notes`` say how to align the two (WordPress keeps one category per
+    name, and renaming a slug moves its archive's address: that is the editor's call, not a publish's).
 
     The ids remembered for this site (``cached``) when they cover every name: no request, and the
     taxonomy is added to ``from_cache`` (a stale id is caught after the write: see
@@ -59,27 +61,23 @@ def resolve_terms(
             {"search": max(words, key=len) if words else name, "per_page": 100, "_fields": "id,name,slug"},
             label=f"{TAXONOMY_LABEL[taxonomy]} {name!r} by name",
         )
-        if name in slugs:
-            _refuse_name_taken(taxonomy, name, slugs[name], searched.data, searched.url)
         found.update(_match_terms([name], searched.data))
+        if name in slugs and name in found and notes is not None:
+            notes.append(_slug_differs(taxonomy, name, slugs[name], searched.data))
     return {n: found[n] for n in wanted if n in found}, [n for n in wanted if n not in found]
 
 
-def _refuse_name_taken(taxonomy: str, name: str, slug: str, terms: Any, url: str) -> None:
-    """A term named ``name`` exists, but not with the slug topics.toml gives it."""
-    for term in terms if isinstance(terms, list) else []:
-        if isinstance(term, dict) and html.unescape(str(term.get("name", ""))).casefold() == name.casefold():
-            label = TAXONOMY_LABEL[taxonomy]
-            raise WordPressError(
-                f"topics.toml gives the {label} {name!r} the slug {slug!r}, but the {label} of that name on the "
-                f"site (id {term.get('id')}) has the slug {term.get('slug')!r}; nothing was written",
-                f"Give that {label} the slug {slug!r} in wp-admin (Posts > Categories > Quick Edit), or set "
-                f"category = {{ name = {name!r}, slug = {term.get('slug')!r} }} for the topic in topics.toml; "
-                "then publish again",
-                status=409,
-                code="term_slug_mismatch",
-                url=url,
-            )
+def _slug_differs(taxonomy: str, name: str, slug: str, terms: Any) -> str:
+    """The note for a term of ``name`` that exists under another slug than the one topics.toml gives it."""
+    label = TAXONOMY_LABEL[taxonomy]
+    same = [t for t in (terms if isinstance(terms, list) else []) if isinstance(t, dict)
+            and html.unescape(str(t.get("name", ""))).casefold() == name.casefold()]  # fmt: skip
+    have = same[0].get("slug") if same else ""
+    return (
+        f"the {label} {name!r} exists on the site with the slug {have!r}, not topics.toml's {slug!r}: the post "
+        f"is filed under it; to match, change its slug in wp-admin (Posts > Categories > Quick Edit) or set "
+        f"category = {{ name = {name!r}, slug = {have!r} }} for the topic in topics.toml"
+    )
 
 
 def existing_names(client: WordPressClient, taxonomy: str) -> list[str]:
