@@ -27,7 +27,6 @@ STAGE_EDGES = frozenset({("selection", "corpus"), ("selection", "topics"), ("pub
 MAX_LINES = 450
 TOO_LONG_FOR_NOW = {
     "render/wpformat.py": "the WordPress filter port, checked byte for byte against PHP: one file on purpose",
-    "render/convert.py": "the render stage (not part of issue 10)",
     "drafting/claude.py": "the drafting stage (issue 9)",
     "wordpress/client.py": "issue 10 follow-up: discovery and retries to split out",
     "wordpress/xmlrpc.py": "issue 10 follow-up: the transport to split like rest.py",
