@@ -21,7 +21,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from .. import __version__
 from ..errors import FetchError
-from ..retry_after import parse_retry_after
+from ..retry import parse_retry_after
 from ._files import atomic_output
 from .atom import AtomFeed, AtomFormatError, parse_feed
 

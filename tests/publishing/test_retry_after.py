@@ -1,4 +1,4 @@
-"""The one Retry-After rule (digest_publisher/retry_after.py), used by the WordPress client and the arXiv
+"""The one Retry-After rule (digest_publisher/retry.py), used by the WordPress client and the arXiv
 fetcher alike."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from email.utils import format_datetime
 import pytest
 
 from digest_publisher.corpus.fetch import _retry_after_seconds
-from digest_publisher.retry_after import parse_retry_after
+from digest_publisher.retry import parse_retry_after
 
 NOW = datetime(2026, 5, 26, 12, 0, tzinfo=UTC).timestamp()
 
