@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .. import config
+from ..choices import CONTENT_FORMATS, TRANSPORTS
 
 if TYPE_CHECKING:  # the render model is loaded only by the commands that render
     from ..models import RenderedPost
 
 _loaded = False
 
-TRANSPORTS = ("rest", "xmlrpc")
 STATUSES = ("draft", "pending", "private", "publish", "future")
-CONTENT_FORMATS = ("blocks", "classic")
 DRAFTERS = ("claude", "builtin")
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from ..choices import TRANSPORTS
 from ..errors import ConfigError, DigestError, WordPressError
 from ..models import RenderedPost
 from ..records.locks import post_lock
@@ -47,7 +48,6 @@ from ..wordpress.settings import WordPressSettings
 from ..wordpress.users import UserClient
 from .staging import Staging
 
-TRANSPORTS = ("rest", "xmlrpc")
 ResidueCheck = Callable[[str, str], None]
 
 

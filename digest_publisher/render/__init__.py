@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..choices import CONTENT_FORMATS
 from ..errors import RenderError, ResidueError
 from ..models import FeaturedImage, RenderedPost
 from ..records import (
@@ -45,7 +46,6 @@ from .sanitize import sanitize_html
 from .serialize import to_blocks, to_classic
 from .tree import Block, Footnotes, Heading
 
-CONTENT_FORMATS = ("blocks", "classic")
 RENDER_JSON = "render.json"
 
 
@@ -194,7 +194,7 @@ def render_post(
     would show literal Markdown, an empty section or an unresolved citation.
     """
     if content_format not in CONTENT_FORMATS:
-        raise RenderError(f"unknown content format {content_format!r}", "Use 'blocks' or 'classic'")
+        raise RenderError(f"unknown content format {content_format!r}", f"Use one of: {', '.join(CONTENT_FORMATS)}")
     source = folder.source
     where = str(folder.path / POST_FILE)
     now = now or datetime.now(UTC)

@@ -38,6 +38,6 @@ def test_help_imports_no_stage() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={"DIGEST_NO_DOTENV": "1", "PATH": "/usr/bin:/bin"})  # fmt: skip
     loaded = ast.literal_eval(done.stdout.strip().splitlines()[-1])
-    assert loaded == ["digest_publisher", "digest_publisher.cli", "digest_publisher.cli._common",
-                      "digest_publisher.config", "digest_publisher.errors", "digest_publisher.wordpress",
-                      "digest_publisher.wordpress.settings"]  # fmt: skip
+    assert loaded == ["digest_publisher", "digest_publisher.choices", "digest_publisher.cli",
+                      "digest_publisher.cli._common", "digest_publisher.config", "digest_publisher.errors",
+                      "digest_publisher.wordpress", "digest_publisher.wordpress.settings"]  # fmt: skip
