@@ -25,6 +25,8 @@ from .failures import wordpress_error
 from .settings import WordPressSettings
 from .transport import LoggedRequest, Transport, is_json
 
+ME_ROUTE = "wp/v2/users/me"
+
 
 @dataclass(frozen=True)
 class ApiResponse:
@@ -64,6 +66,7 @@ class WordPressClient:
         self._root_from_cache = rest_root is not None and rediscover
         self.placeholders: dict[int, str] = {}  # dry run: negative id -> what it stands for
         self.home_html: str | None = None  # the home page, when discovery had to GET it
+        self._me: Mapping[str, Any] | None = None
 
     @property
     def request_count(self) -> int:
@@ -279,6 +282,14 @@ class WordPressClient:
                 return ApiResponse(response.status_code, data, url, dict(response.headers))
             raise wordpress_error(method, url, response.status_code, data, self.settings.username)
         return ApiResponse(response.status_code, data, url, dict(response.headers))
+
+    def me(self) -> Mapping[str, Any]:
+        """The user as WordPress describes it to itself (``users/me?context=edit``: username, roles,
+        capabilities); asked once per client, as publishing reads it before the transport does."""
+        if self._me is None:
+            data = self.get(ME_ROUTE, {"context": "edit"}, label="who am I").data
+            self._me = data if isinstance(data, dict) else {}
+        return self._me
 
     def get_page(self, url: str) -> str | None:
         """A plain web page of the site, anonymously (the home page, for the generator tag)."""
