@@ -1,9 +1,12 @@
 """Helpers shared by the command modules: output, ``.env``, and every click option used by more than
-one command (declared once here, so a help text or default cannot drift between commands)."""
+one command (declared once here, so a help text or default cannot drift between commands).
+
+Loaded by ``digest-publisher --help``: what only a running command needs (``json``, the settings module)
+is imported where it is used.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,16 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import config
+from ..choices import CONTENT_FORMATS, TRANSPORTS
 
 if TYPE_CHECKING:  # the render model is loaded only by the commands that render
     from ..models import RenderedPost
 
 _loaded = False
 
-TRANSPORTS = ("rest", "xmlrpc")
 STATUSES = ("draft", "pending", "private", "publish", "future")
-CONTENT_FORMATS = ("blocks", "classic")
 DRAFTERS = ("claude", "builtin")
 
 
@@ -28,6 +29,8 @@ def load_dotenv_once() -> None:
     """Read ``.env`` from the current directory; real environment variables win."""
     global _loaded
     if not _loaded:
+        from .. import config
+
         if config.read_dotenv():
             from dotenv import load_dotenv
 
@@ -36,6 +39,8 @@ def load_dotenv_once() -> None:
 
 
 def echo_json(data: Any) -> None:
+    import json
+
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 

@@ -2,14 +2,16 @@
 
 - :func:`corpus_files` expands folders given on the command line into their corpus files.
 - :func:`detect_format` / :func:`iter_papers` read listing JSONL, JSON arrays, CSV, BibTeX, arXiv
-  Atom feeds and the bulk arXiv metadata snapshot (streamed), see :mod:`.readers`.
+  Atom feeds and the bulk arXiv metadata snapshot (streamed), see :mod:`.readers`;
+  :func:`jsonl_ranges` / :func:`iter_papers_range` read a JSON Lines corpus in parts, see :mod:`.jsonl`.
 - :func:`fetch_arxiv` queries the arXiv API politely and writes a listing JSONL, see :mod:`.fetch`.
 """
 
 from __future__ import annotations
 
 from .fetch import FetchResult, fetch_arxiv
-from .readers import FORMATS, corpus_files, detect_format, iter_papers, iter_papers_range, jsonl_ranges
+from .jsonl import iter_papers_range, jsonl_ranges
+from .readers import FORMATS, corpus_files, detect_format, iter_papers
 
 __all__ = [
     "FORMATS",

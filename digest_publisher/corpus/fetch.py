@@ -1,9 +1,10 @@
 """``corpus fetch``: papers of some arXiv categories and dates, from the arXiv API, as a listing JSONL.
 
 Polite by construction: one request at a time, ``delay`` seconds between pages (arXiv asks for 3),
-retries on 429/503 (and gateway errors) honouring ``Retry-After``, with exponential backoff. This is
-the only module of the corpus stage that speaks HTTP; the session and the sleep function are
-parameters so tests can point it at a local server and skip the waiting.
+retries by the project's retry rule (:mod:`digest_publisher.retry`: 429/503 and server or gateway errors,
+``Retry-After`` honoured, exponential backoff with jitter). This is the only module of the corpus stage
+that speaks HTTP; the session and the sleep function are parameters so tests can point it at a local
+server and skip the waiting.
 """
 
 from __future__ import annotations
@@ -17,19 +18,16 @@ from datetime import date
 from pathlib import Path
 
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState
 
 from .. import __version__
 from ..errors import FetchError
-from ..retry_after import parse_retry_after
+from ..retry import MAX_RETRY_AFTER, RetryPolicy, Transient
 from ._files import atomic_output
 from .atom import AtomFeed, AtomFormatError, parse_feed
 
 ARXIV_API = "https://export.arxiv.org/api/query"
 USER_AGENT = f"digest-publisher/{__version__} (corpus fetch; one request at a time)"
-# Gateway hiccups are as transient as 429/503 and as common on export.arxiv.org.
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-MAX_RETRY_AFTER = 300.0  # seconds: a longer Retry-After is more likely a misconfiguration than advice
 _CATEGORY = re.compile(r"^[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?$")
 # Keys of the project's listing JSONL (see ../shared/corpora), plus date / version / doi.
 LISTING_KEYS = ("id", "categories", "pdf", "abs", "authors", "title", "comment", "summary", "date", "version")
@@ -42,15 +40,6 @@ class FetchResult:
     requests: int  # HTTP requests sent, retries included
 
 
-class _Transient(Exception):
-    """A response worth retrying; carries what to say if the retries run out."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-
 def build_query(categories: list[str], date_from: date, date_to: date) -> str:
     """``(cat:cs.CL OR cat:cs.LG) AND submittedDate:[202605180000 TO 202605222359]``."""
     cats = " OR ".join(f"cat:{category}" for category in categories)
@@ -59,8 +48,12 @@ def build_query(categories: list[str], date_from: date, date_to: date) -> str:
     return f"{cats} AND submittedDate:[{date_from:%Y%m%d}0000 TO {date_to:%Y%m%d}2359]"
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
-    return parse_retry_after(value, cap=MAX_RETRY_AFTER)  # the project's one Retry-After rule
+def retry_policy(max_retries: int = 4, backoff: float = 5.0, delay: float = 3.0, jitter: float = 0.25) -> RetryPolicy:
+    """The retry rule's parameters for arXiv: never sooner than the politeness ``delay`` (unless the server
+    says when), a ``Retry-After`` honoured up to the rule's own ceiling."""
+    return RetryPolicy(
+        attempts=max_retries + 1, backoff=backoff, min_wait=delay, max_wait=MAX_RETRY_AFTER, jitter=jitter
+    )
 
 
 def _validate(categories: list[str], date_from: date, date_to: date, page_size: int) -> None:
@@ -95,6 +88,7 @@ def fetch_arxiv(
     progress: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     backoff: float = 5.0,
+    jitter: float = 0.25,
     timeout: float = 60.0,
 ) -> FetchResult:
     """Fetch every paper submitted in ``[date_from, date_to]`` to any of ``categories``.
@@ -104,10 +98,11 @@ def fetch_arxiv(
     to ``output`` in the listing JSONL shape as pages arrive, through a temporary file that
     replaces ``output`` only when every page has been fetched: on error nothing is left behind.
 
-    A 429/503 (or 502/504, a connection error, an empty page before the total is reached) is
-    retried up to ``max_retries`` times, waiting ``Retry-After`` when the server sends one, else
-    ``max(delay, backoff * 2**(attempt-1))``. Any other status, or a body that is not an Atom
-    feed, raises :class:`FetchError` naming the URL and status.
+    What the project's retry rule retries (429, 500, 502, 503, 504, a connection error or timeout),
+    and an empty page before the total is reached, is retried up to ``max_retries`` times, waiting
+    ``Retry-After`` when the server sends one (at most 300 s), else ``backoff * 2**(attempt-1)`` plus
+    up to ``jitter`` of it, and never less than ``delay``. Any other status, or a body that is not an
+    Atom feed, raises :class:`FetchError` naming the URL and status.
     """
     _validate(categories, date_from, date_to, page_size)
     query = build_query(categories, date_from, date_to)
@@ -116,12 +111,7 @@ def fetch_arxiv(
         http.headers["User-Agent"] = USER_AGENT  # arXiv asks clients to say who they are
     say = progress or (lambda _message: None)
     sent = 0
-
-    def wait_for(state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _Transient) and error.retry_after is not None:
-            return error.retry_after
-        return max(delay, backoff * 2.0 ** (state.attempt_number - 1))
+    policy = retry_policy(max_retries, backoff, delay, jitter)
 
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -140,17 +130,18 @@ def fetch_arxiv(
         sent += 1
         try:
             response = http.get(base_url, params=params, timeout=timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise _Transient(f"no answer from {base_url} ({type(exc).__name__})") from exc
         except requests.RequestException as exc:
+            if policy.retries(exc, idempotent=True):
+                raise Transient(f"no answer from {base_url} ({type(exc).__name__})") from exc
             raise FetchError(
                 f"request to {base_url} failed: {exc}", "Check --base-url and the network"
             ) from exc
         url = response.url
-        if response.status_code in RETRY_STATUSES:
-            raise _Transient(
+        if policy.retries_status(response.status_code, idempotent=True):
+            raise Transient(
                 f"arXiv answered HTTP {response.status_code} for {url}",
-                _retry_after_seconds(response.headers.get("Retry-After")),
+                status=response.status_code,
+                retry_after=policy.retry_after(response.headers.get("Retry-After")),
             )
         try:
             feed = parse_feed(response.content)
@@ -173,17 +164,10 @@ def fetch_arxiv(
             )
         if not feed.entries and total is not None and start < total:
             # The API sometimes serves an empty page in the middle of a result set; asking again works.
-            raise _Transient(f"arXiv served an empty page at start={start} of {total} results")
+            raise Transient(f"arXiv served an empty page at start={start} of {total} results")
         return feed
 
-    retrying = Retrying(
-        retry=retry_if_exception_type(_Transient),
-        stop=stop_after_attempt(max_retries + 1),
-        wait=wait_for,
-        sleep=sleep,
-        before_sleep=before_sleep,
-        reraise=True,
-    )
+    retrying = policy.retrying(idempotent=True, sleep=sleep, before_sleep=before_sleep)
 
     pages = 0
     start = 0
@@ -195,7 +179,7 @@ def fetch_arxiv(
                 sleep(delay)
             try:
                 feed = retrying(get_page, start, total)
-            except _Transient as exc:
+            except Transient as exc:
                 raise FetchError(
                     f"{exc.message}, still after {max_retries + 1} attempts",
                     "arXiv is busy or rate-limiting: wait a few minutes and run the fetch again",

@@ -18,6 +18,7 @@ from typing import Any
 
 import requests
 
+from ..choices import TRANSPORTS
 from ..errors import ConfigError, DigestError, WordPressError
 from ..models import RenderedPost
 from ..records.locks import post_lock, site_locks
@@ -46,7 +47,7 @@ from ..wordpress.users import UserClient
 from .sent import ResidueCheck, check_residue, content_hash, publish_key_of
 from .staging import Staging
 
-TRANSPORTS = ("rest", "xmlrpc")
+
 @dataclass
 class PublishReport:
     """What one ``publish`` did, for the CLI and the bench."""

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..choices import CONTENT_FORMATS
 from ..errors import RenderError, ResidueError
 from ..models import FeaturedImage, RenderedPost
 from ..records import (
@@ -37,22 +38,14 @@ from . import wpformat
 from .card import CardText, load_featured_file
 from .card import featured_card as _featured_card
 from .citations import PAPERS_COVERED_TITLE, Citations, authors_line, papers_covered
-from .convert import (
-    Block,
-    Footnotes,
-    Heading,
-    markdown_to_blocks,
-    markdown_to_classic,
-    parse_markdown,
-    to_blocks,
-    to_classic,
-)
 from .dryrun import effective_status, parse_post_date, post_object, wp_date
+from .parser import markdown_to_blocks, markdown_to_classic, parse_markdown
 from .preview import FEATURED_PNG, PREVIEW_FILE, make_preview_server, preview_html
 from .residue import check_residue, find_residue
 from .sanitize import sanitize_html
+from .serialize import to_blocks, to_classic
+from .tree import Block, Footnotes, Heading
 
-CONTENT_FORMATS = ("blocks", "classic")
 RENDER_JSON = "render.json"
 
 
@@ -201,7 +194,7 @@ def render_post(
     would show literal Markdown, an empty section or an unresolved citation.
     """
     if content_format not in CONTENT_FORMATS:
-        raise RenderError(f"unknown content format {content_format!r}", "Use 'blocks' or 'classic'")
+        raise RenderError(f"unknown content format {content_format!r}", f"Use one of: {', '.join(CONTENT_FORMATS)}")
     source = folder.source
     where = str(folder.path / POST_FILE)
     now = now or datetime.now(UTC)

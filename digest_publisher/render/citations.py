@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from ..models import Paper
 from ..names import readable_latex, short_names
-from .convert import Heading, ListBlock, ListItem
 from .sanitize import sanitize_inline
+from .tree import Heading, ListBlock, ListItem
 
 
 def authors_line(paper: Paper, limit: int = 3) -> str:

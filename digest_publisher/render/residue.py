@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 
 from ..errors import ResidueError
-from .convert import CITATION_RE
+from .parser import CITATION_RE
 
 _CODE = re.compile(r"<(pre|code|kbd|tt|samp)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _BLOCK_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)

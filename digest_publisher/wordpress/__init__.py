@@ -1,7 +1,10 @@
 """Everything that speaks to WordPress: the REST client and publisher, the XML-RPC publisher, ``check``.
 
     settings.py   WORDPRESS_URL / WORDPRESS_USERNAME / WORDPRESS_APP_PASSWORD / WORDPRESS_TIMEOUT
-    client.py     the one HTTP client of the REST API (discovery, retries, errors, request counts)
+    client.py     the one HTTP client of the REST API: requests by route, answers parsed, dry runs
+    transport.py  under it: session, credentials, timeouts, the retry rule, the request log and count
+    discovery.py  where the REST root is (Link header, /wp-json/, ?rest_route=) and joining routes to it
+    failures.py   what an error answer or a failed connection means, with the next step
     posts.py      wp/v2/posts and its revisions, the "edited in WordPress" rule, response verification
     terms.py      categories and tags by name (one lookup per taxonomy, ids remembered per site)
     media.py      the featured image: uploaded once, found again by its SHA-256

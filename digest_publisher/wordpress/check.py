@@ -28,8 +28,9 @@ from typing import Any
 import requests
 
 from ..errors import SiteUnreachable, WordPressError
-from .client import BLOCKING_CODES, WordPressClient
+from .client import WordPressClient
 from .common import wp_slug
+from .failures import BLOCKING_CODES
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
 from .version import site_wordpress_version
 

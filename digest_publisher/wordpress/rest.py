@@ -49,6 +49,7 @@ from .posts import (
     verify_post_response,
 )
 from .terms import create_term, existing_names, resolve_terms
+from .users import describe_user
 
 
 class RestPublisher:
@@ -105,11 +106,10 @@ class RestPublisher:
                 notes=["unchanged since the last publish: nothing was sent"],
             )
 
-        me = client.get("wp/v2/users/me", {"context": "edit"}, label="who am I").data
+        me = client.me()
         self._finish_undos(known, journal)
         caps: Mapping[str, Any] = me.get("capabilities") or {}
-        roles = ", ".join(me.get("roles") or []) or "none"
-        who = f"{me.get('username') or client.settings.username!r} (roles: {roles})"
+        who = describe_user(me, client.settings.username)
         status, status_note = expected_status(post.status, post.date_gmt)
         if status_note:
             notes.append(status_note)

@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from digest_publisher.corpus import fetch_arxiv, iter_papers
-from digest_publisher.corpus.fetch import _retry_after_seconds, build_query
+from digest_publisher.corpus.fetch import build_query, retry_policy
 from digest_publisher.errors import DigestError, FetchError
 
 ATOM = Path(__file__).parent / "data" / "atom"
@@ -104,6 +104,7 @@ def fetch(arxiv: FakeArxiv, output: Path, sleeps: list[float], **options: object
         "session": local_session(),
         "sleep": sleeps.append,
         "backoff": 5.0,
+        "jitter": 0.0,  # exact waits; the jitter itself is tested below
     }
     settings.update(options)
     return fetch_arxiv(["cs.CL", "cs.LG"], date(2026, 5, 18), date(2026, 5, 22), output, **settings)  # type: ignore[arg-type]
@@ -243,11 +244,11 @@ def test_body_that_is_not_atom(arxiv: FakeArxiv, tmp_path: Path) -> None:
 
 
 def test_failure_on_a_later_page_leaves_no_output(arxiv: FakeArxiv, tmp_path: Path) -> None:
-    arxiv.script[4] = [Reply(500, b"<html>oops</html>", {"Content-Type": "text/html"})]
+    arxiv.script[4] = [Reply(500, b"<html>oops</html>", {"Content-Type": "text/html"})] * 5
     output = tmp_path / "out.jsonl"
-    with pytest.raises(FetchError, match="HTTP 500"):
+    with pytest.raises(FetchError, match=r"HTTP 500 .* still after 5 attempts"):
         fetch(arxiv, output, [])
-    assert [r["start"] for r in arxiv.requests] == ["0", "2", "4"]
+    assert [r["start"] for r in arxiv.requests] == ["0", "2", "4", "4", "4", "4", "4"]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -315,7 +316,16 @@ def test_connection_refused_is_retried_then_reported(tmp_path: Path) -> None:
 )
 def test_retry_after_header(header: str | None, seconds: float | None) -> None:
     # Past HTTP dates mean "now"; absurdly long waits are capped; unreadable values fall back to backoff.
-    assert _retry_after_seconds(header) == seconds
+    assert retry_policy().retry_after(header) == seconds
+
+
+def test_backoff_jitter_stays_within_its_share(arxiv: FakeArxiv, tmp_path: Path) -> None:
+    arxiv.script[0] = [Reply(503, b"busy")] * 3
+    sleeps: list[float] = []
+    fetch(arxiv, tmp_path / "out.jsonl", sleeps, delay=1.0, backoff=2.0, jitter=0.5)
+    waits = sleeps[:3]
+    assert all(base <= wait < base * 1.5 for base, wait in zip((2.0, 4.0, 8.0), waits, strict=True)), waits
+    assert len(set(waits)) == 3 and waits != [2.0, 4.0, 8.0]
 
 
 def test_cli_fetch_then_select_reads_what_it_wrote(arxiv: FakeArxiv, tmp_path: Path) -> None:

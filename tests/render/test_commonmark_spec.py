@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from digest_publisher.render import markdown_to_blocks, markdown_to_classic
-from digest_publisher.render.convert import make_parser
+from digest_publisher.render.parser import make_parser
 from digest_publisher.render.sanitize import sanitize_html
 
 from .conftest import DATA

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from digest_publisher.render import markdown_to_blocks, markdown_to_classic
-from digest_publisher.render.convert import code_block_content
+from digest_publisher.render.serialize import code_block_content
 
 SEPARATOR = '<!-- wp:separator -->\n<hr class="wp-block-separator has-alpha-channel-opacity"/>\n<!-- /wp:separator -->'
 

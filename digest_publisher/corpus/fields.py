@@ -1,0 +1,124 @@
+"""What the listing-shaped readers share: one record's fields checked and turned into a Paper.
+
+The listing JSONL, JSON array and Atom readers hand :func:`listing_paper` one record (a dict in the
+arXiv listing shape); the CSV and snapshot readers use the field helpers. Every problem is a
+:class:`~digest_publisher.errors.CorpusError` naming ``file:line`` (``where``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..errors import CorpusError
+from ..models import Paper, date_from_arxiv_id, split_arxiv_id
+from .text import collapse_whitespace, split_authors, split_categories, unwrap_abstract
+
+_DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """``Unterminated string starting at column 29`` (json's own words, with the column)."""
+    joiner = " column" if exc.msg.endswith(" at") else " at column"
+    return f"malformed JSON: {exc.msg}{joiner} {exc.colno}"
+
+
+def bad_record(where: str, what: str, hint: str = "Fix that record and run again") -> CorpusError:
+    return CorpusError(f"{where}: {what}", hint)
+
+
+def date_in_name(path: Path) -> date | None:
+    match = _DATE_IN_NAME.search(path.name)
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def parse_date(value: Any, where: str, key: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise bad_record(where, f"{key} must be a date string, got {type(value).__name__}")
+    try:
+        # "2026-05-18" or a timestamp such as "2026-05-18T17:59:58Z": the day is what counts.
+        return date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise bad_record(where, f"{key} {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def string_list(value: Any, where: str, key: str, split: Callable[[str], tuple[str, ...]]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return split(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(item.strip() for item in value if item.strip())
+    raise bad_record(where, f"{key} must be a list of strings or one string, got {json.dumps(value)[:80]}")
+
+
+def optional_text(value: Any, where: str, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad_record(where, f"{key} must be a string, got {type(value).__name__}")
+    value = collapse_whitespace(value)
+    return value or None
+
+
+def record_title(record: dict[str, Any], where: str) -> str:
+    title = record.get("title")
+    if title is None or (isinstance(title, str) and not title.strip()):
+        raise bad_record(where, "record has no title", "Every paper needs a title: fix or remove that record")
+    if not isinstance(title, str):
+        raise bad_record(where, f"title must be a string, got {type(title).__name__}")
+    return collapse_whitespace(title)
+
+
+def record_identity(record: dict[str, Any], where: str) -> tuple[str | None, int | None]:
+    raw_id = record.get("id") or record.get("arxiv_id")
+    if raw_id is not None and not isinstance(raw_id, str):
+        raise bad_record(where, f"id must be a string, got {type(raw_id).__name__}")
+    found = split_arxiv_id(raw_id) if raw_id else None
+    if raw_id and found is None:
+        raise bad_record(where, f"id {raw_id!r} is not an arXiv id (e.g. 2605.18529 or hep-th/9901001v2)")
+    if found is None:
+        abs_url = record.get("abs")
+        found = split_arxiv_id(abs_url) if isinstance(abs_url, str) else None
+    arxiv_id, version = found if found else (None, None)
+    explicit = record.get("version")
+    if isinstance(explicit, int) and not isinstance(explicit, bool):
+        version = explicit if version is None else max(version, explicit)
+    return arxiv_id, version
+
+
+def listing_paper(record: dict[str, Any], where: str, listing_date: date | None) -> Paper:
+    """One listing-shaped record (listing JSONL, JSON array, fetched Atom) -> Paper."""
+    title = record_title(record, where)
+    arxiv_id, version = record_identity(record, where)
+    abstract = record.get("summary", record.get("abstract"))
+    if abstract is not None and not isinstance(abstract, str):
+        raise bad_record(where, f"summary must be a string, got {type(abstract).__name__}")
+    submitted = listing_date or parse_date(record.get("date"), where, "date")
+    if submitted is None and arxiv_id:
+        submitted = date_from_arxiv_id(arxiv_id)
+    abs_url = record.get("abs")
+    return Paper(
+        title=title,
+        authors=string_list(record.get("authors"), where, "authors", split_authors),
+        abstract=unwrap_abstract(abstract) if abstract else "",
+        arxiv_id=arxiv_id,
+        version=version,
+        categories=string_list(record.get("categories"), where, "categories", split_categories),
+        submitted=submitted,
+        abs_url=abs_url if isinstance(abs_url, str) and abs_url else None,
+        comment=optional_text(record.get("comment"), where, "comment"),
+        doi=optional_text(record.get("doi"), where, "doi"),
+        source=where,
+    )

@@ -1,0 +1,91 @@
+"""JSON Lines corpora (``listing`` and ``snapshot``), streamed line by line, and split into byte
+ranges for reading in parallel."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import CorpusError
+from ..models import Paper
+from ._files import open_binary
+from .fields import bad_record, date_in_name, json_problem, listing_paper
+from .snapshot import snapshot_paper
+
+JSONL_HINT = "Fix or remove that line: each line must hold one JSON object"
+
+
+def iter_jsonl(
+    path: Path, snapshot: bool, byte_range: tuple[int, int] | None = None, first_line: int = 1
+) -> Iterator[Paper]:
+    """Records of a JSON Lines file; with ``byte_range``, only the lines that START in [start, end)
+    (``start`` must be 0 or just after a newline), numbered from ``first_line``."""
+    listing_date = None if snapshot else date_in_name(path)
+    name = str(path)
+    lineno = first_line - 1
+    with open_binary(path) as handle:
+        try:
+            position, end = (0, -1) if byte_range is None else byte_range
+            if position:
+                handle.seek(position)
+            for lineno, raw in enumerate(handle, first_line):
+                if end >= 0:
+                    if position >= end:
+                        break
+                    position += len(raw)
+                if raw.isspace():
+                    continue
+                where = f"{name}:{lineno}"
+                try:
+                    record = json.loads(raw)
+                except UnicodeDecodeError:
+                    raise bad_record(where, "line is not valid UTF-8", "Re-save the file as UTF-8") from None
+                except json.JSONDecodeError as exc:
+                    what = json_problem(exc)
+                    raise bad_record(where, what, JSONL_HINT) from None
+                if not isinstance(record, dict):
+                    what = f"expected a JSON object, got a JSON {type(record).__name__}"
+                    raise bad_record(where, what, JSONL_HINT)
+                if snapshot:
+                    yield snapshot_paper(record, where)
+                else:
+                    yield listing_paper(record, where, listing_date)
+        except OSError as exc:
+            raise bad_record(f"{name}:{lineno + 1}", f"read failed: {exc.strerror or exc}") from exc
+
+
+def jsonl_ranges(path: Path, parts: int) -> list[tuple[int, int, int]]:
+    """Split a JSON Lines file into ``parts`` byte ranges that start at line starts, as
+    ``(start, end, first_line)``, for reading in parallel with :func:`iter_papers_range`."""
+    size = path.stat().st_size
+    cuts = [0]
+    with open_binary(path) as handle:
+        for k in range(1, parts):
+            handle.seek(max(size * k // parts, cuts[-1]))
+            handle.readline()  # to the start of the next line
+            cuts.append(min(handle.tell(), size))
+    cuts.append(size)
+    ranges: list[tuple[int, int, int]] = []
+    line = 1
+    with open_binary(path) as handle:
+        for index, (start, end) in enumerate(itertools.pairwise(cuts)):
+            ranges.append((start, end, line))
+            if index == len(cuts) - 2:
+                break  # no range follows the last one: its lines need no counting
+            remaining = end - start
+            while remaining > 0:  # count this range's lines: the next range's first line number
+                block = handle.read(min(remaining, 1 << 24))
+                if not block:
+                    break
+                line += block.count(b"\n")
+                remaining -= len(block)
+    return [r for r in ranges if r[1] > r[0]]
+
+
+def iter_papers_range(path: Path, fmt: str, start: int, end: int, first_line: int) -> Iterator[Paper]:
+    """The records of a JSON Lines corpus (``listing`` or ``snapshot``) whose lines start in [start, end)."""
+    if fmt not in ("listing", "snapshot"):
+        raise CorpusError(f"{path}: format {fmt!r} cannot be read in parts", "Read it whole with iter_papers")
+    return iter_jsonl(Path(path), snapshot=fmt == "snapshot", byte_range=(start, end), first_line=first_line)

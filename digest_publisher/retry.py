@@ -1,0 +1,135 @@
+"""THE retry rule of the project's HTTP clients: the WordPress REST client and the arXiv fetcher.
+
+One rule, four parts:
+
+* **what is retried**: 429 and 503 ("not processed, come back later": safe to resend even a create);
+  500, 502 and 504 only for an idempotent request (the server, or the origin behind a gateway, may have
+  done the work before failing); a connection that was never made (refused, connect timeout) always; a
+  read timeout or an answer cut short only for an idempotent request; an answer the caller itself judged
+  transient (:class:`Transient`, e.g. arXiv's empty page in mid result set);
+* **how long to wait**: ``backoff * 2**(attempt-1)``, plus up to ``jitter`` of it at random (so clients
+  that failed together do not come back together), within ``[min_wait, max_wait]``;
+* **Retry-After**: honoured when the server sends it (delta-seconds or an HTTP date), without jitter,
+  at most ``max_wait`` and never more than :data:`MAX_RETRY_AFTER`;
+* **how often**: ``attempts`` in all, the first one included.
+
+Callers keep their own parameters (:class:`RetryPolicy`) and their own error messages; drafting's
+Claude calls are retried by the Anthropic SDK, not here.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+
+import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from urllib3.exceptions import NewConnectionError
+
+#: Not processed, come back later: safe to resend even a request that creates something.
+RETRY_ALWAYS = frozenset({429, 503})
+#: The server failed, or a gateway gave up on it: resent only when repeating the request is harmless.
+RETRY_IF_IDEMPOTENT = frozenset({500, 502, 504})
+#: Seconds: a longer Retry-After is more likely a misconfiguration than advice.
+MAX_RETRY_AFTER = 300.0
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None, cap: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (RFC 9110: delta-seconds or an HTTP date), at most
+    ``cap``; None when the header is absent or unreadable. A date without a zone is taken as UTC (HTTP
+    dates are GMT), and a date in the past means "now" (0)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return seconds if cap is None else min(seconds, cap)
+
+
+class Transient(Exception):
+    """An answer worth another attempt; ``status`` is its HTTP status (None: the caller's own judgement),
+    ``retry_after`` the wait the server asked for (already capped by the policy)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """The parameters of the one rule for one client (see the module docstring)."""
+
+    attempts: int  # in all, the first one included
+    backoff: float  # seconds before the second attempt; doubled for each further one
+    max_wait: float  # the longest single wait, Retry-After included
+    min_wait: float = 0.0  # the shortest wait without Retry-After (arXiv: its politeness delay)
+    jitter: float = 0.25  # a backoff wait grows by up to this share of itself, at random
+    rand: Callable[[], float] = random.random  # injectable for tests; [0, 1)
+
+    def retries_status(self, status: int, *, idempotent: bool) -> bool:
+        return status in RETRY_ALWAYS or (idempotent and status in RETRY_IF_IDEMPOTENT)
+
+    def retries(self, exc: BaseException, *, idempotent: bool) -> bool:
+        """Whether the failure ``exc`` of a request may be sent again."""
+        if isinstance(exc, Transient):
+            return exc.status is None or self.retries_status(exc.status, idempotent=idempotent)
+        if isinstance(exc, requests.ConnectTimeout):
+            return True  # no connection was made: nothing reached the server
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            return idempotent  # the connection broke mid-answer: the server may have done the work
+        if isinstance(exc, requests.ConnectionError):
+            reason = exc.args[0] if exc.args else None
+            # A refused/failed connection never reached the server, so even a create is safe to resend.
+            return idempotent or isinstance(getattr(reason, "reason", None), NewConnectionError)
+        if isinstance(exc, requests.Timeout):
+            return idempotent
+        return False
+
+    def retry_after(self, header: str | None) -> float | None:
+        """The wait a ``Retry-After`` header asks for, capped by this policy (None: absent or unreadable)."""
+        return parse_retry_after(header, cap=min(self.max_wait, MAX_RETRY_AFTER))
+
+    def wait(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_wait, MAX_RETRY_AFTER)
+        backoff = self.backoff * 2.0 ** (attempt - 1)
+        backoff += backoff * self.jitter * self.rand()
+        return max(self.min_wait, min(backoff, self.max_wait))
+
+    def retrying(
+        self,
+        *,
+        idempotent: bool,
+        sleep: Callable[[float], None] = time.sleep,
+        before_sleep: Callable[[RetryCallState], None] | None = None,
+    ) -> Retrying:
+        """A tenacity ``Retrying`` that applies this policy; the last failure is re-raised as it was."""
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            retry_after = exc.retry_after if isinstance(exc, Transient) else None
+            return self.wait(state.attempt_number, retry_after)
+
+        return Retrying(
+            stop=stop_after_attempt(max(1, self.attempts)),
+            wait=wait,
+            retry=retry_if_exception(lambda exc: self.retries(exc, idempotent=idempotent)),
+            sleep=sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
