@@ -48,8 +48,11 @@ def _race(runs: list[tuple[dict[str, str], list[str]]]) -> list[subprocess.Compl
     return done
 
 
-@pytest.mark.parametrize("transport", ["rest", "xmlrpc"])
-@pytest.mark.parametrize("machines", ["one machine", "two machines"])
+# XML-RPC on two machines is not covered: it stores the image's hash after the upload, so only the site-wide
+# lock (one machine) orders its racing uploads; the README says so.
+@pytest.mark.parametrize(
+    ("machines", "transport"), [("one machine", "rest"), ("one machine", "xmlrpc"), ("two machines", "rest")]
+)
 def test_racing_publishes_of_one_post_leave_one_post_and_one_image(
     wp_lab: Lab,
     user: LabUser,
@@ -60,8 +63,6 @@ def test_racing_publishes_of_one_post_leave_one_post_and_one_image(
     tmp_path: Path,
     mu_plugin: Callable[[str, str], None],
 ) -> None:
-    if transport == "xmlrpc" and machines == "two machines":
-        pytest.skip("XML-RPC stores the hash after the upload: only the site-wide lock orders its racing uploads")
     site = Site(wp_lab, wp_lab.admin)
     slug = f"race-{role}-{token}"
     folders = [write_source(tmp_path / f"posts-{n}", slug) for n in (1, 2)]
