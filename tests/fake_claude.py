@@ -94,11 +94,11 @@ class PaperIn:
 
 def _papers_in(text: str) -> list[PaperIn]:
     out = []
-    for m in re.finditer(r'<paper id="([^"]+)" short_name="([^"]*)">(.*?)</paper>(  \(key paper\))?', text, re.S):
+    for m in re.finditer(r'<paper id="([^"]+)"(?: short_name="([^"]*)")?>(.*?)</paper>(  \(key paper\))?', text, re.S):
         body = m.group(3)
         title = re.search(r"^title: (.*)$", body, re.M)
         abstract = re.search(r"^abstract: (.*)$", body, re.M)
-        out.append(PaperIn(m.group(1), m.group(2), title.group(1) if title else "",
+        out.append(PaperIn(m.group(1), m.group(2) or m.group(1), title.group(1) if title else "",
                            abstract.group(1) if abstract else "", bool(m.group(4))))
     return out
 
@@ -167,7 +167,7 @@ class Model:
             paragraphs = list(dict.fromkeys(section.strip().split("\n\n")))
             return "\n\n".join(paragraphs)
         if stage == "cards":
-            return json.dumps({"cards": [self.card(p) for p in _papers_in(user)]})
+            return json.dumps({"cards": [self.card(p, user) for p in _papers_in(user)]})
         if stage == "outline":
             return json.dumps(self.outline(user))
         if stage == "section":
@@ -198,12 +198,15 @@ class Model:
     def user_text(body: dict[str, Any]) -> str:
         return "\n".join(_text_of(m["content"]) for m in body["messages"] if m["role"] == "user")
 
-    def card(self, p: PaperIn) -> dict[str, str]:
+    def card(self, p: PaperIn, prompt: str = "") -> dict[str, str]:
         sentences = _sentences(p.abstract)
-        # Within the cards prompt's limits (12 and 20 words; the engine's character caps), as a model
-        # that follows it would be.
-        first = _clip(sentences[0], 12, 130) if sentences else _clip(p.title, 12, 130)
-        result = _clip(_number_sentence(p) or "", 20, 200)
+        # Within the cards prompt's word limits (read from it; 12 and 20 words if it states none) and the
+        # engine's character caps, as a model that follows the prompt would be.
+        limits = {f: int(m.group(1)) for f, m in (
+            (f, re.search(rf"- {f}: [^\n]*?at most (\d+) words", prompt)) for f in ("contribution", "key_result")) if m}
+        first_words, result_words = limits.get("contribution", 12), limits.get("key_result", 20)
+        first = _clip(sentences[0], first_words, 115) if sentences else _clip(p.title, first_words, 115)
+        result = _clip(_number_sentence(p) or "", result_words, 175)
         return {
             "id": p.id,
             "contribution": re.sub(r"\d", "", first),

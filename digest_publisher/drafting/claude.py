@@ -58,7 +58,7 @@ MAX_CARDS_PER_CALL = 60  # ~60 output tokens per card: stays inside the cards pr
 # Card fields are short by design (the prompt gives word limits; every later stage re-reads them). The
 # limits are checked here, by code, not as ``maxLength`` in CARD_SCHEMA: structured outputs reject
 # string-length bounds. Generous (about twice the prompt's word limits) so only a rambling card fails.
-CARD_MAX_CHARS = {"contribution": 140, "method": 120, "key_result": 220, "limitations": 120}
+CARD_MAX_CHARS = {"contribution": 120, "method": 100, "key_result": 180, "limitations": 100}
 _STR = {"type": "string"}
 CARD_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -191,13 +191,13 @@ class _Run:
         ttl = {"type": "ephemeral", "ttl": "1h"} if self._ttl() == "1h" else {"type": "ephemeral"}
         self.cache_control: dict[str, str] = ttl
         # The window is in the system prompt, so every stage knows it and how to call it.
-        self.system = [{
-            "type": "text",
-            "text": prompts["system"].render({"series": topic.series, "topic": self.topic_text,
-                                              "window": self.window_text,
-                                              "window_phrase": window_phrase(*request.window)}),
-            "cache_control": self.cache_control,
-        }]
+        system = prompts["system"].render({"series": topic.series, "topic": self.topic_text,
+                                           "window": self.window_text,
+                                           "window_phrase": window_phrase(*request.window)})
+        self.system = [{"type": "text", "text": system, "cache_control": self.cache_control}]
+        # The card stage extracts facts on another model (whose cache it cannot share): it gets the system
+        # prompt's first paragraph (series, topic, window) only; the voice and the rules for prose are not its.
+        self.cards_system = [{"type": "text", "text": system.split("\n\n", 1)[0], "cache_control": self.cache_control}]
 
     def _ttl(self) -> str:
         # Batches can take longer than 5 minutes between requests sharing a prefix.
@@ -252,7 +252,7 @@ class _Run:
         params: dict[str, Any] = {
             "model": self.settings.model_for(stage),
             "max_tokens": prompt.max_tokens,
-            "system": self.system,
+            "system": self.cards_system if stage == "cards" else self.system,
             "messages": [{"role": "user", "content": content}],
         }
         if schema is not None:
@@ -410,11 +410,15 @@ class _Run:
         card = cards.get(key, {})
         return " ".join(_trim(str(card.get(f, "")), CARD_MAX_CHARS[f]) for f in CARD_FIELDS)
 
-    def paper_block(self, paper: Paper, *, abstract: bool = True, card: str | None = None) -> str:
+    def paper_block(
+        self, paper: Paper, *, abstract: bool = True, card: str | None = None, short_name: bool = True
+    ) -> str:
+        """A paper as a stage reads it: id, short name, title, then its card and/or abstract. No authors:
+        prose names a paper by its short name (which is "Surname et al." where it has no method name), and
+        every call's input is paid for (cards omit the short name too: they only extract facts)."""
         key = cite_key(paper)
-        authors = ", ".join(paper.authors[:6]) + (" et al." if len(paper.authors) > 6 else "")
-        lines = [f'<paper id="{key}" short_name="{self.request.short_names[key]}">', f"title: {detex(paper.title)}",
-                 f"authors: {authors}"]
+        name = f' short_name="{self.request.short_names[key]}"' if short_name else ""
+        lines = [f'<paper id="{key}"{name}>', f"title: {detex(paper.title)}"]
         if card is not None:
             lines.append(f"card: {card}")
         if abstract:
@@ -443,7 +447,8 @@ class _Run:
         groups = [missing[i:i + size] for i in range(0, len(missing), size)]
         calls = []
         for group in groups:
-            text = prompt.render({"topic": self.topic_text, "papers": "\n\n".join(self.paper_block(p) for p in group)})
+            blocks = "\n\n".join(self.paper_block(p, short_name=False) for p in group)
+            text = prompt.render({"topic": self.topic_text, "papers": blocks})
             ids = [cite_key(p) for p in group]
             calls.append(_Call("cards", self.key("cards", ids, [p.abstract for p in group]),
                                self.params("cards", prompt, [], text, CARD_SCHEMA),
@@ -679,12 +684,12 @@ class _Run:
             blocks = []
             for p in papers:
                 key = cite_key(p)
-                card = self.card_text(key, cards)
                 # Key papers come with their abstract (they get a subsection), and so do the closing section's
                 # (it draws on open problems the abstracts state, which cards compress away); the others with
-                # their card only: a sentence each needs no more, and abstracts are most of the input cost.
+                # their title only: their card is in the cached cards block above, read at a tenth of the price,
+                # and a sentence each needs no more (abstracts are most of the input cost).
                 with_abstract = key in keys or is_closing
-                blocks.append(self.paper_block(p, abstract=with_abstract, card=card)
+                blocks.append(self.paper_block(p, abstract=with_abstract)
                               + ("  (key paper)" if key in keys else ""))
             text = prompt.render({
                 "topic": self.topic_text,
