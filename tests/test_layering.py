@@ -29,7 +29,6 @@ TOO_LONG_FOR_NOW = {
     "render/wpformat.py": "the WordPress filter port, checked byte for byte against PHP: one file on purpose",
     "render/convert.py": "the render stage (not part of issue 10)",
     "corpus/readers.py": "the corpus stage (issue 13)",
-    "drafting/claude.py": "the drafting stage (issue 9)",
     "wordpress/client.py": "issue 10 follow-up: discovery and retries to split out",
     "wordpress/xmlrpc.py": "issue 10 follow-up: the transport to split like rest.py",
 }
