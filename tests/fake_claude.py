@@ -9,9 +9,10 @@ Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url`
 - Behaviours, scripted per test with :meth:`FakeClaude.behave`: ``"careful"`` writes sections as a
   careful model does (number words, hedged roundings, method-name headings, a list right after a line
   of text, up to 25% over the word limit), ``"liar"`` lies in every section (a number moved to another
-  cited paper, a number changed by 10-40%, an invented number, a citation of a paper it was not given,
-  an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair
-  its numbers, repeats them; ``fault_rate`` fails that share of calls at random (429, 529, 500 and an
+  cited paper, a number changed by 10-40%, an invented number, two numbers of one paper swapped (when a
+  paper whose abstract it was given states two in one sentence), a citation of a paper it was not given,
+  an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair its
+  numbers, repeats them; ``fault_rate`` fails that share of calls at random (429, 529, 500 and an
   error event in the middle of a stream), reproducibly from a seed.
 - Records every request (path, JSON body, stage, status) so tests assert on what was sent; the API key
   is checked for presence and never stored.
@@ -318,10 +319,29 @@ class Model:
             lies.insert(0, f"It improves the result by {changed} points [@{first.id}].")
             if last.id != first.id:  # a number of the first paper, in a sentence that cites only the last
                 lies.insert(0, f"[@{last.id}] reaches {numbers[0]} on its benchmark.")
+        swap = _swapped_sentence(papers)
+        if swap:
+            lies.append(swap)
         lines = honest.split("\n\n")
         lines.insert(1, " ".join(lies))
         text = "\n\n".join(lines)
         return re.sub(r"^(### .*)$", lambda m: m.group(1) + " " + LIES["heading_image"], text, count=1, flags=re.M)
+
+
+def _swapped_sentence(papers: list[PaperIn]) -> str | None:
+    """The liar's swap: a sentence of one of the papers that states two different numbers with a unit,
+    written with the two numbers exchanged ("accuracy rises 12% and latency falls 45%" for "... 45% ... 12%"),
+    citing that paper."""
+    unit = re.compile(r"(?<![\w.\-$])\d+(?:\.\d+)?(?:%| points)(?![\w])")
+    for p in papers:
+        for sentence in _sentences(p.abstract):
+            found = list(unit.finditer(sentence))
+            if "$" in sentence or "\\" in sentence or len(found) < 2 or found[0].group(0) == found[1].group(0):
+                continue
+            a, b = found[0], found[1]
+            swapped = sentence[:a.start()] + b.group(0) + sentence[a.end():b.start()] + a.group(0) + sentence[b.end():]
+            return f"{_esc(swapped.rstrip('.'))} [@{p.id}]."
+    return None
 
 
 class FakeClaude:

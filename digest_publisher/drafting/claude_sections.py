@@ -268,6 +268,8 @@ class SectionStages(PlanStages):
         listing = "\n".join(
             f"{i}. {sentence}\n   unsupported: "
             + ", ".join(c["number"] for c in claims if c["sentence"] == sentence)
+            + "".join(f"\n   ({why})" for why in dict.fromkeys(
+                str(c["why"]) for c in claims if c["sentence"] == sentence and c.get("why")))
             for i, sentence in enumerate(sentences, 1)
         )
         text = prompt.render({"heading": spec.heading, "sentences": listing, "papers": papers or "(none cited)"})
