@@ -9,9 +9,10 @@ Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url`
 - Behaviours, scripted per test with :meth:`FakeClaude.behave`: ``"careful"`` writes sections as a
   careful model does (number words, hedged roundings, method-name headings, a list right after a line
   of text, up to 25% over the word limit), ``"liar"`` lies in every section (a number moved to another
-  cited paper, a number changed by 10-40%, an invented number, a citation of a paper it was not given,
-  an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair
-  its numbers, repeats them; ``fault_rate`` fails that share of calls at random (429, 529, 500 and an
+  cited paper, a number changed by 10-40%, an invented number, two numbers of one paper swapped (when a
+  paper whose abstract it was given states two in one sentence), a citation of a paper it was not given,
+  an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair its
+  numbers, repeats them; ``fault_rate`` fails that share of calls at random (429, 529, 500 and an
   error event in the middle of a stream), reproducibly from a seed.
 - Records every request (path, JSON body, stage, status) so tests assert on what was sent; the API key
   is checked for presence and never stored.
@@ -94,11 +95,11 @@ class PaperIn:
 
 def _papers_in(text: str) -> list[PaperIn]:
     out = []
-    for m in re.finditer(r'<paper id="([^"]+)" short_name="([^"]*)">(.*?)</paper>(  \(key paper\))?', text, re.S):
+    for m in re.finditer(r'<paper id="([^"]+)"(?: short_name="([^"]*)")?>(.*?)</paper>(  \(key paper\))?', text, re.S):
         body = m.group(3)
         title = re.search(r"^title: (.*)$", body, re.M)
         abstract = re.search(r"^abstract: (.*)$", body, re.M)
-        out.append(PaperIn(m.group(1), m.group(2), title.group(1) if title else "",
+        out.append(PaperIn(m.group(1), m.group(2) or m.group(1), title.group(1) if title else "",
                            abstract.group(1) if abstract else "", bool(m.group(4))))
     return out
 
@@ -167,7 +168,7 @@ class Model:
             paragraphs = list(dict.fromkeys(section.strip().split("\n\n")))
             return "\n\n".join(paragraphs)
         if stage == "cards":
-            return json.dumps({"cards": [self.card(p) for p in _papers_in(user)]})
+            return json.dumps({"cards": [self.card(p, user) for p in _papers_in(user)]})
         if stage == "outline":
             return json.dumps(self.outline(user))
         if stage == "section":
@@ -198,12 +199,15 @@ class Model:
     def user_text(body: dict[str, Any]) -> str:
         return "\n".join(_text_of(m["content"]) for m in body["messages"] if m["role"] == "user")
 
-    def card(self, p: PaperIn) -> dict[str, str]:
+    def card(self, p: PaperIn, prompt: str = "") -> dict[str, str]:
         sentences = _sentences(p.abstract)
-        # Within the cards prompt's limits (12 and 20 words; the engine's character caps), as a model
-        # that follows it would be.
-        first = _clip(sentences[0], 12, 130) if sentences else _clip(p.title, 12, 130)
-        result = _clip(_number_sentence(p) or "", 20, 200)
+        # Within the cards prompt's word limits (read from it; 12 and 20 words if it states none) and the
+        # engine's character caps, as a model that follows the prompt would be.
+        limits = {f: int(m.group(1)) for f, m in (
+            (f, re.search(rf"- {f}: [^\n]*?at most (\d+) words", prompt)) for f in ("contribution", "key_result")) if m}
+        first_words, result_words = limits.get("contribution", 12), limits.get("key_result", 20)
+        first = _clip(sentences[0], first_words, 115) if sentences else _clip(p.title, first_words, 115)
+        result = _clip(_number_sentence(p) or "", result_words, 175)
         return {
             "id": p.id,
             "contribution": re.sub(r"\d", "", first),
@@ -315,10 +319,29 @@ class Model:
             lies.insert(0, f"It improves the result by {changed} points [@{first.id}].")
             if last.id != first.id:  # a number of the first paper, in a sentence that cites only the last
                 lies.insert(0, f"[@{last.id}] reaches {numbers[0]} on its benchmark.")
+        swap = _swapped_sentence(papers)
+        if swap:
+            lies.append(swap)
         lines = honest.split("\n\n")
         lines.insert(1, " ".join(lies))
         text = "\n\n".join(lines)
         return re.sub(r"^(### .*)$", lambda m: m.group(1) + " " + LIES["heading_image"], text, count=1, flags=re.M)
+
+
+def _swapped_sentence(papers: list[PaperIn]) -> str | None:
+    """The liar's swap: a sentence of one of the papers that states two different numbers with a unit,
+    written with the two numbers exchanged ("accuracy rises 12% and latency falls 45%" for "... 45% ... 12%"),
+    citing that paper."""
+    unit = re.compile(r"(?<![\w.\-$])\d+(?:\.\d+)?(?:%| points)(?![\w])")
+    for p in papers:
+        for sentence in _sentences(p.abstract):
+            found = list(unit.finditer(sentence))
+            if "$" in sentence or "\\" in sentence or len(found) < 2 or found[0].group(0) == found[1].group(0):
+                continue
+            a, b = found[0], found[1]
+            swapped = sentence[:a.start()] + b.group(0) + sentence[a.end():b.start()] + a.group(0) + sentence[b.end():]
+            return f"{_esc(swapped.rstrip('.'))} [@{p.id}]."
+    return None
 
 
 class FakeClaude:

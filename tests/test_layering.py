@@ -28,7 +28,6 @@ STAGE_EDGES = frozenset({("selection", "corpus"), ("selection", "topics"), ("pub
 MAX_LINES = 450
 TOO_LONG_FOR_NOW = {
     "render/wpformat.py": "the WordPress filter port, checked byte for byte against PHP: one file on purpose",
-    "drafting/claude.py": "the drafting stage (issue 9)",
 }
 
 

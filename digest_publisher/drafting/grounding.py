@@ -5,7 +5,8 @@
 - every number in a sentence is stated by a paper that sentence cites, as careful writers state numbers
   (:mod:`.numbers`: words or digits, rounded, hedged, ranges); a sentence without a citation takes the
   papers of the nearest sentence of its block that cites, else its subsection's (for headings: their
-  subsection's);
+  subsection's); and it is about what the paper states it about (:mod:`.number_context`: two numbers
+  of one paper swapped, or one put where another belongs, are flagged with the reason, ``why``);
 - no section is empty (hard) or shorter than its minimum (soft: reported, never failing a draft).
 
 Code-written parts are exempt: the "N papers analyzed" line, the series footer and the Run Metadata
@@ -22,6 +23,7 @@ from typing import Any
 
 from ..models import Paper
 from ..names import short_names, surnames
+from .number_context import Stated, misplaced_numbers, stated_contexts
 from .numbers import is_faithful, remove_number, stated_values, written_numbers
 from .text import md_unescape, split_sentences, word_count
 
@@ -215,6 +217,8 @@ def check_grounding(
     # A disambiguated short name ("Liu, Chen et al.") is a name in its own right, not a claim about "Chen".
     name_pattern = re.compile("|".join(re.escape(n) for n in sorted(names.values(), key=len, reverse=True)))
 
+    contexts: dict[str, list[Stated]] = {}  # per cited paper, computed once
+
     def where(block: Block) -> str:
         return f"line {block.line + line_offset}"
 
@@ -265,15 +269,19 @@ def check_grounding(
                 continue
             sources = [k for k in keys if k in papers]
             known = _sources_of(sources, papers, cards)
+            wrong = {(n.start, n.end): "" for n in written if not is_faithful(n, known)}
+            for key in sources:  # right values in the wrong places (see number_context)
+                if key not in contexts:
+                    contexts[key] = stated_contexts(papers[key].title + ". " + papers[key].abstract)
+                for number, why in misplaced_numbers(sentence, contexts[key]):
+                    wrong.setdefault((number.start, number.end), why)
             for number in written:
-                if not is_faithful(number, known):
-                    report.unverified_claims.append({
-                        "line": block.line + line_offset,
-                        "number": number.text,
-                        "sentence": sentence,
-                        "text": block.text[:200],
-                        "sources": sources or "no cited paper",
-                    })
+                if (number.start, number.end) in wrong:
+                    claim = {"line": block.line + line_offset, "number": number.text, "sentence": sentence,
+                             "text": block.text[:200], "sources": sources or "no cited paper"}
+                    if wrong[(number.start, number.end)]:
+                        claim["why"] = wrong[(number.start, number.end)]
+                    report.unverified_claims.append(claim)
     _check_sections(blocks, limits, report, line_offset)
     return report
 
@@ -328,9 +336,10 @@ def remove_unverified_numbers(body: str, claims: list[dict[str, Any]]) -> tuple[
         fixed = remove_number(sentence, target)
         body = body[:found.start()] + fixed + body[found.end():]
         removed.append({"line": claim["line"], "number": claim["number"], "sentence": claim["sentence"],
-                        "now": fixed, "sources": claim["sources"]})
+                        "now": fixed, "sources": claim["sources"], **({"why": claim["why"]} if "why" in claim else {})})
         # A second number of the same sentence is looked up in the sentence's new text.
+        was = current[id(claim)]
         for later in claims:
-            if later["line"] == claim["line"] and current[id(later)] == current[id(claim)]:
+            if later["line"] == claim["line"] and current[id(later)] == was:
                 current[id(later)] = fixed
     return body, removed

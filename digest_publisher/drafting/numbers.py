@@ -51,6 +51,7 @@ _WRITTEN = re.compile(
 _WRITTEN_WORD = re.compile(rf"\b(?P<word>{_WORDS})(?P<unit>{_UNIT})", re.I)
 _BETWEEN = re.compile(rf"\bbetween\s+(?P<low>{_DIGITS})\s+and\s+(?P<high>{_DIGITS})(?P<unit>{_UNIT})?", re.I)
 _STATED_WORD = re.compile(rf"\b({_WORDS})\b", re.I)
+COUNT_WORD = re.compile(rf"(?<![\w-])(?:{_WORDS})(?![\w-])", re.I)  # a number word standing alone
 _ANY_DIGITS = re.compile(_DIGITS)
 
 

@@ -105,7 +105,14 @@ def test_method_name_headings_are_accepted_and_unknown_names_caught(
 def test_every_lie_is_repaired_or_removed_and_listed(fake: FakeClaude, settings: ClaudeSettings,
                                                      day_papers: list[Paper], tmp_path: Path) -> None:
     fake.behave("liar")
-    result = draft(fake, settings, day_papers, tmp_path)
+    # A paper whose abstract states two results of one sentence (first, so the fake's outline makes it a key
+    # paper: the liar sees key papers' abstracts and swaps the two numbers).
+    gamma = Paper(title="Gamma: Early Exit for Faster Reasoning", authors=("Mira Okafor",), arxiv_id="2605.90002",
+                  abstract="Gamma exits decoding early when a verifier is confident. On three math benchmarks, "
+                           "accuracy rises 45% and latency falls 12% compared with GRPO.",
+                  submitted=ONE_DAY[0])
+    papers = [gamma, *day_papers]
+    result = draft(fake, settings, papers, tmp_path)
     report, body = result.report, body_of(result)
     post_body = body.split("\n---\n", 1)[1]
     # Nothing of the injected markup reaches post.md ...
@@ -122,10 +129,16 @@ def test_every_lie_is_repaired_or_removed_and_listed(fake: FakeClaude, settings:
     assert changed, "a number moved to another paper, or changed by 30%, is removed too"
     for item in report["numbers_removed"]:
         assert item["number"] not in item["now"]
+    # Two numbers of one paper swapped: both values are the paper's, so only what they are about gives them
+    # away; the repair is asked with the reason, the liar repeats them, and they are removed and listed.
+    swaps = [r for r in report["numbers_removed"] if "look swapped" in r.get("why", "")]
+    assert {s["number"] for s in swaps} == {"12%", "45%"}, report["numbers_removed"]
+    assert "accuracy rises 12%" not in post_body and "latency falls 45%" not in post_body, swaps
+    assert any("look swapped" in c.body["messages"][0]["content"][-1]["text"] for c in fake.calls("repair") if c.body)
     # The liar repeated its numbers when asked to repair them: one repair call per section that lied.
     assert len(fake.calls("repair")) >= 1
     # A draft never fails because of a number, and every paper is still covered.
-    assert report["papers"]["covered"] == len(day_papers)
+    assert report["papers"]["covered"] == len(papers)
 
 
 def test_the_window_phrase_reaches_every_stage(fake: FakeClaude, settings: ClaudeSettings,

@@ -1,0 +1,357 @@
+"""The call layer of the Claude engine: one draft's state, its requests, the on-disk stage cache, checked
+answers with one retry, continuation after ``max_tokens``, batches, usage and cost per stage.
+
+A stage builds :class:`Call` objects (cache key, request, checks) and asks :meth:`RunBase.ask` or
+:meth:`RunBase.ask_many` for their answers; everything about getting an answer that passes the checks
+(or failing with the reasons) lives here. The stages themselves are in ``claude_plan.py`` (cards,
+outline) and ``claude_sections.py`` (sections and their repairs); ``claude.py`` puts them together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DraftError
+from ..models import Paper
+from ..records import atomic_write_json
+from .base import DraftRequest, Progress, StageUsage, cite_key
+from .claude_client import BatchFailure, ClaudeClient, Reply
+from .prompts import Prompt, PromptSet
+from .text import detex, format_window, window_phrase
+
+if TYPE_CHECKING:
+    from .claude import ClaudeDrafter
+
+CARD_FIELDS = ("contribution", "method", "key_result", "limitations")
+# Card fields are short by design (the prompt gives word limits; every later stage re-reads them). The
+# limits are checked here, by code, not as ``maxLength`` in CARD_SCHEMA: structured outputs reject
+# string-length bounds. Generous (about twice the prompt's word limits) so only a rambling card fails.
+CARD_MAX_CHARS = {"contribution": 120, "method": 100, "key_result": 180, "limitations": 100}
+Validator = Callable[[str], list[str]]
+
+
+def stable_hash(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def json_answer(text: str, field: str, shape: str) -> tuple[dict[str, Any], list[Any]] | str:
+    """An answer's JSON object and its list ``field``; or, when it is not that, what to tell the model."""
+    try:
+        data = parse_json(text)
+    except ValueError as exc:
+        return f"the answer is not valid JSON ({exc}); answer with the JSON object only"
+    items = data.get(field) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return f"the JSON must be {shape}"
+    return data, items
+
+
+class StageCache:
+    """``<cache_dir>/<stage>/<key>.json``, written atomically; a corrupt entry counts as a miss."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, stage: str, key: str) -> dict[str, Any] | None:
+        path = self.folder / stage / f"{key}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def put(self, stage: str, key: str, data: dict[str, Any]) -> None:
+        atomic_write_json(self.folder / stage / f"{key}.json", data)
+
+
+@dataclass
+class Call:
+    """One stage call to make: its cache key, request and checks."""
+
+    stage: str
+    key: str
+    params: dict[str, Any]
+    validate: Validator
+    stream: bool = False
+    json_output: bool = False
+    # An optional call (a repair, a condensation) that still fails after its retry is dropped, not fatal:
+    # the caller keeps what it had and says so in the report.
+    optional: bool = False
+
+
+def trim(text: str, limit: int) -> str:
+    """``text`` cut at the last word boundary within ``limit`` characters (an ellipsis marks the cut)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def parse_json(text: str) -> Any:
+    """Parse a JSON answer; tolerate a Markdown code fence around it."""
+    stripped = text.strip()
+    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", stripped, re.DOTALL)
+    return json.loads(fenced.group(1) if fenced else stripped)
+
+
+class Truncated(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__("truncated")
+        self.text = text
+
+
+
+class RunBase:
+    """State of one draft: usage per stage, warnings, findings for the report; how calls are made."""
+
+    def __init__(
+        self, owner: ClaudeDrafter, request: DraftRequest, prompts: PromptSet, client: ClaudeClient,
+        progress: Progress,
+    ) -> None:
+        self.owner = owner
+        self.settings = owner.settings
+        self.request = request
+        self.prompts = prompts
+        self.client = client
+        self.progress = progress
+        self.cache = StageCache(owner.cache_dir)
+        self.stages: dict[str, StageUsage] = {}
+        self.warnings: list[str] = []
+        self.lock = threading.RLock()  # usage() is called with the lock held
+        self.by_key = request.by_key
+        topic = request.topic
+        self.topic_text = f"{topic.label} ({topic.name})"
+        self.window_text = format_window(*request.window)
+        self.findings: dict[str, list[dict[str, Any]]] = {}  # -> DraftContent.report
+        ttl = {"type": "ephemeral", "ttl": "1h"} if self._ttl() == "1h" else {"type": "ephemeral"}
+        self.cache_control: dict[str, str] = ttl
+        # The window is in the system prompt, so every stage knows it and how to call it.
+        system = prompts["system"].render({"series": topic.series, "topic": self.topic_text,
+                                           "window": self.window_text,
+                                           "window_phrase": window_phrase(*request.window)})
+        self.system = [{"type": "text", "text": system, "cache_control": self.cache_control}]
+        # The card stage extracts facts on another model (whose cache it cannot share): it gets the system
+        # prompt's first paragraph (series, topic, window) only; the voice and the rules for prose are not its.
+        self.cards_system = [{"type": "text", "text": system.split("\n\n", 1)[0], "cache_control": self.cache_control}]
+
+    def _ttl(self) -> str:
+        # Batches can take longer than 5 minutes between requests sharing a prefix.
+        return "1h" if self.owner.batch else self.settings.cache_ttl
+
+    # -- plumbing --------------------------------------------------------------------------------
+
+    def find(self, kind: str, item: dict[str, Any]) -> None:
+        """Record something the engine repaired, trimmed or removed, for draft-report.json."""
+        with self.lock:
+            self.findings.setdefault(kind, []).append(item)
+
+    def note_retry(self, stage: str, reason: str) -> None:
+        with self.lock:
+            usage = self.usage(stage)
+            usage.retries += 1
+            usage.retry_reasons.append(reason)
+        self.progress.note(f"{stage}: {reason}")
+
+    def usage(self, stage: str) -> StageUsage:
+        with self.lock:
+            return self.stages.setdefault(stage, StageUsage(
+                batch=self.owner.batch and stage in ("cards", "section"), model=self.settings.model_for(stage)))
+
+    def account(self, stage: str, reply: Reply, *, batch: bool) -> None:
+        usage = self.usage(stage)
+        partial = StageUsage(
+            input_tokens=reply.usage.input_tokens,
+            output_tokens=reply.usage.output_tokens,
+            cache_creation_input_tokens=reply.usage.cache_creation_input_tokens,
+            cache_read_input_tokens=reply.usage.cache_read_input_tokens,
+        )
+        cost = self.settings.price_for(stage).cost(partial, batch=batch, ttl=self._ttl())
+        with self.lock:
+            usage.calls += 1
+            usage.input_tokens += partial.input_tokens
+            usage.output_tokens += partial.output_tokens
+            usage.cache_creation_input_tokens += partial.cache_creation_input_tokens
+            usage.cache_read_input_tokens += partial.cache_read_input_tokens
+            usage.cost_usd += cost
+
+    def params(
+        self, stage: str, prompt: Prompt, shared: list[str], text: str, schema: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """One request: the system prompt, then the ``shared`` blocks (each a cache breakpoint, the most
+        widely shared first), then the stage's own text. Outline, meta and sections all start with the
+        same cards block, so they share one cached prefix."""
+        content: list[dict[str, Any]] = [
+            {"type": "text", "text": block, "cache_control": self.cache_control} for block in shared
+        ]
+        content.append({"type": "text", "text": text})
+        params: dict[str, Any] = {
+            "model": self.settings.model_for(stage),
+            "max_tokens": prompt.max_tokens,
+            "system": self.cards_system if stage == "cards" else self.system,
+            "messages": [{"role": "user", "content": content}],
+        }
+        if schema is not None:
+            params["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
+        return params
+
+    def key(self, stage: str, *parts: Any) -> str:
+        prompt_digests = (self.prompts["system"].digest, self.prompts[stage].digest)
+        return stable_hash(stage, prompt_digests, self.settings.fingerprint(stage), self.request.kind.value, parts)
+
+    def complete(self, call: Call, params: dict[str, Any]) -> str:
+        """One answer, continued while it stops at max_tokens (Markdown) or failed (JSON)."""
+        reply = self.client.complete(params, stream=call.stream, on_retry=self.retry_hook(call.stage))
+        self.account(call.stage, reply, batch=False)
+        return self.finish(call, params, reply)
+
+    def retry_hook(self, stage: str) -> Callable[[str], None]:
+        return lambda reason: self.note_retry(stage, reason)
+
+    def finish(self, call: Call, params: dict[str, Any], reply: Reply) -> str:
+        text = reply.text
+        continuations = 0
+        while reply.stop_reason == "max_tokens":
+            if call.json_output or continuations >= self.settings.max_continuations:
+                raise Truncated(text)
+            continuations += 1
+            self.progress.note(f"{call.stage}: output reached max_tokens; continuing ({continuations})")
+            prefix = text.rstrip()
+            more = dict(params)
+            more["messages"] = [*params["messages"], {"role": "assistant", "content": prefix}]
+            reply = self.client.complete(more, stream=call.stream, on_retry=self.retry_hook(call.stage))
+            self.account(call.stage, reply, batch=False)
+            text = prefix + reply.text
+        if reply.stop_reason == "refusal":
+            raise DraftError(f"Claude refused the {call.stage} stage", "Check the papers and the prompt for that stage")
+        return text
+
+    def ask(self, call: Call, first: Reply | None = None) -> str:
+        """Cached answer, or a checked fresh one (one retry with the failures explained)."""
+        cached = self.cache.get(call.stage, call.key)
+        if cached is not None and isinstance(cached.get("text"), str):
+            with self.lock:
+                self.usage(call.stage).cached += 1
+            self.progress.advance(call.stage)
+            return str(cached["text"])
+        try:
+            text = self.finish(call, call.params, first) if first is not None else self.complete(call, call.params)
+            problems = call.validate(text)
+        except Truncated as cut:
+            text, problems = cut.text, [
+                f"the answer was cut off at max_tokens ({call.params['max_tokens']}); write a shorter answer"
+            ]
+        if problems:
+            self.note_retry(call.stage, f"answer failed {len(problems)} check(s); retrying once: "
+                            + "; ".join(problems[:3]))
+            retry = dict(call.params)
+            retry["messages"] = [
+                *call.params["messages"],
+                {"role": "assistant", "content": text.rstrip() or "(empty)"},
+                {"role": "user", "content": "Your answer failed these checks, done by code:\n- "
+                 + "\n- ".join(problems[:20])
+                 + "\nWrite the complete answer again, fixing every one of them. Follow the format exactly."},
+            ]
+            try:
+                text = self.complete(call, retry)
+                problems = call.validate(text)
+            except Truncated:
+                problems = [f"the answer was cut off at max_tokens ({call.params['max_tokens']}) twice"]
+            if problems and call.optional:
+                self.progress.note(f"{call.stage}: still failing after the retry; keeping the text as it was")
+                return ""
+            if problems:
+                raise DraftError(
+                    f"the {call.stage} stage failed its checks twice ({len(problems)} problem(s)): "
+                    + "; ".join(problems[:6]),
+                    "Nothing was written. Edit the stage's prompt, raise max_tokens in its front matter, or "
+                    "run again",
+                )
+        self.cache.put(call.stage, call.key, {"text": text, "model": self.settings.model_for(call.stage)})
+        self.progress.advance(call.stage)
+        return text
+
+    def ask_many(self, calls: list[Call]) -> list[str]:
+        """Answers in order: cached ones read, the rest through a batch or in parallel (bounded)."""
+        if not calls:
+            return []
+        stage = calls[0].stage
+        self.progress.stage(stage, len(calls))
+        pending = [c for c in calls if self.cache.get(c.stage, c.key) is None]
+        firsts: dict[str, Reply] = {}
+        if self.owner.batch and pending:
+            firsts = self.batch(stage, pending)
+        workers = max(1, min(self.settings.max_concurrency, len(calls)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"claude-{stage}") as pool:
+            return list(pool.map(lambda c: self.ask(c, firsts.get(c.key)), calls))
+
+    def batch(self, stage: str, calls: list[Call]) -> dict[str, Reply]:
+        """Submit first attempts as one Message Batch (50% off); failures fall back to direct calls."""
+        ids = {f"{stage}-{i:04d}": c for i, c in enumerate(calls)}
+        self.progress.note(f"{stage}: submitting {len(ids)} request(s) as a Message Batch")
+        self.progress.stage(f"{stage} batch", len(ids))
+        seen = {"done": 0}
+
+        def on_poll(counts: dict[str, int]) -> None:
+            done = counts.get("succeeded", 0) + counts.get("errored", 0)
+            if done > seen["done"]:
+                self.progress.advance(f"{stage} batch", done - seen["done"])
+                seen["done"] = done
+
+        results = self.client.run_batch(
+            {cid: c.params for cid, c in ids.items()}, poll_s=self.settings.batch_poll_s, on_poll=on_poll
+        )
+        firsts: dict[str, Reply] = {}
+        for cid, call in ids.items():
+            result = results.get(cid)
+            if isinstance(result, Reply):
+                self.account(stage, result, batch=True)
+                firsts[call.key] = result
+            else:
+                reason = result.message if isinstance(result, BatchFailure) else "missing from the results"
+                self.progress.note(f"{stage}: batch request {cid} failed ({reason}); calling directly")
+        return firsts
+
+    def card_text(self, key: str, cards: dict[str, dict[str, str]]) -> str:
+        card = cards.get(key, {})
+        return " ".join(trim(str(card.get(f, "")), CARD_MAX_CHARS[f]) for f in CARD_FIELDS)
+
+    def paper_block(
+        self, paper: Paper, *, abstract: bool = True, card: str | None = None, short_name: bool = True
+    ) -> str:
+        """A paper as a stage reads it: id, short name, title, then its card and/or abstract. No authors:
+        prose names a paper by its short name (which is "Surname et al." where it has no method name), and
+        every call's input is paid for (cards omit the short name too: they only extract facts)."""
+        key = cite_key(paper)
+        name = f' short_name="{self.request.short_names[key]}"' if short_name else ""
+        lines = [f'<paper id="{key}"{name}>', f"title: {detex(paper.title)}"]
+        if card is not None:
+            lines.append(f"card: {card}")
+        if abstract:
+            lines.append(f"abstract: {detex(paper.abstract)}")
+        return "\n".join([*lines, "</paper>"])
+
+    def check_cache_counters(self) -> None:
+        fresh = sum(u.calls for u in self.stages.values())
+        reads = sum(u.cache_read_input_tokens for u in self.stages.values())
+        writes = sum(u.cache_creation_input_tokens for u in self.stages.values())
+        for name, u in self.stages.items():
+            if u.calls:
+                self.progress.note(
+                    f"{name}: {u.calls} call(s), {u.cached} cached; prompt cache {u.cache_creation_input_tokens:,} "
+                    f"written, {u.cache_read_input_tokens:,} read"
+                )
+        if fresh >= 3 and reads == 0:
+            minimum = self.settings.price.min_cache_tokens
+            self.warnings.append(
+                f"prompt caching never hit ({writes:,} tokens written, 0 read over {fresh} calls): shared prefixes "
+                f"may be shorter than {self.settings.model}'s minimum of {minimum:,} tokens, or changed between calls"
+            )
+

@@ -1,0 +1,322 @@
+"""The section stage of the Claude engine: sections written in parallel (or, when they only gained papers,
+updated in place), checked by code, then repaired (numbers no cited paper states), condensed (more than
+25% over the maximum) or stripped of other sections' citations, each listed in the report."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..models import PostKind
+from .base import Section, cite_key
+from .claude_calls import Call, Validator, json_answer, parse_json, stable_hash
+from .claude_plan import Outline, PlanStages
+from .grounding import SectionLimits, check_grounding, citations_in, parse_blocks
+from .text import word_count
+
+# A section's maximum length is at least these many words per paper it cites and per key paper's subsection.
+WORDS_PER_PAPER = 30
+WORDS_PER_KEY_PAPER = 120
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """What the code checks a section against: its papers, the key papers that get a subsection, bounds."""
+
+    heading: str
+    papers: list[str]
+    key_papers: list[str]
+    closing: bool
+    min_words: int
+    max_words: int
+
+
+def insert_before_quote(body: str, addition: str) -> str:
+    """``addition`` as paragraphs before the closing "Key implication" quote (or at the end)."""
+    quote = re.search(r"^>\s*\*\*Key implication", body, re.M)
+    if quote is None:
+        return body.rstrip() + "\n\n" + addition
+    return body[: quote.start()].rstrip() + "\n\n" + addition + "\n\n" + body[quote.start():]
+
+
+def subsection_citations(body: str) -> set[str]:
+    """Ids cited inside ### subsections (in the heading or the text under it)."""
+    cited: set[str] = set()
+    for block in parse_blocks(body):
+        if block.h3:
+            cited.update(citations_in(block.text))
+    return cited
+
+
+
+class SectionStages(PlanStages):
+    """Sections, their in-place updates, repairs and condensing."""
+
+    def write_sections(self, outline: Outline, cards: dict[str, dict[str, str]]) -> list[Section]:
+        prompt = self.prompts["section"]
+        shared = [self.cards_block(cards), self.outline_block(outline)]
+        n = max(1, len(outline.sections))
+        backfill = self.request.kind is PostKind.BACKFILL
+        min_words, max_words = (200, max(300, 2400 // n)) if backfill else (80, 350)
+        headings = outline.headings()
+        closing = len(outline.sections) - 1 if backfill else -1
+        calls = []
+        specs: list[SectionSpec] = []
+        for index, spec in enumerate(outline.sections):
+            papers = [self.by_key[k] for k in spec["papers"] if k in self.by_key]
+            is_closing = index == closing
+            keys = [] if is_closing else [k for k in spec["key_papers"] if k in spec["papers"]]
+            # The bound grows with what the section must hold (a sentence per paper, a subsection per key
+            # paper): a fixed maximum would ask a 70-paper section for the impossible and condense it in vain.
+            most = max(max_words, WORDS_PER_PAPER * len(papers) + WORDS_PER_KEY_PAPER * len(keys))
+            blocks = []
+            for p in papers:
+                key = cite_key(p)
+                # Key papers come with their abstract (they get a subsection), and so do the closing section's
+                # (it draws on open problems the abstracts state, which cards compress away); the others with
+                # their title only: their card is in the cached cards block above, read at a tenth of the price,
+                # and a sentence each needs no more (abstracts are most of the input cost).
+                with_abstract = key in keys or is_closing
+                blocks.append(self.paper_block(p, abstract=with_abstract)
+                              + ("  (key paper)" if key in keys else ""))
+            text = prompt.render({
+                "topic": self.topic_text,
+                "heading": spec["heading"],
+                "angle": spec["angle"],
+                "papers": "\n\n".join(blocks),
+                "min_words": min_words,
+                "max_words": most,
+                "structure": self.structure_text(keys, is_closing),
+            })
+            inputs = [(cite_key(p), p.abstract, cards.get(cite_key(p))) for p in papers]
+            key = self.key("section", spec, headings, inputs, min_words, most, is_closing)  # not the whole outline
+            section = SectionSpec(spec["heading"], [cite_key(p) for p in papers], keys, is_closing, min_words, most)
+            specs.append(section)
+            calls.append(Call("section", key, self.params("section", prompt, shared, text, None),
+                              self.section_validator(section), stream=True))
+        # A section that only gained papers since the last draft is updated in place (its text plus a
+        # paragraph on the new papers) instead of being written again: the cost of +5 papers stays small.
+        latest = [self.cache.get("section-latest", self.latest_key(sec.heading)) for sec in specs]
+        updates: dict[int, Call] = {}
+        for index, (sec, call, before) in enumerate(zip(specs, calls, latest, strict=True)):
+            old = [str(k) for k in before.get("papers", [])] if before else []
+            if before and self.cache.get("section", call.key) is None and set(old) < set(sec.papers) and old:
+                updates[index] = self.update_call(sec, str(before["text"]), [k for k in sec.papers if k not in old],
+                                                  cards)
+        fresh = [c for i, c in enumerate(calls) if i not in updates]
+        written = iter(self.ask_many(fresh))
+        added = dict(zip(updates, self.ask_many(list(updates.values())), strict=True))
+        bodies = []
+        for index, (sec, before) in enumerate(zip(specs, latest, strict=True)):
+            if index in updates and added[index].strip() and before:
+                bodies.append(insert_before_quote(str(before["text"]), added[index].strip()))
+                self.find("sections_updated_in_place", {"section": sec.heading, "papers_added": [
+                    k for k in sec.papers if k not in before.get("papers", [])]})
+            elif index in updates:  # the update failed its checks: write the section afresh
+                bodies.append(self.ask(calls[index]))
+            else:
+                bodies.append(next(written))
+        bodies = [self.own_citations_only(sec, body.strip()) for sec, body in zip(specs, bodies, strict=True)]
+        bodies = self.revise(specs, bodies, cards, shared)
+        for sec, call, body in zip(specs, calls, bodies, strict=True):
+            self.cache.put("section-latest", self.latest_key(sec.heading), {"papers": sec.papers, "text": body})
+            if self.cache.get("section", call.key) is None:  # an updated section: a re-run reads it as written
+                self.cache.put("section", call.key, {"text": body, "model": self.settings.model})
+        return [
+            Section(spec["heading"], body, tuple(spec["papers"]))
+            for spec, body in zip(outline.sections, bodies, strict=True)
+        ]
+
+    def latest_key(self, heading: str) -> str:
+        topic = self.request.topic
+        return stable_hash("latest-section", topic.number, topic.slug, self.request.kind.value, heading)
+
+    def update_call(self, spec: SectionSpec, current: str, new: list[str], cards: dict[str, dict[str, str]]) -> Call:
+        prompt = self.prompts["update"]
+        papers = "\n\n".join(self.paper_block(self.by_key[k], card=self.card_text(k, cards)) for k in new)
+        text = prompt.render({"heading": spec.heading, "section": current, "papers": papers})
+
+        def validate(answer: str) -> list[str]:
+            cited = set(citations_in(answer))
+            problems = [f"it does not cite the new paper {k} ({self.request.short_names.get(k, k)}); write a "
+                        f"sentence on it citing it as [@{k}]" for k in new if k not in cited]
+            if re.search(r"^#{1,6}\s", answer, re.M):
+                problems.append("write paragraphs only, no headings")
+            return problems
+
+        return Call("update", self.key("update", spec.heading, current, [(k, self.by_key[k].abstract) for k in new]),
+                    self.params("update", prompt, [], text, None), validate, stream=True, optional=True)
+
+    def structure_text(self, key_papers: list[str], closing: bool) -> str:
+        """The structure the section validator will check, said to the model in the same terms."""
+        if self.request.kind is PostKind.BRIEF:
+            return ("A numbered list (\"1. **Name**: ...\") of items, each two to four sentences citing the papers "
+                    "they discuss; the \"Concluding Overview\" is two paragraphs instead of a list.")
+        if closing:
+            return ("Two to four paragraphs on open problems and what to watch, drawing on the papers below (they "
+                    "are covered in earlier sections: refer to them, do not re-cover them). No ### subsections.")
+        subsections = "; ".join(f"one for {k} ({self.request.short_names.get(k, k)})" for k in key_papers)
+        return ("1. An opening paragraph that states the theme and why it matters, citing the papers it mentions.\n"
+                f"2. A \"### <name>: <what it shows>\" subsection for each key paper ({subsections}), on the "
+                "problem, the method and the result with its numbers; <name> is the paper's short name or the "
+                "name its title or abstract gives its method.\n"
+                "3. One or two sentences each on the other papers.\n"
+                "4. Exactly one \"> **Key implication:** ...\" quote at the end, saying what a practitioner "
+                "should take away.")
+
+    def section_validator(self, spec: SectionSpec) -> Validator:
+        """Checks of one section's answer, done by code; a failing answer is retried once with them.
+
+        Every paper the outline assigned must be cited (issue #4: every selected paper is covered or left
+        out with a reason); a backfill section has a ### subsection for each key paper and one Key
+        implication quote. Numbers, over-length and citations of other sections' papers are not failures:
+        they are repaired, condensed or removed afterwards (see :meth:`revise`, :meth:`own_citations_only`).
+        """
+        limits = SectionLimits(min_h2_words=0, min_h3_words=25)
+        structured = self.request.kind is PostKind.BACKFILL and not spec.closing
+
+        def validate(text: str) -> list[str]:
+            body = text.strip()
+            problems: list[str] = []
+            if re.search(r"^#{1,2}\s", body, re.M):
+                problems.append("do not write '#' or '##' headings; the section heading is added by code")
+            words = word_count(body)
+            if words < int(spec.min_words * 0.6):
+                problems.append(f"the section has {words} words; write at least {spec.min_words}")
+            report = check_grounding(body, self.by_key, {}, limits, names=self.request.short_names)
+            problems += report.unresolved_names + report.section_problems
+            problems += [p for p in report.unknown_citations if "malformed" in p]
+            problems += [
+                f"it does not cite {key} ({self.request.short_names.get(key, key)}), which the outline assigned "
+                f"to it; write at least one sentence on that paper, citing it as [@{key}]"
+                for key in spec.papers if key not in report.citations
+            ]
+            if structured:
+                problems += [
+                    f"there is no ### subsection on the key paper {key} ({self.request.short_names.get(key, key)}): "
+                    f"write one, citing it as [@{key}]"
+                    for key in spec.key_papers if key not in subsection_citations(body)
+                ]
+                quotes = len(re.findall(r"^>\s*\*\*Key implication:?\*\*", body, re.M))
+                if quotes != 1:
+                    problems.append(f"the section has {quotes} \"> **Key implication:** ...\" quotes; "
+                                    "write exactly one")
+            return [f"section {spec.heading!r}: {p}" for p in problems]
+
+        return validate
+
+    def own_citations_only(self, spec: SectionSpec, body: str) -> str:
+        """Citations of papers that are not this section's are taken out (each section covers its own papers;
+        a citation elsewhere would send readers to the wrong paragraph) and listed."""
+        allowed = set(spec.papers)
+
+        def keep(match: re.Match[str]) -> str:
+            ids = citations_in(match.group(0))
+            kept = [i for i in ids if i in allowed or i not in self.by_key]  # unknown ids: draft_post removes them
+            for dropped in (i for i in ids if i not in kept):
+                self.find("citations_removed", {"section": spec.heading, "id": dropped,
+                                                "reason": "the outline gave this paper to another section"})
+            return "[" + "; ".join(f"@{i}" for i in kept) + "]" if kept else ""
+
+        def replace(match: re.Match[str]) -> str:
+            kept = keep(match)
+            return match.group(1) + kept if kept else ""
+
+        # Only a space or tab before a citation goes with it: a newline is structure (a paragraph break).
+        return re.sub(r"([ \t]?)\[@[^\]]*\]", replace, body)
+
+    def revise(
+        self, specs: list[SectionSpec], bodies: list[str], cards: dict[str, dict[str, str]], shared: list[str]
+    ) -> list[str]:
+        """One small call per section that needs it: repair the sentences whose numbers no cited paper states
+        (what the repair does not fix, draft_post removes and lists), or condense a section more than 25%
+        over its maximum (if the condensed text fails the checks, the section is kept and flagged)."""
+        card_texts = {k: self.card_text(k, cards) for k in cards}
+        calls: list[tuple[int, str, Call]] = []
+        for index, (spec, body) in enumerate(zip(specs, bodies, strict=True)):
+            claims = check_grounding(body, self.by_key, card_texts, SectionLimits(0, 0),
+                                     names=self.request.short_names).unverified_claims
+            if claims:
+                calls.append((index, "repair", self.repair_call(spec, body, claims, card_texts, shared)))
+            elif word_count(body) > spec.max_words * 1.25:
+                calls.append((index, "condense", self.condense_call(spec, body, shared)))
+        if not calls:
+            return bodies
+        out = list(bodies)
+        for (index, kind, _), answer in zip(calls, self.ask_many([c for _, _, c in calls]), strict=True):
+            spec = specs[index]
+            if kind == "repair":
+                out[index] = self.apply_repairs(spec, out[index], answer, card_texts)
+            elif answer.strip():
+                self.find("sections_condensed", {"section": spec.heading, "words_before": word_count(out[index]),
+                                                 "words_after": word_count(answer)})
+                out[index] = self.own_citations_only(spec, answer.strip())
+            else:
+                self.find("sections_over_length", {"section": spec.heading, "words": word_count(out[index]),
+                                                   "max_words": spec.max_words})
+        return out
+
+    def repair_call(
+        self, spec: SectionSpec, body: str, claims: list[dict[str, Any]], card_texts: dict[str, str],
+        shared: list[str],
+    ) -> Call:
+        prompt = self.prompts["repair"]
+        sentences = list(dict.fromkeys(c["sentence"] for c in claims))
+        cited = list(dict.fromkeys(k for c in claims if isinstance(c["sources"], list) for k in c["sources"]))
+        papers = "\n\n".join(self.paper_block(self.by_key[k], card=card_texts.get(k, "")) for k in cited)
+        listing = "\n".join(
+            f"{i}. {sentence}\n   unsupported: "
+            + ", ".join(c["number"] for c in claims if c["sentence"] == sentence)
+            + "".join(f"\n   ({why})" for why in dict.fromkeys(
+                str(c["why"]) for c in claims if c["sentence"] == sentence and c.get("why")))
+            for i, sentence in enumerate(sentences, 1)
+        )
+        text = prompt.render({"heading": spec.heading, "sentences": listing, "papers": papers or "(none cited)"})
+
+        def validate(answer: str) -> list[str]:
+            shape = '{"fixes": [{"sentence": ..., "rewrite": ...}]}'
+            parsed = json_answer(answer, "fixes", shape)
+            if isinstance(parsed, str):
+                return [parsed]
+            if not all(isinstance(f, dict) for f in parsed[1]):
+                return [f"the JSON must be {shape}"]
+            return []
+
+        return Call("repair", self.key("repair", spec.heading, body, sentences),
+                    self.params("repair", prompt, shared[:1], text, None), validate, json_output=True, optional=True)
+
+    def apply_repairs(self, spec: SectionSpec, body: str, answer: str, card_texts: dict[str, str]) -> str:
+        """Apply each rewrite that keeps its sentence's citations and whose numbers its papers state."""
+        fixes = parse_json(answer).get("fixes", []) if answer.strip() else []
+        for fix in fixes:
+            original, rewrite = str(fix.get("sentence", "")), str(fix.get("rewrite", ""))
+            if not original or original not in body:
+                continue
+            if sorted(citations_in(rewrite)) != sorted(citations_in(original)):
+                continue
+            trial = body.replace(original, rewrite, 1)
+            before = check_grounding(body, self.by_key, card_texts, SectionLimits(0, 0),
+                                     names=self.request.short_names).unverified_claims
+            after = check_grounding(trial, self.by_key, card_texts, SectionLimits(0, 0),
+                                    names=self.request.short_names).unverified_claims
+            if len(after) < len(before) and not any(c["sentence"] == rewrite for c in after):
+                self.find("numbers_repaired", {"section": spec.heading, "sentence": original, "now": rewrite})
+                body = trial
+        return body
+
+    def condense_call(self, spec: SectionSpec, body: str, shared: list[str]) -> Call:
+        prompt = self.prompts["condense"]
+        text = prompt.render({"heading": spec.heading, "max_words": spec.max_words, "words": word_count(body),
+                              "section": body})
+        checks = self.section_validator(spec)
+
+        def validate(answer: str) -> list[str]:
+            problems = checks(answer)
+            if word_count(answer) >= word_count(body):
+                problems.append(f"the condensed section has {word_count(answer)} words, no fewer than before")
+            return problems
+
+        return Call("condense", self.key("condense", spec.heading, body, spec.max_words),
+                    self.params("condense", prompt, shared[:1], text, None), validate, stream=True, optional=True)
+
