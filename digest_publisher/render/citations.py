@@ -51,7 +51,14 @@ class Citations:
         for i in ids:
             if i not in self.cited:
                 self.cited.append(i)
-        return ", ".join(self.link(i) for i in ids)
+        return join_names([self.link(i) for i in ids])
+
+
+def join_names(names: Sequence[str]) -> str:
+    """Several papers cited together, as a sentence names them: "A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 PAPERS_COVERED_TITLE = "Papers covered"
