@@ -6,7 +6,8 @@ prints, or reads ``.env``. Errors derived from :class:`~digest_publisher.errors.
 translated once, in :class:`DigestGroup`, into ``Error: <what happened>. <what to do>`` and exit code 1.
 
 Commands are imported when they run, not when the program starts: ``digest-publisher --help`` or
-``status`` never loads the drafting stage or the HTTP stack. The one-line summaries ``--help`` lists
+``status`` never loads the drafting stage or the HTTP stack, and ``--help`` not even the options the
+commands share (``_common``). The one-line summaries ``--help`` lists
 are kept in :data:`COMMANDS` (a test checks that they equal each command's own docstring line).
 """
 
@@ -18,7 +19,6 @@ import sys
 import click
 
 from ..errors import DigestError
-from ._common import JSON_META, echo_json, load_dotenv_once
 
 # name -> (module, attribute, the first line of the command's docstring, for --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -74,6 +74,8 @@ class DigestGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DigestError as exc:
+            from ._common import JSON_META, echo_json
+
             if ctx.meta.get(JSON_META):
                 echo_json({"exit_code": 1, "error": str(exc)})  # --json: one object on stdout, always
             raise click.ClickException(str(exc)) from exc
@@ -86,6 +88,8 @@ class DigestGroup(click.Group):
 @click.version_option(package_name="digest-publisher")
 def cli() -> None:
     """Turn a corpus of research papers into a grounded long-form post and publish it to WordPress."""
+    from ._common import load_dotenv_once  # the options shared by commands: built when a command runs
+
     load_dotenv_once()
 
 
