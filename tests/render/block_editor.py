@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +34,30 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+_shared: dict[str, Any] = {"playwright": None, "users": 0}
+
+
+@contextmanager
+def playwright_session() -> Iterator[Playwright]:
+    """The one Playwright of this process, started by its first user and stopped by its last.
+
+    Playwright's sync API runs an event loop for as long as it is started, and a second ``sync_playwright()``
+    in the same thread fails ("Sync API inside the asyncio loop"): module-scoped editors of two test modules
+    can be alive at once (pytest groups tests by WordPress version), so every browser test shares this one.
+    """
+    if _shared["users"] == 0:
+        _shared["playwright"] = sync_playwright().start()
+    _shared["users"] += 1
+    try:
+        yield _shared["playwright"]
+    finally:
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            _shared["playwright"].stop()
+            _shared["playwright"] = None
+
 
 READY_JS = """(id) => { const e = window.wp && wp.data && wp.blocks && wp.data.select('core/editor');
   return !!(e && e.__unstableIsEditorReady() && (id === null || e.getCurrentPostId() === id)); }"""
@@ -145,12 +170,13 @@ class BlockEditor:
         self.timeout = timeout_ms
         self.blocked: list[str] = []
         self._pw: Playwright | None = None
+        self._stack = ExitStack()
         self._ctx: BrowserContext | None = None
         self._page: Page | None = None
         self._profile: tempfile.TemporaryDirectory[str] | None = None
 
     def __enter__(self) -> BlockEditor:
-        self._pw = sync_playwright().start()
+        self._pw = self._stack.enter_context(playwright_session())
         self._profile = tempfile.TemporaryDirectory(prefix="render-chromium-")
         self._ctx = self._pw.chromium.launch_persistent_context(
             self._profile.name,
@@ -171,8 +197,7 @@ class BlockEditor:
             if self._ctx is not None:
                 self._ctx.close()
         finally:
-            if self._pw is not None:
-                self._pw.stop()
+            self._stack.close()
             if self._profile is not None:
                 self._profile.cleanup()
 

@@ -27,7 +27,7 @@ from digest_publisher.render import kses_normalize, render_post, write_preview
 from digest_publisher.wordpress.migration import normal_form, same_apart_from_migration
 from tests.wp_lab import WordPressLab
 
-from .block_editor import CHROMIUM, CHROMIUM_ARGS, BlockEditor
+from .block_editor import CHROMIUM, CHROMIUM_ARGS, BlockEditor, playwright_session
 from .conftest import BACKFILL, BRIEF, FIXTURES, NASTY, NOW, load_fixture
 
 pytestmark = [
@@ -49,14 +49,12 @@ def fixture_posts(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(("width", "height", "name"), [(1280, 900, "desktop"), (390, 844, "phone")])
 def test_preview_page_screenshots(fixture_posts: Path, tmp_path: Path, width: int, height: int, name: str) -> None:
-    from playwright.sync_api import sync_playwright
-
     folder = load_fixture(fixture_posts, BACKFILL)
     label = "07 - RL & Post-Training"
     page_file = write_preview(folder, render_post(folder, now=NOW, topic_label=label), topic_label=label)
     shot = tmp_path / f"preview-{name}.png"
     requests_seen: list[str] = []
-    with sync_playwright() as pw:
+    with playwright_session() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
