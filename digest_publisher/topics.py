@@ -178,10 +178,18 @@ class Topics:
         raise ConfigError(f"unknown topic {ref!r} in {self.path}", f"Use one of: {known}")
 
 
+_LOADED: dict[Path, tuple[str, Topics]] = {}
+
+
 def load_topics(path: Path = DEFAULT_TOPICS_FILE) -> Topics:
-    """Read and validate topics.toml, reporting every problem at once."""
+    """Read and validate topics.toml, reporting every problem at once. The same text read again is not
+    parsed again (``status`` and ``republish`` ask for every post's topic label and category)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        read_before = _LOADED.get(path)
+        if read_before is not None and read_before[0] == text:
+            return read_before[1]
+        data = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(
             f"no topics file at {path}", "Run from the project folder or pass --topics PATH"
@@ -206,7 +214,9 @@ def load_topics(path: Path = DEFAULT_TOPICS_FILE) -> Topics:
         raise ConfigError(
             f"{path} has {len(problems)} problem(s): " + "; ".join(problems), "Fix them and run again"
         )
-    return Topics(path=path, topics=tuple(found))
+    loaded = Topics(path=path, topics=tuple(found))
+    _LOADED[path] = (text, loaded)
+    return loaded
 
 
 def match_topic(topic: Topic, paper: Paper) -> str | None:

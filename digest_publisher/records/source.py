@@ -123,8 +123,9 @@ def _as_opt_str(value: Any) -> str | None:
     return str(value)
 
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """SafeLoader that reads arXiv ids (``2605.21630``) as strings, not as floats that lose a zero."""
+class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader that reads arXiv ids (``2605.21630``) as strings, not as floats that lose a zero; libyaml's
+    parser when PyYAML has it (its wheels do): ten times faster, and ``status`` reads every post.md."""
 
 
 _FrontMatterLoader.yaml_implicit_resolvers = {

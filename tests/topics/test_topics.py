@@ -9,6 +9,7 @@ import pytest
 from digest_publisher.errors import ConfigError
 from digest_publisher.models import Paper, PostKind
 from digest_publisher.topics import keyword_pattern, load_topics, match_topic
+from tests.paths import REPO_ROOT
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,3 +94,17 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
     broken.write_text("[[topics]\nnumber = ", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_topics(broken)
+
+
+def test_a_topics_file_is_parsed_again_only_when_its_text_changed(tmp_path: Path) -> None:
+    """status and republish ask for every post's topic: the same text is parsed once; an edit of the same
+    size, even within the file system's timestamp granularity, is seen."""
+    path = tmp_path / "topics.toml"
+    text = (REPO_ROOT / "topics.toml").read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    first = load_topics(path)
+    assert load_topics(path) is first
+    label = first.get("07").name
+    path.write_text(text.replace(f'name = "{label}"', f'name = "{label[::-1]}"', 1), encoding="utf-8")
+    again = load_topics(path)
+    assert again is not first and again.get("07").name == label[::-1]
