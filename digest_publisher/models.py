@@ -241,6 +241,11 @@ class FeaturedImage:
 
         return hashlib.sha256(self.data).hexdigest()
 
+    def metadata(self) -> dict[str, str]:
+        """Everything but the bytes, with their hash: what publishing compares and the render cache keeps."""
+        return {"sha256": self.sha256, "filename": self.filename, "mime_type": self.mime_type,
+                "alt_text": self.alt_text, "caption": self.caption}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class RenderedPost:

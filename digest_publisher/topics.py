@@ -235,26 +235,25 @@ def match_topic(topic: Topic, paper: Paper) -> str | None:
     return None
 
 
+def _topic_of(topic: str | None, topics_path: Path) -> Topic | None:
+    """A post's topic as the topics file describes it; None without a topic, file or entry for it."""
+    if not topic or not topics_path.is_file():
+        return None
+    try:
+        return load_topics(topics_path).get(topic)
+    except (DigestError, KeyError, LookupError):
+        return None
+
+
 def topic_label(topic: str | None, topics_path: Path) -> str | None:
     """The editor-facing label of a post's topic ("07 - RL & Post-Training") from the topics file; the
     front matter's own text when the file or the topic is not there; None for a post without a topic."""
-    if not topic:
-        return None
-    if not topics_path.is_file():
-        return topic
-    try:
-        return load_topics(topics_path).get(topic).label
-    except (DigestError, KeyError, LookupError):
-        return topic
+    found = _topic_of(topic, topics_path)
+    return found.label if found is not None else topic or None
 
 
 def topic_category_slugs(topic: str | None, topics_path: Path) -> dict[str, str]:
     """``{category name: slug}`` of a post's topic from the topics file (its ``category = {name, slug}``);
     empty for a post without a topic, or when the file or the topic is not there."""
-    if not topic or not topics_path.is_file():
-        return {}
-    try:
-        found = load_topics(topics_path).get(topic)
-    except (DigestError, KeyError, LookupError):
-        return {}
-    return {found.category_name: found.category_slug}
+    found = _topic_of(topic, topics_path)
+    return {found.category_name: found.category_slug} if found is not None else {}

@@ -32,15 +32,7 @@ def content_hash(post: RenderedPost) -> str:
         "content_format": post.content_format,
         "categories": list(post.categories),
         "tags": list(post.tags),
-        "image": None
-        if image is None
-        else {
-            "sha256": image.sha256,
-            "filename": image.filename,
-            "mime_type": image.mime_type,
-            "alt_text": image.alt_text,
-            "caption": image.caption,
-        },
+        "image": None if image is None else image.metadata(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 

@@ -24,6 +24,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import fields
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -110,56 +111,23 @@ def store_rendered(folder: Path, fingerprint: str, rendered: RenderedPost) -> No
 
 
 def _as_data(post: RenderedPost) -> dict[str, Any]:
+    data = {f.name: getattr(post, f.name) for f in fields(RenderedPost)}
     image = post.featured_image
-    return {
-        "slug": post.slug,
-        "title": post.title,
-        "content": post.content,
-        "excerpt": post.excerpt,
-        "content_format": post.content_format,
-        "status": post.status,
-        "date_gmt": post.date_gmt,
-        "categories": list(post.categories),
-        "tags": list(post.tags),
-        "featured_image": None
-        if image is None
-        else {
-            "data": base64.b64encode(image.data).decode("ascii"),
-            "sha256": image.sha256,
-            "filename": image.filename,
-            "mime_type": image.mime_type,
-            "alt_text": image.alt_text,
-            "caption": image.caption,
-        },
-        "post_object": post.post_object,
-        "warnings": list(post.warnings),
-    }
+    if image is not None:
+        data["featured_image"] = {**image.metadata(), "data": base64.b64encode(image.data).decode()}
+    return data
 
 
 def _rendered_from(data: Mapping[str, Any]) -> RenderedPost | None:
     image = data["featured_image"]
     featured = None
     if image is not None:
-        featured = FeaturedImage(
-            data=base64.b64decode(image["data"], validate=True),
-            filename=str(image["filename"]),
-            mime_type=str(image["mime_type"]),
-            alt_text=str(image["alt_text"]),
-            caption=str(image["caption"]),
-        )
+        described = {k: str(v) for k, v in image.items() if k not in ("data", "sha256")}
+        featured = FeaturedImage(data=base64.b64decode(image["data"], validate=True), **described)
         if featured.sha256 != image["sha256"]:
             return None
-    return RenderedPost(
-        slug=str(data["slug"]),
-        title=str(data["title"]),
-        content=str(data["content"]),
-        excerpt=str(data["excerpt"]),
-        content_format=str(data["content_format"]),
-        status=str(data["status"]),
-        date_gmt=None if data["date_gmt"] is None else str(data["date_gmt"]),
-        categories=tuple(str(c) for c in data["categories"]),
-        tags=tuple(str(t) for t in data["tags"]),
-        featured_image=featured,
-        post_object=dict(data["post_object"]),
-        warnings=tuple(str(w) for w in data["warnings"]),
-    )
+    values = {f.name: data[f.name] for f in fields(RenderedPost)}
+    for name, value in values.items():
+        if isinstance(value, list):  # JSON gave back a list where the post holds a tuple
+            values[name] = tuple(value)
+    return RenderedPost(**{**values, "featured_image": featured})

@@ -123,19 +123,21 @@ def _render_citation(self: RendererHTML, tokens: Sequence[Token], idx: int, opti
     return rendered
 
 
+def _footnote_ids(meta: dict[str, Any]) -> tuple[int, str]:
+    """The footnote's number and the id of the reference to it (``fnref2``, ``fnref2:1`` for a second one)."""
+    n = int(meta["id"]) + 1
+    return n, f"fnref{n}" + (f":{meta['subId']}" if meta.get("subId", 0) > 0 else "")
+
+
 def _render_footnote_ref(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
                          env: EnvType) -> str:  # fmt: skip
-    meta = tokens[idx].meta
-    n = meta["id"] + 1
-    ref_id = f"fnref{n}" + (f":{meta['subId']}" if meta.get("subId", 0) > 0 else "")
+    n, ref_id = _footnote_ids(tokens[idx].meta)
     return f'<sup class="footnote-ref"><a href="#fn{n}" id="{ref_id}">[{n}]</a></sup>'
 
 
 def _render_footnote_anchor(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict,
                             env: EnvType) -> str:  # fmt: skip
-    meta = tokens[idx].meta
-    n = meta["id"] + 1
-    ref_id = f"fnref{n}" + (f":{meta['subId']}" if meta.get("subId", 0) > 0 else "")
+    _, ref_id = _footnote_ids(tokens[idx].meta)
     # U+21A9 with VS15 (text presentation), as markdown-it renders it.
     return f' <a href="#{ref_id}" class="footnote-backref">\u21a9\ufe0e</a>'
 
