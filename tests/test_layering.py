@@ -20,7 +20,7 @@ from pathlib import Path
 from tests.paths import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "digest_publisher"
-STAGES = frozenset({"corpus", "selection", "topics", "drafting", "render", "publishing"})
+STAGES = frozenset({"corpus", "selection", "topics", "curation", "drafting", "render", "publishing"})
 LOWER = frozenset({"wordpress", "records", "config", "retry"})
 BASE = frozenset({"models", "errors", "choices"})
 # Which stage may use which other stage (through that stage's package entry only).
