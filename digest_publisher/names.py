@@ -26,13 +26,35 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc import latexwalker, macrospec
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
 
 from .models import Paper
 
-_LATEX = LatexNodes2Text(math_mode="text")
+# pylatexenc 2.11 knows no arguments of ``\href`` (its text rule then indexes a missing argument and
+# crashes): both link macros are taught here, and a link's text is kept while its URL never is.
+_WALKER_CONTEXT = latexwalker.get_default_latex_context_db()
+_WALKER_CONTEXT.add_context_category(
+    "digest-links", prepend=True, macros=[macrospec.MacroSpec("href", "{{"), macrospec.MacroSpec("url", "{")]
+)
+_TEXT_CONTEXT = get_default_latex_context_db()
+_TEXT_CONTEXT.add_context_category(
+    "digest-links", prepend=True,
+    macros=[MacroTextSpec("href", simplify_repl="%(2)s"), MacroTextSpec("url", simplify_repl="%(1)s")],
+)
+_LATEX = LatexNodes2Text(latex_context=_TEXT_CONTEXT, math_mode="text")
+# Math as Pandoc reads it: "$$...$$", or "$" followed by a non-space, closed by a "$" after a non-space
+# and not followed by a digit. Any other "$" is a dollar sign ("the $20 baseline" keeps it).
+MATH_SPAN = re.compile(r"\$\$(?:[^$\\]|\\.)+?\$\$|(?<![\\$])\$(?![\s$])(?:[^$\\]|\\.)+?(?<![\s\\])\$(?!\d)",
+                       re.S)
+# A link's target is never shown: only its text (``\href``) or nothing but the address as plain text (``\url``).
+_URL_ARG = re.compile(r"\\(href|url)\s*\{([^{}]*)\}")
+# Input past this size is not read by the LaTeX parser (a title or a sentence is far shorter).
+MAX_LATEX_CHARS = 20_000
 
-__all__ = ["author_name", "cite_key", "method_names", "readable_latex", "short_names", "surname", "surnames"]
+__all__ = [
+    "MATH_SPAN", "author_name", "cite_key", "method_names", "readable_latex", "short_names", "surname", "surnames",
+]
 
 # A title prefix longer than this is a phrase, not a name ("Why Reward Models Fail: ...").
 MAX_NAME_WORDS = 4
@@ -123,13 +145,41 @@ def _is_name(token: str) -> bool:
     )
 
 
+def _protect_dollars(text: str) -> str:
+    """Every "$" outside a math span escaped (``\\$``), so LaTeX keeps it as a dollar sign."""
+    out: list[str] = []
+    last = 0
+    for match in MATH_SPAN.finditer(text):
+        out.append(text[last:match.start()].replace("$", r"\$"))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(text[last:].replace("$", r"\$"))
+    return "".join(out)
+
+
+def _literal_url(match: re.Match[str]) -> str:
+    if match.group(1) == "href":
+        return r"\href{}"  # the address is dropped; the link text (the next group) stays
+    return re.sub(r"([%#&_$~^{}])", r"\\\1", match.group(2)).replace(r"\~", "~").replace(r"\^", "^")
+
+
 def readable_latex(text: str) -> str:
     """LaTeX made readable for people: ``$\\textit{Don't Guess}$`` -> "Don't Guess", ``PARAM$Δ$`` ->
-    "PARAMΔ", ``$40.9\\%$`` -> "40.9%", ``Res$^2$CLIP`` -> "Res²CLIP".
-    Text without ``$`` or ``\\`` is returned as it is."""
+    "PARAMΔ", ``$40.9\\%$`` -> "40.9%", ``Res$^2$CLIP`` -> "Res²CLIP", ``\\href{url}{this}`` -> "this".
+    A "$" that opens no math span stays ("the $20 baseline"). Text without ``$`` or ``\\`` is returned
+    as it is; text longer than :data:`MAX_LATEX_CHARS` only loses its backslashes. Never raises."""
     if "\\" not in text and "$" not in text:
         return text
-    out = " ".join(_LATEX.latex_to_text(text).split())
+    if len(text) > MAX_LATEX_CHARS:
+        return " ".join(text.replace("\\", " ").split())
+    source = _protect_dollars(_URL_ARG.sub(_literal_url, text))
+    try:
+        nodes = latexwalker.LatexWalker(source, latex_context=_WALKER_CONTEXT, tolerant_parsing=True)
+        out = _LATEX.nodelist_to_text(nodes.get_latex_nodes()[0])
+    except (latexwalker.LatexWalkerError, IndexError, KeyError, ValueError, TypeError, RecursionError):
+        # pylatexenc's tolerant mode still trips on some malformed input: the text without its markup
+        out = re.sub(r"\\[A-Za-z]+\*?|[\\{}]", " ", text)
+    out = " ".join(out.split())
     # pylatexenc keeps "^2" and "_0"; single-digit scripts have Unicode forms readers know ("Res²CLIP").
     out = re.sub(r"\^\{?(\d)\}?", lambda m: "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(m.group(1))], out)
     return re.sub(r"_\{?(\d)\}?", lambda m: "₀₁₂₃₄₅₆₇₈₉"[int(m.group(1))], out)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from ..models import Paper
-from ..names import readable_latex
+from ..names import MATH_SPAN, readable_latex
 
 # --- LaTeX and Markdown -----------------------------------------------------------------------------
 
@@ -45,7 +45,6 @@ _LATEX_SYMBOLS = {
     r"\}": "}",
 }
 _LATEX_SYMBOL_RE = re.compile("|".join(re.escape(k) for k in sorted(_LATEX_SYMBOLS, key=len, reverse=True)))
-_MATH_RE = re.compile(r"\$([^$]{1,80})\$")
 _SIMPLE_MATH = re.compile(r"^[\w\s.,%+\-−×~≈±≥≤→·αβγδελμρστπ(){}:/<>=]*$")
 _TEXT_CMD = re.compile(r"\\(?:textbf|textit|emph|mathrm|text|mathbf|texttt)\{([^{}]*)\}")
 
@@ -59,7 +58,9 @@ def detex(text: str) -> str:
     """
 
     def math(match: re.Match[str]) -> str:
-        inner = _TEXT_CMD.sub(r"\1", match.group(1))
+        if len(match.group(0)) > 82:
+            return readable_latex(match.group(0))
+        inner = _TEXT_CMD.sub(r"\1", match.group(0).strip("$"))
         inner = _LATEX_SYMBOL_RE.sub(lambda m: _LATEX_SYMBOLS[m.group(0)], inner)
         inner = re.sub(r"\^\{?([\w.]+)\}?", r"^\1", inner)
         inner = re.sub(r"_\{?([\w.]+)\}?", r"_\1", inner)
@@ -67,7 +68,7 @@ def detex(text: str) -> str:
             return readable_latex(match.group(0))  # readers never see raw LaTeX
         return inner.replace("{", "").replace("}", "").strip()
 
-    out = _MATH_RE.sub(math, text)
+    out = MATH_SPAN.sub(math, text)
     out = _TEXT_CMD.sub(r"\1", out)
     out = out.replace(r"\%", "%").replace("~", " ") if "$" not in out else out.replace(r"\%", "%")
     return re.sub(r"[ \t]+", " ", out).strip()
