@@ -172,13 +172,14 @@ def readable_latex(text: str) -> str:
         return text
     if len(text) > MAX_LATEX_CHARS:
         return " ".join(text.replace("\\", " ").split())
-    source = _protect_dollars(_URL_ARG.sub(_literal_url, text))
+    # a bare "%" or "&" is the character in a title, not a LaTeX comment or column ("40% with $\\alpha$")
+    source = re.sub(r"(?<!\\)([%&])", r"\\\1", _protect_dollars(_URL_ARG.sub(_literal_url, text)))
     try:
         nodes = latexwalker.LatexWalker(source, latex_context=_WALKER_CONTEXT, tolerant_parsing=True)
         out = _LATEX.nodelist_to_text(nodes.get_latex_nodes()[0])
     except (latexwalker.LatexWalkerError, IndexError, KeyError, ValueError, TypeError, RecursionError):
         # pylatexenc's tolerant mode still trips on some malformed input: the text without its markup
-        out = re.sub(r"\\[A-Za-z]+\*?|[\\{}]", " ", text)
+        out = re.sub(r"\\(?![A-Za-z])", "", re.sub(r"\\[A-Za-z]+\*?|[{}]", " ", source))
     out = " ".join(out.split())
     # pylatexenc keeps "^2" and "_0"; single-digit scripts have Unicode forms readers know ("Res²CLIP").
     out = re.sub(r"\^\{?(\d)\}?", lambda m: "⁰¹²³⁴⁵⁶⁷⁸⁹"[int(m.group(1))], out)

@@ -30,9 +30,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from ..errors import PostSourceError
 from ..models import FeaturedImage, RenderedPost
 from .atomic import atomic_write_json
-from .source import PAPERS_FILE, POST_FILE, PostFolder
+from .source import PAPERS_FILE, POST_FILE, PostFolder, featured_image_file, read_post_image
 
 CACHE_FILE = ".render-cache.json"
 FORMAT = 1
@@ -79,9 +80,8 @@ def cached_render(
     keep a fresh result for the next command ("read": dry runs write nothing); "off": no cache at all."""
     if mode == "off":
         return render()
-    image = post.source.featured_image  # a path relative to the folder, or a keyword (then absent: harmless)
-    files = [post.path / POST_FILE, post.path / PAPERS_FILE, *([post.path / image] if image else [])]
-    fingerprint = inputs_fingerprint(files, params)
+    files = [post.path / POST_FILE, post.path / PAPERS_FILE]
+    fingerprint = inputs_fingerprint(files, {**params, "featured_image": _image_fingerprint(post)})
     cached = load_rendered(post.path, fingerprint) if mode in ("read", "use") else None
     if cached is not None:
         return cached
@@ -91,6 +91,18 @@ def cached_render(
     if rendered.date_gmt is None or datetime.fromisoformat(rendered.date_gmt).replace(tzinfo=UTC) <= datetime.now(UTC):
         store_rendered(post.path, fingerprint, rendered)  # else: "future" turns into "publish" as time passes
     return rendered
+
+
+def _image_fingerprint(post: PostFolder) -> str | None:
+    """A user-supplied featured image's hash, read as the render reads it (inside the folder, a regular
+    file, capped): a FIFO or ``/dev/zero`` named by the front matter never hangs or fills the fingerprint."""
+    name = featured_image_file(post.source)
+    if name is None:
+        return None
+    try:
+        return hashlib.sha256(read_post_image(post.path, name)[1]).hexdigest()
+    except PostSourceError as exc:
+        return f"refused: {exc.message}"  # the render refuses it too, with this message
 
 
 def load_rendered(folder: Path, fingerprint: str) -> RenderedPost | None:

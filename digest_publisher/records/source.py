@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -137,6 +140,74 @@ for _digit in "0123456789":
     )
 
 
+#: The front matter is metadata: past this size it is not read at all (a post's holds a few kilobytes; a
+#: year-long post's ``papers`` and ``short_names`` some tens).
+MAX_FRONT_MATTER_CHARS = 1024 * 1024
+#: WordPress stores a post's title and excerpt in MySQL TEXT columns (``post_title``, ``post_excerpt``):
+#: at most 65,535 bytes, counted here with ``&``, ``<`` and ``>`` as the entities a non-admin's text gets.
+#: WordPress refuses a longer title on every request; so does this reader, before anything is sent.
+WORDPRESS_TEXT_BYTES = 65_535
+#: Any other value of the front matter (a topic, a tag, a date, a short name).
+MAX_FIELD_CHARS = 4096
+#: Entries of one list (``papers``, ``tags``) or mapping (``short_names``).
+MAX_FIELD_ITEMS = 20_000
+
+
+def _refuse_aliases(text: str, where: str) -> None:
+    """YAML aliases (``*name``) are refused before anything is built: nine nested aliases of nine make
+    a billion strings out of a few hundred bytes (the "alias bomb")."""
+    for event in yaml.parse(text, Loader=_FrontMatterLoader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 2 if event.start_mark is not None else 0
+            raise PostSourceError(
+                f"{where}:{line}: front matter uses a YAML alias (*{event.anchor}); aliases are not read",
+                "Write the value out in full",
+            )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_value(value: Any, key: str, where: str, depth: int = 0) -> None:
+    if isinstance(value, str) and (lone := _SURROGATE.search(value)):
+        raise PostSourceError(
+            f"{where}: front matter '{key}' holds a lone surrogate (U+{ord(lone.group(0)):04X}), which is not text",
+            f"Remove that escape from '{key}'",
+        )
+    if isinstance(value, str) and len(value) > MAX_FIELD_CHARS and key not in ("title", "excerpt"):
+        raise PostSourceError(
+            f"{where}: front matter '{key}' has {len(value):,} characters, over the {MAX_FIELD_CHARS:,} allowed",
+            f"Shorten '{key}'",
+        )
+    if isinstance(value, list | dict):
+        if len(value) > MAX_FIELD_ITEMS or depth > 3:
+            raise PostSourceError(
+                f"{where}: front matter '{key}' has {len(value):,} entries or is nested {depth} deep, over the "
+                f"{MAX_FIELD_ITEMS:,} entries and 3 levels allowed",
+                f"Shorten '{key}'",
+            )
+        for item in value.values() if isinstance(value, dict) else value:
+            _check_value(item, key, where, depth + 1)
+
+
+def _one_line(text: str) -> str:
+    """A one-line field as WordPress keeps it: control characters (which XML-RPC cannot carry) removed,
+    every run of white space one space, no space at either end."""
+    return " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+
+
+def _wordpress_text(value: str, key: str, where: str) -> str:
+    entities = 4 * value.count("&") + 3 * (value.count("<") + value.count(">"))  # "&amp;", "&lt;", "&gt;"
+    stored = len(value.encode("utf-8")) + entities
+    if stored > WORDPRESS_TEXT_BYTES:
+        raise PostSourceError(
+            f"{where}: front matter '{key}' takes {stored:,} bytes, over the {WORDPRESS_TEXT_BYTES:,} WordPress "
+            "stores (a MySQL TEXT column)",
+            f"Shorten '{key}'",
+        )
+    return value
+
+
 def parse_post_source(text: str, where: str) -> PostSource:
     """Parse ``post.md`` text; ``where`` names the file (in messages, and for the slug when the front
     matter has none). Only ``title`` is required: ``slug`` defaults to the folder's (or file's) name,
@@ -147,7 +218,14 @@ def parse_post_source(text: str, where: str) -> PostSource:
     match = re.match(r"^---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)(.*)$", text, re.DOTALL)
     if not match:
         raise PostSourceError(f"{where}: front matter is not closed", "Add a '---' line after it")
+    if len(match.group(1)) > MAX_FRONT_MATTER_CHARS:
+        raise PostSourceError(
+            f"{where}: the front matter has {len(match.group(1)):,} characters, over the "
+            f"{MAX_FRONT_MATTER_CHARS:,} read",
+            "Keep long text in the body, below the closing '---'",
+        )
     try:
+        _refuse_aliases(match.group(1), where)
         meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -155,8 +233,12 @@ def parse_post_source(text: str, where: str) -> PostSource:
         raise PostSourceError(f"{where}{line}: front matter is not valid YAML ({exc})", "Fix the YAML") from exc
     if not isinstance(meta, dict):
         raise PostSourceError(f"{where}: front matter must be a mapping of keys", "Write 'key: value' lines")
-    if not meta.get("title"):
-        raise PostSourceError(f"{where}: front matter lacks title", "Add a line 'title: ...'")
+    for key, value in meta.items():
+        _check_value(value, str(key), where)
+    title = _one_line(str(meta.get("title") or ""))
+    if not title:
+        raise PostSourceError(f"{where}: front matter lacks title (or it is blank)", "Add a line 'title: ...'")
+    excerpt = _as_opt_str(meta.get("excerpt"))
     slug = str(meta.get("slug") or slug_from_path(Path(where)))
     if not SLUG_RE.match(slug):
         raise PostSourceError(
@@ -174,12 +256,12 @@ def parse_post_source(text: str, where: str) -> PostSource:
     if not isinstance(window, dict):
         raise PostSourceError(f"{where}: 'window' must be a mapping with from/to", "Write window: {from: .., to: ..}")
     return PostSource(
-        title=str(meta["title"]),
+        title=_wordpress_text(title, "title", where),
         slug=slug,
         topic=_as_opt_str(meta.get("topic")),
         kind=kind,
         body=match.group(2).strip("\n"),
-        excerpt=_as_opt_str(meta.get("excerpt")),
+        excerpt=_wordpress_text(excerpt, "excerpt", where) if excerpt is not None else None,
         categories=_as_str_tuple(meta.get("categories"), "categories", where),
         tags=_as_str_tuple(meta.get("tags"), "tags", where),
         status=str(meta.get("status") or "draft"),
@@ -194,6 +276,63 @@ def parse_post_source(text: str, where: str) -> PostSource:
         extra={k: v for k, v in meta.items() if k not in _KNOWN and k not in LEGACY_KEYS},
         warnings=_unknown_key_warnings(meta, where),
     )
+
+
+#: The largest featured image read (and uploaded): bigger files are refused before their bytes are loaded.
+MAX_IMAGE_BYTES = 15 * 1024 * 1024
+_IMAGE_KEYWORDS = frozenset({"generated", "none", "false", "no"})
+IMAGE_SCALE_HINT = (
+    "Scale it down (2560 px on the long side is what WordPress keeps) or set 'featured_image: generated'"
+)
+_IMAGE_HINT = "Put the image in the post's folder and name it relative to it (featured_image: figure.png)"
+
+
+def featured_image_file(source: PostSource) -> str | None:
+    """The file ``featured_image`` names, or None for a keyword ("generated", "none") or no value."""
+    choice = source.featured_image
+    if choice is None or choice.strip().lower() in _IMAGE_KEYWORDS:
+        return None
+    return choice
+
+
+def read_post_image(folder: Path, name: str, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[Path, bytes]:
+    """The path and bytes of the image file ``name`` of the post in ``folder``.
+
+    Only a regular file inside the post's folder is read: an absolute path, a ``..`` or a symlink that
+    leaves the folder, a FIFO or a device is refused, and so is a file over ``max_bytes`` (from its size,
+    before a byte is loaded). Messages name the path, never the file's content."""
+    where = folder / POST_FILE
+    relative = Path(name)
+    if relative.is_absolute() or ".." in relative.parts or name.startswith("~"):
+        raise PostSourceError(f"{where}: featured_image {name!r} is outside the post folder", _IMAGE_HINT)
+    base = folder.resolve()
+    path = (base / relative).resolve()
+    if not path.is_relative_to(base):
+        raise PostSourceError(
+            f"{where}: featured_image {name!r} is a link to {path}, outside the post folder", _IMAGE_HINT
+        )
+    try:
+        # O_NONBLOCK: opening a FIFO never waits for a writer; the file type is checked on the open file.
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(handle, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise PostSourceError(f"{path}: the featured image is not a regular file", _IMAGE_HINT)
+            if info.st_size > max_bytes:
+                raise PostSourceError(
+                    f"{path}: the featured image has {info.st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} "
+                    "MB this tool uploads",
+                    IMAGE_SCALE_HINT,
+                )
+            data = file.read(max_bytes + 1)
+    except OSError as exc:
+        raise PostSourceError(
+            f"{path}: cannot read the featured image ({exc.strerror or type(exc).__name__})",
+            "Fix 'featured_image' in the front matter (a path relative to the post folder) or remove it",
+        ) from exc
+    if len(data) > max_bytes:  # grew while being read
+        raise PostSourceError(f"{path}: the featured image grew past {max_bytes / 1e6:.0f} MB while read", _IMAGE_HINT)
+    return path, data
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,11 @@ from ..records import (
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
+    featured_image_file,
 )
 from ..wordpress.versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS, markup_version
 from . import wpformat
-from .card import CardText, load_featured_file
+from .card import CardText, image_alt_text, load_featured_file
 from .card import featured_card as _featured_card
 from .citations import PAPERS_COVERED_TITLE, Citations, authors_line, papers_covered
 from .dryrun import effective_status, parse_post_date, post_object, wp_date
@@ -143,16 +144,14 @@ def featured_card(source: PostSource, *, topic_label: str | None = None, paper_c
 
 
 def _featured_image(folder: PostFolder, topic_label: str | None, paper_count: int) -> FeaturedImage | None:
-    choice = folder.source.featured_image
-    if choice is None or choice.strip().lower() in ("none", "false", "no"):
+    name = featured_image_file(folder.source)
+    if name is None:
+        choice = (folder.source.featured_image or "").strip().lower()
+        if choice == "generated":
+            return featured_card(folder.source, topic_label=topic_label, paper_count=paper_count)
         return None
-    if choice.strip().lower() == "generated":
-        return featured_card(folder.source, topic_label=topic_label, paper_count=paper_count)
-    path = Path(choice)
-    if not path.is_absolute():
-        path = folder.path / path
-    alt = folder.source.featured_image_alt or " ".join(folder.source.title.split())
-    return load_featured_file(path, wpformat.sanitize_text_field(alt))
+    alt = folder.source.featured_image_alt or folder.source.title
+    return load_featured_file(folder.path, name, image_alt_text(alt))
 
 
 def _short_names(source: PostSource, where: str) -> Mapping[str, str]:

@@ -17,6 +17,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import RenderError
 from ..models import FeaturedImage
+from ..names import readable_latex
+from ..records.source import IMAGE_SCALE_HINT, MAX_IMAGE_BYTES, read_post_image
 from .wpformat import sanitize_text_field
 
 WIDTH, HEIGHT = 1200, 630
@@ -186,14 +188,20 @@ def card_alt_text(text: CardText) -> str:
     return parts[0] + " (" + ", ".join(details) + ")"
 
 
+def image_alt_text(text: str) -> str:
+    """Alt text as WordPress keeps it, so the first upload verifies as the second does: LaTeX made
+    readable, no backslash (``update_post_meta`` unslashes the value: "$\\alpha$" would be stored as
+    "$alpha$"), then ``sanitize_text_field``."""
+    return sanitize_text_field(readable_latex(text).replace("\\", ""))
+
+
 def featured_card(text: CardText, slug: str) -> FeaturedImage:
     """The generated card as a :class:`FeaturedImage` (memoised: identical inputs, identical bytes)."""
     return FeaturedImage(
         data=_cached_card(text),
         filename=f"{slug}-featured.png",
         mime_type="image/png",
-        # What WordPress keeps of alt text (sanitize_text_field), so the upload verifies as sent.
-        alt_text=sanitize_text_field(card_alt_text(text)),
+        alt_text=image_alt_text(card_alt_text(text)),
     )
 
 
@@ -215,19 +223,15 @@ def sniff_image_type(data: bytes) -> str | None:
     return None
 
 
-def load_featured_file(path: Path, alt_text: str) -> FeaturedImage:
-    """A user-supplied featured image; its type comes from its bytes, never from its name."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RenderError(
-            f"{path}: cannot read the featured image ({exc.strerror or exc})",
-            "Fix 'featured_image' in the front matter (a path relative to the post folder) or remove it",
-        ) from exc
+def load_featured_file(folder: Path, name: str, alt_text: str) -> FeaturedImage:
+    """A user-supplied featured image (``name`` relative to the post's ``folder``, read as
+    :func:`~digest_publisher.records.source.read_post_image` allows); its type comes from its bytes, never
+    from its name."""
+    path, data = read_post_image(folder, name, MAX_FEATURED_BYTES)
     mime = sniff_image_type(data)
     if mime is None:
         raise RenderError(
-            f"{path}: the featured image is not a PNG, JPEG, WebP or GIF (first bytes {data[:8].hex()})",
+            f"{path}: the featured image is not a PNG, JPEG, WebP or GIF",  # its bytes are never shown
             "Convert it to PNG or JPEG, or set 'featured_image: generated'",
         )
     _check_featured_size(path, data)
@@ -237,9 +241,9 @@ def load_featured_file(path: Path, alt_text: str) -> FeaturedImage:
 #: Limits checked before an upload. WordPress decodes every upload to make its sizes (GD/Imagick hold about
 #: 4-5 bytes a pixel), and scales anything over 2560 px down anyway: a 30000x30000 PNG uploads for minutes,
 #: then the server runs out of memory while WordPress has already created the attachment.
-MAX_FEATURED_BYTES = 15 * 1024 * 1024
+MAX_FEATURED_BYTES = MAX_IMAGE_BYTES
 MAX_FEATURED_PIXELS = 25_000_000  # e.g. 5000 x 5000
-_SCALE_HINT = "Scale it down (2560 px on the long side is what WordPress keeps) or set 'featured_image: generated'"
+_SCALE_HINT = IMAGE_SCALE_HINT
 
 
 def _check_featured_size(path: Path, data: bytes) -> None:

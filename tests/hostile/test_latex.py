@@ -18,6 +18,9 @@ from digest_publisher.names import readable_latex
     ("the $20 baseline", "the $20 baseline"),
     ("the $20 baseline and $30 more", "the $20 baseline and $30 more"),
     ("costs $5 and $x$ tokens", "costs $5 and x tokens"),
+    # a bare "%" started a LaTeX comment: the rest of the title was lost
+    (r"Gains of 40% with $\alpha$ and more", "Gains of 40% with α and more"),
+    (r"Q&A with $x$", "Q&A with x"),
     # what already worked keeps working
     (r"Scaling $\alpha$-Divergence", "Scaling α-Divergence"),
     (r"$40.9\%$", "40.9%"),
