@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 ARXIV_NEW_ID = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$")
 ARXIV_OLD_ID = re.compile(r"^(?P<id>[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+))?$")
@@ -19,7 +20,8 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None] | None:
     for prefix in ("arXiv:", "arxiv:"):
         if text.startswith(prefix):
             text = text[len(prefix):]
-    m = re.search(r"arxiv\.org/(?:abs|pdf)/([^?#\s]+?)(?:\.pdf)?/?$", text)
+    # only an address on arxiv.org itself: "https://evil.example/?arxiv.org/abs/<id>" names no paper
+    m = re.match(r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/([^?#\s]+?)(?:\.pdf)?/?$", text, re.I)
     if m:
         text = m.group(1)
     for pattern in (ARXIV_NEW_ID, ARXIV_OLD_ID):
@@ -48,6 +50,15 @@ def normalise_title(title: str) -> str:
     return re.sub(r"[\W_]+", " ", text).strip()
 
 
+#: The largest fields a paper record may have. arXiv itself caps abstracts at 1,920 characters and titles are
+#: a line or two; a 50 MB abstract took the built-in drafter 283 s and 1.28 GB, so a record past these
+#: limits is refused, naming its file and line.
+MAX_PAPER_TITLE_CHARS = 2_000
+MAX_PAPER_ABSTRACT_CHARS = 20_000
+MAX_PAPER_AUTHORS = 10_000
+MAX_PAPER_FIELD_CHARS = 2_000  # an author, a category, a comment, a DOI, an id
+
+
 @dataclass(frozen=True, slots=True)
 class Paper:
     """One paper, whatever file it came from."""
@@ -65,6 +76,21 @@ class Paper:
     # Where the record came from ("file:line"), for error messages and provenance; not part of identity.
     source: str = field(default="", compare=False)
 
+    def oversized_field(self) -> str | None:
+        """What is over the size limits above ("abstract has 52,428,800 characters, over the 20,000
+        allowed"), or None."""
+        limits = (("title", self.title, MAX_PAPER_TITLE_CHARS), ("abstract", self.abstract, MAX_PAPER_ABSTRACT_CHARS))
+        for name, text, limit in limits:
+            if len(text) > limit:
+                return f"{name} has {len(text):,} characters, over the {limit:,} allowed"
+        if len(self.authors) > MAX_PAPER_AUTHORS:
+            return f"{len(self.authors):,} authors, over the {MAX_PAPER_AUTHORS:,} allowed"
+        others = [*self.authors, *self.categories, self.comment or "", self.doi or "", self.arxiv_id or ""]
+        longest = max(others, key=len, default="")
+        if len(longest) > MAX_PAPER_FIELD_CHARS:
+            return f"a field has {len(longest):,} characters, over the {MAX_PAPER_FIELD_CHARS:,} allowed"
+        return None
+
     @property
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
@@ -80,12 +106,13 @@ class Paper:
 
     @property
     def url(self) -> str | None:
-        if self.abs_url:
-            return self.abs_url
+        """The paper's page, built from its id: arXiv's abstract page, else the DOI resolver; None for a
+        paper with neither. Never the record's own ``abs_url``: a corpus record cannot send readers
+        elsewhere (a citation of ``https://evil.example/?arxiv.org/abs/<id>`` links to arXiv)."""
         if self.arxiv_id:
-            return f"https://arxiv.org/abs/{self.arxiv_id}"
+            return f"https://arxiv.org/abs/{quote(self.arxiv_id, safe='/.')}"
         if self.doi:
-            return f"https://doi.org/{self.doi}"
+            return f"https://doi.org/{quote(self.doi, safe='/:;()._-')}"
         return None
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,6 +134,9 @@ class Paper:
     def from_dict(cls, data: dict[str, Any], source: str = "") -> Paper:
         """Inverse of :meth:`to_dict` (the project's own JSON form, as in papers.json)."""
         submitted = data.get("submitted")
+        for key in ("id", "doi"):
+            if data.get(key) is not None and not isinstance(data[key], str):  # an id of 0 is not "no id"
+                raise TypeError(f"{key} must be a string, got {type(data[key]).__name__}")
         return cls(
             title=str(data["title"]),
             authors=tuple(str(a) for a in data.get("authors") or ()),

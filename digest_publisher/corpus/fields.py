@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,15 @@ def json_problem(exc: json.JSONDecodeError) -> str:
 
 def bad_record(where: str, what: str, hint: str = "Fix that record and run again") -> CorpusError:
     return CorpusError(f"{where}: {what}", hint)
+
+
+def sized_papers(papers: Iterable[Paper]) -> Iterator[Paper]:
+    """``papers``, each checked against the size limits of a paper (:meth:`Paper.oversized_field`)."""
+    for paper in papers:
+        problem = paper.oversized_field()
+        if problem:
+            raise bad_record(paper.source, f"record refused: {problem}", "Shorten that record or remove it")
+        yield paper
 
 
 def date_in_name(path: Path) -> date | None:
@@ -82,15 +91,17 @@ def record_title(record: dict[str, Any], where: str) -> str:
 
 
 def record_identity(record: dict[str, Any], where: str) -> tuple[str | None, int | None]:
-    raw_id = record.get("id") or record.get("arxiv_id")
-    if raw_id is not None and not isinstance(raw_id, str):
+    raw_id = record.get("id")
+    if raw_id is None:
+        raw_id = record.get("arxiv_id")
+    if raw_id is not None and not isinstance(raw_id, str):  # an id of 0 is an error, never "no id"
         raise bad_record(where, f"id must be a string, got {type(raw_id).__name__}")
     found = split_arxiv_id(raw_id) if raw_id else None
     if raw_id and found is None:
         raise bad_record(where, f"id {raw_id!r} is not an arXiv id (e.g. 2605.18529 or hep-th/9901001v2)")
     if found is None:
         abs_url = record.get("abs")
-        found = split_arxiv_id(abs_url) if isinstance(abs_url, str) else None
+        found = split_arxiv_id(abs_url) if isinstance(abs_url, str) else None  # arxiv.org addresses only
     arxiv_id, version = found if found else (None, None)
     explicit = record.get("version")
     if isinstance(explicit, int) and not isinstance(explicit, bool):

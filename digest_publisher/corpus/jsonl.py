@@ -11,10 +11,14 @@ from pathlib import Path
 from ..errors import CorpusError
 from ..models import Paper
 from ._files import open_binary
-from .fields import bad_record, date_in_name, json_problem, listing_paper
+from .fields import bad_record, date_in_name, json_problem, listing_paper, sized_papers
 from .snapshot import snapshot_paper
 
 JSONL_HINT = "Fix or remove that line: each line must hold one JSON object"
+
+
+#: The longest line of a JSON Lines corpus read (a record's own fields are limited by Paper.oversized_field).
+MAX_RECORD_BYTES = 4 * 1024 * 1024
 
 
 def iter_jsonl(
@@ -38,6 +42,9 @@ def iter_jsonl(
                 if raw.isspace():
                     continue
                 where = f"{name}:{lineno}"
+                if len(raw) > MAX_RECORD_BYTES:  # refused before it is parsed (a paper's fields are capped too)
+                    what = f"record refused: its line has {len(raw):,} bytes, over the {MAX_RECORD_BYTES:,} allowed"
+                    raise bad_record(where, what, "Shorten that record or remove it")
                 try:
                     record = json.loads(raw)
                 except UnicodeDecodeError:
@@ -88,4 +95,6 @@ def iter_papers_range(path: Path, fmt: str, start: int, end: int, first_line: in
     """The records of a JSON Lines corpus (``listing`` or ``snapshot``) whose lines start in [start, end)."""
     if fmt not in ("listing", "snapshot"):
         raise CorpusError(f"{path}: format {fmt!r} cannot be read in parts", "Read it whole with iter_papers")
-    return iter_jsonl(Path(path), snapshot=fmt == "snapshot", byte_range=(start, end), first_line=first_line)
+    return sized_papers(
+        iter_jsonl(Path(path), snapshot=fmt == "snapshot", byte_range=(start, end), first_line=first_line)
+    )

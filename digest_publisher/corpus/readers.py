@@ -33,7 +33,7 @@ from ._files import decode_utf8, open_binary, unreadable
 from .atom import AtomFormatError, parse_feed
 from .bibtex import iter_bibtex
 from .csvfile import iter_csv
-from .fields import bad_record, listing_paper
+from .fields import bad_record, listing_paper, sized_papers
 from .jsonarray import iter_json_array
 from .jsonl import iter_jsonl
 
@@ -190,15 +190,15 @@ def iter_papers(path: Path, fmt: str | None = None) -> Iterator[Paper]:
     if fmt is None:
         fmt = detect_format(path)
     if fmt == "listing":
-        return iter_jsonl(path, snapshot=False)
+        return sized_papers(iter_jsonl(path, snapshot=False))
     if fmt == "snapshot":
-        return iter_jsonl(path, snapshot=True)
+        return sized_papers(iter_jsonl(path, snapshot=True))
     if fmt == "json":
-        return iter_json_array(path)
+        return sized_papers(iter_json_array(path))
     if fmt == "csv":
-        return iter_csv(path)
+        return sized_papers(iter_csv(path))
     if fmt == "bibtex":
-        return iter_bibtex(path)
+        return sized_papers(iter_bibtex(path))
     if fmt == "atom":
-        return _iter_atom(path)
+        return sized_papers(_iter_atom(path))
     raise CorpusError(f"{path}: unknown corpus format {fmt!r}", _FORMAT_HINT)

@@ -375,6 +375,9 @@ def load_papers(path: Path) -> dict[str, Paper]:
             paper = Paper.from_dict(item, source=f"{path}#{index}")
         except (KeyError, TypeError, ValueError) as exc:
             raise PostSourceError(f"{path}: paper #{index} is malformed ({exc})", "Fix or remove it") from exc
+        problem = paper.oversized_field()
+        if problem:
+            raise PostSourceError(f"{path}: paper #{index} is refused: {problem}", "Shorten or remove it")
         papers[paper.arxiv_id or paper.key] = paper
     return papers
 

@@ -7,9 +7,11 @@ import re
 from collections.abc import Iterable
 
 from ..errors import ResidueError
+from .citations import VERBATIM_CLASS
 from .parser import CITATION_RE
 
 _CODE = re.compile(r"<(pre|code|kbd|tt|samp)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
+_VERBATIM = re.compile(rf'<span class="{VERBATIM_CLASS}">[^<]*</span>')
 _BLOCK_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _PARAGRAPH = re.compile(r"<p\b[^>]*>(.*?)</p>", re.DOTALL | re.IGNORECASE)
@@ -38,7 +40,7 @@ def find_residue(content: str, verbatim: Iterable[str] = ()) -> list[str]:
     """
     problems: list[str] = []
     body = _BLOCK_COMMENT.sub("", content)
-    visible = _CODE.sub(" ", body)
+    visible = _VERBATIM.sub(" ", _CODE.sub(" ", body))  # corpus text marked as data is not Markdown
     exempt = sorted({v for v in verbatim if any(c in v for c in "*[#>")}, key=len, reverse=True)
 
     for m in _PARAGRAPH.finditer(visible):

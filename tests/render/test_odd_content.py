@@ -97,7 +97,9 @@ def test_a_paper_title_that_looks_like_markdown_is_shown_as_written(posts_dir: P
     papers.write_text(json.dumps(data), encoding="utf-8")
     content, _warnings = _render(posts_dir)
     # "[" before a letter is always written as &#091; (it could open a shortcode); readers see "[".
-    assert "AMR-SD: **Bold** claims and &#091;brackets](here) in a title</a>" in content
+    # It is marked as data (issue 20): the residue check after publishing sees the same mark.
+    title = "AMR-SD: **Bold** claims and &#091;brackets](here) in a title"
+    assert f'<span class="dp-verbatim">{title}</span></a>' in content
     assert "A. *Star* Author" in content
 
 
