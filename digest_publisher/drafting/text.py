@@ -88,9 +88,26 @@ def plain_abstract(text: str) -> str:
     return re.sub(r"\s+", " ", out).strip()
 
 
-# An instruction aimed at a model reading the abstract is not the paper's content: never quoted.
-_INJECTION = re.compile(r"\b(?:ignore|disregard|forget)\b.{0,30}\b(?:instructions?|prompts?|rules)\b|"
-                        r"\b(?:you are|as an ai|assistant:|system prompt)\b", re.I)
+# An instruction aimed at a model or a reader is not the paper's content: never quoted. Each alternative was
+# checked against the year of real abstracts (61,172): "note to the model", "please ...", "you must", "hey
+# model", "... in the post", "cite it as the best paper" and imperatives aimed at a writer; phrases real
+# abstracts use ("the model must learn", "In this article", "Write policies ...") are not caught.
+_ADDRESSEE = r"(?:the\s+)?(?:model|assistant|ai|llm|language\s+model|chatbot|reader|writer|editor|reviewer|agent)s?"
+_INJECTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\b.{0,30}\b(?:instructions?|prompts?|rules)\b|"
+    r"\b(?:you are|as an ai|assistant:|system prompt)\b|"
+    rf"\b(?:note|message|instructions?|reminder)\s+(?:to|for)\s+{_ADDRESSEE}\b|"
+    rf"\b(?:dear|hey|hello|attention,)\s+{_ADDRESSEE}\b|"
+    rf"^\s*{_ADDRESSEE}\s*:|"
+    r"\bplease\b|"
+    r"\byou\s+(?:must|should|shall|need\s+to|have\s+to|are\s+(?:required|asked|instructed|to))\b|"
+    r"\b(?:in|into|to)\s+(?:the|this|your)\s+(?:blog\s+)?(?:post|write-?up)(?![\w-])|"
+    r"\b(?:cite|rank|describe|present|call|treat|list|recommend)\s+(?:this|it|us|the\s+paper|this\s+paper|our\s+work)?"
+    r"\s*as\s+(?:the\s+)?(?:best|top|leading|most|first|strongest|state)|"
+    r"\bclick\s+here\b|"
+    r"^\s*(?:Cite|Rank|Treat|Respond|Reply|Tell|Recommend|Say|Ignore|Disregard|Pretend|Act as)\b",
+    re.I | re.M,
+)
 
 
 def is_displayable(sentence: str) -> bool:
@@ -274,8 +291,24 @@ _DANGLING_TAIL = frozenset({"large", "small", "new", "novel", "based", "driven",
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*[A-Za-z0-9]|[A-Za-z]")
 
 
+# An address is not the paper's vocabulary: "https://evil.example/x" must never give a theme, a tag or a
+# heading the words "evil example". URLs, bare host names ("github.com/org") and e-mail addresses go first.
+_ADDRESS = re.compile(
+    r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S+|\S+@[\w-]+(?:\.[\w-]+)+|"
+    r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|io|ai|dev|edu|gov|example|app|info|co|me|xyz|github\.io)\b\S*",
+    re.I,
+)
+
+
+def vocabulary_text(text: str) -> str:
+    """The part of a title or an abstract its terms are taken from: without addresses and without the
+    sentences that address a model or a reader (their words are no theme, tag or heading either)."""
+    sentences = split_sentences(_ADDRESS.sub(" ", text))
+    return " ".join(s for s in sentences if not _INJECTION.search(s))
+
+
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(detex(text))]
+    return [w.lower() for w in _WORD.findall(detex(vocabulary_text(text)))]
 
 
 def content_terms(text: str) -> list[str]:
