@@ -113,6 +113,7 @@ def edited_since_draft(folder: Path) -> bool:
     post_md = folder / records.POST_FILE
     if not post_md.exists():
         return False
+    records.complete_post_writes(folder)  # a redraft killed part way is finished, never taken for an edit
     try:
         current = records.parse_post_source(post_md.read_text(encoding="utf-8"), str(post_md))
     except (OSError, UnicodeDecodeError, PostSourceError):
@@ -225,14 +226,14 @@ def draft_post(
         extra={"short_names": {k: request.short_names[k] for k in cited}},
     )
     progress.stage("write", 1)
-    records.write_post(folder, source, list(papers))
     report = build_report(request, content, grounding, body, slug, folder, now, started)
     report["removed"] = removed
     report["numbers_removed"] = numbers_removed
     for name, items in content.report.items():
         report[name] = items
     report.update(report_extra or {})
-    records.atomic_write_json(folder / REPORT_FILE, report)
+    # papers.json, post.md and the report (with the body's hash: what was drafted) change as one unit
+    records.write_post(folder, source, list(papers), also={REPORT_FILE: report})
     progress.advance("write")
     return DraftResult(slug=slug, folder=folder, report=report, drafter=content.drafter)
 

@@ -5,6 +5,11 @@ to disk, then ``os.replace``-d over the target. The temporary file (``mkstemp`` 
 mode a plain ``open()`` would give a new file (0666 minus the umask), or the replaced file's own mode, so
 a post folder or a corpus file is as readable as anything else the user writes.
 
+Files that must change together (a redraft's ``papers.json``, ``post.md`` and ``draft-report.json``) go
+through :func:`write_together`: a journal holding all of them is written first, so a run killed part way
+leaves either the old files and no journal, or a journal that the next reader of the folder completes
+(:func:`complete_pending_writes`).
+
 A writer killed between the two steps leaves its temporary file (``.<name>.<pid>.<random>.tmp``) behind;
 :func:`remove_stale_temp_files` removes those of writers that no longer run (and any older than ten
 minutes: a write takes milliseconds), when a later run takes the folder's lock.
@@ -18,7 +23,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -132,5 +137,51 @@ def atomic_write_text(path: Path, text: str, *, before_replace: Callable[[], Non
     atomic_write_bytes(path, text.encode("utf-8"), before_replace=before_replace)
 
 
+def json_text(data: Any) -> str:
+    """JSON as this project writes its files: UTF-8 characters kept, indented, one final newline."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def atomic_write_json(path: Path, data: Any, *, before_replace: Callable[[], None] | None = None) -> None:
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n", before_replace=before_replace)
+    atomic_write_text(path, json_text(data), before_replace=before_replace)
+
+
+#: The journal of a :func:`write_together` under way (in the folder it writes).
+JOURNAL_FILE = ".write-journal.json"
+
+
+def write_together(folder: Path, files: Mapping[str, str]) -> None:
+    """Write the text files ``files`` (name -> text) of ``folder`` as one unit: all of them or none.
+
+    The journal (every file's full text) is written atomically first, then each file, then the journal
+    is removed. Killed before the journal is complete: the old files stand. Killed after: the next
+    :func:`complete_pending_writes` of the folder writes every file again from the journal."""
+    from .record import kill_point  # the test-only crash hook
+
+    atomic_write_json(folder / JOURNAL_FILE, {"files": dict(files)})
+    kill_point("after-journal")
+    for name, text in files.items():
+        atomic_write_text(folder / name, text)
+        kill_point(f"after-{name}")
+    (folder / JOURNAL_FILE).unlink(missing_ok=True)
+
+
+def complete_pending_writes(folder: Path) -> list[str]:
+    """Finish a :func:`write_together` that a killed run left in ``folder``; the names written again
+    (none when there is no journal). Raises OSError when a file cannot be written."""
+    journal = folder / JOURNAL_FILE
+    try:
+        data = json.loads(journal.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (UnicodeDecodeError, ValueError):
+        data = {}  # never half-written (it is written atomically): not ours to finish
+    files = data.get("files") if isinstance(data, dict) else None
+    names: list[str] = []
+    if isinstance(files, dict):
+        for name, text in files.items():
+            if isinstance(name, str) and isinstance(text, str) and name == Path(name).name and not name.startswith("."):
+                atomic_write_text(folder / name, text)
+                names.append(name)
+    journal.unlink(missing_ok=True)
+    return names

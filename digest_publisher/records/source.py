@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ import yaml
 
 from ..errors import PostSourceError
 from ..models import Paper, PostKind
-from .atomic import atomic_write_json, atomic_write_text
+from .atomic import complete_pending_writes, json_text, write_together
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 POST_FILE = "post.md"
@@ -384,6 +385,8 @@ def load_papers(path: Path) -> dict[str, Paper]:
 
 def load_post(ref: str, posts_dir: Path) -> PostFolder:
     post_md = find_post(ref, posts_dir)
+    if post_md.name == POST_FILE:
+        complete_post_writes(post_md.parent)
     try:
         text = post_md.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -392,11 +395,34 @@ def load_post(ref: str, posts_dir: Path) -> PostFolder:
     return PostFolder(path=post_md.parent, source=source, papers=load_papers(post_md.parent / PAPERS_FILE))
 
 
-def write_post(folder: Path, source: PostSource, papers: list[Paper]) -> PostFolder:
-    """Write papers.json then post.md (each atomically), so a post.md never cites missing metadata."""
-    atomic_write_json(folder / PAPERS_FILE, [p.to_dict() for p in papers])
-    atomic_write_text(folder / POST_FILE, source.to_text())
+def write_post(
+    folder: Path, source: PostSource, papers: list[Paper], *, also: Mapping[str, Any] | None = None
+) -> PostFolder:
+    """Write papers.json, post.md and the JSON files ``also`` (name -> data, e.g. the draft report) as one
+    unit (:func:`~.atomic.write_together`): a run killed part way leaves all the old files or, once its
+    journal is complete, all the new ones when the folder is next loaded."""
+    files = {PAPERS_FILE: json_text([p.to_dict() for p in papers]), POST_FILE: source.to_text()}
+    files.update({name: json_text(data) for name, data in (also or {}).items()})
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_together(folder, files)
+    except OSError as exc:
+        raise PostSourceError(
+            f"{exc.filename or folder}: cannot write the post ({exc.strerror or exc})",
+            "Free disk space or fix the folder's permissions, then run again (nothing was half-written)",
+        ) from exc
     return PostFolder(path=folder, source=source, papers={p.arxiv_id or p.key: p for p in papers})
+
+
+def complete_post_writes(folder: Path) -> None:
+    """Finish the write of a post that a killed run left part way (see :func:`write_post`)."""
+    try:
+        complete_pending_writes(folder)
+    except OSError as exc:
+        raise PostSourceError(
+            f"{exc.filename or folder}: cannot finish the interrupted write of this post ({exc.strerror or exc})",
+            "Free disk space or fix the folder's permissions, then run again",
+        ) from exc
 
 
 def list_post_folders(posts_dir: Path) -> list[Path]:
