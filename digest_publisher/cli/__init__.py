@@ -13,6 +13,7 @@ are kept in :data:`COMMANDS` (a test checks that they equal each command's own d
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 
@@ -79,6 +80,17 @@ class DigestGroup(click.Group):
             if ctx.meta.get(JSON_META):
                 echo_json({"exit_code": 1, "error": str(exc)})  # --json: one object on stdout, always
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # a closed pipe on stdout: click's own handling
+                raise
+            # The machine, not the input: a full disk, a read-only or vanished folder. Local state is safe
+            # (every write is atomic); one line names the path instead of a traceback.
+            where = " -> ".join(str(p) for p in (exc.filename, exc.filename2) if p) or "a file"
+            message = (
+                f"{where}: {exc.strerror or exc}. Free disk space or fix the path's permissions, then run again "
+                "(nothing was half-written)"
+            )
+            raise click.ClickException(message) from exc
 
 
 @click.group(

@@ -57,7 +57,8 @@ _TEMP_NAME = re.compile(r"^\.(?P<target>.+?)\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.t
 STALE_AFTER_S = 600.0
 
 
-def _running(pid: int) -> bool:
+def pid_running(pid: int) -> bool:
+    """Is process ``pid`` alive (another user's counts as alive)?"""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -85,7 +86,7 @@ def remove_stale_temp_files(folder: Path, *, stale_after: float = STALE_AFTER_S)
             old = now - entry.stat(follow_symlinks=False).st_mtime > stale_after
         except OSError:
             continue
-        dead = pid is not None and int(pid) != os.getpid() and not _running(int(pid))
+        dead = pid is not None and int(pid) != os.getpid() and not pid_running(int(pid))
         if old or dead:
             path = Path(entry.path)
             path.unlink(missing_ok=True)
@@ -111,6 +112,11 @@ def atomic_binary(path: Path, *, before_replace: Callable[[], None] | None = Non
         if before_replace is not None:
             before_replace()
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write or fsync: name the file it was for ("No space left")
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

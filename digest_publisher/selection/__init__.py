@@ -15,9 +15,11 @@ import heapq
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
+import time
 import weakref
 from array import array
 from collections.abc import Iterable, Iterator
@@ -29,12 +31,44 @@ from typing import Any
 from ..corpus import corpus_files, detect_format, iter_papers, iter_papers_range, jsonl_ranges
 from ..errors import CorpusError, EmptySelectionError
 from ..models import Paper, Topic
-from ..records.atomic import atomic_text
+from ..records.atomic import atomic_text, pid_running
 from ..topics import match_topic
 from .store import SPILL_AFTER, _Kept, _Spill, _spill_failed, is_better
 
 # ---------------------------------------------------------------------------------------------
 # The selection
+
+
+_SPILL_PREFIX = "digest-publisher-selection-"
+_SPILL_NAME = re.compile(rf"^{_SPILL_PREFIX}(?:(?P<pid>\d+)-)?[A-Za-z0-9_]{{8}}$")
+_OLD_SPILL_S = 24 * 3600  # a spill folder without a pid in its name (older versions) is removed after a day
+
+
+def remove_stale_spills(tmp: Path) -> list[Path]:
+    """Remove the spill folders in ``tmp`` that a killed selection left: those whose process no longer
+    runs (and, for names without a pid, those older than a day). Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(tmp))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _SPILL_NAME.match(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = match.group("pid")
+        try:
+            stale = (
+                not pid_running(int(pid)) if pid is not None
+                else now - entry.stat(follow_symlinks=False).st_mtime > _OLD_SPILL_S
+            )
+        except OSError:
+            continue
+        if stale and (pid is None or int(pid) != os.getpid()):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
 
 
 def _remove_spill(kept: _Kept, folder: Path) -> None:
@@ -287,8 +321,9 @@ def select_corpus(
     """
     if workers is None:
         workers = min(os.cpu_count() or 1, 4)
+    remove_stale_spills(Path(tempfile.gettempdir()))
     try:
-        folder = Path(tempfile.mkdtemp(prefix="digest-publisher-selection-"))
+        folder = Path(tempfile.mkdtemp(prefix=f"{_SPILL_PREFIX}{os.getpid()}-"))
     except OSError as exc:
         raise _spill_failed(Path(tempfile.gettempdir()), exc) from exc
     try:
