@@ -44,6 +44,7 @@ from ..wordpress.common import (
 from ..wordpress.rest import RestPublisher
 from ..wordpress.settings import WordPressSettings
 from ..wordpress.users import UserClient
+from .results import refuse_other_site
 from .sent import ResidueCheck, check_residue, content_hash, publish_key_of
 from .staging import Staging
 
@@ -165,15 +166,7 @@ def _publish_locked(
     adopt: bool,
 ) -> PublishReport:
     record = load_record(folder)
-    elsewhere = record.other_site(settings.site_url) if record else None
-    if elsewhere:
-        raise WordPressError(
-            f"{folder / 'record.json'} belongs to {elsewhere}, but WORDPRESS_URL is "
-            f"{settings.site_url}",
-            "Publish to the site the record belongs to, or use a separate --posts-dir per site; if the site "
-            f"moved (http to https, a new domain), run `digest-publisher republish --all --rebind-site {elsewhere}` "
-            "once to bind its records to WORDPRESS_URL",
-        )
+    refuse_other_site(folder, record, settings)
     existed = record is not None
     record = record or PostRecord(slug=rendered.slug)
     hash_ = content_hash(rendered)
