@@ -437,10 +437,23 @@ def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None, tr
 def check(settings: WordPressSettings, *, categories: Sequence[str] = (), posts_dir: Path | None = None) -> CheckReport:
     """What is wrong with the WordPress connection, or who we are there; the site's WordPress version is
     remembered for the posts in ``posts_dir`` (the markup they get)."""
+    from .errors import DigestError
+    from .publishing.results import other_site_error
     from .publishing.site import remember_version
-    from .wordpress.check import check_site
+    from .records import list_post_folders
+    from .records.record import load_record
+    from .wordpress.check import Finding, check_site
 
     report = check_site(settings, categories=tuple(categories))
     if posts_dir is not None and report.wordpress_version:
         remember_version(settings, posts_dir, report.wordpress_version)
+    for folder in list_post_folders(posts_dir) if posts_dir is not None and posts_dir.is_dir() else []:
+        try:
+            record = load_record(folder)
+        except DigestError:
+            continue  # a broken record is the verbs' to report
+        elsewhere = record.other_site(settings.site_url) if record is not None else None
+        if elsewhere:
+            error = other_site_error(folder, elsewhere, settings.site_url)
+            report.problems.append(Finding("other-site", error.message, error.hint or ""))
     return report

@@ -224,6 +224,7 @@ class Transport:
                 "No WordPress answer this tool asks for is that large: check that WORDPRESS_URL is the site and "
                 "not a file or a proxy's error page",
                 status=response.status_code,
+                code="too_large",
                 url=url,
             )
         response._content = b"".join(chunks)
