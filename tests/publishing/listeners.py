@@ -78,7 +78,7 @@ class Listener:
                 if length:
                     self.rfile.read(length)
                 listener.seen.append(Seen(self.command, self.path, dict(self.headers.items())))
-                answer = listener.answer(self.command, self.path, self.headers)
+                answer = listener.answer(self.command, self.path, dict(self.headers.items()))
                 if isinstance(answer, Trickle):
                     self._trickle(answer)
                     return
