@@ -103,7 +103,9 @@ class _Deadline:
 
     def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
-        _ACTIVE.pop(self._thread, None)
+        connection = _ACTIVE.pop(self._thread, None)
+        if self.expired and connection is not None:
+            connection.close()  # never reused: the server may still be sending
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import ssl
 import subprocess
 import threading
@@ -35,10 +36,12 @@ class Seen:
 
 @dataclass(frozen=True)
 class Trickle:
-    """Send ``raw`` (status line, headers and body as bytes) one byte every ``every`` seconds."""
+    """Send ``head`` at once, then ``raw`` one byte every ``every`` seconds (status line, headers and body are
+    the test's bytes)."""
 
     raw: bytes
     every: float = 1.0
+    head: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,12 @@ class Listener:
             def log_message(self, format: str, *args: Any) -> None:
                 return None
 
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in separate writes: without this, each keep-alive answer waits for
+                # the client's delayed ACK (40 ms).
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
@@ -97,6 +106,8 @@ class Listener:
             def _trickle(self, answer: Trickle) -> None:
                 self.close_connection = True
                 try:
+                    self.wfile.write(answer.head)
+                    self.wfile.flush()
                     for byte in answer.raw:
                         self.wfile.write(bytes([byte]))
                         self.wfile.flush()
