@@ -19,6 +19,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -133,7 +134,11 @@ def test_an_oversized_answer_is_abandoned_with_one_line(
 
 # -- answers of the wrong shape ------------------------------------------------------------------------
 
-SHAPES = {"empty list": [], "null": None, "wrong types": {"id": "seven", "capabilities": "all", "roles": "admin"}}
+SHAPES: dict[str, Any] = {
+    "empty list": [],
+    "null": None,
+    "wrong types": {"id": "seven", "capabilities": "all", "roles": "admin"},
+}
 
 
 @pytest.mark.parametrize("shape", SHAPES)
