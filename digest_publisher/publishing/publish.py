@@ -3,7 +3,7 @@ residue check (always on) -> record.
 
 The record (``records.record.PostRecord``) is what makes a WordPress post ours: its id is saved the moment
 WordPress created it, with the slug and the hash of what was sent. Nothing of ours is added to the content
-(see ``wordpress.common.holds_our_post`` for the case of a lost record).
+(see ``wordpress.fingerprints.holds_our_post`` for the case of a lost record).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from ..records.record import (
     update_site_facts,
 )
 from ..wordpress.client import WordPressClient
-from ..wordpress.common import (
+from ..wordpress.publisher import (
     Journal,
     KnownState,
     PostTransport,

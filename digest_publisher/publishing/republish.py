@@ -40,7 +40,7 @@ from ..records import list_post_folders
 from ..records.locks import post_lock, run_lock
 from ..records.record import PostRecord, load_record, load_site_facts, save_record, save_remote_copy
 from ..wordpress.client import WordPressClient
-from ..wordpress.common import holds_our_post, parse_gmt, update_intent
+from ..wordpress.fingerprints import holds_our_post
 from ..wordpress.posts import (
     LISTING_FIELDS,
     fetch_as_reader,
@@ -55,6 +55,7 @@ from ..wordpress.posts import (
     revision_count,
     update_post,
 )
+from ..wordpress.publisher import parse_gmt, update_intent
 from ..wordpress.settings import WordPressSettings
 from .publish import publish_post
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PostSourceError, WordPressError
+from ..records import list_post_folders
 from ..records.record import NO_SITE, PostRecord, load_record
-from ..wordpress.common import KnownState
+from ..wordpress.publisher import KnownState
 from ..wordpress.settings import WordPressSettings
 
 EXIT_OK = 0
@@ -88,6 +89,20 @@ def refuse_other_site(folder: Path, record: PostRecord | None, settings: WordPre
     elsewhere = record.other_site(settings.site_url) if record is not None else None
     if elsewhere:
         raise other_site_error(folder, elsewhere, settings.site_url)
+
+
+def records_of_other_sites(posts_dir: Path, settings: WordPressSettings) -> list[WordPressError]:
+    """The refusal for each record in ``posts_dir`` that is not WORDPRESS_URL's (what ``check`` reports)."""
+    errors: list[WordPressError] = []
+    for folder in list_post_folders(posts_dir) if posts_dir.is_dir() else []:
+        try:
+            record = load_record(folder)
+        except PostSourceError:
+            continue  # a broken record is the verbs' to report
+        elsewhere = record.other_site(settings.site_url) if record is not None else None
+        if elsewhere:
+            errors.append(other_site_error(folder, elsewhere, settings.site_url))
+    return errors
 
 
 def published_record(folder: Path, settings: WordPressSettings, explicit: bool) -> PostRecord | PostResult:

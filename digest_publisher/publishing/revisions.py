@@ -18,7 +18,7 @@ from ..errors import DigestError, LockError, WordPressError
 from ..records.locks import post_lock, run_lock
 from ..records.record import save_record
 from ..wordpress.client import WordPressClient
-from ..wordpress.common import first_html_difference, same_text, update_intent
+from ..wordpress.fingerprints import first_html_difference, same_text
 from ..wordpress.posts import (
     fetch_recorded_post,
     fetch_revision,
@@ -29,6 +29,7 @@ from ..wordpress.posts import (
     rest_fingerprint,
     update_post,
 )
+from ..wordpress.publisher import update_intent
 from ..wordpress.settings import WordPressSettings
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
 

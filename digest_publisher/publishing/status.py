@@ -15,7 +15,7 @@ from ..models import RenderedPost
 from ..records import list_post_folders
 from ..records.record import NO_SITE, PostRecord, load_record
 from ..wordpress.client import WordPressClient
-from ..wordpress.common import remote_edit
+from ..wordpress.fingerprints import remote_edit
 from ..wordpress.posts import find_post, is_remote_edit
 from ..wordpress.settings import WordPressSettings
 from .results import known_state, other_site_error

@@ -17,7 +17,7 @@
     missing-capability       the user cannot do something a post needs (e.g. create categories)
 
 All good prints the site name, WordPress version, user and roles; a note warns when the version is hidden or
-outside the versions the tests cover (see :mod:`.version`).
+outside the versions the tests cover (see :mod:`.site_version`).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ import requests
 
 from ..errors import SiteUnreachable, WordPressError
 from .client import WordPressClient
-from .common import wp_slug
 from .failures import BLOCKING_CODES
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
-from .version import site_wordpress_version
+from .site_version import site_wordpress_version
+from .terms import wp_slug
 
 # What a digest post needs, and why (shown when missing).
 NEEDED_CAPABILITIES = {

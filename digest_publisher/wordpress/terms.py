@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from ..errors import WordPressError
 from .client import WordPressClient
-from .common import same_text, verification_error, wp_slug
+from .fingerprints import same_text, verification_error
 
 TAXONOMY_LABEL = {"categories": "category", "tags": "tag"}
 PAGE = 100  # WordPress's per_page maximum: a lookup of more slugs than that would miss some
@@ -32,6 +33,18 @@ def slug_batches(slugs: list[str]) -> list[list[str]]:
         batches[-1].append(slug)
         size += length
     return batches or [[]]
+
+
+def wp_slug(name: str) -> str:
+    """What WordPress's ``sanitize_title`` makes of a term name, for ASCII-ish names (a lookup key only:
+    names it gets wrong are looked up by search instead)."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"<[^>]*>", "", text).lower()
+    text = re.sub(r"&[^;\s]+;", "", text).replace("&", "").replace(".", "-")
+    text = re.sub(r"[^a-z0-9 _-]", "", text)
+    text = re.sub(r"\s+", "-", text)
+    return re.sub(r"-+", "-", text).strip("-")
 
 
 def resolve_terms(
