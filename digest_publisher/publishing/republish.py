@@ -57,6 +57,7 @@ from ..wordpress.posts import (
 )
 from ..wordpress.publisher import parse_gmt, update_intent
 from ..wordpress.settings import WordPressSettings
+from .journal import RecordJournal
 from .publish import publish_post
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
 from .sent import ResidueCheck, check_residue, content_hash
@@ -404,7 +405,8 @@ def _publish_missed(
             slug, "would-publish", f"scheduled for {when} UTC but still 'future'", post_id, "future", record.link
         )
     intent = update_intent(fields_fingerprint(remote))
-    save_record(folder, replace(record, pending=(*record.pending, intent)))
+    journal = RecordJournal(folder, record)
+    journal.intend(intent)
     written = update_post(run.client, post_id, {"status": "publish"}, f"publish post {post_id}")
     data = written.data
     if data.get("status") != "publish":
@@ -422,16 +424,12 @@ def _publish_missed(
         # Our own status change is not an edit; an earlier human edit must stay visible, so the old
         # baseline is kept when there was one.
         baseline = {"modified_gmt": data.get("modified_gmt"), "remote_fingerprint": rest_fingerprint(data)}
-    save_record(
-        folder,
-        replace(
-            record,
-            status="publish",
-            link=link,
-            last_response=reader.data,
-            pending=tuple(p for p in record.pending if p != intent),
-            history=(*record.history, f"{now_stamp()} published post {post_id} (missed schedule {when} UTC) {link}"),
-            **baseline,
-        ),
+    journal.settle(
+        intent,
+        status="publish",
+        link=link,
+        last_response=reader.data,
+        history=(*record.history, f"{now_stamp()} published post {post_id} (missed schedule {when} UTC) {link}"),
+        **baseline,
     )
     return PostResult(slug, "published", f"missed schedule {when} UTC: {link}", post_id, "publish", link, notes)
