@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .errors import ConfigError
+from .errors import ConfigError, register_secret
 from .wordpress.settings import (
     APP_PASSWORD_VAR,
     DEFAULT_TIMEOUT,
@@ -67,7 +67,9 @@ def cache_dir(option: Path | None = None, environ: Mapping[str, str] | None = No
 
 
 def claude_key_set(environ: Mapping[str, str] | None = None) -> bool:
-    """Is an Anthropic key configured? (Only its presence: the SDK reads the key itself.)"""
+    """Is an Anthropic key configured? (Only its presence: the SDK reads the key itself; it is registered so
+    that no error message shows it, see ``errors.scrub``.)"""
+    register_secret(_env(environ).get(CLAUDE_KEY_VAR))
     return bool((_env(environ).get(CLAUDE_KEY_VAR) or "").strip())
 
 
@@ -89,6 +91,7 @@ def kill_step(environ: Mapping[str, str] | None = None) -> str:
 def wordpress_settings(environ: Mapping[str, str] | None = None) -> WordPressSettings:
     """Where to publish and as whom; every missing or invalid variable is reported in one error."""
     env = _env(environ)
+    register_secret(env.get(CLAUDE_KEY_VAR))  # a gateway echoing headers must not show it either
     values = {name: (env.get(name) or "").strip() for name in (URL_VAR, USERNAME_VAR, APP_PASSWORD_VAR)}
     missing = [name for name, value in values.items() if not value]
     problems: list[str] = []

@@ -19,11 +19,34 @@ once and prints ``Error: <what happened>. <what to do>`` with exit code 1; anyth
 
 from __future__ import annotations
 
+# Credentials of this process (an Application Password, its Basic header's base64, the Claude key): a
+# server or gateway that echoes request headers in its error text must not make us print or store them.
+_SECRETS: set[str] = set()
+_SHORTEST_SECRET = 6  # shorter values (a test's "x") would blank out ordinary words
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a credential so that no error message of this process ever carries it (see :func:`scrub`)."""
+    if value and len(value.strip()) >= _SHORTEST_SECRET:
+        _SECRETS.add(value.strip())
+
+
+def scrub(text: str) -> str:
+    """``text`` with every registered credential replaced by ``[redacted]`` (longest first, so a Basic
+    header's base64 goes before a password inside it)."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return text
+
 
 class DigestError(Exception):
-    """Root of all expected errors. ``hint`` says what the user can do next."""
+    """Root of all expected errors. ``hint`` says what the user can do next. Message and hint are scrubbed
+    of the process's credentials (:func:`scrub`) when the error is made, so nothing shows or stores them."""
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        message = scrub(message)
+        hint = scrub(hint) if hint else hint
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -194,7 +194,7 @@ def render_for_site(
     "read" only reuses, "refresh" only keeps (:mod:`~digest_publisher.records.render_cache`)."""
     from .records import load_post
     from .records.render_cache import cached_render
-    from .wordpress.versions import CURRENT_WP_VERSION
+    from .wordpress.markup_versions import CURRENT_WP_VERSION
 
     post = load_post(str(folder), folder.parent)
     params = {"topic_label": topic_label(post.source.topic, topics_path), "site_url": site_url.rstrip("/"),
@@ -234,7 +234,7 @@ def render(
     from .publishing.site import remembered_markup_version
     from .records import find_post
     from .render import write_preview
-    from .wordpress.versions import CURRENT_WP_VERSION
+    from .wordpress.markup_versions import CURRENT_WP_VERSION
 
     folder = find_post(ref, posts_dir).parent
     wp_version = wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir) or CURRENT_WP_VERSION
@@ -437,10 +437,13 @@ def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None, tr
 def check(settings: WordPressSettings, *, categories: Sequence[str] = (), posts_dir: Path | None = None) -> CheckReport:
     """What is wrong with the WordPress connection, or who we are there; the site's WordPress version is
     remembered for the posts in ``posts_dir`` (the markup they get)."""
+    from .publishing.results import records_of_other_sites
     from .publishing.site import remember_version
-    from .wordpress.check import check_site
+    from .wordpress.check import Finding, check_site
 
     report = check_site(settings, categories=tuple(categories))
     if posts_dir is not None and report.wordpress_version:
         remember_version(settings, posts_dir, report.wordpress_version)
+    for error in records_of_other_sites(posts_dir, settings) if posts_dir is not None else []:
+        report.problems.append(Finding("other-site", error.message, error.hint or ""))
     return report

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .. import config, pipeline
-from ..wordpress.versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS
+from ..wordpress.markup_versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS
 from ._common import content_format_option, echo_json, info, posts_dir_option, topics_option, warn_render
 
 

@@ -17,6 +17,7 @@ from ..records.record import load_record
 from ..wordpress.client import WordPressClient
 from ..wordpress.posts import list_revisions, raw_field
 from ..wordpress.settings import WordPressSettings
+from .results import refuse_other_site
 
 if TYPE_CHECKING:
     from ..wordpress.xmlrpc_reads import XmlRpcReader
@@ -66,6 +67,7 @@ def history(
     out = PostHistory(slug, record.wordpress_id, record.status, record.link, list(record.history), [], copies)
     if settings is None:
         return out
+    refuse_other_site(folder, record, settings)  # the same-site rule, before any request
     reader: WordPressClient | XmlRpcReader
     if transport == "xmlrpc":
         from ..wordpress.xmlrpc_reads import XmlRpcReader  # loads python-wordpress-xmlrpc only when used

@@ -3,7 +3,7 @@ residue check (always on) -> record.
 
 The record (``records.record.PostRecord``) is what makes a WordPress post ours: its id is saved the moment
 WordPress created it, with the slug and the hash of what was sent. Nothing of ours is added to the content
-(see ``wordpress.common.holds_our_post`` for the case of a lost record).
+(see ``wordpress.fingerprints.holds_our_post`` for the case of a lost record).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from ..records.record import (
     update_site_facts,
 )
 from ..wordpress.client import WordPressClient
-from ..wordpress.common import (
+from ..wordpress.publisher import (
     Journal,
     KnownState,
     PostTransport,
@@ -44,6 +44,8 @@ from ..wordpress.common import (
 from ..wordpress.rest import RestPublisher
 from ..wordpress.settings import WordPressSettings
 from ..wordpress.users import UserClient
+from .journal import RecordJournal
+from .results import refuse_other_site
 from .sent import ResidueCheck, check_residue, content_hash, publish_key_of
 from .staging import Staging
 
@@ -165,15 +167,7 @@ def _publish_locked(
     adopt: bool,
 ) -> PublishReport:
     record = load_record(folder)
-    elsewhere = record.other_site(settings.site_url) if record else None
-    if elsewhere:
-        raise WordPressError(
-            f"{folder / 'record.json'} belongs to {elsewhere}, but WORDPRESS_URL is "
-            f"{settings.site_url}",
-            "Publish to the site the record belongs to, or use a separate --posts-dir per site; if the site "
-            f"moved (http to https, a new domain), run `digest-publisher republish --all --rebind-site {elsewhere}` "
-            "once to bind its records to WORDPRESS_URL",
-        )
+    refuse_other_site(folder, record, settings)
     existed = record is not None
     record = record or PostRecord(slug=rendered.slug)
     hash_ = content_hash(rendered)
@@ -199,7 +193,7 @@ def _publish_locked(
     publisher = make_transport(
         transport_name, settings, rest_root=rest_root, dry_run=dry_run, session=session
     )
-    state: dict[str, PostRecord] = {"record": record}
+    entry = RecordJournal(folder, record, dry_run=dry_run)  # the record as this run changes it
     # The record owns a post when it knows its id, or announced a create that a crashed run may have made.
     owner = _Ownership(folder, rendered.slug, settings.site_url, adopt or record.wordpress_id is not None
                        or create_intent() in record.pending)
@@ -209,9 +203,8 @@ def _publish_locked(
         if outcome.action != "created":
             owner.require(outcome.post_id, outcome.status)
         kill_point("after-create" if outcome.action == "created" else "after-update")
-        current = state["record"]
-        state["record"] = replace(
-            current,
+        current = entry.record
+        entry.save(
             site_url=settings.site_url,
             rest_root=_rest_root_of(publisher) or current.rest_root,
             transport=publisher.name,
@@ -229,9 +222,8 @@ def _publish_locked(
                 f"{_now()} {outcome.action} post {outcome.post_id} ({outcome.status}) via {publisher.name}",
             ),
         )
-        save_record(folder, state["record"])
 
-    journal = _RecordJournal(folder, state, settings, publisher.name, dry_run, posts_dir, owner) if rest else None
+    journal = _TransportJournal(entry, settings, publisher.name, posts_dir, owner) if rest else None
     # XML-RPC has no journal: the one-record rule is asked right before a post found by its slug is written.
     before_update = None if rest else owner.require
     publish_key = publish_key_of(hash_, rendered.status, rendered.date_gmt) or ""
@@ -248,8 +240,8 @@ def _publish_locked(
         if staging and outcome.action != "unchanged":
             staging.go_public(outcome)
     except DigestError as exc:
-        error = staging.explain(exc, state["record"].wordpress_id) if staging else exc
-        failed = state["record"]
+        error = staging.explain(exc, entry.record.wordpress_id) if staging else exc
+        failed = entry.record
         if failed is not record:  # something was written: keep the story in the record
             if not existed and failed.wordpress_id is None and not failed.media and not failed.pending:
                 remove_record(folder)  # intents only, all undone: nothing of ours is on the site
@@ -283,19 +275,19 @@ def _publish_locked(
         return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, False)
 
     final = replace(
-        state["record"],
+        entry.record,
         pending=(),  # everything announced is now settled: the post id and the image are known
         link=outcome.link,
         status=outcome.status,
-        modified_gmt=outcome.modified_gmt or state["record"].modified_gmt,
-        remote_fingerprint=outcome.remote_fingerprint or state["record"].remote_fingerprint,
+        modified_gmt=outcome.modified_gmt or entry.record.modified_gmt,
+        remote_fingerprint=outcome.remote_fingerprint or entry.record.remote_fingerprint,
         content_hash=hash_,
         sent_status=rendered.status,
         sent_date_gmt=format_gmt(rendered.date_gmt) if rendered.date_gmt else None,
-        media={**state["record"].media, **outcome.media},
+        media={**entry.record.media, **outcome.media},
         last_response=outcome.post_object,
         history=(
-            *state["record"].history,
+            *entry.record.history,
             f"{_now()} verified post {outcome.post_id} ({outcome.status}) {outcome.link} "
             f"[{publisher.request_count} requests]",
         ),
@@ -337,54 +329,38 @@ class _Ownership:
         )
 
 
-class _RecordJournal:
-    """Saves the REST transport's write intents into the post's record (see ``PostRecord.pending``); an
-    update of a post the record does not own is refused before it is sent (:class:`_Ownership`)."""
+class _TransportJournal:
+    """The REST transport's write intents (its :class:`~digest_publisher.wordpress.publisher.Journal`), kept in
+    the post's record by the one :class:`~digest_publisher.publishing.journal.RecordJournal`; an update of a
+    post the record does not own is refused before it is sent (:class:`_Ownership`)."""
 
     def __init__(
         self,
-        folder: Path,
-        state: dict[str, PostRecord],
+        entry: RecordJournal,
         settings: WordPressSettings,
         transport: str,
-        dry_run: bool,
         posts_dir: Path | None,
         owner: _Ownership,
     ) -> None:
+        self.entry = entry
         self.owner = owner
         self.posts_dir = posts_dir
-        self.folder = folder
-        self.state = state
         self.settings = settings
         self.transport = transport
-        self.dry_run = dry_run
 
     def intend(self, intent: str) -> None:
-        if intent.startswith("update:") and self.state["record"].wordpress_id is None:
+        if intent.startswith("update:") and self.entry.record.wordpress_id is None:
             self.owner.require()  # a post found by its slug, not one this record created
-        current = self.state["record"]
-        if self.dry_run or intent in current.pending:
+        if self.entry.dry_run or intent in self.entry.record.pending:
             return
-        self.state["record"] = replace(
-            current,
-            site_url=self.settings.site_url,
-            transport=self.transport,
-            pending=(*current.pending, intent),
-        )
-        save_record(self.folder, self.state["record"])
+        self.entry.intend(intent, site_url=self.settings.site_url, transport=self.transport)
 
     def settle(self, intent: str, *, media: Mapping[str, int] | None = None) -> None:
-        if self.dry_run:
+        if self.entry.dry_run:
             return
         if media:
             kill_point("after-media")
-        current = self.state["record"]
-        self.state["record"] = replace(
-            current,
-            media={**current.media, **dict(media or {})},
-            pending=tuple(p for p in current.pending if p != intent),
-        )
-        save_record(self.folder, self.state["record"])
+        self.entry.settle(intent, media={**self.entry.record.media, **dict(media or {})})
         if media and self.posts_dir is not None:
             update_site_facts(self.posts_dir, self.settings.site_url, media=media)
 

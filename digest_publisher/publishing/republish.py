@@ -35,24 +35,29 @@ import requests
 
 from ..errors import DigestError, LockError, PostSourceError, WordPressError
 from ..models import RenderedPost
-from ..records import find_post, list_post_folders
+from ..records import find_post as find_post_folder
+from ..records import list_post_folders
 from ..records.locks import post_lock, run_lock
 from ..records.record import PostRecord, load_record, load_site_facts, save_record, save_remote_copy
 from ..wordpress.client import WordPressClient
-from ..wordpress.common import parse_gmt, update_intent
+from ..wordpress.fingerprints import holds_our_post
 from ..wordpress.posts import (
     LISTING_FIELDS,
     fetch_as_reader,
     fetch_edit,
     fetch_recorded_post,
     fields_fingerprint,
+    find_post,
     is_remote_edit,
     list_posts_by_id,
+    raw_field,
     rest_fingerprint,
     revision_count,
     update_post,
 )
+from ..wordpress.publisher import parse_gmt, update_intent
 from ..wordpress.settings import WordPressSettings
+from .journal import RecordJournal
 from .publish import publish_post
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
 from .sent import ResidueCheck, check_residue, content_hash
@@ -113,9 +118,11 @@ def republish(
     with nullcontext() if dry_run else run_lock(posts_dir, wait):
         folders, results = _select(posts_dir, slugs)
         if rebind_from is not None and not dry_run:
-            _rebind(folders, rebind_from, settings.site_url)
+            results.update(_rebind(folders, rebind_from, WordPressClient(settings, session=session), render))
         records: dict[Path, PostRecord] = {}
         for folder in folders:
+            if folder in results:
+                continue  # a record the rebind refused
             outcome = published_record(folder, settings, bool(slugs))
             if isinstance(outcome, PostResult):
                 results[folder] = outcome
@@ -164,24 +171,35 @@ def _select(posts_dir: Path, slugs: Sequence[str]) -> tuple[list[Path], dict[Pat
     failed: dict[Path, PostResult] = {}
     for slug in dict.fromkeys(slugs):
         try:
-            folders.append(find_post(slug, posts_dir).parent)
+            folders.append(find_post_folder(slug, posts_dir).parent)
         except PostSourceError as exc:
             failed[posts_dir / slug] = PostResult(slug, "failed", str(exc))
     return folders, failed
 
 
-def _rebind(folders: Sequence[Path], old_site: str, new_site: str) -> None:
-    """Bind the records of ``old_site`` to ``new_site`` (the same WordPress, moved): the post ids stay, the
-    REST root is found again. The usual checks then apply: a post changed at the new address since our
-    last write is refused, as any edit made in WordPress is."""
-    old_site = old_site.rstrip("/")
+def _rebind(
+    folders: Sequence[Path], old_site: str, client: WordPressClient, render: RenderFolder
+) -> dict[Path, PostResult]:
+    """Bind the records of ``old_site`` (and those naming no site) to WORDPRESS_URL (the same WordPress, moved):
+    the post ids stay, the REST root is found again. A record is bound only when the post its id names at
+    WORDPRESS_URL is its own (:func:`_not_its_post`), so that a later ``--force`` cannot overwrite another
+    post; the refused ones are returned. The usual checks then apply: a post changed at the new address since
+    our last write is refused, as any edit made in WordPress is."""
+    old_site, new_site = old_site.rstrip("/"), client.settings.site_url
+    refused: dict[Path, PostResult] = {}
     for folder in folders:
         with post_lock(folder):
             try:
                 record = load_record(folder)
             except PostSourceError:
                 continue  # reported by the run itself
-            if record is None or record.site_url != old_site:
+            if record is None or record.wordpress_id is None or record.site_url not in (old_site, None):
+                continue
+            reason = _not_its_post(client, folder, record, render)
+            if reason is not None:
+                refused[folder] = PostResult(
+                    folder.name, "refused", reason, record.wordpress_id, record.status, record.link
+                )
                 continue
             save_record(
                 folder,
@@ -189,9 +207,45 @@ def _rebind(folders: Sequence[Path], old_site: str, new_site: str) -> None:
                     record,
                     site_url=new_site,
                     rest_root=None,
-                    history=(*record.history, f"{now_stamp()} rebound from {old_site} to {new_site}"),
+                    history=(
+                        *record.history,
+                        f"{now_stamp()} rebound from {record.site_url or 'no recorded site'} to {new_site}",
+                    ),
                 ),
             )
+    return refused
+
+
+def _not_its_post(client: WordPressClient, folder: Path, record: PostRecord, render: RenderFolder) -> str | None:
+    """Why the post ``record`` points at on the client's site is not the record's own (None when it is): it
+    must hold what the record last published, by the stored fields' hash or by the content of the unchanged
+    source (the content hash says it is what was sent)."""
+    post_id = record.wordpress_id or 0
+    site = client.settings.site_url
+    try:
+        remote = find_post(client, post_id)
+    except WordPressError as exc:
+        return f"not rebound: reading post {post_id} on {site} failed: {exc}"
+    if remote is None:
+        return (
+            f"not rebound: {site} has no post {post_id}, the id in {folder / 'record.json'}; nothing was sent. "
+            f"If the post is there under another id, move record.json aside and publish it with --adopt"
+        )
+    if record.remote_fingerprint and rest_fingerprint(remote) == record.remote_fingerprint:
+        return None
+    try:
+        rendered = render(folder)
+    except DigestError:
+        rendered = None
+    unchanged = rendered is not None and content_hash(rendered) == record.content_hash
+    if unchanged and rendered is not None and holds_our_post(str(raw_field(remote, "content") or ""), rendered):
+        return None
+    return (
+        f"not rebound: post {post_id} on {site} ({remote.get('slug')!r}, {remote.get('link')}) does not hold what "
+        f"{folder / 'record.json'} last published, so it may be another post; nothing was sent and --force will "
+        "not touch it. If it is this post edited after the move, copy the edits into post.md, move record.json "
+        "aside and run `digest-publisher publish --adopt` for it; otherwise check WORDPRESS_URL"
+    )
 
 
 def _republish_one(run: _Run, folder: Path, listed: PostRecord, remote: dict[str, Any] | None) -> PostResult:
@@ -351,7 +405,8 @@ def _publish_missed(
             slug, "would-publish", f"scheduled for {when} UTC but still 'future'", post_id, "future", record.link
         )
     intent = update_intent(fields_fingerprint(remote))
-    save_record(folder, replace(record, pending=(*record.pending, intent)))
+    journal = RecordJournal(folder, record)
+    journal.intend(intent)
     written = update_post(run.client, post_id, {"status": "publish"}, f"publish post {post_id}")
     data = written.data
     if data.get("status") != "publish":
@@ -369,16 +424,12 @@ def _publish_missed(
         # Our own status change is not an edit; an earlier human edit must stay visible, so the old
         # baseline is kept when there was one.
         baseline = {"modified_gmt": data.get("modified_gmt"), "remote_fingerprint": rest_fingerprint(data)}
-    save_record(
-        folder,
-        replace(
-            record,
-            status="publish",
-            link=link,
-            last_response=reader.data,
-            pending=tuple(p for p in record.pending if p != intent),
-            history=(*record.history, f"{now_stamp()} published post {post_id} (missed schedule {when} UTC) {link}"),
-            **baseline,
-        ),
+    journal.settle(
+        intent,
+        status="publish",
+        link=link,
+        last_response=reader.data,
+        history=(*record.history, f"{now_stamp()} published post {post_id} (missed schedule {when} UTC) {link}"),
+        **baseline,
     )
     return PostResult(slug, "published", f"missed schedule {when} UTC: {link}", post_id, "publish", link, notes)

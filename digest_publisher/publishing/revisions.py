@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import time
 from contextlib import nullcontext
-from dataclasses import replace
 from pathlib import Path
 
 import requests
 
 from ..errors import DigestError, LockError, WordPressError
 from ..records.locks import post_lock, run_lock
-from ..records.record import save_record
 from ..wordpress.client import WordPressClient
-from ..wordpress.common import first_html_difference, same_text, update_intent
+from ..wordpress.fingerprints import first_html_difference, same_text
 from ..wordpress.posts import (
     fetch_recorded_post,
     fetch_revision,
@@ -29,7 +27,9 @@ from ..wordpress.posts import (
     rest_fingerprint,
     update_post,
 )
+from ..wordpress.publisher import update_intent
 from ..wordpress.settings import WordPressSettings
+from .journal import RecordJournal
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
 
 
@@ -122,7 +122,8 @@ def _restore_locked(
         )
     expected = {**current, **{key: {"raw": value} for key, value in body.items()}}
     intent = update_intent(fields_fingerprint(expected))
-    save_record(folder, replace(record, pending=(*record.pending, intent)))
+    journal = RecordJournal(folder, record)
+    journal.intend(intent)
     written = update_post(client, post_id or 0, body, f"restore revision {revision_id}")
     data = written.data
     problems = [key for key in body if not _same_field(key, body[key], _text(data, key))]
@@ -135,20 +136,16 @@ def _restore_locked(
         )
     newest = newest_revision_id(data)
     link = data.get("link")
-    save_record(
-        folder,
-        replace(
-            record,
-            status=data.get("status"),
-            link=link,
-            modified_gmt=data.get("modified_gmt"),
-            remote_fingerprint=rest_fingerprint(data),
-            pending=tuple(p for p in record.pending if p != intent),
-            history=(
-                *record.history,
-                f"{now_stamp()} restored revision {revision_id} of post {post_id}"
-                + (f" as revision {newest}" if newest else ""),
-            ),
+    journal.settle(
+        intent,
+        status=data.get("status"),
+        link=link,
+        modified_gmt=data.get("modified_gmt"),
+        remote_fingerprint=rest_fingerprint(data),
+        history=(
+            *record.history,
+            f"{now_stamp()} restored revision {revision_id} of post {post_id}"
+            + (f" as revision {newest}" if newest else ""),
         ),
     )
     message = f"revision {revision_id} is the current version again" + (f" (new revision {newest})" if newest else "")

@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 
 from ..models import RenderedPost
-from ..wordpress.common import format_gmt
+from ..wordpress.publisher import format_gmt
 
 ResidueCheck = Callable[[str, str], None]
 

@@ -1,6 +1,6 @@
 """Which block markup a site gets: its WordPress version, found once and remembered per site.
 
-The renderer emits the markup that the site's own editor saves (see :mod:`digest_publisher.wordpress.versions`),
+The renderer emits the markup that the site's own editor saves (see :mod:`digest_publisher.wordpress.markup_versions`),
 so a post opened and saved in the editor without a change stays byte for byte what was published.
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 from ..errors import WordPressError
 from ..records.record import load_site_facts, update_site_facts
 from ..wordpress.client import WordPressClient
+from ..wordpress.markup_versions import markup_version
 from ..wordpress.settings import WordPressSettings
-from ..wordpress.version import site_wordpress_version
-from ..wordpress.versions import markup_version
+from ..wordpress.site_version import site_wordpress_version
 
 
 def site_markup_version(

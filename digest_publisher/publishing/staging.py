@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import DigestError, WordPressError
 from ..models import RenderedPost
 from ..records.record import PostRecord
-from ..wordpress.common import PublishOutcome, expected_status, first_html_difference, format_gmt, same_text
+from ..wordpress.fingerprints import first_html_difference, same_text
 from ..wordpress.posts import (
     fetch_as_reader,
     fetch_edit,
@@ -33,6 +33,7 @@ from ..wordpress.posts import (
     try_as_autosave,
     update_post,
 )
+from ..wordpress.publisher import PublishOutcome, expected_status, format_gmt
 from ..wordpress.users import UserClient
 
 PUBLIC = ("publish", "future")

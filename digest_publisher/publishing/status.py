@@ -13,12 +13,12 @@ import requests
 from ..errors import DigestError
 from ..models import RenderedPost
 from ..records import list_post_folders
-from ..records.record import PostRecord, load_record
+from ..records.record import NO_SITE, PostRecord, load_record
 from ..wordpress.client import WordPressClient
-from ..wordpress.common import remote_edit
+from ..wordpress.fingerprints import remote_edit
 from ..wordpress.posts import find_post, is_remote_edit
 from ..wordpress.settings import WordPressSettings
-from .results import known_state
+from .results import known_state, other_site_error
 from .sent import content_hash
 
 
@@ -69,6 +69,7 @@ def post_statuses(
     read = _remote_reader(settings, transport, session) if settings else None
     out: list[PostStatus] = []
     error: str | None = None
+    refused: str | None = None  # a record of another site: the others are compared, the exit code is 1
     for folder in list_post_folders(posts_dir):
         record = load_record(folder)
         if record is None or record.wordpress_id is None:
@@ -87,7 +88,8 @@ def post_statuses(
         if read is not None and settings is not None:
             elsewhere = record.other_site(settings.site_url)
             if elsewhere:
-                remote = f"not checked (published to {elsewhere})"
+                remote = f"not checked ({'no site recorded' if elsewhere == NO_SITE else 'published to ' + elsewhere})"
+                refused = refused or str(other_site_error(folder, elsewhere, settings.site_url))
             elif error is not None:
                 remote = "not checked (WordPress failed, see the error)"
             else:
@@ -98,7 +100,7 @@ def post_statuses(
                     remote = f"error: {exc}"
         last = record.history[-1] if record.history else None
         out.append(PostStatus(folder.name, record.wordpress_id, status, link, local, remote, last))
-    return StatusReport(out, error)
+    return StatusReport(out, error or refused)
 
 
 # (record) -> (status, link, how the remote compares): "same", "edited in WordPress at ...", ...

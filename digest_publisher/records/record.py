@@ -46,6 +46,10 @@ def kill_point(step: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+#: What :meth:`PostRecord.other_site` answers for a record that holds a post but names no site.
+NO_SITE = "no site_url"
+
+
 @dataclass(frozen=True)
 class PostRecord:
     """What publishing remembers about one post (``posts/<slug>/record.json``). Never holds secrets.
@@ -82,8 +86,11 @@ class PostRecord:
 
     def other_site(self, site_url: str) -> str | None:
         """THE same-site rule: the site this record belongs to when that is not ``site_url`` (None when it
-        is, or when the post was never published). A record is never applied to another site."""
-        return self.site_url if self.site_url and self.site_url != site_url else None
+        is, or when the post was never published). A record is never applied to another site; one that names
+        no site (old or hand-edited) but holds a post is another site's (:data:`NO_SITE`) until rebound."""
+        if self.site_url is None:
+            return NO_SITE if self.wordpress_id is not None or self.pending else None
+        return self.site_url if self.site_url != site_url else None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -34,7 +34,7 @@ from ..records import (
     atomic_write_text,
     featured_image_file,
 )
-from ..wordpress.versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS, markup_version
+from ..wordpress.markup_versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS, markup_version
 from . import wpformat
 from .card import CardText, image_alt_text, load_featured_file
 from .card import featured_card as _featured_card

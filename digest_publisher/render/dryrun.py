@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..errors import RenderError
-from ..wordpress.versions import CURRENT_WP_VERSION, markup_version
+from ..wordpress.markup_versions import CURRENT_WP_VERSION, markup_version
 
 # The keys (and their order) of a WordPress 6.8 post object, as in the seed post (seeds/000_*.txt) and as
 # 6.8 answers an anonymous GET; 6.1 has no ``class_list`` (added in 6.5).

@@ -26,7 +26,7 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.footnote import footnote_plugin
 
-from ..wordpress.versions import CURRENT_WP_VERSION
+from ..wordpress.markup_versions import CURRENT_WP_VERSION
 from .sanitize import SHORTCODE_TAGS, sanitize_html, sanitize_inline
 from .serialize import classic_html, to_blocks, to_classic
 from .tree import (

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..wordpress.versions import CURRENT_WP_VERSION, markup_version
+from ..wordpress.markup_versions import CURRENT_WP_VERSION, markup_version
 from .sanitize import SHORTCODE_BRACKET
 from .tree import Block, Cell, Code, Footnotes, Heading, Html, Image, ListBlock, Paragraph, Quote, Separator, Table
 
@@ -86,7 +86,7 @@ DIALECTS: dict[str, BlockDialect] = {
 
 def block_dialect(wp_version: str | None = CURRENT_WP_VERSION) -> BlockDialect:
     """The markup to emit for a site running ``wp_version`` (``"6.8"``, ``"6.8.12"``; None: the current line),
-    chosen by :func:`~digest_publisher.wordpress.versions.markup_version`."""
+    chosen by :func:`~digest_publisher.wordpress.markup_versions.markup_version`."""
     return DIALECTS[markup_version(wp_version)]
 
 

@@ -29,8 +29,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from ..wordpress.markup_versions import CURRENT_WP_VERSION, markup_version
 from ..wordpress.migration import BLOCK_DELIMITER
-from ..wordpress.versions import CURRENT_WP_VERSION, markup_version
 
 # Shortcodes a stock WordPress 6.1 registers (media.php, class-wp-embed.php).
 SHORTCODE_TAGS: tuple[str, ...] = ("embed", "wp_caption", "caption", "gallery", "playlist", "audio", "video")

@@ -2,8 +2,11 @@
 
     settings.py   WORDPRESS_URL / WORDPRESS_USERNAME / WORDPRESS_APP_PASSWORD / WORDPRESS_TIMEOUT
     client.py     the one HTTP client of the REST API: requests by route, answers parsed, dry runs
-    transport.py  under it: session, credentials, timeouts, the retry rule, the request log and count
+    transport.py  under it: session, credentials, the total deadline and size cap, the retry rule, the
+                  request log and count
+    origin.py     THE origin rule: requests go only to WORDPRESS_URL's scheme, host and port
     discovery.py  where the REST root is (Link header, /wp-json/, ?rest_route=) and joining routes to it
+    shapes.py     the shapes of the answers read (object or list, ids, field types), checked in the client
     failures.py   what an error answer or a failed connection means, with the next step
     posts.py      wp/v2/posts and its revisions, the "edited in WordPress" rule, response verification
     terms.py      categories and tags by name (one lookup per taxonomy, ids remembered per site)
@@ -15,7 +18,12 @@
     xmlrpc_reads.py  what status and history read over XML-RPC (a post's state, its revisions)
     check.py      diagnose the connection: credentials, Application Passwords, stripped headers ...
     users.py      who the REST user is (users/me), asked once per publish
-    common.py     what both transports share: outcome, ownership rule, comparisons
+    publisher.py  what a transport is to publishing: its protocol, KnownState, PublishOutcome, write intents
+    fingerprints.py  what was sent vs what WordPress kept: HTML by meaning, stored-field hashes, the
+                  "edited in WordPress" rule, the ownership rule for a post found by its slug
+    site_version.py  which WordPress a site runs (home page or feed generator tag)
+    markup_versions.py  the tested WordPress versions and the block markup each one's editor saves
+    migration.py  an editor re-saving our markup in its version told apart from a person's edit
 
 Import the module you need (``from digest_publisher.wordpress.rest import ...``): this package imports
 nothing itself, so a command that needs only the settings does not load the HTTP stack.

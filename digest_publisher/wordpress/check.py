@@ -11,10 +11,13 @@
                              so reads work while every write fails
     rest-blocked             a security plugin answers REST requests with an error
     no-rest                  no REST API found at all
+    off-origin               the home page redirects, or its Link header points, off WORDPRESS_URL's scheme,
+                             host or port (https to http included): nothing is sent there
+    other-site               a record in the posts folder belongs to another site (or names none)
     missing-capability       the user cannot do something a post needs (e.g. create categories)
 
 All good prints the site name, WordPress version, user and roles; a note warns when the version is hidden or
-outside the versions the tests cover (see :mod:`.version`).
+outside the versions the tests cover (see :mod:`.site_version`).
 """
 
 from __future__ import annotations
@@ -29,10 +32,10 @@ import requests
 
 from ..errors import SiteUnreachable, WordPressError
 from .client import WordPressClient
-from .common import wp_slug
 from .failures import BLOCKING_CODES
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
-from .version import site_wordpress_version
+from .site_version import site_wordpress_version
+from .terms import wp_slug
 
 # What a digest post needs, and why (shown when missing).
 NEEDED_CAPABILITIES = {
@@ -105,6 +108,10 @@ def _check(client: WordPressClient, report: CheckReport, categories: Sequence[st
         if isinstance(exc, SiteUnreachable):
             # No answer at all (down, wrong port, HTTPS on a plain-http port): connection_error said which.
             report.problems.append(Finding("unreachable", exc.message, exc.hint or ""))
+            return
+        if exc.code in ("off_origin", "too_large"):
+            # The REST API is named on, or the home page redirects to, another origin: nothing was sent there.
+            report.problems.append(Finding("off-origin", exc.message, exc.hint or ""))
             return
         report.problems.append(
             Finding(

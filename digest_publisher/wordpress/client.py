@@ -1,9 +1,10 @@
 """The REST client: the one place that speaks HTTP to the WordPress REST API, as the publishing logic sees it.
 
 Requests go by route (``wp/v2/posts``) and come back as :class:`ApiResponse` objects or as a
-:class:`WordPressError` that says what to do; redirects and non-JSON answers are refused. Under it:
-``discovery.py`` (where the REST root is), ``transport.py`` (session, credentials, timeouts, the retry rule,
-the request log) and ``failures.py`` (what an error answer or a failed connection means).
+:class:`WordPressError` that says what to do; redirects, non-JSON answers and answers of the wrong shape
+(``shapes.py``) are refused. Under it: ``discovery.py`` (where the REST root is), ``origin.py`` (requests stay
+on WORDPRESS_URL's origin), ``transport.py`` (session, credentials, the total deadline and size cap, the retry
+rule, the request log) and ``failures.py`` (what an error answer or a failed connection means).
 
 A client built with ``dry_run=True`` sends reads (GET, HEAD) but only *records* writes: each write gets
 a synthetic answer whose ``id`` is a negative placeholder, so the publishing flow can run to the end and
@@ -23,6 +24,7 @@ from ..errors import WordPressError
 from .discovery import discover_root, join_route
 from .failures import wordpress_error
 from .settings import WordPressSettings
+from .shapes import shape_problem
 from .transport import LoggedRequest, Transport, is_json
 
 ME_ROUTE = "wp/v2/users/me"
@@ -234,7 +236,18 @@ class WordPressClient:
             label=label,
         )
         entry.status = response.status_code
-        return self._parse(method, url, response, accept_codes)
+        parsed = self._parse(method, url, response, accept_codes)
+        problem = shape_problem(method, route, parsed.data, params) if parsed.status < 300 else None
+        if problem is not None:
+            raise WordPressError(
+                f"{method} {url} answered HTTP {parsed.status} with {problem}",
+                "That is not how WordPress's REST API answers: a plugin, theme or proxy changed the answer, or "
+                "WORDPRESS_URL is not the site; nothing more was sent",
+                status=parsed.status,
+                code="wrong_shape",
+                url=url,
+            )
+        return parsed
 
     def _parse(
         self, method: str, url: str, response: requests.Response, accept_codes: frozenset[str]

@@ -3,6 +3,10 @@
 The root comes from the site's ``Link: <...>; rel="https://api.w.org/"`` header, which works for
 ``/wp-json/``, ``/index.php/wp-json/`` and plain-permalink ``?rest_route=/`` sites alike; without that header
 (removed by a plugin or a proxy) the two conventional places are tried.
+
+The root must be on WORDPRESS_URL's origin (:mod:`.origin`): a ``Link`` header naming another scheme, host or
+port is refused, and a home page that redirects off the origin is not followed: its target is only named in
+the error, as the WORDPRESS_URL to set.
 """
 
 from __future__ import annotations
@@ -10,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
 from ..errors import WordPressError
 from .failures import connection_error
-from .transport import Transport, is_json
+from .origin import off_origin_error, same_origin, show_origin
+from .settings import URL_VAR
+from .transport import MAX_PAGE_REDIRECTS, Transport, is_json
 
 API_REL = "https://api.w.org/"
 
@@ -44,12 +50,16 @@ def _discover(transport: Transport, site_url: str) -> Discovery:
     site = site_url + "/"
     home_html = None
     for method in ("HEAD", "GET"):
-        response = transport.send_once(method, site, auth=False, allow_redirects=True, label="discover")
+        response = _home_page(transport, method, site, site_url)
         link = response.links.get(API_REL, {}).get("url")
         if method == "GET":
             home_html = response.text
         if link:
-            return Discovery(str(link), home_html)
+            root = urljoin(response.url, str(link))
+            if not same_origin(root, site_url):
+                where = f'the REST API address in the Link rel="{API_REL}" header of {site_url}/'
+                raise off_origin_error(root, site_url, found_where=where)
+            return Discovery(root, home_html)
     for candidate in (site_url + "/wp-json/", site_url + "/?rest_route=/"):
         response = transport.send_once("GET", candidate, auth=False, allow_redirects=False, label="discover")
         if response.status_code == 200 and is_json(response):
@@ -65,6 +75,32 @@ def _discover(transport: Transport, site_url: str) -> Discovery:
         "Check that WORDPRESS_URL is the site's root address; if a security plugin disabled the REST "
         "API, allow it or publish with --transport xmlrpc",
         url=site,
+    )
+
+
+def _home_page(transport: Transport, method: str, url: str, site_url: str) -> requests.Response:
+    """The home page, following redirects only on WORDPRESS_URL's origin (``/`` to ``/en/``); a redirect
+    elsewhere is refused without a request there, naming the address to set as WORDPRESS_URL."""
+    for _ in range(MAX_PAGE_REDIRECTS + 1):
+        response = transport.send_once(method, url, auth=False, allow_redirects=False, label="discover")
+        if not response.is_redirect:
+            return response
+        target = urljoin(url, response.headers.get("Location", ""))
+        if not same_origin(target, site_url):
+            suggested = target.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+            where = f"{site_url}/ redirects (HTTP {response.status_code}) to"
+            error = off_origin_error(target, site_url, found_where=where)
+            if "plain http" not in error.message:
+                error.hint = (
+                    f"Set {URL_VAR} to the address the site redirects to ({suggested} or its root "
+                    f"{show_origin(target)}); digest-publisher never follows a redirect off {URL_VAR}'s origin"
+                )
+            raise error
+        url = target
+    raise WordPressError(
+        f"{site_url}/ redirects more than {MAX_PAGE_REDIRECTS} times",
+        f"Open {site_url}/ in a browser and set {URL_VAR} to the address it ends on",
+        url=url,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 
 from ..errors import SiteUnreachable, WordPressError
-from .settings import APP_PASSWORD_VAR, URL_VAR, USERNAME_VAR
+from .settings import APP_PASSWORD_VAR, TIMEOUT_VAR, URL_VAR, USERNAME_VAR
 
 _CREDENTIAL_CODES = frozenset(
     {"rest_not_logged_in", "incorrect_password", "invalid_username", "invalid_email", "empty_username"}
@@ -146,6 +146,13 @@ def connection_error(method: str, url: str, exc: requests.RequestException) -> W
         return SiteUnreachable(
             f"{method} {url}: the HTTPS handshake failed ({type(exc).__name__})",
             f"Check the scheme and port in {URL_VAR} and the site's TLS set-up",
+            url=url,
+        )
+    if isinstance(exc, requests.Timeout):
+        return SiteUnreachable(
+            f"{method} {url}: no complete answer within {TIMEOUT_VAR} ({exc})",
+            f"The site is slow or unreachable: raise {TIMEOUT_VAR} (it bounds the whole request: connection, "
+            f"headers and body) or try again later; check {URL_VAR}",
             url=url,
         )
     return SiteUnreachable(

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ..models import FeaturedImage
 from .client import WordPressClient
-from .common import same_text, verification_error
+from .fingerprints import same_text, verification_error
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
 MEDIA_FIELDS = "id,description,source_url,post"

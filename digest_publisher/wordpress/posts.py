@@ -22,17 +22,9 @@ from typing import Any
 
 from ..errors import WordPressError
 from .client import ApiResponse, WordPressClient
-from .common import (
-    KnownState,
-    fingerprint,
-    first_html_difference,
-    parse_gmt,
-    remote_edit,
-    same_text,
-    update_intent,
-    verification_error,
-)
+from .fingerprints import fingerprint, first_html_difference, remote_edit, same_text, verification_error
 from .migration import normal_form
+from .publisher import KnownState, parse_gmt, update_intent
 
 PAGE = 100  # WordPress's per_page maximum
 

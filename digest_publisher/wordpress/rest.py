@@ -23,19 +23,7 @@ from typing import Any
 from ..errors import WordPressError
 from ..models import RenderedPost
 from .client import ApiResponse, WordPressClient
-from .common import (
-    Journal,
-    KnownState,
-    NoJournal,
-    PublishOutcome,
-    create_intent,
-    expected_status,
-    format_gmt,
-    holds_our_post,
-    undo_intent,
-    update_intent,
-    upload_intent,
-)
+from .fingerprints import holds_our_post
 from .media import Attachment, attach_media, find_media, upload_image
 from .posts import (
     body_fingerprint,
@@ -47,6 +35,18 @@ from .posts import (
     rest_fingerprint,
     update_post,
     verify_post_response,
+)
+from .publisher import (
+    Journal,
+    KnownState,
+    NoJournal,
+    PublishOutcome,
+    create_intent,
+    expected_status,
+    format_gmt,
+    undo_intent,
+    update_intent,
+    upload_intent,
 )
 from .terms import create_term, existing_names, resolve_terms
 from .users import describe_user
@@ -79,7 +79,7 @@ class RestPublisher:
     ) -> PublishOutcome:
         """Create or update ``post``; see the module docstring for the order of reads and writes.
 
-        ``journal`` records write intents (see :class:`~digest_publisher.wordpress.common.Journal`).
+        ``journal`` records write intents (see :class:`~digest_publisher.wordpress.publisher.Journal`).
         With it, a post that no earlier run tried to create is created without a slug lookup and an
         image no earlier run tried to upload is uploaded without a search: WordPress's answer tells
         whether the slug or the file name was taken (it suffixes both), and only then is the site searched

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import register_secret
 
 URL_VAR = "WORDPRESS_URL"
 USERNAME_VAR = "WORDPRESS_USERNAME"
@@ -25,6 +28,13 @@ class WordPressSettings:
     attempts: int = 4
     # Upper bound for one wait between attempts, whatever Retry-After asks for.
     max_wait: float = 30.0
+
+    def __post_init__(self) -> None:
+        # Whatever form a server may echo back: the password (with and without its spaces) and the base64 of
+        # the Basic header made from it (see errors.scrub).
+        for password in {self.app_password, self.app_password.replace(" ", "")}:
+            register_secret(password)
+            register_secret(base64.b64encode(f"{self.username}:{password}".encode()).decode())
 
     @property
     def site_url(self) -> str:

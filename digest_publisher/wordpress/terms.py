@@ -5,14 +5,46 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import WordPressError
 from .client import WordPressClient
-from .common import same_text, verification_error, wp_slug
+from .fingerprints import same_text, verification_error
 
 TAXONOMY_LABEL = {"categories": "category", "tags": "tag"}
+PAGE = 100  # WordPress's per_page maximum: a lookup of more slugs than that would miss some
+# The longest slug list one lookup sends, URL-encoded: URLs stay well under the 8 KB many servers accept.
+MAX_SLUGS_CHARS = 1500
+
+
+def slug_batches(slugs: list[str]) -> list[list[str]]:
+    """The slugs in lookups of at most :data:`PAGE` slugs and :data:`MAX_SLUGS_CHARS` URL-encoded characters
+    each (10,000 tags make many short GETs, not one 90 KB URL)."""
+    batches: list[list[str]] = []
+    size = 0
+    for slug in dict.fromkeys(s for s in slugs if s):
+        length = len(quote(slug, safe="")) + 1
+        if not batches or len(batches[-1]) >= PAGE or size + length > MAX_SLUGS_CHARS:
+            batches.append([])
+            size = 0
+        batches[-1].append(slug)
+        size += length
+    return batches or [[]]
+
+
+def wp_slug(name: str) -> str:
+    """What WordPress's ``sanitize_title`` makes of a term name, for ASCII-ish names (a lookup key only:
+    names it gets wrong are looked up by search instead)."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"<[^>]*>", "", text).lower()
+    text = re.sub(r"&[^;\s]+;", "", text).replace("&", "").replace(".", "-")
+    text = re.sub(r"[^a-z0-9 _-]", "", text)
+    text = re.sub(r"\s+", "-", text)
+    return re.sub(r"-+", "-", text).strip("-")
 
 
 def resolve_terms(
@@ -46,12 +78,12 @@ def resolve_terms(
     if cached and from_cache is not None and not slugs and all(name in cached for name in wanted):
         from_cache.add(taxonomy)
         return {name: cached[name] for name in wanted}, []
-    response = client.get(
-        f"wp/v2/{taxonomy}",
-        {"slug": [slugs.get(n) or wp_slug(n) for n in wanted], "per_page": 100, "_fields": "id,name,slug"},
-        label=f"{taxonomy} by slug",
-    )
-    found = _match_terms(wanted, response.data, slugs)
+    listed: list[Any] = []
+    for batch in slug_batches([slugs.get(n) or wp_slug(n) for n in wanted]):
+        params = {"slug": batch, "per_page": PAGE, "_fields": "id,name,slug"}
+        response = client.get(f"wp/v2/{taxonomy}", params, label=f"{taxonomy} by slug")
+        listed.extend(response.data)
+    found = _match_terms(wanted, listed, slugs)
     for name in [n for n in wanted if n not in found and (search_misses or n in slugs)]:
         # WordPress stores "R&D" as "R&amp;D" and searches the stored text: search by the name's
         # longest word, then compare whole names.

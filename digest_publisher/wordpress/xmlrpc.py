@@ -21,17 +21,8 @@ from wordpress_xmlrpc.methods import taxonomies, users
 
 from ..errors import WordPressError
 from ..models import RenderedPost
-from .common import (
-    KnownState,
-    PublishOutcome,
-    expected_status,
-    first_html_difference,
-    holds_our_post,
-    parse_gmt,
-    remote_edit,
-    same_text,
-    verification_error,
-)
+from .fingerprints import first_html_difference, holds_our_post, remote_edit, same_text, verification_error
+from .publisher import KnownState, PublishOutcome, expected_status, parse_gmt
 from .xmlrpc_connection import XmlRpcConnection, gmt_of, status_of, xmlrpc_fingerprint
 from .xmlrpc_media import attach_image, find_media, upload_image
 

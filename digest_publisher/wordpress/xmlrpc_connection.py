@@ -35,7 +35,7 @@ from wordpress_xmlrpc.exceptions import (
 from wordpress_xmlrpc.methods import users
 
 from ..errors import WordPressError
-from .common import fingerprint
+from .fingerprints import fingerprint
 from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
 
 

@@ -13,7 +13,7 @@ from wordpress_xmlrpc.methods import posts as post_methods
 
 from ..errors import WordPressError
 from ..models import FeaturedImage
-from .common import same_text, verification_error
+from .fingerprints import same_text, verification_error
 from .media import MEDIA_MARKER, media_filename
 from .xmlrpc_connection import XmlRpcConnection
 

@@ -1,4 +1,4 @@
-"""Which WordPress a site runs: the version decides the block markup to send (see ``wordpress.versions``).
+"""Which WordPress a site runs: the version decides the block markup to send (see ``wordpress.markup_versions``).
 
 Measured on WordPress 6.1.9 and 6.8.12 (the project's test labs), the same for every user since both pages
 are public:
@@ -9,7 +9,7 @@ are public:
 
 The REST API does not state the version: an authenticated ``GET /wp-json/`` has no such field, and its
 ``Link`` headers carry none. A site that hides both generators gets ``None``: callers then target the current
-line (``wordpress.versions.markup_version(None)``).
+line (``wordpress.markup_versions.markup_version(None)``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .client import WordPressClient
-from .versions import TESTED_WP_VERSIONS, is_tested, markup_version
+from .markup_versions import TESTED_WP_VERSIONS, is_tested, markup_version
 
 _META_GENERATOR = re.compile(r'<meta[^>]+name=["\']generator["\'][^>]+content=["\']WordPress ([0-9][^"\']*)["\']', re.I)
 _FEED_GENERATOR = re.compile(r"<generator>\s*https?://wordpress\.org/\?v=([0-9][^<\s]*)\s*</generator>", re.I)
