@@ -49,10 +49,10 @@ def info(message: str) -> None:
     click.echo(message, err=True)
 
 
-def warn_render(rendered: RenderedPost, folder: Path) -> None:
+def warn_render(rendered: RenderedPost, source_file: Path) -> None:
     """The render's warnings (what readers won't see as written), one ``warning:`` line each, on stderr."""
     for message in rendered.warnings:
-        info(f"warning: {folder / 'post.md'}: {message}")
+        info(f"warning: {source_file}: {message}")
 
 
 def is_tty() -> bool:

@@ -1,6 +1,7 @@
 """The posts folder: the only package that reads or writes ``posts/``. Layout of one post::
 
     posts/<slug>/post.md            YAML front matter + Markdown body (what an editor edits)   source.py
+                                    (or a loose notes/my-note.md, its records in notes/my-note/)
     posts/<slug>/papers.json        metadata of every paper the post may cite                  source.py
     posts/<slug>/draft-report.json  written by the drafting stage
     posts/<slug>/record.json        written by publishing: ids, hashes, history                record.py
@@ -24,10 +25,13 @@ from .source import (
     PostFolder,
     PostSource,
     find_post,
+    find_post_folder,
     list_post_folders,
+    load_folder,
     load_papers,
     load_post,
     parse_post_source,
+    posts_dir_of,
     write_post,
 )
 
@@ -43,9 +47,12 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_text",
     "find_post",
+    "find_post_folder",
     "list_post_folders",
+    "load_folder",
     "load_papers",
     "load_post",
     "parse_post_source",
+    "posts_dir_of",
     "write_post",
 ]

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from ..models import FeaturedImage, RenderedPost
 from .atomic import atomic_write_json
-from .source import PAPERS_FILE, POST_FILE, PostFolder
+from .source import PAPERS_FILE, PostFolder
 
 CACHE_FILE = ".render-cache.json"
 FORMAT = 1
@@ -80,7 +80,7 @@ def cached_render(
     if mode == "off":
         return render()
     image = post.source.featured_image  # a path relative to the folder, or a keyword (then absent: harmless)
-    files = [post.path / POST_FILE, post.path / PAPERS_FILE, *([post.path / image] if image else [])]
+    files = [post.source_file, post.path / PAPERS_FILE, *([post.source_file.parent / image] if image else [])]
     fingerprint = inputs_fingerprint(files, params)
     cached = load_rendered(post.path, fingerprint) if mode in ("read", "use") else None
     if cached is not None:

@@ -2,6 +2,11 @@
 
     posts/<slug>/post.md       what an editor edits; only ``title`` is required (see parse_post_source)
     posts/<slug>/papers.json   metadata of every paper the post may cite (rendering needs no corpus)
+
+A loose Markdown file outside the posts folder (``notes/my-note.md``) is a post too: its slug comes from the
+file's name and its records (papers.json, render.json, preview.html, record.json, ...) live in the folder of
+the same name beside it (``notes/my-note/``), so two loose files in one folder never share a record.
+:func:`find_post_folder` is the one place a command's SLUG|FILE.md argument is turned into a post's folder.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ class PostSource:
     tags: tuple[str, ...] = ()
     status: str = "draft"
     date: str | None = None  # ISO 8601, UTC when it ends in Z
-    featured_image: str | None = "generated"  # "generated", a path relative to the post folder, or None
+    featured_image: str | None = "generated"  # "generated", a path relative to the Markdown file's folder, or None
     featured_image_alt: str | None = None
     papers: tuple[str, ...] = ()  # ids of the papers the post covers, in order
     papers_covered: bool = True  # append the "Papers covered" list
@@ -198,27 +203,62 @@ def parse_post_source(text: str, where: str) -> PostSource:
 
 @dataclass(frozen=True)
 class PostFolder:
-    """A post's folder: its source and the papers it may cite."""
+    """A post's folder (where its records live): its source and the papers it may cite."""
 
     path: Path
     source: PostSource
     papers: dict[str, Paper]  # by arXiv id (or key when there is none)
+    source_file: Path  # path/post.md, or the loose file beside path (path.md)
+
+
+def source_file(folder: Path) -> Path:
+    """The Markdown file of the post whose folder is ``folder``: ``folder/post.md``, else the loose file
+    ``folder.md`` beside it (the folder of a loose file's records need not exist yet)."""
+    post_md = folder / POST_FILE
+    if post_md.is_file():
+        return post_md
+    loose = folder.with_name(folder.name + ".md")
+    if loose.is_file():
+        return loose
+    raise PostSourceError(f"no post in {folder}: neither {post_md} nor {loose}", "Check the path")
+
+
+def posts_dir_of(folder: Path) -> Path:
+    """THE posts folder of a post's folder (where ``.sites.json`` is): the folder that holds it; for a post
+    named by slug that is the posts folder it was found in."""
+    return folder.parent
+
+
+def find_post_folder(ref: str, posts_dir: Path) -> Path:
+    """A command's SLUG|FILE.md argument -> the post's folder: a slug under ``posts_dir``, a post folder, its
+    ``post.md``, or a loose ``notes/my-note.md`` (folder: ``notes/my-note``, see the module docstring)."""
+    candidate = Path(ref)
+    if candidate.suffix == ".md" and candidate.is_file():
+        if candidate.name == POST_FILE:
+            return candidate.parent
+        folder = candidate.with_suffix("")
+        if (folder / POST_FILE).is_file():
+            raise PostSourceError(
+                f"{candidate} is a loose post whose records would go to {folder}, but that is the folder "
+                f"of another post ({folder / POST_FILE})",
+                f"Rename {candidate.name}, or edit {folder / POST_FILE} instead",
+            )
+        return folder
+    if candidate.is_dir() and (candidate / POST_FILE).is_file():
+        return candidate
+    by_slug = posts_dir / ref / POST_FILE
+    if by_slug.is_file():
+        return by_slug.parent
+    raise PostSourceError(
+        f"no post {ref!r}: neither a Markdown file nor {by_slug}",
+        "Give a slug under the posts folder (--posts-dir / DIGEST_POSTS_DIR), a post folder, or a path to "
+        "a .md file",
+    )
 
 
 def find_post(ref: str, posts_dir: Path) -> Path:
-    """``ref`` is a slug under ``posts_dir``, a folder, or a ``.md`` file; returns the post.md path."""
-    candidate = Path(ref)
-    if candidate.suffix == ".md" and candidate.is_file():
-        return candidate
-    if candidate.is_dir() and (candidate / POST_FILE).is_file():
-        return candidate / POST_FILE
-    by_slug = posts_dir / ref / POST_FILE
-    if by_slug.is_file():
-        return by_slug
-    raise PostSourceError(
-        f"no post {ref!r}: neither a Markdown file nor {by_slug}",
-        "Give a slug under the posts folder (--posts-dir / DIGEST_POSTS_DIR) or a path to post.md",
-    )
+    """``ref`` as :func:`find_post_folder` takes it -> the post's Markdown file."""
+    return source_file(find_post_folder(ref, posts_dir))
 
 
 def load_papers(path: Path) -> dict[str, Paper]:
@@ -241,20 +281,27 @@ def load_papers(path: Path) -> dict[str, Paper]:
 
 
 def load_post(ref: str, posts_dir: Path) -> PostFolder:
-    post_md = find_post(ref, posts_dir)
+    """The post a command's SLUG|FILE.md argument names (see :func:`find_post_folder`)."""
+    return load_folder(find_post_folder(ref, posts_dir))
+
+
+def load_folder(folder: Path) -> PostFolder:
+    """The post whose folder is ``folder`` (a post folder, or a loose file's records folder)."""
+    post_md = source_file(folder)
     try:
         text = post_md.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PostSourceError(f"{post_md}: cannot read ({exc})", "Check the file") from exc
     source = parse_post_source(text, str(post_md))
-    return PostFolder(path=post_md.parent, source=source, papers=load_papers(post_md.parent / PAPERS_FILE))
+    return PostFolder(path=folder, source=source, papers=load_papers(folder / PAPERS_FILE), source_file=post_md)
 
 
 def write_post(folder: Path, source: PostSource, papers: list[Paper]) -> PostFolder:
     """Write papers.json then post.md (each atomically), so a post.md never cites missing metadata."""
     atomic_write_json(folder / PAPERS_FILE, [p.to_dict() for p in papers])
     atomic_write_text(folder / POST_FILE, source.to_text())
-    return PostFolder(path=folder, source=source, papers={p.arxiv_id or p.key: p for p in papers})
+    papers_by_id = {p.arxiv_id or p.key: p for p in papers}
+    return PostFolder(path=folder, source=source, papers=papers_by_id, source_file=folder / POST_FILE)
 
 
 def list_post_folders(posts_dir: Path) -> list[Path]:

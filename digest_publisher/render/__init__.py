@@ -26,7 +26,6 @@ from ..choices import CONTENT_FORMATS
 from ..errors import RenderError, ResidueError
 from ..models import FeaturedImage, RenderedPost
 from ..records import (
-    POST_FILE,
     PostFolder,
     PostSource,
     atomic_write_bytes,
@@ -150,7 +149,7 @@ def _featured_image(folder: PostFolder, topic_label: str | None, paper_count: in
         return featured_card(folder.source, topic_label=topic_label, paper_count=paper_count)
     path = Path(choice)
     if not path.is_absolute():
-        path = folder.path / path
+        path = folder.source_file.parent / path
     alt = folder.source.featured_image_alt or " ".join(folder.source.title.split())
     return load_featured_file(path, wpformat.sanitize_text_field(alt))
 
@@ -196,7 +195,7 @@ def render_post(
     if content_format not in CONTENT_FORMATS:
         raise RenderError(f"unknown content format {content_format!r}", f"Use one of: {', '.join(CONTENT_FORMATS)}")
     source = folder.source
-    where = str(folder.path / POST_FILE)
+    where = str(folder.source_file)
     now = now or datetime.now(UTC)
     citations = Citations(folder.papers, _short_names(source, where))
     warnings: list[str] = []

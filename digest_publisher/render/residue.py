@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from ..errors import ResidueError
 from .parser import CITATION_RE
+from .wpformat import EMBED_SHORTCODE, unescape_shortcodes
 
 _CODE = re.compile(r"<(pre|code|kbd|tt|samp)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _BLOCK_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -21,7 +22,10 @@ _VISIBLE_BLOCK = re.compile(r"<(img|table|pre|code|figure|blockquote|ul|ol|li|if
 
 
 def _text(fragment: str) -> str:
-    return html.unescape(_TAG.sub("", fragment))
+    """The text a reader sees: tags removed, WordPress's escaped shortcodes shown as it shows them
+    (``[[gallery]]`` -> ``[gallery]``), entities decoded."""
+    shown = unescape_shortcodes(unescape_shortcodes(fragment, EMBED_SHORTCODE))
+    return html.unescape(_TAG.sub("", shown))
 
 
 def _snippet(text: str, width: int = 60) -> str:
