@@ -118,12 +118,13 @@ def corpus_stats(paths: list[Path], topic_ref: str | None, topics_path: Path, da
     return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=True).stats
 
 
-def fetch(categories: list[str], date_from: date, date_to: date, output: Path, *, base_url: str, delay: float,
-          page_size: int, progress: Callable[[str], None] | None = None) -> FetchResult:  # fmt: skip
-    from .corpus.fetch import fetch_arxiv
+def fetch(categories: list[str], date_from: date, date_to: date, output: Path, *, base_url: str | None,
+          delay: float, page_size: int, progress: Callable[[str], None] | None = None) -> FetchResult:  # fmt: skip
+    """``base_url`` None: arXiv's own API endpoint."""
+    from .corpus.fetch import ARXIV_API, fetch_arxiv
 
-    return fetch_arxiv(categories, date_from, date_to, output, base_url=base_url, delay=delay, page_size=page_size,
-                       progress=progress)  # fmt: skip
+    return fetch_arxiv(categories, date_from, date_to, output, base_url=base_url or ARXIV_API, delay=delay,
+                       page_size=page_size, progress=progress)  # fmt: skip
 
 
 @dataclass(frozen=True)

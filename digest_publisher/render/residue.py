@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from ..errors import ResidueError
 from .parser import CITATION_RE
-from .wpformat import EMBED_SHORTCODE, unescape_shortcodes
+from .wpformat import unescape_shortcodes
 
 _CODE = re.compile(r"<(pre|code|kbd|tt|samp)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _BLOCK_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -24,7 +24,7 @@ _VISIBLE_BLOCK = re.compile(r"<(img|table|pre|code|figure|blockquote|ul|ol|li|if
 def _text(fragment: str) -> str:
     """The text a reader sees: tags removed, WordPress's escaped shortcodes shown as it shows them
     (``[[gallery]]`` -> ``[gallery]``), entities decoded."""
-    shown = unescape_shortcodes(unescape_shortcodes(fragment, EMBED_SHORTCODE))
+    shown = unescape_shortcodes(unescape_shortcodes(fragment, ("embed",)))
     return html.unescape(_TAG.sub("", shown))
 
 
