@@ -8,6 +8,7 @@ listed in ``.env.example``:
     ANTHROPIC_API_KEY (presence only; the SDK reads it), ANTHROPIC_BASE_URL        -> claude_key_set()
     DIGEST_POSTS_DIR                                                               -> posts_dir()
     DIGEST_CACHE_DIR                                                               -> cache_dir()
+    ARXIV_API_URL (corpus fetch's endpoint)                                        -> arxiv_api_url()
     DIGEST_NO_DOTENV=1 (do not read .env)                                          -> read_dotenv()
     DIGEST_TEST_KILL_AT (test-only crash hook, see records.kill_point)            -> kill_step()
 
