@@ -8,3 +8,5 @@ from __future__ import annotations
 CONTENT_FORMATS = ("blocks", "classic")
 #: How a post reaches WordPress: the REST API, or XML-RPC for sites whose REST API is turned off.
 TRANSPORTS = ("rest", "xmlrpc")
+#: The corpus formats the readers know (corpus/readers.py), for ``--format`` of the corpus commands.
+CORPUS_FORMATS: tuple[str, ...] = ("listing", "json", "csv", "bibtex", "atom", "snapshot")

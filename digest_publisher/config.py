@@ -8,6 +8,7 @@ listed in ``.env.example``:
     ANTHROPIC_API_KEY (presence only; the SDK reads it), ANTHROPIC_BASE_URL        -> claude_key_set()
     DIGEST_POSTS_DIR                                                               -> posts_dir()
     DIGEST_CACHE_DIR                                                               -> cache_dir()
+    ARXIV_API_URL (corpus fetch's endpoint)                                        -> arxiv_api_url()
     DIGEST_NO_DOTENV=1 (do not read .env)                                          -> read_dotenv()
     DIGEST_TEST_KILL_AT (test-only crash hook, see records.kill_point)            -> kill_step()
 
@@ -38,6 +39,7 @@ CACHE_DIR_VAR = "DIGEST_CACHE_DIR"
 NO_DOTENV_VAR = "DIGEST_NO_DOTENV"
 KILL_VAR = "DIGEST_TEST_KILL_AT"
 CLAUDE_KEY_VAR = "ANTHROPIC_API_KEY"
+ARXIV_API_URL_VAR = "ARXIV_API_URL"
 DEFAULT_CACHE_DIR = Path(".cache/drafting")
 
 
@@ -81,6 +83,13 @@ def site_url(environ: Mapping[str, str] | None = None) -> str:
     if "@" in parts.netloc:
         url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
     return url
+
+
+def arxiv_api_url(option: str | None = None, environ: Mapping[str, str] | None = None) -> str | None:
+    """``--api-url`` wins, then ``ARXIV_API_URL``; None: arXiv's own endpoint (the fetcher's default)."""
+    if option:
+        return option
+    return (_env(environ).get(ARXIV_API_URL_VAR) or "").strip() or None
 
 
 def kill_step(environ: Mapping[str, str] | None = None) -> str:

@@ -118,12 +118,13 @@ def corpus_stats(paths: list[Path], topic_ref: str | None, topics_path: Path, da
     return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=True).stats
 
 
-def fetch(categories: list[str], date_from: date, date_to: date, output: Path, *, base_url: str, delay: float,
-          page_size: int, progress: Callable[[str], None] | None = None) -> FetchResult:  # fmt: skip
-    from .corpus.fetch import fetch_arxiv
+def fetch(categories: list[str], date_from: date, date_to: date, output: Path, *, base_url: str | None,
+          delay: float, page_size: int, progress: Callable[[str], None] | None = None) -> FetchResult:  # fmt: skip
+    """``base_url`` None: arXiv's own API endpoint."""
+    from .corpus.fetch import ARXIV_API, fetch_arxiv
 
-    return fetch_arxiv(categories, date_from, date_to, output, base_url=base_url, delay=delay, page_size=page_size,
-                       progress=progress)  # fmt: skip
+    return fetch_arxiv(categories, date_from, date_to, output, base_url=base_url or ARXIV_API, delay=delay,
+                       page_size=page_size, progress=progress)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -192,11 +193,11 @@ def render_for_site(
     ``republish`` send (same card label, site URL, and markup for ``wp_version``, default the current line);
     ``cache``: "use" reuses the folder's last render when nothing it reads changed and keeps a new one,
     "read" only reuses, "refresh" only keeps (:mod:`~digest_publisher.records.render_cache`)."""
-    from .records import load_post
+    from .records import load_folder
     from .records.render_cache import cached_render
     from .wordpress.markup_versions import CURRENT_WP_VERSION
 
-    post = load_post(str(folder), folder.parent)
+    post = load_folder(folder)
     params = {"topic_label": topic_label(post.source.topic, topics_path), "site_url": site_url.rstrip("/"),
               "content_format": content_format, "wp_version": wp_version or CURRENT_WP_VERSION}  # fmt: skip
 
@@ -232,12 +233,13 @@ def render(
     """Render a post and write its preview page, post object and card, for the WordPress version asked,
     else the one remembered for ``site_url`` (what publish sends), else the current line."""
     from .publishing.site import remembered_markup_version
-    from .records import find_post
+    from .records import find_post_folder, posts_dir_of
     from .render import write_preview
     from .wordpress.markup_versions import CURRENT_WP_VERSION
 
-    folder = find_post(ref, posts_dir).parent
-    wp_version = wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir) or CURRENT_WP_VERSION
+    folder = find_post_folder(ref, posts_dir)
+    wp_version = (wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir_of(folder))
+                  or CURRENT_WP_VERSION)  # fmt: skip
     post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url,
                                      content_format=content_format, wp_version=wp_version, cache="refresh")  # fmt: skip
     page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path))
@@ -257,6 +259,7 @@ def _publish_rendered(
     adopt: bool = False,
 ) -> PublishReport:
     from .publishing.publish import apply_overrides, publish_post
+    from .records import posts_dir_of
 
     return publish_post(
         apply_overrides(rendered, status, date_gmt),
@@ -265,7 +268,7 @@ def _publish_rendered(
         transport=transport,
         dry_run=dry_run,
         force=force,
-        posts_dir=folder.parent,
+        posts_dir=posts_dir_of(folder),
         adopt=adopt,
     )
 
@@ -292,12 +295,12 @@ def publish(
 ) -> PublishReport:
     """Render the post as ``render`` does and create or update it on WordPress, exactly once (``adopt``:
     see :func:`~digest_publisher.publishing.publish.publish_post`)."""
-    from .records import find_post
+    from .records import find_post_folder, posts_dir_of
 
-    folder = find_post(ref, posts_dir).parent
+    folder = find_post_folder(ref, posts_dir)
     post, rendered = render_for_site(folder, topics_path=topics_path, site_url=settings.site_url,
                                      content_format=content_format,
-                                     wp_version=_site_markup(settings, posts_dir),
+                                     wp_version=_site_markup(settings, posts_dir_of(folder)),
                                      cache="read" if dry_run else "use")  # fmt: skip
     report = _publish_rendered(
         rendered, folder, settings, status=status, date_gmt=date_gmt, transport=transport, dry_run=dry_run,
@@ -308,21 +311,31 @@ def publish(
 
 
 def status(
-    posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path, transport: str = "rest"
+    posts_dir: Path,
+    settings: WordPressSettings | None,
+    *,
+    topics_path: Path,
+    transport: str = "rest",
+    refs: Sequence[str] = (),
 ) -> StatusReport:
-    """Each local post with its WordPress id, status and link, and whether local and remote differ;
-    the local side is compared as ``publish`` would render it (``settings`` None: local only)."""
+    """Each local post (``refs``: the posts they name, loose files too) with its WordPress id, status and link,
+    and whether local and remote differ; the local side is compared as ``publish`` would render it
+    (``settings`` None: local only)."""
     from .publishing.status import post_statuses
+    from .records import find_post_folder, list_post_folders, posts_dir_of
 
+    folders = [find_post_folder(ref, posts_dir) for ref in refs] if refs else list_post_folders(posts_dir)
     site_url = settings.site_url if settings is not None else ""
-    # Not answering: post_statuses says so for each post.
-    wp_version = _site_markup(settings, posts_dir, quiet=True) if settings is not None else None
+    versions: dict[Path, str | None] = {}  # per posts folder (its .sites.json), read when first needed
 
     def rendered(folder: Path) -> RenderedPost:
-        return render_for_site(folder, topics_path=topics_path, site_url=site_url, wp_version=wp_version,
+        where = posts_dir_of(folder)
+        if where not in versions:  # not answering: post_statuses says so for each post
+            versions[where] = _site_markup(settings, where, quiet=True) if settings is not None else None
+        return render_for_site(folder, topics_path=topics_path, site_url=site_url, wp_version=versions[where],
                                cache="use")[1]  # fmt: skip
 
-    return post_statuses(posts_dir, settings, rendered, transport=transport)
+    return post_statuses(folders, settings, rendered, transport=transport)
 
 
 @dataclass(frozen=True)
@@ -342,10 +355,10 @@ def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, s
     draft passed every check."""
     from .drafting import edited_since_draft
     from .errors import DigestError, DraftError
-    from .records import load_post
+    from .records import load_folder, posts_dir_of
 
     def redraft(folder: Path, dry_run: bool) -> tuple[int, str | None]:
-        post = load_post(str(folder), folder.parent)
+        post = load_folder(folder)
         source = post.source
         if not (source.window_from and source.window_to and source.topic and source.kind):
             return 0, "no topic, kind or window in post.md: not refreshed from the corpus"
@@ -367,7 +380,7 @@ def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, s
         try:
             draft(
                 list(refresh.paths), topic_ref, topics_path=refresh.topics_path, date_from=start, date_to=end,
-                fmt=refresh.fmt, kind=source.kind, drafter=refresh.drafter, posts_dir=folder.parent,
+                fmt=refresh.fmt, kind=source.kind, drafter=refresh.drafter, posts_dir=posts_dir_of(folder),
                 slug=source.slug, keep=list(post.papers.values()), overwrite=refresh.overwrite_edits,
             )
         except DigestError as exc:
@@ -421,17 +434,17 @@ def restore(
 ) -> RepublishReport:
     """Make WordPress revision ``revision`` of the post the current version again (as a new revision)."""
     from .publishing.revisions import restore_revision
-    from .records import find_post
+    from .records import find_post_folder
 
-    return restore_revision(find_post(ref, posts_dir).parent, settings, revision, wait=wait, dry_run=dry_run)
+    return restore_revision(find_post_folder(ref, posts_dir), settings, revision, wait=wait, dry_run=dry_run)
 
 
 def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None, transport: str = "rest") -> PostHistory:
     """The local publish history of a post beside its WordPress revisions (``settings`` None: local only)."""
     from .publishing.history import history as post_history
-    from .records import find_post
+    from .records import find_post_folder
 
-    return post_history(find_post(ref, posts_dir).parent, settings, transport=transport)
+    return post_history(find_post_folder(ref, posts_dir), settings, transport=transport)
 
 
 def check(settings: WordPressSettings, *, categories: Sequence[str] = (), posts_dir: Path | None = None) -> CheckReport:

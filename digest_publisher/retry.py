@@ -1,27 +1,30 @@
-"""THE retry rule of the project's HTTP clients: the WordPress REST client and the arXiv fetcher.
+"""THE retry rule of the project's HTTP clients: the WordPress REST client, the arXiv fetcher and the Claude
+client (drafting/claude_client.py, whose loop asks this module what to retry and how long to wait).
 
 One rule, four parts:
 
-* **what is retried**: 429 and 503 ("not processed, come back later": safe to resend even a create);
+* **what is retried**: 429, 503 and 529 (Anthropic's "overloaded") ("not processed, come back later": safe
+  to resend even a create);
   500, 502 and 504 only for an idempotent request (the server, or the origin behind a gateway, may have
   done the work before failing); a connection that was never made (refused, connect timeout) always; a
   read timeout or an answer cut short only for an idempotent request; an answer the caller itself judged
   transient (:class:`Transient`, e.g. arXiv's empty page in mid result set);
 * **how long to wait**: ``backoff * 2**(attempt-1)``, plus up to ``jitter`` of it at random (so clients
   that failed together do not come back together), within ``[min_wait, max_wait]``;
-* **Retry-After**: honoured when the server sends it (delta-seconds or an HTTP date), without jitter,
-  at most ``max_wait`` and never more than :data:`MAX_RETRY_AFTER`;
+* **Retry-After**: honoured when the server sends it (delta-seconds or an HTTP date; Anthropic's
+  ``retry-after-ms`` first when present), without jitter, at most ``max_wait`` and never more than
+  :data:`MAX_RETRY_AFTER`;
 * **how often**: ``attempts`` in all, the first one included.
 
-Callers keep their own parameters (:class:`RetryPolicy`) and their own error messages; drafting's
-Claude calls are retried by the Anthropic SDK, not here.
+Callers keep their own parameters (:class:`RetryPolicy`) and their own error messages. The Anthropic SDK's
+own retries are turned off (``max_retries=0``), so Claude's calls are retried by this rule only.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -30,8 +33,9 @@ import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from urllib3.exceptions import NewConnectionError
 
-#: Not processed, come back later: safe to resend even a request that creates something.
-RETRY_ALWAYS = frozenset({429, 503})
+#: Not processed, come back later: safe to resend even a request that creates something (529: Anthropic's
+#: "overloaded", its 503).
+RETRY_ALWAYS = frozenset({429, 503, 529})
 #: The server failed, or a gateway gave up on it: resent only when repeating the request is harmless.
 RETRY_IF_IDEMPOTENT = frozenset({500, 502, 504})
 #: Seconds: a longer Retry-After is more likely a misconfiguration than advice.
@@ -102,6 +106,18 @@ class RetryPolicy:
     def retry_after(self, header: str | None) -> float | None:
         """The wait a ``Retry-After`` header asks for, capped by this policy (None: absent or unreadable)."""
         return parse_retry_after(header, cap=min(self.max_wait, MAX_RETRY_AFTER))
+
+    def retry_after_of(self, headers: Mapping[str, str]) -> float | None:
+        """The wait a response's headers ask for: Anthropic's ``retry-after-ms`` (milliseconds), else
+        ``Retry-After``; capped as :meth:`retry_after` caps it."""
+        millis = (headers.get("retry-after-ms") or "").strip()
+        try:
+            seconds = float(millis) / 1000.0 if millis else None
+        except ValueError:
+            seconds = None
+        if seconds is not None and seconds >= 0:
+            return min(seconds, self.max_wait, MAX_RETRY_AFTER)
+        return self.retry_after(headers.get("retry-after"))
 
     def wait(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""

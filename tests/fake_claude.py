@@ -40,14 +40,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MISSING_PAPER = "2605.99999"
+HTTP_ERRORS = tuple(str(status) for status in range(400, 600))  # fault kinds answered as that HTTP status
 
 
 @dataclass
 class Fault:
     stage: str  # "cards", "outline", "section", "meta" or "*"
-    kind: str  # "429", "529", "500", "midstream", "max_tokens", "invalid_json", "bad_citation", "invented_number",
-    # "omit_paper" (a section that does not mention one of the papers it was given), "long_card" (a card
-    # field of 400 characters), "slow"
+    # "429", "529", "500" (or any other HTTP error status, "400".."599"), "midstream", "max_tokens",
+    # "invalid_json", "bad_citation", "invented_number", "omit_paper" (a section that does not mention one of
+    # the papers it was given), "long_card" (a card field of 400 characters), "slow"
+    kind: str
     times: int = 1
     retry_after: float = 0.0
     delay_s: float = 0.0
@@ -593,7 +595,7 @@ class FakeClaude:
             def messages(self, body: dict[str, Any]) -> None:
                 stage = fake.stage_of(body)
                 stream = bool(body.get("stream"))
-                fault = fake.take_fault(stage, ("429", "529", "500", "midstream"))
+                fault = fake.take_fault(stage, ("midstream", *HTTP_ERRORS))
                 chance = fake.random_fault(stream)
                 if fault is None and chance is not None:
                     fault = Fault(stage, chance)
@@ -623,8 +625,10 @@ class FakeClaude:
                                      "retry-after-ms": str(int(fault.retry_after * 1000))})
                     elif fault.kind == "529":
                         self._error(529, "overloaded_error", "Overloaded")
-                    else:
+                    elif fault.kind == "500":
                         self._error(500, "api_error", "Internal server error")
+                    else:
+                        self._error(int(fault.kind), "api_error", f"HTTP {fault.kind}")
                     return
                 text, stop, slow = fake.respond(body, stage)
                 self._record(body, stage, 200, stream)

@@ -1,32 +1,36 @@
 """The one retry rule (digest_publisher/retry.py): Retry-After parsing, and the same statuses retried and the
-same Retry-After ceiling for the WordPress client and the arXiv fetcher, each seen from the outside (what it
-sends to a local server that answers with a scripted status)."""
+same Retry-After ceiling for the WordPress client, the arXiv fetcher and the Claude client, each seen from the
+outside (what it sends to a local server that answers with a scripted status; Claude's is tests/fake_claude.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import anthropic
 import pytest
 import requests
 
 from digest_publisher.corpus import fetch_arxiv
 from digest_publisher.corpus.fetch import retry_policy as arxiv_policy
-from digest_publisher.errors import DigestError
+from digest_publisher.drafting.claude_client import MAX_WAIT_S, AnthropicClient
+from digest_publisher.drafting.settings import ClaudeSettings
+from digest_publisher.errors import DigestError, DraftError
 from digest_publisher.retry import MAX_RETRY_AFTER, RETRY_ALWAYS, RETRY_IF_IDEMPOTENT, parse_retry_after
 from digest_publisher.wordpress.client import WordPressClient
 from digest_publisher.wordpress.settings import WordPressSettings
 from digest_publisher.wordpress.transport import retry_policy as wordpress_policy
+from tests.fake_claude import FakeClaude
 
 NOW = datetime(2026, 5, 26, 12, 0, tzinfo=UTC).timestamp()
 FEED = (Path(__file__).parent / "corpus" / "data" / "atom" / "feed.xml").read_bytes()  # one page, 3 papers
-STATUSES = (400, 404, 409, 429, 500, 501, 502, 503, 504, 507)
+STATUSES = (400, 404, 408, 409, 429, 500, 501, 502, 503, 504, 507, 529)
 
 
 @pytest.mark.parametrize(
@@ -127,7 +131,32 @@ def test_wordpress_and_arxiv_retry_the_same_statuses(flaky: Flaky, tmp_path: Pat
     # Both send GETs (idempotent): every status of the rule is retried, and nothing else.
     wordpress = {s for s in STATUSES if _wordpress_retries(flaky, s)}
     arxiv = {s for s in STATUSES if _arxiv_retries(flaky, s, tmp_path)}
-    assert wordpress == arxiv == (RETRY_ALWAYS | RETRY_IF_IDEMPOTENT) == {429, 500, 502, 503, 504}
+    assert wordpress == arxiv == (RETRY_ALWAYS | RETRY_IF_IDEMPOTENT) == {429, 500, 502, 503, 504, 529}
+
+
+def test_claude_retries_the_same_statuses_through_the_fake_messages_api() -> None:
+    """Claude's client asks the same rule (a Messages call is idempotent: resending creates nothing)."""
+    with FakeClaude() as fake:
+        client = AnthropicClient.for_base_url(fake.base_url, "sk-test", replace(ClaudeSettings(), retry_base_s=0.0))
+        params = {"model": "claude-sonnet-4-6", "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
+        claude = set()
+        for status in STATUSES:
+            fake.fail("*", str(status))
+            before = len(fake.calls())
+            with contextlib.suppress(DraftError):
+                client.complete(params, stream=False)
+            if len(fake.calls()) - before == 2:
+                claude.add(status)
+            fake.faults.clear()
+    assert claude == RETRY_ALWAYS | RETRY_IF_IDEMPOTENT
+
+
+def test_claude_honours_retry_after_ms_with_the_same_ceiling() -> None:
+    policy = AnthropicClient(anthropic.Anthropic(api_key="x", max_retries=0)).policy
+    assert policy.retry_after_of({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
+    assert policy.retry_after_of({"retry-after": "2"}) == 2.0
+    assert policy.retry_after_of({"retry-after": "86400"}) == MAX_WAIT_S  # the client's longest wait
+    assert policy.wait(1, policy.retry_after_of({})) >= policy.backoff  # none asked for: backoff
 
 
 def test_retry_after_has_one_ceiling() -> None:

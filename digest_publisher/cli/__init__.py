@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "preview": ("render", "preview_command",
                 "Write the preview page of a post (and serve it on 127.0.0.1 with --serve)."),
     "publish": ("publish", "publish_command",
-                "Create or update the WordPress post of SLUG (a folder under the posts directory), exactly once."),
+                "Create or update the WordPress post of SLUG|FILE.md, exactly once."),
     "render": ("render", "render_command",
                "Render a post source; write preview.html, render.json and featured.png beside it."),
     "republish": ("republish", "republish_command",

@@ -8,13 +8,15 @@ is imported where it is used.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..choices import CONTENT_FORMATS, TRANSPORTS
+from ..choices import CONTENT_FORMATS, CORPUS_FORMATS, TRANSPORTS
+from ..models import PostKind
 
 if TYPE_CHECKING:  # the render model is loaded only by the commands that render
     from ..models import RenderedPost
@@ -49,23 +51,39 @@ def info(message: str) -> None:
     click.echo(message, err=True)
 
 
-def warn_render(rendered: RenderedPost, folder: Path) -> None:
+def warn_render(rendered: RenderedPost, source_file: Path) -> None:
     """The render's warnings (what readers won't see as written), one ``warning:`` line each, on stderr."""
     for message in rendered.warnings:
-        info(f"warning: {folder / 'post.md'}: {message}")
+        info(f"warning: {source_file}: {message}")
 
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
 
 
-def to_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", ctx, param) from None
+DATE_FORMS = "YYYY-MM-DD or YYYYMMDD"
+
+
+class DateType(click.ParamType[date, object]):
+    """THE date parser of the command line (``--from``, ``--to``): ``2026-05-18`` or ``20260518``."""
+
+    name = "DATE"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) == 10 and text[4] == "-" and text[7] == "-":
+                return date.fromisoformat(text)
+            if len(text) == 8 and text.isdigit():
+                return datetime.strptime(text, "%Y%m%d").date()
+        except ValueError:
+            pass
+        self.fail(f"{value!r} is not a date; use {DATE_FORMS}", param, ctx)
+
+
+DATE = DateType()
 
 
 def to_gmt(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -105,6 +123,39 @@ class GreedyOption(click.Option):
             setattr(target, "process", greedy)  # noqa: B010 (a method of click's parser object)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def from_to_options(*, required: bool = False, default: str = "") -> Callable[[F], F]:
+    """``--from``/``--to``, the days of a window (inclusive), parsed by :data:`DATE`; ``default`` says what
+    an omitted one means (e.g. "the topic's window")."""
+    tail = f" (default: {default})" if default else ""
+
+    def decorate(command: F) -> F:
+        command = click.option("--to", "date_to", type=DATE, required=required, default=None,
+                               help=f"Last day, {DATE_FORMS}{tail}.")(command)  # fmt: skip
+        return click.option("--from", "date_from", type=DATE, required=required, default=None,
+                            help=f"First day, {DATE_FORMS}{tail}.")(command)  # fmt: skip
+
+    return decorate
+
+
+def topic_option(*, required: bool = True) -> Callable[[F], F]:
+    return click.option("--topic", "topic_ref", required=required,
+                        help="Topic number (07) or slug (rl-post-training) from topics.toml.")  # fmt: skip
+
+
+def corpus_option(help: str = "Corpus file or folder (repeat for more).") -> Callable[[F], F]:
+    return click.option("--corpus", "corpus_paths", multiple=True, required=True, type=click.Path(path_type=Path),
+                        help=help)  # fmt: skip
+
+
+kind_option = click.option(
+    "--kind", type=click.Choice([k.value for k in PostKind]), default=None, help="Post kind (default: the topic's)."
+)
+corpus_format_option = click.option(
+    "--format", "fmt", type=click.Choice(CORPUS_FORMATS), default=None, help="Corpus format (default: detected)."
+)
 posts_dir_option = click.option(
     "--posts-dir",
     type=click.Path(file_okay=False, path_type=Path),

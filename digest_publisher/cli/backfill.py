@@ -8,19 +8,22 @@ from pathlib import Path
 import click
 
 from .. import config, pipeline
-from ..corpus import FORMATS
 from ..models import PostKind
 from ._common import (
+    corpus_format_option,
+    corpus_option,
     date_option,
     drafter_option,
     echo_json,
+    from_to_options,
     info,
     json_option,
+    kind_option,
     model_option,
     posts_dir_option,
     prompts_dir_option,
     status_option,
-    to_date,
+    topic_option,
     topics_option,
     transport_option,
 )
@@ -28,19 +31,16 @@ from .draft import RichProgress, build_drafter
 
 
 @click.command("backfill")
-@click.option("--topic", "topic_ref", required=True, help="Topic number or slug from topics.toml.")
-@click.option("--corpus", "corpus_paths", multiple=True, required=True, type=click.Path(path_type=Path),
-              help="Corpus file or folder (repeat for more).")
-@click.option("--from", "date_from", callback=to_date, default=None, help="First day (default: the topic's).")
-@click.option("--to", "date_to", callback=to_date, default=None, help="Last day (default: the topic's).")
+@topic_option()
+@corpus_option()
+@from_to_options(default="the topic's window")
 @status_option
 @date_option
-@click.option("--kind", type=click.Choice([k.value for k in PostKind]), default=None,
-              help="Post kind (default: the topic's).")
+@kind_option
 @drafter_option
 @model_option
 @transport_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format.")
+@corpus_format_option
 @topics_option
 @prompts_dir_option
 @click.option("--force", is_flag=True, help="Replace a post.md that was edited since it was drafted.")

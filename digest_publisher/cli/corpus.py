@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
-from .. import pipeline
-from ..corpus import FORMATS
-from ._common import echo_json, info, topics_option
+from .. import config, pipeline
+from ._common import corpus_format_option, echo_json, from_to_options, info, topic_option, topics_option
 
-topic_option = click.option("--topic", "topic_ref", help="Topic number or slug from topics.toml.")
-format_option = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format (default: detected)."
-)
-
-
-class DateType(click.ParamType[date, object]):
-    name = "DATE"
-
-    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            try:
-                return datetime.strptime(str(value), "%Y%m%d").date()
-            except ValueError:
-                self.fail(f"{value!r} is not a date; use YYYY-MM-DD", param, ctx)
-
-
-DATE = DateType()
-from_option = click.option("--from", "date_from", type=DATE, default=None, help="First day (YYYY-MM-DD).")
-to_option = click.option("--to", "date_to", type=DATE, default=None, help="Last day (YYYY-MM-DD).")
 paths_argument = click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True, exists=False, readable=False)
 )
@@ -47,10 +22,9 @@ def corpus_group() -> None:
 
 @corpus_group.command("select")
 @paths_argument
-@topic_option
-@from_option
-@to_option
-@format_option
+@topic_option(required=False)
+@from_to_options(default="the topic's window")
+@corpus_format_option
 @topics_option
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -80,10 +54,9 @@ def select_command(
 
 @corpus_group.command("stats")
 @paths_argument
-@topic_option
-@from_option
-@to_option
-@format_option
+@topic_option(required=False)
+@from_to_options(default="the topic's window")
+@corpus_format_option
 @topics_option
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def stats_command(
@@ -107,12 +80,11 @@ def stats_command(
 
 @corpus_group.command("fetch")
 @click.option("--category", "categories", multiple=True, required=True, help="arXiv category, e.g. cs.CL.")
-@click.option("--from", "date_from", type=DATE, required=True, help="First submission day (YYYY-MM-DD).")
-@click.option("--to", "date_to", type=DATE, required=True, help="Last submission day (YYYY-MM-DD).")
+@from_to_options(required=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option(
-    "--api-url", default="https://export.arxiv.org/api/query", show_default=True,
-    envvar="ARXIV_API_URL", help="arXiv API endpoint ($ARXIV_API_URL).",
+    "--api-url", default=None,
+    help="arXiv API endpoint (default: $ARXIV_API_URL, else https://export.arxiv.org/api/query).",
 )
 @click.option("--delay", type=float, default=3.0, show_default=True, help="Seconds between pages.")
 @click.option("--page-size", type=int, default=100, show_default=True)
@@ -121,7 +93,7 @@ def fetch_command(
     date_from: date,
     date_to: date,
     output: Path,
-    api_url: str,
+    api_url: str | None,
     delay: float,
     page_size: int,
 ) -> None:
@@ -129,7 +101,8 @@ def fetch_command(
     if date_to < date_from:
         raise click.BadParameter("--to is before --from", param_hint="--to")
     result = pipeline.fetch(
-        list(categories), date_from, date_to, output, base_url=api_url, delay=delay, page_size=page_size,
+        list(categories), date_from, date_to, output, base_url=config.arxiv_api_url(api_url), delay=delay,
+        page_size=page_size,
         progress=info,
     )
     info(f"{result.papers} papers in {result.pages} page(s), {result.requests} request(s) -> {output}")

@@ -12,19 +12,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as RichBar
 
 from .. import config, pipeline
-from ..corpus import FORMATS
 from ..drafting import BuiltinDrafter
 from ..drafting.base import Drafter
 from ..errors import ConfigError
 from ..models import PostKind
 from ._common import (
+    corpus_format_option,
+    corpus_option,
     drafter_option,
     echo_json,
+    from_to_options,
     info,
+    kind_option,
     model_option,
     posts_dir_option,
     prompts_dir_option,
-    to_date,
+    topic_option,
     topics_option,
 )
 
@@ -100,22 +103,15 @@ def build_drafter(
 
 @click.command("draft")
 @click.argument("more_paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--topic", "topic_ref", required=True, help="Topic number or slug from topics.toml.")
-@click.option(
-    "--corpus", "corpus_paths", multiple=True, required=True, type=click.Path(path_type=Path),
-    help="Corpus file or folder; repeat it, or list more paths after the options (--corpus a.jsonl b.jsonl).",
-)
-@click.option("--from", "date_from", callback=to_date, default=None,
-              help="First day, YYYY-MM-DD (default: the topic's window).")
-@click.option("--to", "date_to", callback=to_date, default=None,
-              help="Last day, YYYY-MM-DD (default: the topic's window).")
-@click.option("--kind", type=click.Choice([k.value for k in PostKind]), default=None,
-              help="Post kind (default: the topic's).")
+@topic_option()
+@corpus_option("Corpus file or folder; repeat it, or list more paths after the options (--corpus a.jsonl b.jsonl).")
+@from_to_options(default="the topic's window")
+@kind_option
 @drafter_option
 @model_option
 @click.option("--batch", is_flag=True, help="Run card and section calls through the Message Batches API.")
 @click.option("--json", "as_json", is_flag=True, help="Print the draft report as JSON.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format.")
+@corpus_format_option
 @topics_option
 @prompts_dir_option
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,

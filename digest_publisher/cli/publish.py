@@ -24,7 +24,7 @@ from ._common import (
 
 
 @click.command("publish")
-@click.argument("slug")
+@click.argument("slug", metavar="SLUG|FILE.md")
 @status_option
 @date_option
 @transport_option
@@ -55,7 +55,10 @@ def publish_command(
     topics_path: Path,
     posts_dir: Path | None,
 ) -> None:
-    """Create or update the WordPress post of SLUG (a folder under the posts directory), exactly once."""
+    """Create or update the WordPress post of SLUG|FILE.md, exactly once.
+
+    SLUG is a folder under the posts directory; a loose Markdown file keeps its records in the folder of
+    the same name beside it."""
     report = pipeline.publish(
         slug,
         posts_dir=config.posts_dir(posts_dir),
@@ -128,18 +131,25 @@ def check_command(categories: tuple[str, ...], as_json: bool, posts_dir: Path | 
 
 
 @click.command("status")
+@click.argument("refs", nargs=-1, metavar="[SLUG|FILE.md]...")
 @report_json_option
 @transport_option
 @topics_option
 @posts_dir_option
-def status_command(as_json: bool, transport: str, topics_path: Path, posts_dir: Path | None) -> None:
-    """Each local post with its WordPress id, status, link, and whether local and remote differ."""
+def status_command(
+    refs: tuple[str, ...], as_json: bool, transport: str, topics_path: Path, posts_dir: Path | None
+) -> None:
+    """Each local post with its WordPress id, status, link, and whether local and remote differ.
+
+    Given SLUG|FILE.md arguments (loose Markdown files too): only those posts."""
     try:
         settings = config.wordpress_settings()
     except ConfigError as exc:
         settings = None
         info(f"note: remote not compared ({exc.message})")
-    report = pipeline.status(config.posts_dir(posts_dir), settings, topics_path=topics_path, transport=transport)
+    report = pipeline.status(
+        config.posts_dir(posts_dir), settings, topics_path=topics_path, transport=transport, refs=refs
+    )
     if as_json:
         echo_json(report.to_dict())
         raise click.exceptions.Exit(report.exit_code)

@@ -26,7 +26,7 @@ def _render(
     )
     for warning in result.folder.source.warnings:
         info(f"warning: {warning}")
-    warn_render(result.post, result.folder.path)
+    warn_render(result.post, result.folder.source_file)
     return result
 
 
@@ -51,7 +51,9 @@ def _render(
 def render_command(
     ref: str, content_format: str, wp_version: str | None, as_json: bool, topics_path: Path, posts_dir: Path | None
 ) -> None:
-    """Render a post source; write preview.html, render.json and featured.png beside it."""
+    """Render a post source; write preview.html, render.json and featured.png beside it.
+
+    A post folder's files go into it; a loose my-note.md's into the folder my-note/ beside it."""
     result = _render(ref, posts_dir, topics_path, content_format, wp_version)
     post_object = result.folder.path / "render.json"
     if as_json:

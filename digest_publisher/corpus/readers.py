@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..choices import CORPUS_FORMATS
 from ..errors import CorpusError
 from ..models import Paper
 from ._files import decode_utf8, open_binary, unreadable
@@ -37,7 +38,7 @@ from .fields import bad_record, listing_paper, sized_papers
 from .jsonarray import iter_json_array
 from .jsonl import iter_jsonl
 
-FORMATS: tuple[str, ...] = ("listing", "json", "csv", "bibtex", "atom", "snapshot")
+FORMATS = CORPUS_FORMATS
 
 _EXTENSIONS = {
     ".jsonl": "jsonl",

@@ -1,15 +1,16 @@
 """The one seam to Claude: the only module that imports ``anthropic``.
 
 :class:`ClaudeClient` is the small interface the engine uses (one call, streamed or not; one batch);
-:class:`AnthropicClient` implements it with the real SDK. Retries of 408/409/429/5xx/529 and
-connection errors are the SDK's own (``max_retries`` from the settings, honouring ``retry-after``);
-this module adds no second retry layer, it only translates what is left into :class:`DraftError`
-messages that say what happened and what to do, and never contain the API key.
+:class:`AnthropicClient` implements it with the real SDK. The SDK's own retries are turned off
+(``max_retries=0``): a call is retried by the project's one rule (:mod:`digest_publisher.retry`: 429, 529,
+500/502/503/504, timeouts, connection errors and an error event in the middle of a stream; the wait a
+``retry-after-ms``/``retry-after`` header asks for, else backoff from ``retry_base_s`` with jitter, at most
+60 s), ``max_retries`` times. What is left becomes a :class:`DraftError` that says what happened and what to
+do, and never contains the API key.
 """
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 import anthropic
 
 from ..errors import DraftError
+from ..retry import RetryPolicy, Transient
 from .settings import ClaudeSettings
 
 
@@ -86,47 +88,33 @@ _HINTS = {
     403: "The key may not use this model; check the model name (--model) and your plan",
     404: "Unknown model or endpoint; check --model and ANTHROPIC_BASE_URL",
     413: "The request is too large; select fewer papers",
-    429: "Rate limited even after the SDK's retries; lower max_concurrency in prompts/models.toml or use --batch",
-    500: "Claude had an internal error after the SDK's retries; try again later",
-    529: "Claude is overloaded after the SDK's retries; try again later, or use --batch",
+    429: "Rate limited even after retries; lower max_concurrency in prompts/models.toml or use --batch",
+    500: "Claude had an internal error, retries included; try again later",
+    529: "Claude is overloaded, retries included; try again later, or use --batch",
 }
 
 
-_TRANSIENT_STATUS = frozenset({408, 409, 429})
-# Error types an error event in the middle of a stream can carry that are worth another try.
-_TRANSIENT_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error", "timeout_error"})
+# The HTTP status an error event in the middle of a stream stands for (Anthropic's error types).
+_ERROR_TYPE_STATUS = {"rate_limit_error": 429, "api_error": 500, "timeout_error": 504, "overloaded_error": 529}
+MAX_WAIT_S = 60.0  # the longest single wait, a server's retry-after included
 
 
-def _transient(exc: Exception) -> str | None:
-    """Why ``exc`` is worth a retry ("HTTP 529 overloaded_error", "error mid-stream: ..."), or None."""
+def _transient(exc: Exception) -> Transient | None:
+    """``exc`` as the retry rule judges failures (its reason: "HTTP 529 overloaded_error", "error event
+    mid-stream (api_error)", "timeout"), or None for an error that is not an HTTP or connection failure."""
     if isinstance(exc, anthropic.APIStatusError):
         body = exc.body if isinstance(exc.body, dict) else {}
         error = body.get("error", {}) if isinstance(body.get("error"), dict) else {}
         kind = str(error.get("type", "error"))
         if exc.status_code < 300:  # an error event after a 200: the stream broke in the middle
-            return f"error event mid-stream ({kind})" if kind in _TRANSIENT_TYPES else None
-        if exc.status_code in _TRANSIENT_STATUS or exc.status_code >= 500:
-            return f"HTTP {exc.status_code} {kind}"
-        return None
+            status = _ERROR_TYPE_STATUS.get(kind, exc.status_code)
+            return Transient(f"error event mid-stream ({kind})", status=status)
+        return Transient(f"HTTP {exc.status_code} {kind}", status=exc.status_code)
     if isinstance(exc, anthropic.APITimeoutError):
-        return "timeout"
+        return Transient("timeout")
     if isinstance(exc, anthropic.APIConnectionError):
-        return "connection error"
+        return Transient("connection error")
     return None
-
-
-def _wait_s(exc: Exception, attempt: int, base_s: float) -> float:
-    """What the server asked for (retry-after-ms, retry-after), else exponential backoff with jitter."""
-    response = getattr(exc, "response", None)
-    headers: Any = getattr(response, "headers", None) or {}
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        try:
-            value = float(headers.get(name, ""))
-        except ValueError:
-            continue
-        if 0 <= value * scale <= 60:
-            return value * scale
-    return float(min(8.0, base_s * 2**attempt) * (0.75 + random.random() / 4))  # noqa: S311 - jitter, not secrets
 
 
 class AnthropicClient:
@@ -134,6 +122,8 @@ class AnthropicClient:
         self.client = client
         self.max_retries = max_retries
         self.retry_base_s = retry_base_s
+        # A Messages call creates nothing on resending (it only costs tokens): idempotent for the rule.
+        self.policy = RetryPolicy(attempts=max_retries + 1, backoff=retry_base_s, max_wait=MAX_WAIT_S)
 
     @classmethod
     def from_environment(cls, settings: ClaudeSettings) -> AnthropicClient:
@@ -179,13 +169,14 @@ class AnthropicClient:
                 message = self.client.messages.create(**params)
                 return _reply(message, getattr(message, "_request_id", None))
             except anthropic.AnthropicError as exc:
-                reason = _transient(exc)
-                if reason is None or attempt >= self.max_retries:
+                failure = _transient(exc)
+                if failure is None or attempt >= self.max_retries or not self.policy.retries(failure, idempotent=True):
                     raise self._fail(exc, "a messages call" + (f" after {attempt} retries" if attempt else "")) from exc
-                wait = _wait_s(exc, attempt, self.retry_base_s)
                 attempt += 1
+                headers: Any = getattr(getattr(exc, "response", None), "headers", None) or {}
+                wait = self.policy.wait(attempt, self.policy.retry_after_of(headers))
                 if on_retry is not None:
-                    on_retry(f"{reason}; retry {attempt} of {self.max_retries} after {wait:.2f} s")
+                    on_retry(f"{failure.message}; retry {attempt} of {self.max_retries} after {wait:.2f} s")
                 time.sleep(wait)
 
     def run_batch(

@@ -48,7 +48,9 @@ class ClaudeSettings:
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     max_concurrency: int = 8
     max_retries: int = 4
-    retry_base_s: float = 0.5  # first backoff wait when the server names none (doubles per retry, <= 8 s)
+    # First backoff wait when the server names none (doubles per retry, + up to 25% jitter, <= 60 s); the retry
+    # rule itself is digest_publisher/retry.py's.
+    retry_base_s: float = 0.5
     timeout_s: float = 600.0
     cards_per_call: int = 10
     max_continuations: int = 2

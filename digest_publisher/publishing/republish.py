@@ -35,8 +35,7 @@ import requests
 
 from ..errors import DigestError, LockError, PostSourceError, WordPressError
 from ..models import RenderedPost
-from ..records import find_post as find_post_folder
-from ..records import list_post_folders
+from ..records import find_post_folder, list_post_folders
 from ..records.locks import post_lock, run_lock
 from ..records.record import PostRecord, load_record, load_site_facts, save_record, save_remote_copy
 from ..wordpress.client import WordPressClient
@@ -171,7 +170,7 @@ def _select(posts_dir: Path, slugs: Sequence[str]) -> tuple[list[Path], dict[Pat
     failed: dict[Path, PostResult] = {}
     for slug in dict.fromkeys(slugs):
         try:
-            folders.append(find_post_folder(slug, posts_dir).parent)
+            folders.append(find_post_folder(slug, posts_dir))
         except PostSourceError as exc:
             failed[posts_dir / slug] = PostResult(slug, "failed", str(exc))
     return folders, failed

@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 
 from ..errors import DigestError, LockError, WordPressError
+from ..records import posts_dir_of
 from ..records.locks import post_lock, run_lock
 from ..wordpress.client import WordPressClient
 from ..wordpress.fingerprints import first_html_difference, same_text
@@ -51,7 +52,7 @@ def restore_revision(
     started = time.perf_counter()
     slug = folder.name
     client = WordPressClient(settings, session=session, dry_run=dry_run)
-    with nullcontext() if dry_run else run_lock(folder.parent, wait):
+    with nullcontext() if dry_run else run_lock(posts_dir_of(folder), wait):
         try:
             with nullcontext() if dry_run else post_lock(folder, wait=wait):
                 result = _restore_locked(client, folder, settings, revision_id, dry_run)

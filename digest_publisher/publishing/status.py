@@ -3,7 +3,7 @@ WordPress post changed since the last publish (by the same rules publish and rep
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,6 @@ import requests
 
 from ..errors import DigestError
 from ..models import RenderedPost
-from ..records import list_post_folders
 from ..records.record import NO_SITE, PostRecord, load_record
 from ..wordpress.client import WordPressClient
 from ..wordpress.fingerprints import remote_edit
@@ -52,14 +51,14 @@ class StatusReport:
 
 
 def post_statuses(
-    posts_dir: Path,
+    folders: Sequence[Path],
     settings: WordPressSettings | None,
     render: Callable[[Path], RenderedPost] | None,
     *,
     transport: str = "rest",
     session: requests.Session | None = None,
 ) -> StatusReport:
-    """Each local post with its WordPress id, status and link, and whether local and remote differ.
+    """Each post of ``folders`` with its WordPress id, status and link, and whether local and remote differ.
 
     ``render(folder)`` re-renders a post to compare its content hash; ``settings`` None skips the remote
     comparison (one read per published post otherwise, over REST or, with ``transport`` "xmlrpc", over
@@ -70,7 +69,7 @@ def post_statuses(
     out: list[PostStatus] = []
     error: str | None = None
     refused: str | None = None  # a record of another site: the others are compared, the exit code is 1
-    for folder in list_post_folders(posts_dir):
+    for folder in folders:
         record = load_record(folder)
         if record is None or record.wordpress_id is None:
             out.append(PostStatus(folder.name, None, None, None, "not published", "-"))

@@ -1,7 +1,9 @@
 """The posts folder: the only package that reads or writes ``posts/``. Layout of one post::
 
     posts/<slug>/post.md            YAML front matter + Markdown body (what an editor edits)   source.py
+                                    (or a loose notes/my-note.md, its records in notes/my-note/)
     posts/<slug>/papers.json        metadata of every paper the post may cite                  source.py
+    posts/<slug>/<image>            a featured image the editor put in the folder              images.py
     posts/<slug>/draft-report.json  written by the drafting stage
     posts/<slug>/record.json        written by publishing: ids, hashes, history                record.py
     posts/<slug>/remote-<time>.json a WordPress version saved before `--force` overwrote it    record.py
@@ -17,6 +19,7 @@ below are the package's public surface for the stages (drafting writes posts thr
 from __future__ import annotations
 
 from .atomic import atomic_binary, atomic_text, atomic_write_bytes, atomic_write_json, atomic_write_text
+from .images import featured_image_file
 from .source import (
     PAPERS_FILE,
     POST_FILE,
@@ -24,12 +27,14 @@ from .source import (
     PostFolder,
     PostSource,
     complete_post_writes,
-    featured_image_file,
     find_post,
+    find_post_folder,
     list_post_folders,
+    load_folder,
     load_papers,
     load_post,
     parse_post_source,
+    posts_dir_of,
     write_post,
 )
 
@@ -47,9 +52,12 @@ __all__ = [
     "complete_post_writes",
     "featured_image_file",
     "find_post",
+    "find_post_folder",
     "list_post_folders",
+    "load_folder",
     "load_papers",
     "load_post",
     "parse_post_source",
+    "posts_dir_of",
     "write_post",
 ]

@@ -33,7 +33,8 @@ from typing import Any, Literal
 from ..errors import PostSourceError
 from ..models import FeaturedImage, RenderedPost
 from .atomic import atomic_write_json
-from .source import PAPERS_FILE, POST_FILE, PostFolder, featured_image_file, read_post_image
+from .images import featured_image_file, read_post_image
+from .source import PAPERS_FILE, PostFolder
 
 CACHE_FILE = ".render-cache.json"
 FORMAT = 1
@@ -80,7 +81,7 @@ def cached_render(
     keep a fresh result for the next command ("read": dry runs write nothing); "off": no cache at all."""
     if mode == "off":
         return render()
-    files = [post.path / POST_FILE, post.path / PAPERS_FILE]
+    files = [post.source_file, post.path / PAPERS_FILE]
     fingerprint = inputs_fingerprint(files, {**params, "featured_image": _image_fingerprint(post)})
     cached = load_rendered(post.path, fingerprint) if mode in ("read", "use") else None
     if cached is not None:
@@ -100,7 +101,7 @@ def _image_fingerprint(post: PostFolder) -> str | None:
     if name is None:
         return None
     try:
-        return hashlib.sha256(read_post_image(post.path, name)[1]).hexdigest()
+        return hashlib.sha256(read_post_image(post.source_file.parent, name)[1]).hexdigest()
     except PostSourceError as exc:
         return f"refused: {exc.message}"  # the render refuses it too, with this message
 

@@ -2,15 +2,18 @@
 
     posts/<slug>/post.md       what an editor edits; only ``title`` is required (see parse_post_source)
     posts/<slug>/papers.json   metadata of every paper the post may cite (rendering needs no corpus)
+
+A loose Markdown file outside the posts folder (``notes/my-note.md``) is a post too: its slug comes from the
+file's name and its records (papers.json, render.json, preview.html, record.json, ...) live in the folder of
+the same name beside it (``notes/my-note/``), so two loose files in one folder never share a record.
+:func:`find_post_folder` is the one place a command's SLUG|FILE.md argument is turned into a post's folder.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-import stat
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -43,7 +46,7 @@ class PostSource:
     tags: tuple[str, ...] = ()
     status: str = "draft"
     date: str | None = None  # ISO 8601, UTC when it ends in Z
-    featured_image: str | None = "generated"  # "generated", a path relative to the post folder, or None
+    featured_image: str | None = "generated"  # "generated", a path relative to the Markdown file's folder, or None
     featured_image_alt: str | None = None
     papers: tuple[str, ...] = ()  # ids of the papers the post covers, in order
     papers_covered: bool = True  # append the "Papers covered" list
@@ -279,86 +282,64 @@ def parse_post_source(text: str, where: str) -> PostSource:
     )
 
 
-#: The largest featured image read (and uploaded): bigger files are refused before their bytes are loaded.
-MAX_IMAGE_BYTES = 15 * 1024 * 1024
-_IMAGE_KEYWORDS = frozenset({"generated", "none", "false", "no"})
-IMAGE_SCALE_HINT = (
-    "Scale it down (2560 px on the long side is what WordPress keeps) or set 'featured_image: generated'"
-)
-_IMAGE_HINT = "Put the image in the post's folder and name it relative to it (featured_image: figure.png)"
-
-
-def featured_image_file(source: PostSource) -> str | None:
-    """The file ``featured_image`` names, or None for a keyword ("generated", "none") or no value."""
-    choice = source.featured_image
-    if choice is None or choice.strip().lower() in _IMAGE_KEYWORDS:
-        return None
-    return choice
-
-
-def read_post_image(folder: Path, name: str, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[Path, bytes]:
-    """The path and bytes of the image file ``name`` of the post in ``folder``.
-
-    Only a regular file inside the post's folder is read: an absolute path, a ``..`` or a symlink that
-    leaves the folder, a FIFO or a device is refused, and so is a file over ``max_bytes`` (from its size,
-    before a byte is loaded). Messages name the path, never the file's content."""
-    where = folder / POST_FILE
-    relative = Path(name)
-    if relative.is_absolute() or ".." in relative.parts or name.startswith("~"):
-        raise PostSourceError(f"{where}: featured_image {name!r} is outside the post folder", _IMAGE_HINT)
-    base = folder.resolve()
-    path = (base / relative).resolve()
-    if not path.is_relative_to(base):
-        raise PostSourceError(
-            f"{where}: featured_image {name!r} is a link to {path}, outside the post folder", _IMAGE_HINT
-        )
-    try:
-        # O_NONBLOCK: opening a FIFO never waits for a writer; the file type is checked on the open file.
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(handle, "rb") as file:
-            info = os.fstat(file.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise PostSourceError(f"{path}: the featured image is not a regular file", _IMAGE_HINT)
-            if info.st_size > max_bytes:
-                raise PostSourceError(
-                    f"{path}: the featured image has {info.st_size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} "
-                    "MB this tool uploads",
-                    IMAGE_SCALE_HINT,
-                )
-            data = file.read(max_bytes + 1)
-    except OSError as exc:
-        raise PostSourceError(
-            f"{path}: cannot read the featured image ({exc.strerror or type(exc).__name__})",
-            "Fix 'featured_image' in the front matter (a path relative to the post folder) or remove it",
-        ) from exc
-    if len(data) > max_bytes:  # grew while being read
-        raise PostSourceError(f"{path}: the featured image grew past {max_bytes / 1e6:.0f} MB while read", _IMAGE_HINT)
-    return path, data
-
-
 @dataclass(frozen=True)
 class PostFolder:
-    """A post's folder: its source and the papers it may cite."""
+    """A post's folder (where its records live): its source and the papers it may cite."""
 
     path: Path
     source: PostSource
     papers: dict[str, Paper]  # by arXiv id (or key when there is none)
+    source_file: Path  # path/post.md, or the loose file beside path (path.md)
+
+
+def source_file(folder: Path) -> Path:
+    """The Markdown file of the post whose folder is ``folder``: ``folder/post.md``, else the loose file
+    ``folder.md`` beside it (the folder of a loose file's records need not exist yet)."""
+    post_md = folder / POST_FILE
+    if post_md.is_file():
+        return post_md
+    loose = folder.with_name(folder.name + ".md")
+    if loose.is_file():
+        return loose
+    raise PostSourceError(f"no post in {folder}: neither {post_md} nor {loose}", "Check the path")
+
+
+def posts_dir_of(folder: Path) -> Path:
+    """THE posts folder of a post's folder (where ``.sites.json`` is): the folder that holds it; for a post
+    named by slug that is the posts folder it was found in."""
+    return folder.parent
+
+
+def find_post_folder(ref: str, posts_dir: Path) -> Path:
+    """A command's SLUG|FILE.md argument -> the post's folder: a slug under ``posts_dir``, a post folder, its
+    ``post.md``, or a loose ``notes/my-note.md`` (folder: ``notes/my-note``, see the module docstring)."""
+    candidate = Path(ref)
+    if candidate.suffix == ".md" and candidate.is_file():
+        if candidate.name == POST_FILE:
+            return candidate.parent
+        folder = candidate.with_suffix("")
+        if (folder / POST_FILE).is_file():
+            raise PostSourceError(
+                f"{candidate} is a loose post whose records would go to {folder}, but that is the folder "
+                f"of another post ({folder / POST_FILE})",
+                f"Rename {candidate.name}, or edit {folder / POST_FILE} instead",
+            )
+        return folder
+    if candidate.is_dir() and (candidate / POST_FILE).is_file():
+        return candidate
+    by_slug = posts_dir / ref / POST_FILE
+    if by_slug.is_file():
+        return by_slug.parent
+    raise PostSourceError(
+        f"no post {ref!r}: neither a Markdown file nor {by_slug}",
+        "Give a slug under the posts folder (--posts-dir / DIGEST_POSTS_DIR), a post folder, or a path to "
+        "a .md file",
+    )
 
 
 def find_post(ref: str, posts_dir: Path) -> Path:
-    """``ref`` is a slug under ``posts_dir``, a folder, or a ``.md`` file; returns the post.md path."""
-    candidate = Path(ref)
-    if candidate.suffix == ".md" and candidate.is_file():
-        return candidate
-    if candidate.is_dir() and (candidate / POST_FILE).is_file():
-        return candidate / POST_FILE
-    by_slug = posts_dir / ref / POST_FILE
-    if by_slug.is_file():
-        return by_slug
-    raise PostSourceError(
-        f"no post {ref!r}: neither a Markdown file nor {by_slug}",
-        "Give a slug under the posts folder (--posts-dir / DIGEST_POSTS_DIR) or a path to post.md",
-    )
+    """``ref`` as :func:`find_post_folder` takes it -> the post's Markdown file."""
+    return source_file(find_post_folder(ref, posts_dir))
 
 
 def load_papers(path: Path) -> dict[str, Paper]:
@@ -384,15 +365,22 @@ def load_papers(path: Path) -> dict[str, Paper]:
 
 
 def load_post(ref: str, posts_dir: Path) -> PostFolder:
-    post_md = find_post(ref, posts_dir)
-    if post_md.name == POST_FILE:
-        complete_post_writes(post_md.parent)
+    """The post a command's SLUG|FILE.md argument names (see :func:`find_post_folder`)."""
+    return load_folder(find_post_folder(ref, posts_dir))
+
+
+def load_folder(folder: Path) -> PostFolder:
+    """The post whose folder is ``folder`` (a post folder, or a loose file's records folder); a write that a
+    killed run left part way is finished first (see :func:`write_post`)."""
+    if folder.is_dir():
+        complete_post_writes(folder)
+    post_md = source_file(folder)
     try:
         text = post_md.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PostSourceError(f"{post_md}: cannot read ({exc})", "Check the file") from exc
     source = parse_post_source(text, str(post_md))
-    return PostFolder(path=post_md.parent, source=source, papers=load_papers(post_md.parent / PAPERS_FILE))
+    return PostFolder(path=folder, source=source, papers=load_papers(folder / PAPERS_FILE), source_file=post_md)
 
 
 def write_post(
@@ -411,7 +399,8 @@ def write_post(
             f"{exc.filename or folder}: cannot write the post ({exc.strerror or exc})",
             "Free disk space or fix the folder's permissions, then run again (nothing was half-written)",
         ) from exc
-    return PostFolder(path=folder, source=source, papers={p.arxiv_id or p.key: p for p in papers})
+    return PostFolder(path=folder, source=source, papers={p.arxiv_id or p.key: p for p in papers},
+                      source_file=folder / POST_FILE)
 
 
 def complete_post_writes(folder: Path) -> None:

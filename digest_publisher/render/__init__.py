@@ -26,7 +26,6 @@ from ..choices import CONTENT_FORMATS
 from ..errors import RenderError, ResidueError
 from ..models import FeaturedImage, RenderedPost
 from ..records import (
-    POST_FILE,
     PostFolder,
     PostSource,
     atomic_write_bytes,
@@ -151,7 +150,7 @@ def _featured_image(folder: PostFolder, topic_label: str | None, paper_count: in
             return featured_card(folder.source, topic_label=topic_label, paper_count=paper_count)
         return None
     alt = folder.source.featured_image_alt or folder.source.title
-    return load_featured_file(folder.path, name, image_alt_text(alt))
+    return load_featured_file(folder.source_file.parent, name, image_alt_text(alt))
 
 
 def _short_names(source: PostSource, where: str) -> Mapping[str, str]:
@@ -195,7 +194,7 @@ def render_post(
     if content_format not in CONTENT_FORMATS:
         raise RenderError(f"unknown content format {content_format!r}", f"Use one of: {', '.join(CONTENT_FORMATS)}")
     source = folder.source
-    where = str(folder.path / POST_FILE)
+    where = str(folder.source_file)
     now = now or datetime.now(UTC)
     citations = Citations(folder.papers, _short_names(source, where))
     warnings: list[str] = []

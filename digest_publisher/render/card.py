@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ..errors import RenderError
 from ..models import FeaturedImage
 from ..names import readable_latex
-from ..records.source import IMAGE_SCALE_HINT, MAX_IMAGE_BYTES, read_post_image
+from ..records.images import IMAGE_SCALE_HINT, MAX_IMAGE_BYTES, read_post_image
 from .wpformat import sanitize_text_field
 
 WIDTH, HEIGHT = 1200, 630

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from ..errors import ResidueError
 from .citations import VERBATIM_CLASS
 from .parser import CITATION_RE
+from .wpformat import unescape_shortcodes
 
 _CODE = re.compile(r"<(pre|code|kbd|tt|samp)\b[^>]*>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _VERBATIM = re.compile(rf'<span class="{VERBATIM_CLASS}">[^<]*</span>')
@@ -23,7 +24,10 @@ _VISIBLE_BLOCK = re.compile(r"<(img|table|pre|code|figure|blockquote|ul|ol|li|if
 
 
 def _text(fragment: str) -> str:
-    return html.unescape(_TAG.sub("", fragment))
+    """The text a reader sees: tags removed, WordPress's escaped shortcodes shown as it shows them
+    (``[[gallery]]`` -> ``[gallery]``), entities decoded."""
+    shown = unescape_shortcodes(unescape_shortcodes(fragment, ("embed",)))
+    return html.unescape(_TAG.sub("", shown))
 
 
 def _snippet(text: str, width: int = 60) -> str:

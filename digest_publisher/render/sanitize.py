@@ -16,7 +16,7 @@ import re
 
 import nh3
 
-from .wpformat import SHORTCODE_TAGS
+from .wpformat import EMBED_SHORTCODE, SHORTCODE_TAGS, STOCK_SHORTCODES
 
 INLINE_TAGS = frozenset(
     {
@@ -118,10 +118,28 @@ def _angles_in_attributes(fragment: str) -> str:
 
 
 def escape_shortcodes(html: str) -> str:
-    """Escape every ``[`` that could open a shortcode, in text and attribute values alike."""
+    """Write shortcode-like text so that WordPress shows it as text, in text and attribute values alike.
+
+    WordPress's own shortcodes (SHORTCODE_TAGS) are escaped its own way, by doubling their brackets
+    (``[gallery]`` -> ``[[gallery]]``; ``do_shortcode`` shows ``[gallery]``): plain text, so the block
+    editor saves it unchanged. ``[embed]`` is unescaped once more before (``WP_Embed::run_shortcode``),
+    so it gets two pairs. Any other ``[`` that could open a shortcode (a plugin's, whose names we cannot
+    know) is written ``&#091;``: shown as ``[`` and never run as sent; the block editor saves it back as
+    ``[``, which runs only where a plugin registers that name.
+    """
     if "[" not in html:
         return html
-    return _SHORTCODE_OPEN.sub(SHORTCODE_BRACKET, html)
+    out: list[str] = []
+    pos = 0
+    for m in STOCK_SHORTCODES.finditer(html):
+        out.append(_SHORTCODE_OPEN.sub(SHORTCODE_BRACKET, html[pos : m.start()]))
+        out.append(f"[{m.group(0)}]")
+        pos = m.end()
+    out.append(_SHORTCODE_OPEN.sub(SHORTCODE_BRACKET, html[pos:]))
+    doubled = "".join(out)
+    if "[embed" not in doubled:
+        return doubled
+    return EMBED_SHORTCODE.sub(lambda e: f"[{e.group(0)}]", doubled)
 
 
 def sanitize_inline(html: str) -> str:

@@ -18,8 +18,10 @@ PHP's PCRE works on bytes without the ``u`` flag,
 so ``\\d``, ``\\b`` and ``\\w`` are ASCII-only there: every pattern here is compiled with ``re.ASCII``.
 PCRE constructs that Python's ``re`` lacks are rewritten into equivalents, each noted where it occurs.
 
-Not ported, because rendered content cannot contain them: shortcodes (every ``[`` that could open a
-registered shortcode is escaped by :mod:`.sanitize`), oEmbed (bare-URL paragraphs become links), dynamic
+Shortcodes: rendered content holds WordPress's own ones only escaped (``[[gallery]]``, see
+:mod:`.sanitize`), so of ``do_shortcode`` only the unescaping is ported (:func:`unescape_shortcodes`), with
+``WP_Embed::run_shortcode`` (priority 8), which unescapes ``[embed]`` once more. Not ported, because
+rendered content cannot contain them: running shortcodes, oEmbed (bare-URL paragraphs become links), dynamic
 blocks, attachment images (``wp-image-N``: srcset/width/height need the media library).
 """
 
@@ -36,6 +38,48 @@ from ..wordpress.migration import BLOCK_DELIMITER
 SHORTCODE_TAGS: tuple[str, ...] = ("embed", "wp_caption", "caption", "gallery", "playlist", "audio", "video")
 
 _A = re.ASCII
+
+
+@functools.lru_cache(maxsize=64)
+def shortcode_regex(tags: tuple[str, ...]) -> re.Pattern[str]:
+    """``get_shortcode_regex($tags)``: group 1 is an escaping second ``[``, 2 the name, 6 an escaping ``]``."""
+    tagregexp = "|".join(re.escape(t) for t in tags)
+    return re.compile(
+        r"\[(\[?)(" + tagregexp + r")(?![\w-])([^\]/]*(?:/(?!\])[^\]/]*)*?)"
+        r"(?:(/)\]|\](?:([^\[]*+(?:\[(?!/\2\])[^\[]*+)*+)\[/\2\])?)(\]?)",
+        _A,
+    )
+
+
+STOCK_SHORTCODES = shortcode_regex(SHORTCODE_TAGS)
+# WP_Embed::run_shortcode: the_content at priority 8 runs do_shortcode with only [embed] registered.
+EMBED_SHORTCODE = shortcode_regex(("embed",))
+# do_shortcode(): the names after a "[" (which of the registered shortcodes the text may hold).
+_DO_SHORTCODE_PROBE = re.compile(r"\[([^<>&/\[\]\x00-\x20=]++)", _A)
+
+
+def unescape_shortcodes(text: str, registered: tuple[str, ...] = SHORTCODE_TAGS) -> str:
+    """``do_shortcode`` with the shortcodes ``registered`` (``("embed",)``: ``WP_Embed::run_shortcode``) on
+    content whose shortcodes are all escaped: ``do_shortcode_tag`` returns an escaped one (``[[gallery]]``)
+    without its outer brackets; an unescaped one (never in rendered content) is kept. When a registered name
+    occurs, ``do_shortcodes_in_html_tags`` first pads ``&#91;``/``&#93;`` to ``&#091;``/``&#093;`` (so code
+    blocks' ``&#91;`` come back padded); its placeholders for brackets inside tags are restored by
+    ``unescape_invalid_shortcodes``, which changes nothing here (an escaped shortcode in an attribute is
+    unescaped like one in text)."""
+    if "[" not in text:
+        return text
+    present = {m.group(1) for m in _DO_SHORTCODE_PROBE.finditer(text)}
+    names = tuple(name for name in registered if name in present)
+    if not names:
+        return text
+    text = text.replace("&#91;", "&#091;").replace("&#93;", "&#093;")
+
+    def tag(m: re.Match[str]) -> str:
+        return m.group(0)[1:-1] if m.group(1) == "[" and m.group(6) == "]" else m.group(0)
+
+    return shortcode_regex(names).sub(tag, text)
+
+
 # wp_spaces_regexp(): '[\r\n\t ]|\xC2\xA0|&nbsp;'. The UTF-8 bytes C2 A0 are one character (U+00A0) here.
 _SP = r"(?:[\r\n\t \u00a0]|&nbsp;)"
 # PCRE's \Z also matches before a final newline; Python's does not.
@@ -749,14 +793,17 @@ def wp_filter_content_tags(content: str) -> str:
 def the_content(content: str, *, site_url: str = "", wp_version: str | None = CURRENT_WP_VERSION) -> str:
     """``apply_filters('the_content', $content)`` on a stock WordPress ``wp_version`` (as the REST API
     renders it). 6.8 runs ``wp_filter_content_tags`` at 12 instead of 10, after ``capital_P_dangit`` (11):
-    the two never touch the same text in this project's content, so the order here is 6.1's."""
+    the two never touch the same text in this project's content, so the order here is 6.1's. Shortcodes: see
+    :func:`unescape_shortcodes`."""
     blocks = has_blocks(content)
-    text = do_blocks(content, wp_version)
+    text = unescape_shortcodes(content, ("embed",))  # WP_Embed::run_shortcode (8)
+    text = do_blocks(text, wp_version)
     text = wptexturize(text)
     if not blocks:  # do_blocks() unhooks wpautop for block content
         text = wpautop(text)
     text = shortcode_unautop(text)
     text = wp_filter_content_tags(text)
+    text = unescape_shortcodes(text)  # do_shortcode (11)
     text = capital_p_dangit(text)
     return convert_smilies(text, site_url)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest_publisher.render import markdown_to_blocks, markdown_to_classic, sanitize_html, wp_display
-from digest_publisher.render.sanitize import sanitize_inline
+from digest_publisher.render import markdown_to_blocks, markdown_to_classic, sanitize_html, wp_display, wpformat
+from digest_publisher.render.sanitize import escape_shortcodes, sanitize_inline
 
 
 def test_dangerous_elements_and_attributes_are_removed() -> None:
@@ -30,8 +31,29 @@ def test_only_http_https_mailto_and_anchors_survive_as_links() -> None:
 
 
 def test_shortcodes_are_escaped_numbers_in_brackets_are_not() -> None:
-    out = sanitize_inline("[gallery] [/caption] [[embed]] [1] [@2605.1] [ x]")
-    assert out == "&#091;gallery] &#091;/caption] &#091;&#091;embed]] [1] [@2605.1] [ x]"
+    out = sanitize_inline("[gallery] [/caption] [[embed]] [1] [@2605.1] [ x] [plugin_code id=2] [Smith 2020]")
+    # WordPress's own: brackets doubled ([embed] twice: run_shortcode unescapes it once before do_shortcode);
+    # a lone closing tag and other names (a plugin's, perhaps) as "&#091;".
+    assert out == (
+        "[[gallery]] &#091;/caption] [[[[embed]]]] [1] [@2605.1] [ x] &#091;plugin_code id=2] &#091;Smith 2020]"
+    )
+
+
+def test_escaped_shortcodes_show_as_written_after_wordpress_unescapes_them() -> None:
+    texts = ["[gallery]", "[embed]https://youtu.be/x[/embed]", "[[gallery]]", "[caption id=1]c[/caption] [video]",
+             "[gallery][embed]y[/embed][/gallery]", "[gallery ids=\"1\"/] and [audio"]  # fmt: skip
+    for text in texts:
+        shown = wpformat.unescape_shortcodes(wpformat.unescape_shortcodes(escape_shortcodes(text), ("embed",)))
+        assert html.unescape(shown) == text, text
+
+
+def test_a_shortcode_left_unescaped_would_run() -> None:
+    """The port tells an escaped shortcode from one that WordPress would run (kept as is)."""
+    assert wpformat.unescape_shortcodes("[gallery] [[gallery]]") == "[gallery] [gallery]"
+    assert wpformat.unescape_shortcodes("[[embed]x[/embed]]", ("embed",)) == "[embed]x[/embed]"
+    # As do_shortcodes_in_html_tags does once a registered name occurs: "&#91;" padded, else left alone.
+    assert wpformat.unescape_shortcodes("&#91;1] [[video]]") == "&#091;1] [video]"
+    assert wpformat.unescape_shortcodes("&#91;1] [[other]]") == "&#91;1] [[other]]"
 
 
 def test_less_than_in_text_survives_as_escaped_text() -> None:
