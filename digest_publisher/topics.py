@@ -155,6 +155,8 @@ def _parse_topic(raw: Any, index: int, problems: list[str]) -> Topic | None:
         tags=tuple(_str_list(raw.get("tags"), f"{where}.tags", problems)),
         window_from=_parse_date(window.get("from"), f"{where}.window.from", problems),
         window_to=_parse_date(window.get("to"), f"{where}.window.to", problems),
+        pins=tuple(_str_list(raw.get("pin"), f"{where}.pin", problems)),
+        exclude_ids=tuple(_str_list(raw.get("exclude_ids"), f"{where}.exclude_ids", problems)),
     )
 
 

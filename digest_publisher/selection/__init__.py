@@ -61,6 +61,9 @@ class Selection:
     date_to: date | None
     _kept: _Kept = field(repr=False)
     _folder: Path = field(repr=False)
+    # The earliest and latest submission (listing) date of ALL the records read, in the window or not.
+    corpus_from: date | None = None
+    corpus_to: date | None = None
 
     def __post_init__(self) -> None:
         self._cleanup = weakref.finalize(self, _remove_spill, self._kept, self._folder)
@@ -309,6 +312,8 @@ def select_corpus(
             date_to=date_to,
             _kept=total.kept,
             _folder=folder,
+            corpus_from=total.span_min,
+            corpus_to=total.span_max,
         )
     except sqlite3.Error as exc:  # from the store, here or in a reader process: the disk is full, say
         shutil.rmtree(folder, ignore_errors=True)
