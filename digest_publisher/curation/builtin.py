@@ -48,6 +48,7 @@ _VENUES = (r"ICML|NeurIPS|NIPS|ICLR|ACL|EMNLP|NAACL|EACL|COLING|COLM|CVPR|ICCV|E
            r"SIGIR|WWW|WSDM|CIKM|TMLR|JMLR|AISTATS|UAI|CoRL|RSS|ICRA|IROS|ICASSP|Interspeech|MICCAI|TACL")
 _ACCEPTED = re.compile(
     rf"\b(?:accepted|to appear|published|presented)\b[^.;]{{0,40}}?\b(?:{_VENUES}|conference|journal|proceedings)"
+    rf"(?:\s*'?(?:20)?\d{{2}}\b)?"
     rf"|\b(?:{_VENUES})\s*'?(?:20)?\d{{2}}\b",
     re.I,
 )

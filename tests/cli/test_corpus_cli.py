@@ -40,7 +40,8 @@ def test_stats_on_the_sample() -> None:
 def _topics_with_window(tmp_path: Path) -> Path:
     """topics.toml with topic 07 given a one-day window (a default for drafting only)."""
     text = TOPICS.read_text(encoding="utf-8").replace(
-        'slug = "rl-post-training"\n', 'slug = "rl-post-training"\nwindow = { from = "2026-05-19", to = "2026-05-19" }\n'
+        'slug = "rl-post-training"\n',
+        'slug = "rl-post-training"\nwindow = { from = "2026-05-19", to = "2026-05-19" }\n',
     )
     path = tmp_path / "topics.toml"
     path.write_text(text, encoding="utf-8")
@@ -67,7 +68,8 @@ def test_stats_with_a_topic_and_no_dates_applies_no_window_and_says_so(tmp_path:
 
 
 def test_select_says_its_window_on_stderr_only(tmp_path: Path) -> None:
-    code, out, err = run("corpus", "select", str(SAMPLE), "--topic", "07", "--topics", str(_topics_with_window(tmp_path)))
+    topics = _topics_with_window(tmp_path)
+    code, out, err = run("corpus", "select", str(SAMPLE), "--topic", "07", "--topics", str(topics))
     assert code == 0
     assert len(out.splitlines()) == 64 and all(line.startswith("{") for line in out.splitlines())
     assert "window: none applied" in err

@@ -53,7 +53,7 @@ any = ["x"]
     assert topic.pins == ("2506.00001", "2507.00002") and topic.exclude_ids == ("2508.00003",)
     path.write_text(path.read_text(encoding="utf-8").replace('pin = ["2506.00001", "2507.00002"]', "pin = 7"),
                     encoding="utf-8")
-    with pytest.raises(ConfigError, match="topic 01.pin must be a list of non-empty strings"):
+    with pytest.raises(ConfigError, match=r"topic 01\.pin must be a list of non-empty strings"):
         load_topics(path)
 
 
