@@ -73,10 +73,12 @@ def draft_window(topic: Topic, kind: PostKind, date_from: date | None, date_to: 
         return Window(None, None, "none", "no paper of the corpus has a date")
     days = BACKFILL_DAYS if kind.value == "backfill" else BRIEF_DAYS
     start = high - timedelta(days=days)
+    what = "12 months" if days == BACKFILL_DAYS else "the week"
+    detail = f"{what} ending at the corpus's newest listing, {high}"
     if low is not None and low > start:
         start = low
-    what = "12 months" if days == BACKFILL_DAYS else "the week"
-    return Window(start, high, f"{kind.value} default", f"{what} ending at the corpus's newest listing, {high}")
+        detail += f"; the corpus starts on {low}"
+    return Window(start, high, f"{kind.value} default", detail)
 
 
 @dataclass(frozen=True)

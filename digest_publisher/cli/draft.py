@@ -152,8 +152,10 @@ def draft_command(
     shortlist: bool,
     posts_dir: Path | None,
 ) -> None:
-    """Draft a topic's post from corpus files: posts/<slug>/post.md, papers.json, draft-report.json and
-    curation.md (the ranked shortlist: which papers curation chose of the topic's candidates, and why)."""
+    """Draft a topic's post from corpus files: post.md, papers.json, draft-report.json, curation.md.
+
+    Files go to posts/<slug>/; curation.md is the ranked shortlist: which papers curation chose of the
+    topic's candidates, and why."""
     if shortlist:
         _print_shortlist([*corpus_paths, *more_paths], topic_ref, topics_path, date_from, date_to, fmt, kind,
                          papers_k, pins, excludes, as_json)  # fmt: skip
