@@ -248,6 +248,9 @@ class Topic:
     tags: tuple[str, ...] = ()
     window_from: date | None = None
     window_to: date | None = None
+    # The editor's curation: ids always discussed (``pin``) and never discussed (``exclude_ids``).
+    pins: tuple[str, ...] = ()
+    exclude_ids: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:

@@ -18,10 +18,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .candidates import Window as Window  # re-exported: the CLI reaches the stages through the pipeline
+from .candidates import corpus_stats as corpus_stats
+from .candidates import corpus_window as corpus_window
+from .candidates import curate_topic as curate_topic
+from .candidates import default_scorer, screened
 from .topics import load_topics, topic_category_slugs, topic_label
 
 if TYPE_CHECKING:  # the heavier stages are imported where they are used, so each command stays light
     from .corpus.fetch import FetchResult
+    from .curation import Curation, Scorer
     from .drafting import DraftResult
     from .drafting.base import Drafter, Progress
     from .models import Paper, PostKind, RenderedPost, Topic
@@ -37,22 +43,16 @@ if TYPE_CHECKING:  # the heavier stages are imported where they are used, so eac
 
 def select(paths: list[Path], topic_ref: str, topics_path: Path, date_from: date | None, date_to: date | None,
            fmt: str | None = None) -> Selection:  # fmt: skip
-    """The papers of one topic; the topic's default window applies when no date is given."""
+    """The papers of one topic in the dates given; with no date, the whole corpus (a topic's window in
+    topics.toml is a default for drafting only: :func:`corpus_window` says which applied)."""
     return _select(paths, load_topics(topics_path).get(topic_ref), date_from, date_to, fmt)
-
-
-def _window(topic: Topic, date_from: date | None, date_to: date | None) -> tuple[date | None, date | None]:
-    """The dates asked for, or the topic's default window when none was."""
-    if date_from is None and date_to is None:
-        return topic.window_from, topic.window_to
-    return date_from, date_to
 
 
 def _select(paths: list[Path], topic: Topic, date_from: date | None, date_to: date | None, fmt: str | None, *,
             allow_empty: bool = False) -> Selection:  # fmt: skip
     from .selection import select_corpus
 
-    return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=allow_empty)
+    return select_corpus(paths, topic, date_from, date_to, fmt, allow_empty=allow_empty)
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ class TopicDraft:
     topic: Topic
     result: DraftResult
     selection_stats: dict[str, Any]
+    curation: Curation | None = None
+    window: Window | None = None
 
 
 def draft(
@@ -78,44 +80,37 @@ def draft(
     overwrite: bool = False,
     slug: str | None = None,
     keep: Sequence[Paper] = (),
+    papers: int | None = None,
+    pins: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+    scorer: Scorer | None = None,
 ) -> TopicDraft:
-    """Select the topic's papers (its default window when no dates are given) and draft the post;
-    the draft report gains the selection's counts under ``selection``.
+    """Select the topic's papers in the post's window (:func:`draft_window`), curate them to the K the
+    post discusses (:func:`curate_topic`; ``scorer`` default :func:`default_scorer`), draft the post from
+    those, and write the shortlist ``curation.md`` beside it; the draft report gains ``selection`` (the
+    counts and the window applied) and ``curation`` (a decision for every candidate).
 
     Redrafting an existing post (``republish --refresh-corpus``) passes its ``slug`` and the papers it
-    already covers (``keep``): they stay, and the selection adds the ones the corpus gained."""
+    already covers (``keep``): they stay, and the best of the papers the corpus gained join them."""
+    from . import records
+    from .curation import SHORTLIST_FILE, report_dict, shortlist_markdown
     from .drafting import draft_post
 
-    topic = load_topics(topics_path).get(topic_ref)
-    selection = _select(paths, topic, date_from, date_to, fmt, allow_empty=bool(keep))
-    dates = sorted(p.submitted for p in selection.papers if p.submitted)
-    start = selection.date_from or (dates[0] if dates else None)
-    end = selection.date_to or (dates[-1] if dates else None)
-    kept = {p.arxiv_id or p.key for p in keep}
-    result = draft_post(
-        topic,
-        [*keep, *(p for p in selection.papers if (p.arxiv_id or p.key) not in kept)],
-        slug=slug,
-        kind=kind,
-        drafter=drafter,
-        posts_dir=posts_dir,
-        window=(start, end) if start and end else None,
-        progress=progress,
-        unverified=unverified,
-        overwrite=overwrite,
-        report_extra={"selection": selection.stats},
+    curated = curate_topic(
+        paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind,
+        papers=papers, pins=pins, excludes=excludes, scorer=scorer or default_scorer(drafter),
+        progress=progress, keep=keep,
     )
-    return TopicDraft(topic=topic, result=result, selection_stats=selection.stats)
-
-
-def corpus_stats(paths: list[Path], topic_ref: str | None, topics_path: Path, date_from: date | None,
-                 date_to: date | None, fmt: str | None = None) -> dict[str, Any]:  # fmt: skip
-    from .selection import select_corpus
-
-    if topic_ref is None:
-        return select_corpus(paths, None, date_from, date_to, fmt, allow_empty=True).stats
-    topic = load_topics(topics_path).get(topic_ref)
-    return select_corpus(paths, topic, *_window(topic, date_from, date_to), fmt, allow_empty=True).stats
+    result = draft_post(
+        curated.topic, list(curated.curation.discussed), slug=slug, kind=curated.kind, drafter=drafter,
+        posts_dir=posts_dir, window=curated.span, progress=progress, unverified=unverified, overwrite=overwrite,
+        report_extra={"selection": curated.selection_stats, "curation": report_dict(curated.curation, curated.span)},
+        screened=curated.curation.candidates,
+    )
+    records.atomic_write_text(result.folder / SHORTLIST_FILE,
+                              shortlist_markdown(curated.curation, curated.topic, curated.span))  # fmt: skip
+    return TopicDraft(topic=curated.topic, result=result, selection_stats=curated.selection_stats,
+                      curation=curated.curation, window=curated.window)  # fmt: skip
 
 
 def fetch(categories: list[str], date_from: date, date_to: date, output: Path, *, base_url: str | None,
@@ -155,15 +150,21 @@ def backfill(
     content_format: str = "blocks",
     progress: Progress | None = None,
     overwrite: bool = False,
+    papers: int | None = None,
+    pins: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+    scorer: Scorer | None = None,
 ) -> BackfillResult:
-    """Draft the topic's post, render it (writing the local preview), publish it: one post, exactly once.
+    """Draft the topic's post (curated as :func:`draft` curates), render it (writing the local preview),
+    publish it: one post, exactly once.
 
     A draft that fails its grounding checks, or content that fails the residue check, stops the run
     before anything is sent to WordPress.
     """
     outcome = draft(
         paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind,
-        drafter=drafter, posts_dir=posts_dir, progress=progress, overwrite=overwrite,
+        drafter=drafter, posts_dir=posts_dir, progress=progress, overwrite=overwrite, papers=papers, pins=pins,
+        excludes=excludes, scorer=scorer,
     )
     shown = render(
         outcome.result.slug, posts_dir=posts_dir, topics_path=topics_path, site_url=settings.site_url,
@@ -365,8 +366,10 @@ def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, s
         start, end = date.fromisoformat(source.window_from[:10]), date.fromisoformat(source.window_to[:10])
         topic_ref = source.topic.split(" - ", 1)[0].strip()
         topic = load_topics(refresh.topics_path).get(topic_ref)
-        selection = _select(list(refresh.paths), topic, start, end, refresh.fmt, allow_empty=True)
-        new = [p for p in selection.papers if (p.arxiv_id or p.key) not in post.papers]
+        with _select(list(refresh.paths), topic, start, end, refresh.fmt, allow_empty=True) as selection:
+            # New: neither in the post nor screened by its last draft's curation (those lost their place).
+            seen = set(post.papers) | screened(folder)
+            new = [p for p in selection.papers if (p.arxiv_id or p.key) not in seen]
         if not new:
             return 0, None
         what = f"the corpus has {len(new)} new paper(s) in {source.window_from} .. {source.window_to}"

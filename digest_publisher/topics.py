@@ -155,6 +155,8 @@ def _parse_topic(raw: Any, index: int, problems: list[str]) -> Topic | None:
         tags=tuple(_str_list(raw.get("tags"), f"{where}.tags", problems)),
         window_from=_parse_date(window.get("from"), f"{where}.window.from", problems),
         window_to=_parse_date(window.get("to"), f"{where}.window.to", problems),
+        pins=tuple(_str_list(raw.get("pin"), f"{where}.pin", problems)),
+        exclude_ids=tuple(_str_list(raw.get("exclude_ids"), f"{where}.exclude_ids", problems)),
     )
 
 
@@ -226,13 +228,11 @@ def match_topic(topic: Topic, paper: Paper) -> str | None:
     text = f"{paper.title}\n{paper.abstract}"
     title_words = word_set(paper.title)
     words = word_set(text)
-    for rule in topic.exclude:
-        if rule.matches(paper, text, words, title_words):
-            return None
-    for rule in topic.include:
-        if rule.matches(paper, text, words, title_words):
-            return rule.name
-    return None
+    # Include rules first: most papers match none, and then the exclude rules need not run (same answer).
+    name = next((rule.name for rule in topic.include if rule.matches(paper, text, words, title_words)), None)
+    if name is None or any(rule.matches(paper, text, words, title_words) for rule in topic.exclude):
+        return None
+    return name
 
 
 def _topic_of(topic: str | None, topics_path: Path) -> Topic | None:

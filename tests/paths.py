@@ -14,3 +14,6 @@ SEED_000 = REAL_DATA / "seeds" / "000_9e1618847d845b12.txt"
 SEED_001 = REAL_DATA / "seeds" / "001_00ae765e6e3920c4.txt"
 #: The sample corpus bundled for `make demo` (84 papers of the same week).
 SAMPLE_WEEK = REPO_ROOT / "samples" / "arxiv-week-2026-05-18"
+#: A stated subset of the real year (samples/README.md): topic 07's candidates of three listing days a
+#: month, May 2025 .. May 2026, plus eight other papers a day.
+SAMPLE_YEAR = REPO_ROOT / "samples" / "arxiv-year-subset"

@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "corpus": ("corpus", "corpus_group",
                "Read, filter and fetch paper corpora (listing JSONL, JSON, CSV, BibTeX, Atom, arXiv snapshot)."),
     "draft": ("draft", "draft_command",
-              "Draft a topic's post from corpus files: posts/<slug>/post.md, papers.json, draft-report.json."),
+              "Draft a topic's post from corpus files: post.md, papers.json, draft-report.json, curation.md."),
     "history": ("republish", "history_command",
                 "The local publish history of SLUG beside its WordPress revisions (ids, dates, what changed)."),
     "preview": ("render", "preview_command",

@@ -233,3 +233,19 @@ prompts_dir_option = click.option(
     show_default=True,
     help="Prompt templates and prompts/models.toml (Claude drafter).",
 )
+
+# Curation (draft and backfill): how many papers the post discusses, and the editor's pins and excludes.
+papers_option = click.option(
+    "--papers", "papers_k", type=click.IntRange(min=1), default=None,
+    help="Papers the post discusses, chosen by curation (default: 50 for a backfill, 30 for a brief).",
+)
+pin_option = click.option(
+    "--pin", "pins", multiple=True, metavar="ID",
+    help="Always discuss this arXiv id (repeatable; adds to the topic's `pin` in topics.toml).",
+)
+exclude_option = click.option(
+    "--exclude", "excludes", multiple=True, metavar="ID",
+    help="Never discuss this arXiv id (repeatable; adds to the topic's `exclude_ids` in topics.toml).",
+)
+DRAFT_WINDOW_HELP = ("the topic's window in topics.toml, else 12 months (backfill) or the week (brief) "
+                     "ending at the corpus's newest listing")

@@ -10,16 +10,20 @@ import click
 from .. import config, pipeline
 from ..models import PostKind
 from ._common import (
+    DRAFT_WINDOW_HELP,
     corpus_format_option,
     corpus_option,
     date_option,
     drafter_option,
     echo_json,
+    exclude_option,
     from_to_options,
     info,
     json_option,
     kind_option,
     model_option,
+    papers_option,
+    pin_option,
     posts_dir_option,
     prompts_dir_option,
     status_option,
@@ -33,7 +37,7 @@ from .draft import RichProgress, build_drafter
 @click.command("backfill")
 @topic_option()
 @corpus_option()
-@from_to_options(default="the topic's window")
+@from_to_options(default=DRAFT_WINDOW_HELP)
 @status_option
 @date_option
 @kind_option
@@ -44,6 +48,9 @@ from .draft import RichProgress, build_drafter
 @topics_option
 @prompts_dir_option
 @click.option("--force", is_flag=True, help="Replace a post.md that was edited since it was drafted.")
+@papers_option
+@pin_option
+@exclude_option
 @json_option
 @posts_dir_option
 def backfill_command(
@@ -61,6 +68,9 @@ def backfill_command(
     topics_path: Path,
     prompts_dir: Path,
     force: bool,
+    papers_k: int | None,
+    pins: tuple[str, ...],
+    excludes: tuple[str, ...],
     as_json: bool,
     posts_dir: Path | None,
 ) -> None:
@@ -74,7 +84,7 @@ def backfill_command(
             list(corpus_paths), topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to,
             fmt=fmt, kind=PostKind(kind) if kind else None, drafter=drafter,
             posts_dir=config.posts_dir(posts_dir), settings=settings, status=status, date_gmt=date_gmt,
-            transport=transport, progress=progress, overwrite=force,
+            transport=transport, progress=progress, overwrite=force, papers=papers_k, pins=pins, excludes=excludes,
         )
     summary = result.publish.summary()
     info(f"Preview: {result.preview}")

@@ -44,6 +44,8 @@ def select_command(
         raise click.UsageError("--topic is required (a number like 07 or a slug)")
     # Streamed from the selection's store: a broad topic's papers are never all in memory.
     with pipeline.select(list(paths), topic_ref, topics_path, date_from, date_to, fmt) as selection:
+        span = (selection.corpus_from, selection.corpus_to)
+        info(pipeline.corpus_window(selection.topic, date_from, date_to, span).describe())
         if output is None:
             for line in selection.jsonl_lines():
                 click.echo(line)
@@ -70,8 +72,10 @@ def stats_command(
 ) -> None:
     """Count files, records, unique papers, duplicates and (with --topic) selected papers."""
     stats = pipeline.corpus_stats(list(paths), topic_ref, topics_path, date_from, date_to, fmt)
+    window = stats.pop("window")
+    info(window["said"])
     if as_json:
-        echo_json(stats)
+        echo_json({**stats, "window": window})
         return
     width = max(len(k) for k in stats)
     for key, value in stats.items():

@@ -17,14 +17,18 @@ from ..drafting.base import Drafter
 from ..errors import ConfigError
 from ..models import PostKind
 from ._common import (
+    DRAFT_WINDOW_HELP,
     corpus_format_option,
     corpus_option,
     drafter_option,
     echo_json,
+    exclude_option,
     from_to_options,
     info,
     kind_option,
     model_option,
+    papers_option,
+    pin_option,
     posts_dir_option,
     prompts_dir_option,
     topic_option,
@@ -105,7 +109,7 @@ def build_drafter(
 @click.argument("more_paths", nargs=-1, type=click.Path(path_type=Path))
 @topic_option()
 @corpus_option("Corpus file or folder; repeat it, or list more paths after the options (--corpus a.jsonl b.jsonl).")
-@from_to_options(default="the topic's window")
+@from_to_options(default=DRAFT_WINDOW_HELP)
 @kind_option
 @drafter_option
 @model_option
@@ -117,6 +121,11 @@ def build_drafter(
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Claude stage cache (default: $DIGEST_CACHE_DIR or .cache/drafting).")
 @click.option("--force", is_flag=True, help="Replace a post.md that was edited since it was drafted.")
+@papers_option
+@pin_option
+@exclude_option
+@click.option("--shortlist", is_flag=True,
+              help="Select and curate only: print the ranked shortlist (curation.md's text); draft nothing.")
 @posts_dir_option
 def draft_command(
     more_paths: tuple[Path, ...],
@@ -134,9 +143,20 @@ def draft_command(
     prompts_dir: Path,
     cache_dir: Path | None,
     force: bool,
+    papers_k: int | None,
+    pins: tuple[str, ...],
+    excludes: tuple[str, ...],
+    shortlist: bool,
     posts_dir: Path | None,
 ) -> None:
-    """Draft a topic's post from corpus files: posts/<slug>/post.md, papers.json, draft-report.json."""
+    """Draft a topic's post from corpus files: post.md, papers.json, draft-report.json, curation.md.
+
+    Files go to posts/<slug>/; curation.md is the ranked shortlist: which papers curation chose of the
+    topic's candidates, and why."""
+    if shortlist:
+        _print_shortlist([*corpus_paths, *more_paths], topic_ref, topics_path, date_from, date_to, fmt, kind,
+                         papers_k, pins, excludes, as_json)  # fmt: skip
+        return
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     cache = config.cache_dir(cache_dir)
     drafter = build_drafter(name, model=model, batch=batch, prompts_dir=prompts_dir, cache_dir=cache)
@@ -158,8 +178,16 @@ def draft_command(
             progress=progress,
             unverified=unverified,
             overwrite=force,
+            papers=papers_k,
+            pins=pins,
+            excludes=excludes,
         )
     report = outcome.result.report
+    if outcome.window is not None:
+        info(outcome.window.describe())
+    curation = report.get("curation") or {}
+    for note in curation.get("notes", []):
+        info(f"note: {note}")
     for warning in report.get("warnings", []):
         info(f"warning: {warning}")
     papers = report["papers"]
@@ -171,7 +199,27 @@ def draft_command(
         + (f", {papers['left_out']} left out (reasons in draft-report.json)" if papers["left_out"] else "")
         + f"; {totals['calls']} calls, ${totals['cost_usd']:.4f}."
     )
+    if curation:
+        info(f"Curation ({curation['scorer']} scorer): {curation['discussed']} of {curation['candidates']:,} "
+             f"candidates given to the drafter; ranking and reasons in {outcome.result.folder}/curation.md")
     if as_json:
         echo_json(report)
     else:
         click.echo(outcome.result.slug)
+
+
+def _print_shortlist(paths: list[Path], topic_ref: str, topics_path: Path, date_from: date | None,
+                     date_to: date | None, fmt: str | None, kind: str | None, papers_k: int | None,
+                     pins: tuple[str, ...], excludes: tuple[str, ...], as_json: bool) -> None:  # fmt: skip
+    from ..curation import report_dict, shortlist_markdown
+
+    curated = pipeline.curate_topic(paths, topic_ref, topics_path=topics_path, date_from=date_from,
+                                    date_to=date_to, fmt=fmt, kind=PostKind(kind) if kind else None,
+                                    papers=papers_k, pins=pins, excludes=excludes)  # fmt: skip
+    info(curated.window.describe())
+    for note in curated.curation.notes:
+        info(f"note: {note}")
+    if as_json:
+        echo_json({"selection": curated.selection_stats, "curation": report_dict(curated.curation, curated.span)})
+    else:
+        click.echo(shortlist_markdown(curated.curation, curated.topic, curated.span), nl=False)

@@ -94,3 +94,5 @@ class Curation:
     k: int
     candidates: int
     scores: Scores | None = None
+    # what the editor should know: a pinned or excluded id that is not a candidate, ...
+    notes: tuple[str, ...] = ()

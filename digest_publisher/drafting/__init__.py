@@ -144,6 +144,7 @@ def draft_post(
     unverified: str = "fail",
     overwrite: bool = False,
     report_extra: dict[str, Any] | None = None,
+    screened: int | None = None,
 ) -> DraftResult:
     """Draft a post about ``papers`` (already selected and de-duplicated) and write its source.
 
@@ -152,7 +153,8 @@ def draft_post(
     cited paper states: removed from their sentence and listed (``numbers_removed``; the default, also
     under its old name ``"fail"``), or ``"report"``: kept and listed (``unverified_claims``). A number
     never fails a draft, nor does a short section (``short_sections``). Unresolved names, empty sections
-    and subsections that cite nothing do.
+    and subsections that cite nothing do. ``screened``: how many candidates curation chose ``papers`` from
+    (the header then says "K papers discussed of N screened").
     """
     started = time.perf_counter()
     progress = progress or NullProgress()
@@ -181,6 +183,7 @@ def draft_post(
         kind=kind,
         window=span,
         short_names=short_names(papers),
+        screened=screened,
     )
     content = drafter.draft(request, progress)
     progress.stage("check", 1)

@@ -1,6 +1,7 @@
 """Assembly: the drafter's content plus the parts code writes exactly, as one Markdown body.
 
-Code writes the "N papers analyzed | window" line, the ``---`` separators, the series footer of a
+Code writes the "N papers analyzed | window" line (after curation: "K papers discussed of N screened |
+window", K counting the papers the text cites), the ``---`` separators, the series footer of a
 backfill post and the Run Metadata table of a brief, so none of them depends on a model getting a
 count, a date or a sentence right.
 """
@@ -17,18 +18,33 @@ from .text import format_window
 SEPARATOR = "---"
 
 
-def footer_sentence(request: DraftRequest) -> str:
+def discussed_count(request: DraftRequest, content: DraftContent) -> int:
+    """How many of the request's papers the content cites: what a curated post says it discusses."""
+    from .grounding import citations_in
+
+    text = "\n".join([content.hook, *(f"{s.heading}\n{s.body}" for s in content.sections)])
+    keys = set(request.by_key)
+    return len({key for key in citations_in(text) if key in keys})
+
+
+def footer_sentence(request: DraftRequest, content: DraftContent | None = None) -> str:
     """The exact series footer: "This article is part of the <series> backfill series, covering N
-    papers on <topic> from <start> – <end>." """
+    papers on <topic> from <start> – <end>." (N: the papers discussed, after curation)."""
     topic = request.topic
+    count = discussed_count(request, content) if content is not None and request.screened else len(request.papers)
     return (
-        f"This article is part of the {topic.series} backfill series, covering {len(request.papers)} "
+        f"This article is part of the {topic.series} backfill series, covering {count:,} "
         f"papers on {topic.name} from {format_window(*request.window)}."
     )
 
 
-def header_line(request: DraftRequest) -> str:
-    return f"**{len(request.papers)} papers analyzed** | {format_window(*request.window)}"
+def header_line(request: DraftRequest, content: DraftContent | None = None) -> str:
+    """"**48 papers analyzed** | May 18 – 22, 2026"; after curation (``request.screened``), "**51 papers
+    discussed of 3,120 screened** | May 2025 – May 2026", counting the papers the text cites."""
+    window = format_window(*request.window)
+    if request.screened is not None and content is not None:
+        return f"**{discussed_count(request, content):,} papers discussed of {request.screened:,} screened** | {window}"
+    return f"**{len(request.papers)} papers analyzed** | {window}"
 
 
 def totals(stages: dict[str, StageUsage]) -> StageUsage:
@@ -53,6 +69,7 @@ def run_metadata_rows(request: DraftRequest, content: DraftContent, now: datetim
         ("Generated at", now.strftime("%Y-%m-%d %H:%M UTC")),
         ("Window", f"{start.isoformat()} to {end.isoformat()}"),
         ("Papers analysed", str(len(request.papers))),
+        *([("Papers screened", f"{request.screened:,}")] if request.screened is not None else []),
         ("Drafter", content.drafter),
         ("Model", content.model or "none (built-in extractive drafter)"),
         ("Calls", f"{total.calls} ({total.cached} from cache)"),
@@ -73,12 +90,12 @@ def _table(rows: list[tuple[str, str]]) -> str:
 
 
 def assemble_body(request: DraftRequest, content: DraftContent, now: datetime) -> str:
-    parts: list[str] = [header_line(request)]
+    parts: list[str] = [header_line(request, content)]
     if request.kind is PostKind.BACKFILL:
         parts += [SEPARATOR, content.hook.strip()]
         for section in content.sections:
             parts += [SEPARATOR, f"## {section.heading}", section.body.strip()]
-        parts += [SEPARATOR, f"*{footer_sentence(request)}*"]
+        parts += [SEPARATOR, f"*{footer_sentence(request, content)}*"]
     else:
         parts.append(content.hook.strip())
         for section in content.sections:

@@ -51,6 +51,9 @@ class DraftRequest:
     kind: PostKind
     window: tuple[date, date]
     short_names: dict[str, str]  # cite key -> short name used in the text
+    # How many candidates curation screened to choose ``papers`` (None: no curation, the post is about
+    # every paper it was given): the header then reads "K papers discussed of N screened".
+    screened: int | None = None
 
     @property
     def by_key(self) -> dict[str, Paper]:

@@ -28,7 +28,7 @@ from .numbers import is_faithful, remove_number, stated_values, written_numbers
 from .text import md_unescape, split_sentences, word_count
 
 CITATION = re.compile(r"\[(@[^\]]*)\]")
-HEADER_LINE = re.compile(r"^\*\*\d[\d,]* papers analy[sz]ed\*\*")
+HEADER_LINE = re.compile(r"^\*\*\d[\d,]* papers (?:analy[sz]ed|discussed of \d[\d,]* screened)\*\*")
 FOOTER_LINE = re.compile(r"^\*This article is part of ")
 EXEMPT_SECTIONS = frozenset({"run metadata"})
 _ET_AL = re.compile(r"\b([A-Z][\w'’\-]+(?:\s(?:de|van|von|der|da|di|le|la)\s[A-Z][\w'’\-]+)?)\s+et\s+al\.")

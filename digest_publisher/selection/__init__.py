@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import heapq
+import itertools
 import json
 import multiprocessing
 import os
@@ -95,6 +96,9 @@ class Selection:
     date_to: date | None
     _kept: _Kept = field(repr=False)
     _folder: Path = field(repr=False)
+    # The earliest and latest submission (listing) date of ALL the records read, in the window or not.
+    corpus_from: date | None = None
+    corpus_to: date | None = None
 
     def __post_init__(self) -> None:
         self._cleanup = weakref.finalize(self, _remove_spill, self._kept, self._folder)
@@ -264,6 +268,36 @@ def _scan_range(
     return scan
 
 
+def _scan_files(
+    args: tuple[list[Path], str | None, Topic | None, date | None, date | None, _Spill],
+) -> _Scan | CorpusError:
+    """Whole files, one after the other, in a reader process (see :func:`_file_groups`)."""
+    paths, fmt, topic, date_from, date_to, spill = args
+    try:
+        papers = itertools.chain.from_iterable(iter_papers(path, fmt) for path in paths)
+        scan = _scan(papers, topic, date_from, date_to, spill)
+    except CorpusError as exc:  # returned, not raised: the parent reports the error of the EARLIEST group
+        return exc
+    scan.kept.close()
+    return scan
+
+
+def _file_groups(paths: list[Path], workers: int, parallel_min_bytes: int) -> list[list[Path]]:
+    """Many files that together hold ``parallel_min_bytes`` or more (a year of daily listings), none of
+    them that big alone: consecutive groups of whole files, about four per reader process. Empty when
+    the files are better read one by one (few, small, or one big enough to be split by byte ranges)."""
+    if workers <= 1 or len(paths) < 2 * workers:
+        return []
+    try:
+        sizes = [path.stat().st_size for path in paths]
+    except OSError:
+        return []  # iter_papers reports the missing file, in order
+    if sum(sizes) < parallel_min_bytes or max(sizes) >= parallel_min_bytes:
+        return []
+    count = min(len(paths), 4 * workers)
+    return [paths[len(paths) * i // count: len(paths) * (i + 1) // count] for i in range(count)]
+
+
 def _scan_file(
     path: Path,
     fmt: str | None,
@@ -313,7 +347,9 @@ def select_corpus(
     """Read every file, drop duplicates, keep the papers in the window that the topic selects.
 
     JSON Lines files of ``parallel_min_bytes`` or more are read by ``workers`` processes (default: the
-    machine's cores, at most 4), each a byte range; the result is the same as reading them in one go.
+    machine's cores, at most 4), each a byte range; many smaller files that together hold that much (a
+    year of daily listings) are read by as many processes, each a run of whole files. The result is the
+    same as reading them in one go.
     Past ``spill_after`` selected papers (per process), they move to a SQLite file in a temporary
     folder (``$TMPDIR``), removed when the selection is closed; the result is the same.
     Raises :class:`EmptySelectionError` naming the filter that removed everything, unless
@@ -330,7 +366,18 @@ def select_corpus(
         spill = _Spill(max(spill_after, 0), folder)
         total = _Scan(_Kept(spill))
         files = 0
-        for path in corpus_files(paths):
+        found = corpus_files(paths)
+        groups = _file_groups(found, workers, parallel_min_bytes)
+        if groups:  # whole files per reader process, merged in file order: the same result
+            files = len(found)
+            tasks = [(group, fmt, topic, date_from, date_to, spill) for group in groups]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for part in pool.imap(_scan_files, tasks, chunksize=1):
+                    if isinstance(part, CorpusError):
+                        raise part
+                    total.merge(part)
+                    del part
+        for path in [] if groups else found:
             files += 1
             total.merge(_scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill))
         selection = Selection(
@@ -344,6 +391,8 @@ def select_corpus(
             date_to=date_to,
             _kept=total.kept,
             _folder=folder,
+            corpus_from=total.span_min,
+            corpus_to=total.span_max,
         )
     except sqlite3.Error as exc:  # from the store, here or in a reader process: the disk is full, say
         shutil.rmtree(folder, ignore_errors=True)

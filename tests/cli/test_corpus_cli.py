@@ -28,13 +28,51 @@ def test_stats_on_the_sample() -> None:
     code, out, _ = run("corpus", "stats", str(SAMPLE), "--topic", "07", "--topics", str(TOPICS), "--json")
     assert code == 0
     stats = json.loads(out)
-    assert set(stats) == {"files", "records", "papers", "duplicates", "selected", "date_from", "date_to"}
+    assert set(stats) == {"files", "records", "papers", "duplicates", "selected", "date_from", "date_to", "window"}
     assert stats["files"] == 5
     assert stats["records"] == 120
     assert stats["papers"] == 84
     assert stats["duplicates"] == 36
     assert stats["selected"] == 64
     assert stats["date_from"] >= "2026-05-18" and stats["date_to"] <= "2026-05-22"
+
+
+def _topics_with_window(tmp_path: Path) -> Path:
+    """topics.toml with topic 07 given a one-day window (a default for drafting only)."""
+    text = TOPICS.read_text(encoding="utf-8").replace(
+        'slug = "rl-post-training"\n',
+        'slug = "rl-post-training"\nwindow = { from = "2026-05-19", to = "2026-05-19" }\n',
+    )
+    path = tmp_path / "topics.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_stats_with_a_topic_and_no_dates_applies_no_window_and_says_so(tmp_path: Path) -> None:
+    topics = _topics_with_window(tmp_path)
+    code, out, err = run("corpus", "stats", str(SAMPLE), "--topic", "07", "--topics", str(topics), "--json")
+    assert code == 0, err
+    stats = json.loads(out)
+    assert stats["selected"] == 64  # the whole week, not the topic's one day
+    assert stats["window"]["applied"] == "none" and stats["window"]["from"] is None
+    assert "window: none applied (the whole corpus, 2026-05-18 to 2026-05-22" in err
+    assert "topic 07's window in topics.toml (2026-05-19 to 2026-05-19) is a default for drafting only" in err
+    # The other direction: dates given are applied, and said.
+    code, out, err = run("corpus", "stats", str(SAMPLE), "--topic", "07", "--topics", str(topics), "--json",
+                         "--from", "2026-05-19", "--to", "2026-05-19")
+    stats = json.loads(out)
+    assert code == 0 and 0 < stats["selected"] < 64
+    assert stats["window"] == {"from": "2026-05-19", "to": "2026-05-19", "applied": "--from/--to", "detail": "",
+                               "said": "window: 2026-05-19 to 2026-05-19 (--from/--to)"}
+    assert "window: 2026-05-19 to 2026-05-19 (--from/--to)" in err
+
+
+def test_select_says_its_window_on_stderr_only(tmp_path: Path) -> None:
+    topics = _topics_with_window(tmp_path)
+    code, out, err = run("corpus", "select", str(SAMPLE), "--topic", "07", "--topics", str(topics))
+    assert code == 0
+    assert len(out.splitlines()) == 64 and all(line.startswith("{") for line in out.splitlines())
+    assert "window: none applied" in err
 
 
 def test_select_on_the_real_week_writes_jsonl_with_rules(tmp_path: Path) -> None:

@@ -26,7 +26,35 @@ def test_shipped_topics_load_and_resolve_by_number_or_slug() -> None:
     assert rl.label == "07 - RL & Post-Training"
     assert rl.category_slug == "topic-07"
     assert rl.kind is PostKind.BACKFILL
-    assert str(rl.window_from) == "2026-05-18"
+    # No pinned window: a backfill covers the 12 months ending at the corpus's newest listing (issue 17).
+    assert rl.window_from is None and rl.window_to is None
+    assert rl.pins == () and rl.exclude_ids == ()
+
+
+def test_window_pins_and_excludes_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "topics.toml"
+    path.write_text(
+        """
+[[topics]]
+number = "01"
+name = "X"
+slug = "x"
+window = { from = "2025-06-01", to = "2025-08-31" }
+pin = ["2506.00001", "2507.00002"]
+exclude_ids = ["2508.00003"]
+[[topics.include]]
+name = "r"
+any = ["x"]
+""",
+        encoding="utf-8",
+    )
+    topic = load_topics(path).get("01")
+    assert (str(topic.window_from), str(topic.window_to)) == ("2025-06-01", "2025-08-31")
+    assert topic.pins == ("2506.00001", "2507.00002") and topic.exclude_ids == ("2508.00003",)
+    path.write_text(path.read_text(encoding="utf-8").replace('pin = ["2506.00001", "2507.00002"]', "pin = 7"),
+                    encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"topic 01\.pin must be a list of non-empty strings"):
+        load_topics(path)
 
 
 def test_unknown_topic_names_the_known_ones() -> None:

@@ -1,0 +1,198 @@
+"""From a corpus to the papers a post discusses: the window a command applies (said, never silent),
+the topic's selection in it, and curation down to K (:mod:`digest_publisher.curation`).
+
+The first half of :func:`digest_publisher.pipeline.draft`, and all of ``draft --shortlist``. Stage
+modules are imported inside the functions that use them, as in the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .topics import load_topics
+
+if TYPE_CHECKING:
+    from .curation import Curation, Scorer
+    from .drafting.base import Drafter, Progress
+    from .models import Paper, PostKind, Topic
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates a command filtered by, and where they came from (``source``), said to the editor."""
+
+    date_from: date | None
+    date_to: date | None
+    source: str  # "--from/--to", "topics.toml", "backfill default", "brief default", "none"
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"from": self.date_from.isoformat() if self.date_from else None,
+                "to": self.date_to.isoformat() if self.date_to else None, "applied": self.source,
+                "detail": self.detail, "said": self.describe()}  # fmt: skip
+
+    def describe(self) -> str:
+        if self.source == "none":
+            return f"window: none applied ({self.detail})"
+        dates = f"{self.date_from or '...'} to {self.date_to or '...'}"
+        return f"window: {dates} ({self.source}{'; ' + self.detail if self.detail else ''})"
+
+
+def corpus_window(topic: Topic | None, date_from: date | None, date_to: date | None,
+                  corpus_span: tuple[date | None, date | None]) -> Window:  # fmt: skip
+    """What ``corpus stats/select`` applied: the dates given, else none (the whole corpus)."""
+    if date_from is not None or date_to is not None:
+        return Window(date_from, date_to, "--from/--to")
+    low, high = corpus_span
+    detail = f"the whole corpus, {low or '?'} to {high or '?'}"
+    if topic is not None and (topic.window_from or topic.window_to):
+        detail += (f"; topic {topic.number}'s window in topics.toml ({topic.window_from or '...'} to "
+                   f"{topic.window_to or '...'}) is a default for drafting only")  # fmt: skip
+    return Window(None, None, "none", detail + "; pass --from/--to to filter")
+
+
+BACKFILL_DAYS = 365  # a backfill's default window: the 12 months ending at the corpus's newest listing
+BRIEF_DAYS = 6  # a brief's: the last week (the newest listing and the six days before it)
+
+
+def draft_window(topic: Topic, kind: PostKind, date_from: date | None, date_to: date | None,
+                 corpus_span: tuple[date | None, date | None]) -> Window:  # fmt: skip
+    """The window a post covers: ``--from/--to``; else the topic's ``window`` in topics.toml; else, by the
+    post's kind, the 12 months (backfill) or the week (brief) ending at the corpus's newest listing,
+    never starting before its oldest one (a week's corpus makes a week's post, and says so)."""
+    if date_from is not None or date_to is not None:
+        return Window(date_from, date_to, "--from/--to")
+    if topic.window_from or topic.window_to:
+        return Window(topic.window_from, topic.window_to, "topics.toml", f"topic {topic.number}'s window")
+    low, high = corpus_span
+    if high is None:
+        return Window(None, None, "none", "no paper of the corpus has a date")
+    days = BACKFILL_DAYS if kind.value == "backfill" else BRIEF_DAYS
+    start = high - timedelta(days=days)
+    what = "12 months" if days == BACKFILL_DAYS else "the week"
+    detail = f"{what} ending at the corpus's newest listing, {high}"
+    if low is not None and low > start:
+        start = low
+        detail += f"; the corpus starts on {low}"
+    return Window(start, high, f"{kind.value} default", detail)
+
+
+@dataclass(frozen=True)
+class Curated:
+    """Selection and curation of one topic, before drafting: what ``draft --shortlist`` shows."""
+
+    topic: Topic
+    kind: PostKind
+    window: Window
+    span: tuple[date, date] | None  # the post's window (the dates given, else the candidates')
+    selection_stats: dict[str, Any]
+    curation: Curation
+
+
+def default_scorer(drafter: Drafter | None) -> Scorer:
+    """The scorer curation uses for ``drafter``: the built-in one, for the built-in drafter and (until the
+    Claude triage scorer is wired here) for the Claude drafter too. The seam: pass ``scorer=`` to
+    :func:`draft` / :func:`curate_topic` to use another."""
+    from .curation import BuiltinScorer
+
+    return BuiltinScorer()
+
+
+def curate_topic(
+    paths: list[Path],
+    topic_ref: str,
+    *,
+    topics_path: Path,
+    date_from: date | None,
+    date_to: date | None,
+    fmt: str | None,
+    kind: PostKind | None,
+    papers: int | None = None,
+    pins: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+    scorer: Scorer | None = None,
+    progress: Progress | None = None,
+    keep: Sequence[Paper] = (),
+) -> Curated:
+    """Select the topic's papers in the post's window (:func:`draft_window`) and curate them down to the
+    K the post discusses (``papers``, default by kind: :data:`~digest_publisher.curation.DEFAULT_K`), the
+    topic's and the command line's pins and excludes obeyed.
+
+    ``keep`` (a refresh of an existing post): those papers stay (pinned) and up to K/5 of the best new
+    candidates join them (``papers`` given: up to that many)."""
+    from .curation import curate, default_k, with_pins
+    from .errors import EmptySelectionError
+    from .names import cite_key
+    from .selection import select_corpus
+
+    topic = load_topics(topics_path).get(topic_ref)
+    kind = kind or topic.kind
+    given = date_from is not None or date_to is not None or topic.window_from or topic.window_to
+    if given:
+        window = draft_window(topic, kind, date_from, date_to, (None, None))
+        selection = select_corpus(paths, topic, window.date_from, window.date_to, fmt, allow_empty=bool(keep))
+    else:  # the default window depends on the corpus's newest listing: read it all, then keep the window
+        selection = select_corpus(paths, topic, None, None, fmt, allow_empty=True)
+        window = draft_window(topic, kind, None, None, (selection.corpus_from, selection.corpus_to))
+    with selection:
+        stats = dict(selection.stats)
+        found = selection.papers
+    if not given:
+        low, high = window.date_from, window.date_to
+        found = [p for p in found if p.submitted and (low is None or p.submitted >= low)
+                 and (high is None or p.submitted <= high)]  # fmt: skip
+        dates = [p.submitted for p in found if p.submitted]
+        stats.update(selected=len(found), date_from=min(dates).isoformat() if dates else None,
+                     date_to=max(dates).isoformat() if dates else None)  # fmt: skip
+        if not found and not keep:
+            raise EmptySelectionError(
+                f"topic {topic.label} selects no paper in the {window.describe().removeprefix('window: ')}",
+                "Pass --from/--to for another window, or check the topic's rules",
+            )
+    stats["window"] = window.to_dict()
+    kept = [cite_key(p) for p in keep]
+    candidates = [*keep, *(p for p in found if cite_key(p) not in set(kept))]
+    dates = sorted(p.submitted for p in candidates if p.submitted)
+    start = window.date_from or (dates[0] if dates else None)
+    end = window.date_to or (dates[-1] if dates else None)
+    span = (start, end) if start and end else None
+    pins, excludes = with_pins(topic, pins, excludes)
+    k = papers if papers is not None else default_k(kind)
+    if keep:
+        pins = [*pins, *kept]
+        k = len(kept) + (papers if papers is not None else max(1, default_k(kind) // 5))
+    curation = curate(candidates, topic, k, scorer or default_scorer(None), pins=pins, excludes=excludes,
+                      window=span, progress=progress)  # fmt: skip
+    return Curated(topic, kind, window, span, stats, curation)
+
+
+def corpus_stats(paths: list[Path], topic_ref: str | None, topics_path: Path, date_from: date | None,
+                 date_to: date | None, fmt: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Counts of the corpus (and the topic's selection), and ``window``: the dates applied (none unless
+    --from/--to are given; see :func:`corpus_window`)."""
+    from .selection import select_corpus
+
+    topic = load_topics(topics_path).get(topic_ref) if topic_ref is not None else None
+    with select_corpus(paths, topic, date_from, date_to, fmt, allow_empty=True) as selection:
+        stats = dict(selection.stats)
+        stats["window"] = corpus_window(topic, date_from, date_to,
+                                        (selection.corpus_from, selection.corpus_to)).to_dict()  # fmt: skip
+    return stats
+
+
+def screened(folder: Path) -> set[str]:
+    """The candidate ids the post's last draft screened (its draft-report.json's curation decisions)."""
+    import json
+
+    from .curation import screened_ids
+    from .drafting import REPORT_FILE
+
+    try:
+        report = json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return screened_ids(report) if isinstance(report, dict) else set()

@@ -1,0 +1,54 @@
+"""Many daily listing files (a year) are read by several processes, each a run of whole files: the result
+is the one a single process gets, papers, order, counts and the first error alike."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from digest_publisher.errors import CorpusError
+from digest_publisher.selection import _file_groups as file_groups
+from digest_publisher.selection import select_corpus
+from digest_publisher.topics import load_topics
+from tests.paths import REPO_ROOT, SAMPLE_YEAR
+
+FILES = sorted(SAMPLE_YEAR.glob("*.jsonl"))
+# More than any one file holds, less than all of them: whole-file groups, not byte ranges.
+GROUPED = max(f.stat().st_size for f in FILES) + 1
+
+
+def test_groups_only_for_many_files_none_of_them_big() -> None:
+    files = FILES
+    groups = file_groups(files, 2, GROUPED)
+    assert [f for g in groups for f in g] == files and len(groups) == 8
+    assert file_groups(files, 1, GROUPED) == []  # one process
+    assert file_groups(files, 2, 10**9) == []  # too little data to be worth processes
+    assert file_groups(files[:3], 2, GROUPED) == []  # too few files
+    assert file_groups(files, 2, files[0].stat().st_size) == []  # one file big enough for byte ranges
+
+
+@pytest.mark.parametrize("topic_ref", ["07", None])
+def test_the_same_selection_in_one_process_or_several(topic_ref: str | None) -> None:
+    topic = load_topics(REPO_ROOT / "topics.toml").get(topic_ref) if topic_ref else None
+    with select_corpus([SAMPLE_YEAR], topic, workers=1) as one, \
+            select_corpus([SAMPLE_YEAR], topic, workers=2, parallel_min_bytes=GROUPED, spill_after=50) as many:
+        assert [p.to_dict() for p in one.papers] == [p.to_dict() for p in many.papers]
+        assert one.stats == many.stats and one.matched == many.matched
+        assert (one.corpus_from, one.corpus_to) == (many.corpus_from, many.corpus_to)
+
+
+def test_the_first_bad_file_in_order_is_reported(tmp_path: Path) -> None:
+    files = sorted(SAMPLE_YEAR.glob("*.jsonl"))
+    for path in files:
+        shutil.copy(path, tmp_path / path.name)
+    for bad in (files[5], files[30]):
+        with (tmp_path / bad.name).open("a", encoding="utf-8") as handle:
+            handle.write("{not json\n")
+    errors = []
+    for workers in (1, 2):
+        with pytest.raises(CorpusError) as caught:
+            select_corpus([tmp_path], None, workers=workers, parallel_min_bytes=GROUPED + 20)
+        errors.append(caught.value.message)
+    assert errors[0] == errors[1] and files[5].name in errors[0]
