@@ -226,71 +226,77 @@ def harvest_oai(
     started = time.monotonic()
     received_at_start = state["received"]
 
-    with part.open("r+b") as out:
-        out.truncate(state["part_bytes"])  # drop a page written after the last state write
-        out.seek(state["part_bytes"])
-        seen = _ids_in(part, state["part_bytes"])
-        restarted = False
-        first = True
-        while True:
-            if not first:
-                sleep(delay)
-            first = False
-            if state["token"]:
-                params = {"verb": "ListRecords", "resumptionToken": state["token"]}
-            else:
-                params = {"verb": "ListRecords", "metadataPrefix": METADATA_PREFIX, "set": set_spec,
-                          "from": date_from.isoformat()}  # fmt: skip
-            try:
-                page, url = retrying(get_page, params)
-            except Transient as exc:
-                raise FetchError(
-                    f"{exc.message}, still after {max_retries + 1} attempts",
-                    f"The service is busy: run the same harvest again later, it goes on from page {state['pages'] + 1}",
-                ) from exc
-            if page.error_code == "badResumptionToken" and state["token"] and not restarted:
-                why = page.error_message or "expired"
-                say(f"the service no longer knows the saved resumption token ({why}); asking for the list "
-                    f"again from the start, skipping the {len(seen)} papers already written")  # fmt: skip
-                state["token"] = None
-                restarted = True
-                continue
-            if page.error_code == "noRecordsMatch" and not state["token"] and not state["pages"]:
-                state["pages"] = 0
-                break
-            if page.error_code is not None:
-                raise FetchError(
-                    f"the OAI-PMH service answered {page.error_code} for {url}"
-                    + (f": {page.error_message}" if page.error_message else ""),
-                    "Check --set and the dates (arXiv's sets: ListSets); run the same harvest again to go on",
-                )
-            lines: list[str] = []
-            for record in page.records:
-                submitted = record["date"]
-                if not submitted or not date_from.isoformat() <= submitted <= date_to.isoformat():
-                    state["outside_window"] += 1
+    try:
+        with part.open("r+b") as out:
+            out.truncate(state["part_bytes"])  # drop a page written after the last state write
+            out.seek(state["part_bytes"])
+            seen = _ids_in(part, state["part_bytes"])
+            restarted = False
+            first = True
+            while True:
+                if not first:
+                    sleep(delay)
+                first = False
+                if state["token"]:
+                    params = {"verb": "ListRecords", "resumptionToken": state["token"]}
+                else:
+                    params = {"verb": "ListRecords", "metadataPrefix": METADATA_PREFIX, "set": set_spec,
+                              "from": date_from.isoformat()}  # fmt: skip
+                try:
+                    page, url = retrying(get_page, params)
+                except Transient as exc:
+                    raise FetchError(
+                        f"{exc.message}, still after {max_retries + 1} attempts",
+                        "The service is busy: run the same harvest again later, it goes on from page "
+                        f"{state['pages'] + 1}",
+                    ) from exc
+                if page.error_code == "badResumptionToken" and state["token"] and not restarted:
+                    why = page.error_message or "expired"
+                    say(f"the service no longer knows the saved resumption token ({why}); asking for the list "
+                        f"again from the start, skipping the {len(seen)} papers already written")  # fmt: skip
+                    state["token"] = None
+                    restarted = True
                     continue
-                if record["id"] in seen:
-                    continue
-                seen.add(record["id"])
-                lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-            out.write("".join(lines).encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-            state["pages"] += 1
-            state["received"] += len(page.records) + page.deleted
-            state["deleted"] += page.deleted
-            state["written"] = len(seen)
-            state["part_bytes"] = out.tell()
-            state["token"] = page.token
-            if page.complete_size is not None:
-                state["complete_size"] = page.complete_size
-            atomic_write_json(state_file, state)
-            if progress is not None:
-                progress(HarvestProgress(state["pages"], state["received"], state["written"],
-                                         state["complete_size"], started, received_at_start))  # fmt: skip
-            if not page.token:
-                break
+                if page.error_code == "noRecordsMatch" and not state["token"] and not state["pages"]:
+                    state["pages"] = 0
+                    break
+                if page.error_code is not None:
+                    raise FetchError(
+                        f"the OAI-PMH service answered {page.error_code} for {url}"
+                        + (f": {page.error_message}" if page.error_message else ""),
+                        "Check --set and the dates (arXiv's sets: ListSets); run the same harvest again to go on",
+                    )
+                lines: list[str] = []
+                for record in page.records:
+                    submitted = record["date"]
+                    if not submitted or not date_from.isoformat() <= submitted <= date_to.isoformat():
+                        state["outside_window"] += 1
+                        continue
+                    if record["id"] in seen:
+                        continue
+                    seen.add(record["id"])
+                    lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write("".join(lines).encode("utf-8"))
+                out.flush()
+                os.fsync(out.fileno())
+                state["pages"] += 1
+                state["received"] += len(page.records) + page.deleted
+                state["deleted"] += page.deleted
+                state["written"] = len(seen)
+                state["part_bytes"] = out.tell()
+                state["token"] = page.token
+                if page.complete_size is not None:
+                    state["complete_size"] = page.complete_size
+                atomic_write_json(state_file, state)
+                if progress is not None:
+                    progress(HarvestProgress(state["pages"], state["received"], state["written"],
+                                             state["complete_size"], started, received_at_start))  # fmt: skip
+                if not page.token:
+                    break
+    except FetchError:
+        if not state_file.exists():
+            part.unlink(missing_ok=True)  # failed before a page was kept: nothing to resume, nothing left behind
+        raise
     os.replace(part, output)
     state_file.unlink(missing_ok=True)
     return HarvestResult(

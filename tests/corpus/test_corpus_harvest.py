@@ -286,6 +286,7 @@ def test_other_oai_errors_and_foreign_documents_fail_with_their_code(oai: FakeOa
     with pytest.raises(FetchError, match=r"root element is <html>, not an OAI-PMH 2.0"):
         _harvest(oai, tmp_path / "b.jsonl")
     assert not (tmp_path / "a.jsonl").exists() and not (tmp_path / "b.jsonl").exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # no part or state file: nothing to resume
 
 
 def test_a_kept_harvest_of_another_query_is_not_mixed_in(oai: FakeOai, tmp_path: Path) -> None:
