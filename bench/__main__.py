@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from . import corpus_bench, drafting_bench, publish_vs_baseline, render_publish_bench, startup_bench, year_bench
+from . import (
+    corpus_bench,
+    drafting_bench,
+    publish_vs_baseline,
+    render_publish_bench,
+    startup_bench,
+    topic_recall,
+    year_bench,
+)
 from .table import Row, render_table
 
 
@@ -14,6 +22,7 @@ def main() -> int:
         ("startup", startup_bench.run),
         ("corpus", corpus_bench.run),
         ("year", year_bench.run),
+        ("topics", topic_recall.run),
         ("render", render_publish_bench.run_render),
         ("publishing", render_publish_bench.run_publish),
         ("baseline", publish_vs_baseline.run),

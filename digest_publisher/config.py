@@ -9,6 +9,7 @@ listed in ``.env.example``:
     DIGEST_POSTS_DIR                                                               -> posts_dir()
     DIGEST_CACHE_DIR                                                               -> cache_dir()
     ARXIV_API_URL (corpus fetch's endpoint)                                        -> arxiv_api_url()
+    ARXIV_OAI_URL (the OAI-PMH endpoint of `corpus harvest`)                       -> arxiv_oai_url()
     DIGEST_NO_DOTENV=1 (do not read .env)                                          -> read_dotenv()
     DIGEST_TEST_KILL_AT (test-only crash hook, see records.kill_point)            -> kill_step()
 
@@ -40,6 +41,9 @@ NO_DOTENV_VAR = "DIGEST_NO_DOTENV"
 KILL_VAR = "DIGEST_TEST_KILL_AT"
 CLAUDE_KEY_VAR = "ANTHROPIC_API_KEY"
 ARXIV_API_URL_VAR = "ARXIV_API_URL"
+ARXIV_OAI_VAR = "ARXIV_OAI_URL"
+#: arXiv's OAI-PMH 2.0 endpoint (https://info.arxiv.org/help/oa/index.html).
+DEFAULT_ARXIV_OAI_URL = "https://oaipmh.arxiv.org/oai"
 DEFAULT_CACHE_DIR = Path(".cache/drafting")
 
 
@@ -66,6 +70,11 @@ def cache_dir(option: Path | None = None, environ: Mapping[str, str] | None = No
         return option
     value = _env(environ).get(CACHE_DIR_VAR)
     return Path(value) if value else DEFAULT_CACHE_DIR
+
+
+def arxiv_oai_url(environ: Mapping[str, str] | None = None) -> str:
+    """``ARXIV_OAI_URL`` (e.g. a mirror or a local replay server), else arXiv's own OAI-PMH endpoint."""
+    return (_env(environ).get(ARXIV_OAI_VAR) or "").strip() or DEFAULT_ARXIV_OAI_URL
 
 
 def claude_key_set(environ: Mapping[str, str] | None = None) -> bool:

@@ -23,15 +23,41 @@ from .models import Paper, PostKind, Rule, TextMatcher, Topic, ascii_words, word
 DEFAULT_TOPICS_FILE = Path("topics.toml")
 
 
+_SEPARATOR = r"[\s\-]+"  # a space in a keyword matches any run of spaces and hyphens
+
+
 def keyword_pattern(keywords: list[str]) -> re.Pattern[str]:
-    """One regex for an any-of group; ``\\b`` only where the keyword starts/ends with a word character."""
+    """One regex for an any-of group; ``\\b`` only where the keyword starts/ends with a word character.
+
+    Keywords that begin with the same words share them ("reinforcement learning stage", "reinforcement
+    learning framework" -> ``reinforcement[\\s\\-]+learning[\\s\\-]+(?:stage|framework)``): the regex
+    engine tries every alternative at every position of an abstract, so a group of forty keywords costs
+    as many alternatives as it has distinct first words, not forty. Whether the pattern finds a match
+    anywhere is the same as for the plain alternation of the keywords (all the selection asks).
+    """
+    trie: dict[str, Any] = {}
+    for keyword in sorted(set(keywords)):
+        node, entry = trie, None
+        for token in keyword.split(" "):
+            entry = node.setdefault(token.lower(), {"token": token, "ends": set(), "next": {}})
+            node = entry["next"]
+        if entry is not None:
+            entry["ends"].add(keyword[-1:].isalnum())
+    return re.compile(_alternatives(trie, first=True), re.IGNORECASE)
+
+
+def _alternatives(trie: dict[str, Any], *, first: bool) -> str:
     parts = []
-    for word in sorted(set(keywords), key=len, reverse=True):
-        escaped = re.escape(word).replace(r"\ ", r"[\s\-]+")
-        left = r"\b" if word[:1].isalnum() else ""
-        right = r"\b" if word[-1:].isalnum() else ""
-        parts.append(f"{left}{escaped}{right}")
-    return re.compile("|".join(parts), re.IGNORECASE)
+    for entry in trie.values():
+        token = entry["token"]
+        left = r"\b" if first and token[:1].isalnum() else ""
+        body = left + re.escape(token)
+        ends: set[bool] = entry["ends"]
+        endings = [r"\b" if bounded else "" for bounded in sorted(ends)]
+        if entry["next"]:
+            endings.append(_SEPARATOR + _alternatives(entry["next"], first=False))
+        parts.append(body + (endings[0] if len(endings) == 1 else "(?:" + "|".join(endings) + ")"))
+    return parts[0] if len(parts) == 1 and not first else "(?:" + "|".join(parts) + ")"
 
 
 def keyword_matcher(keywords: list[str]) -> TextMatcher:

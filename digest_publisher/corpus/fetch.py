@@ -56,6 +56,36 @@ def retry_policy(max_retries: int = 4, backoff: float = 5.0, delay: float = 3.0,
     )
 
 
+def polite_session(session: requests.Session | None, user_agent: str) -> requests.Session:
+    """``session`` (or a new one) saying who it is: arXiv asks clients to, and requests' default says nothing."""
+    http = session or requests.Session()
+    if str(http.headers.get("User-Agent", "")).startswith("python-requests"):
+        http.headers["User-Agent"] = user_agent
+    return http
+
+
+def get_once(
+    http: requests.Session, policy: RetryPolicy, url: str, params: dict[str, str | int], *, timeout: float,
+    service: str, hint: str,
+) -> requests.Response:  # fmt: skip
+    """One GET of an arXiv service under the project's retry rule: what the rule retries (a connection that
+    failed, 429/503 and server errors) raises :class:`Transient` carrying the ``Retry-After`` wait, another
+    failed request a :class:`FetchError` with ``hint``; any other answer is returned for the caller to read."""
+    try:
+        response = http.get(url, params=params, timeout=timeout)
+    except requests.RequestException as exc:
+        if policy.retries(exc, idempotent=True):
+            raise Transient(f"no answer from {url} ({type(exc).__name__})") from exc
+        raise FetchError(f"request to {url} failed: {exc}", hint) from exc
+    if policy.retries_status(response.status_code, idempotent=True):
+        raise Transient(
+            f"{service} answered HTTP {response.status_code} for {response.url}",
+            status=response.status_code,
+            retry_after=policy.retry_after(response.headers.get("Retry-After")),
+        )
+    return response
+
+
 def _validate(categories: list[str], date_from: date, date_to: date, page_size: int) -> None:
     if not categories:
         raise FetchError("no arXiv category given", "Pass at least one --category, e.g. --category cs.CL")
@@ -106,9 +136,7 @@ def fetch_arxiv(
     """
     _validate(categories, date_from, date_to, page_size)
     query = build_query(categories, date_from, date_to)
-    http = session or requests.Session()
-    if str(http.headers.get("User-Agent", "")).startswith("python-requests"):
-        http.headers["User-Agent"] = USER_AGENT  # arXiv asks clients to say who they are
+    http = polite_session(session, USER_AGENT)
     say = progress or (lambda _message: None)
     sent = 0
     policy = retry_policy(max_retries, backoff, delay, jitter)
@@ -128,21 +156,9 @@ def fetch_arxiv(
             "sortOrder": "ascending",
         }
         sent += 1
-        try:
-            response = http.get(base_url, params=params, timeout=timeout)
-        except requests.RequestException as exc:
-            if policy.retries(exc, idempotent=True):
-                raise Transient(f"no answer from {base_url} ({type(exc).__name__})") from exc
-            raise FetchError(
-                f"request to {base_url} failed: {exc}", "Check --base-url and the network"
-            ) from exc
+        response = get_once(http, policy, base_url, params, timeout=timeout, service="arXiv",
+                            hint="Check --base-url and the network")  # fmt: skip
         url = response.url
-        if policy.retries_status(response.status_code, idempotent=True):
-            raise Transient(
-                f"arXiv answered HTTP {response.status_code} for {url}",
-                status=response.status_code,
-                retry_after=policy.retry_after(response.headers.get("Retry-After")),
-            )
         try:
             feed = parse_feed(response.content)
         except AtomFormatError as exc:

@@ -62,7 +62,7 @@ def test_spilled_selection_equals_the_in_memory_one(
             memory.records, memory.unique, memory.in_window, memory.selected,
         )
     assert not list(spill_dir.iterdir()), "closing the selection removes its files"
-    assert len(expected[0]) == (80 if topic else 1736)
+    assert len(expected[0]) == (89 if topic else 1736)
     assert expected[2]["duplicates"] == 528
 
 

@@ -132,7 +132,8 @@ def test_every_lie_is_repaired_or_removed_and_listed(fake: FakeClaude, settings:
     # Two numbers of one paper swapped: both values are the paper's, so only what they are about gives them
     # away; the repair is asked with the reason, the liar repeats them, and they are removed and listed.
     swaps = [r for r in report["numbers_removed"] if "look swapped" in r.get("why", "")]
-    assert {s["number"] for s in swaps} == {"12%", "45%"}, report["numbers_removed"]
+    # Gamma's two (the liar swaps one two-number sentence per section: other sections' swaps are caught too).
+    assert {"12%", "45%"} <= {s["number"] for s in swaps}, report["numbers_removed"]
     assert "accuracy rises 12%" not in post_body and "latency falls 45%" not in post_body, swaps
     assert any("look swapped" in c.body["messages"][0]["content"][-1]["text"] for c in fake.calls("repair") if c.body)
     # The liar repeated its numbers when asked to repair them: one repair call per section that lied.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest_publisher.errors import ConfigError
 from digest_publisher.models import Paper, PostKind
@@ -84,6 +87,27 @@ def test_keyword_pattern_word_boundaries_and_hyphens() -> None:
     assert pattern.search("Post-Training matters")
     assert not pattern.search("world model")  # 'rl' inside a word
     assert pattern.search("written in C++.")
+
+
+def _plain_alternation(keywords: list[str]) -> re.Pattern[str]:
+    """The pattern keyword groups compiled to before shared first words were factored out."""
+    parts = []
+    for word in sorted(set(keywords), key=len, reverse=True):
+        escaped = re.escape(word).replace(r"\ ", r"[\s\-]+")
+        parts.append(("\\b" if word[:1].isalnum() else "") + escaped + ("\\b" if word[-1:].isalnum() else ""))
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+_TOKENS = ["RL", "rl", "reinforcement", "learning", "fine-tuning", "post", "training", "C++", "model", "LLM", "s"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    keywords=st.lists(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=3).map(" ".join), min_size=1, max_size=8),
+    text=st.lists(st.sampled_from([*_TOKENS, " ", "-", "\n", "x", ".", "world"]), max_size=14).map("".join),
+)
+def test_factored_keyword_pattern_finds_what_the_plain_alternation_finds(keywords: list[str], text: str) -> None:
+    assert (keyword_pattern(keywords).search(text) is None) == (_plain_alternation(keywords).search(text) is None)
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
