@@ -55,7 +55,7 @@ def test_stats_with_a_topic_and_no_dates_applies_no_window_and_says_so(tmp_path:
     code, out, err = run("corpus", "stats", str(SAMPLE), "--topic", "07", "--topics", str(topics), "--json")
     assert code == 0, err
     stats = json.loads(out)
-    assert stats["selected"] == 64  # the whole week, not the topic's one day
+    assert stats["selected"] == 65  # the whole week, not the topic's one day
     assert stats["window"]["applied"] == "none" and stats["window"]["from"] is None
     assert "window: none applied (the whole corpus, 2026-05-18 to 2026-05-22" in err
     assert "topic 07's window in topics.toml (2026-05-19 to 2026-05-19) is a default for drafting only" in err
@@ -63,7 +63,7 @@ def test_stats_with_a_topic_and_no_dates_applies_no_window_and_says_so(tmp_path:
     code, out, err = run("corpus", "stats", str(SAMPLE), "--topic", "07", "--topics", str(topics), "--json",
                          "--from", "2026-05-19", "--to", "2026-05-19")
     stats = json.loads(out)
-    assert code == 0 and 0 < stats["selected"] < 64
+    assert code == 0 and 0 < stats["selected"] < 65
     assert stats["window"] == {"from": "2026-05-19", "to": "2026-05-19", "applied": "--from/--to", "detail": "",
                                "said": "window: 2026-05-19 to 2026-05-19 (--from/--to)"}
     assert "window: 2026-05-19 to 2026-05-19 (--from/--to)" in err
@@ -73,7 +73,7 @@ def test_select_says_its_window_on_stderr_only(tmp_path: Path) -> None:
     topics = _topics_with_window(tmp_path)
     code, out, err = run("corpus", "select", str(SAMPLE), "--topic", "07", "--topics", str(topics))
     assert code == 0
-    assert len(out.splitlines()) == 64 and all(line.startswith("{") for line in out.splitlines())
+    assert len(out.splitlines()) == 65 and all(line.startswith("{") for line in out.splitlines())
     assert "window: none applied" in err
 
 

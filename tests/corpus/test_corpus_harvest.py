@@ -173,7 +173,7 @@ def test_the_cli_follows_the_token_chain_and_writes_the_listing_shape(oai: FakeO
     assert papers[0].submitted == date(2026, 5, 14) and papers[-1].submitted == date(2026, 5, 22)
     assert papers[0].authors[0] == "Michael Y. Hu" and papers[0].categories == ("cs.CL", "cs.AI", "cs.LG")
     stats = CliRunner().invoke(cli, ["corpus", "stats", str(output), "--json"], env={"DIGEST_NO_DOTENV": "1"})
-    counts = json.loads(stats.output)
+    counts = json.loads(stats.stdout)
     assert (counts["papers"], counts["duplicates"], counts["date_from"]) == (7, 0, "2026-05-14"), stats.output
 
 
@@ -218,6 +218,8 @@ def test_killed_mid_harvest_then_resumed_without_duplicates(oai: FakeOai, tmp_pa
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert process.stderr is not None
+    process.stderr.close()
     oai.hang.pop(TOKEN3).set()
     assert not output.exists()
     assert _ids(part_path(output)) == EXPECTED[:5]
