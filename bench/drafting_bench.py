@@ -42,11 +42,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from digest_publisher.claude.client import AnthropicClient, BatchFailure, ClaudeClient, Reply, RetryHook
+from digest_publisher.claude.settings import ClaudeSettings, ModelPrice, load_settings
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.base import cite_key
 from digest_publisher.drafting.claude import ClaudeDrafter
-from digest_publisher.drafting.claude_client import AnthropicClient, BatchFailure, ClaudeClient, Reply, RetryHook
-from digest_publisher.drafting.settings import ClaudeSettings, ModelPrice, load_settings
 from digest_publisher.errors import DigestError
 from digest_publisher.models import Paper, Topic
 from digest_publisher.records import parse_post_source

@@ -84,9 +84,8 @@ def build_drafter(
             "the Claude drafter needs an API key and none was found",
             "Set ANTHROPIC_API_KEY in the environment or in .env, or use --drafter builtin",
         )
+    from ..claude import AnthropicClient, load_settings
     from ..drafting.claude import ClaudeDrafter
-    from ..drafting.claude_client import AnthropicClient
-    from ..drafting.settings import load_settings
 
     settings = load_settings(prompts_dir / "models.toml", model=model)
     return ClaudeDrafter(

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from digest_publisher.claude.client import AnthropicClient
+from digest_publisher.claude.settings import ClaudeSettings, load_settings
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.base import StageUsage
 from digest_publisher.drafting.claude import ClaudeDrafter
-from digest_publisher.drafting.claude_client import AnthropicClient
-from digest_publisher.drafting.settings import ClaudeSettings, load_settings
 from digest_publisher.errors import DraftError
 from digest_publisher.models import Paper, PostKind, Topic
 from tests.fake_claude import MISSING_PAPER, FakeClaude
