@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest_publisher.claude.client import AnthropicClient, BatchFailure, ClaudeClient, Reply, RetryHook
+from digest_publisher.claude.anthropic_client import AnthropicClient
+from digest_publisher.claude.client import BatchFailure, ClaudeClient, Reply, RetryHook
 from digest_publisher.claude.settings import ClaudeSettings, ModelPrice, load_settings
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.base import cite_key

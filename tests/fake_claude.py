@@ -12,7 +12,8 @@ Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url`
   cited paper, a number changed by 10-40%, an invented number, two numbers of one paper swapped (when a
   paper whose abstract it was given states two in one sentence), a citation of a paper it was not given,
   an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair its
-  numbers, repeats them; ``fault_rate`` fails that share of calls at random (429, 529, 500 and an
+  numbers, repeats them; ``plant`` makes triage score the given papers highest; ``fault_rate`` fails
+  that share of calls at random (429, 529, 500 and an
   error event in the middle of a stream), reproducibly from a seed.
 - Records every request (path, JSON body, stage, status) so tests assert on what was sent; the API key
   is checked for presence and never stored.
@@ -40,6 +41,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MISSING_PAPER = "2605.99999"
+MENTIONED_PAPER = "2503.10460"  # an id an abstract mentions ("see 2503.10460"), never asked about
 
 
 @dataclass
@@ -47,7 +49,8 @@ class Fault:
     stage: str  # "cards", "outline", "section", "meta" or "*"
     kind: str  # "429", "529", "500", "midstream", "max_tokens", "invalid_json", "bad_citation", "invented_number",
     # "omit_paper" (a section that does not mention one of the papers it was given), "long_card" (a card
-    # field of 400 characters), "slow"
+    # field of 400 characters), "slow", "extra_id" (a card or triage score for an id not asked: MENTIONED_PAPER),
+    # "drop_ids" (a cards or triage answer without its last two items)
     times: int = 1
     retry_after: float = 0.0
     delay_s: float = 0.0
@@ -150,9 +153,12 @@ class Model:
     """The deterministic stand-in for Claude's answers, stage by stage."""
 
     behaviour = "plain"  # or "careful", "liar" (see FakeClaude.behave)
+    planted: frozenset[str] = frozenset()  # ids triage scores highest (see FakeClaude.plant)
 
     def answer(self, stage: str, body: dict[str, Any]) -> str:
         user = self.user_text(body)
+        if stage == "triage":
+            return json.dumps({"scores": [self.triage(p) for p in _papers_in(user)]})
         if stage == "repair":
             return json.dumps({"fixes": self.repair(user)})
         if stage == "place":  # each new paper into a listed section, by a hash of its id
@@ -182,6 +188,15 @@ class Model:
                 "tags": ["rlhf", "grpo", "post-training"],
             })
         return "OK"
+
+    def triage(self, p: PaperIn) -> dict[str, Any]:
+        """A planted paper scores 10; any other 0-7 by a hash of its id (so ties are rare and stable)."""
+        digest = int(hashlib.sha256(p.id.encode()).hexdigest(), 16)
+        themes = ("reward models", "rl for reasoning", "preference optimization", "agents", "efficiency")
+        if p.id in self.planted:
+            return {"id": p.id, "score": 10, "theme": themes[digest % 5], "reason": "central to the topic (planted)"}
+        words = " ".join(p.title.split()[:6]).lower()
+        return {"id": p.id, "score": digest % 8, "theme": themes[digest % 5], "reason": f"about {words}"}
 
     def repair(self, user: str) -> list[dict[str, str]]:
         """An honest repair drops each unsupported number; the liar repeats its sentences unchanged."""
@@ -391,6 +406,10 @@ class FakeClaude:
         """Answer sections as ``"plain"`` (default), ``"careful"`` or ``"liar"`` (see the module docstring)."""
         self.model.behaviour = behaviour
 
+    def plant(self, ids: list[str]) -> None:
+        """Triage scores these papers 10 (the others 0-7): the planted importance a curation test checks."""
+        self.model.planted = frozenset(ids)
+
     def fault_rate(self, rate: float, seed: int = 0) -> None:
         """Fail ``rate`` of all Messages calls at random (429, 529, 500, or mid-stream for streamed calls)."""
         self.random_faults = (rate, random.Random(seed))
@@ -481,10 +500,18 @@ class FakeClaude:
         full = self.model.answer(stage, {**body, "messages": messages[:-2]} if retrying else body)
         fault = self.take_fault(
             stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "omit_paper", "long_card", "slow",
-                    "long_section")
+                    "long_section", "extra_id", "drop_ids")
         )
         if fault is None:
             return full, "end_turn", None
+        if fault.kind in ("extra_id", "drop_ids"):  # a card or score for an id not asked; the last two left out
+            data = json.loads(full)
+            field = "scores" if stage == "triage" else "cards"
+            if fault.kind == "drop_ids":
+                data[field] = data[field][:-2]
+            else:
+                data[field].append({**data[field][0], "id": MENTIONED_PAPER})
+            return json.dumps(data), "end_turn", None
         if fault.kind == "omit_paper":  # the last non-key paper (or the last one) goes unmentioned
             user = self.model.user_text({**body, "messages": messages[:-2]} if retrying else body)
             given = _papers_in(user)

@@ -84,7 +84,8 @@ def build_drafter(
             "the Claude drafter needs an API key and none was found",
             "Set ANTHROPIC_API_KEY in the environment or in .env, or use --drafter builtin",
         )
-    from ..claude import AnthropicClient, load_settings
+    from ..claude import load_settings
+    from ..claude.anthropic_client import AnthropicClient
     from ..drafting.claude import ClaudeDrafter
 
     settings = load_settings(prompts_dir / "models.toml", model=model)
