@@ -439,5 +439,5 @@ def test_extending_the_window_re_runs_only_the_new_papers_cards(
                        posts_dir=tmp_path / "posts", window=(date(2026, 5, 18), date(2026, 5, 22)), overwrite=True)
     new_calls = fake.calls("cards")[before:]
     asked = [k for c in new_calls if c.body for k in re.findall(r'<paper id="([^"]+)"', str(c.body["messages"]))]
-    assert sorted(asked) == sorted(p.arxiv_id for p in sample_papers[12:15])
+    assert sorted(asked) == sorted(str(p.arxiv_id) for p in sample_papers[12:15])
     assert grown.report["papers"]["covered"] == 15
