@@ -157,8 +157,9 @@ class Model:
 
     def answer(self, stage: str, body: dict[str, Any]) -> str:
         user = self.user_text(body)
-        if stage == "triage":
-            return json.dumps({"scores": [self.triage(p) for p in _papers_in(user)]})
+        if stage == "triage":  # papers as "[n] id: title" then the abstract
+            listed = re.findall(r"^\[(\d+)\] (\S+): (.*)$", user, re.M)
+            return json.dumps({"scores": [self.triage(int(n), pid, title) for n, pid, title in listed]})
         if stage == "repair":
             return json.dumps({"fixes": self.repair(user)})
         if stage == "place":  # each new paper into a listed section, by a hash of its id
@@ -189,14 +190,14 @@ class Model:
             })
         return "OK"
 
-    def triage(self, p: PaperIn) -> dict[str, Any]:
-        """A planted paper scores 10; any other 0-7 by a hash of its id (so ties are rare and stable)."""
-        digest = int(hashlib.sha256(p.id.encode()).hexdigest(), 16)
+    def triage(self, number: int, paper_id: str, title: str) -> dict[str, Any]:
+        """A planted paper scores 10; any other 0-7 by a hash of its id (stable); a reason of up to 8 words."""
+        digest = int(hashlib.sha256(paper_id.encode()).hexdigest(), 16)
         themes = ("reward models", "rl for reasoning", "preference optimization", "agents", "efficiency")
-        if p.id in self.planted:
-            return {"id": p.id, "score": 10, "theme": themes[digest % 5], "reason": "central to the topic (planted)"}
-        words = " ".join(p.title.split()[:6]).lower()
-        return {"id": p.id, "score": digest % 8, "theme": themes[digest % 5], "reason": f"about {words}"}
+        if paper_id in self.planted:
+            return {"i": number, "s": 10, "t": themes[digest % 5], "r": "central to the topic (planted)"}
+        words = " ".join(title.split()[:6]).lower()
+        return {"i": number, "s": digest % 8, "t": themes[digest % 5], "r": f"about {words}"}
 
     def repair(self, user: str) -> list[dict[str, str]]:
         """An honest repair drops each unsupported number; the liar repeats its sentences unchanged."""
@@ -509,6 +510,8 @@ class FakeClaude:
             field = "scores" if stage == "triage" else "cards"
             if fault.kind == "drop_ids":
                 data[field] = data[field][:-2]
+            elif stage == "triage":  # a number past the papers it was given
+                data[field].append({**data[field][0], "i": len(data[field]) + 1})
             else:
                 data[field].append({**data[field][0], "id": MENTIONED_PAPER})
             return json.dumps(data), "end_turn", None

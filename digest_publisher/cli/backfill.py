@@ -24,7 +24,7 @@ from ._common import (
     topics_option,
     transport_option,
 )
-from .draft import RichProgress, build_drafter
+from .draft import RichProgress, build_drafter, print_estimate
 
 
 @click.command("backfill")
@@ -44,6 +44,9 @@ from .draft import RichProgress, build_drafter
 @topics_option
 @prompts_dir_option
 @click.option("--force", is_flag=True, help="Replace a post.md that was edited since it was drafted.")
+@click.option("--estimate", is_flag=True,
+              help="Print the Claude run's calls, tokens and dollars per stage (streamed and batched) and exit; "
+                   "no API call, nothing published.")
 @json_option
 @posts_dir_option
 def backfill_command(
@@ -61,15 +64,23 @@ def backfill_command(
     topics_path: Path,
     prompts_dir: Path,
     force: bool,
+    estimate: bool,
     as_json: bool,
     posts_dir: Path | None,
 ) -> None:
     """Draft a topic's post, render its preview and publish it to WordPress; print the post's link."""
+    if estimate:
+        print_estimate(pipeline.estimate(
+            list(corpus_paths), topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt,
+            kind=PostKind(kind) if kind else None, prompts_dir=prompts_dir, cache_dir=config.cache_dir(),
+            model=model,
+        ), as_json)
+        return
     settings = config.wordpress_settings()  # before any work: missing settings are reported all at once
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     drafter = build_drafter(name, model=model, batch=False, prompts_dir=prompts_dir, cache_dir=config.cache_dir())
     info(f"Drafter: {drafter.describe()}")
-    with RichProgress() as progress:
+    with RichProgress(enabled=not as_json) as progress:
         result = pipeline.backfill(
             list(corpus_paths), topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to,
             fmt=fmt, kind=PostKind(kind) if kind else None, drafter=drafter,

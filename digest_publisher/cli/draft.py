@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    ProgressColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.progress import Progress as RichBar
+from rich.progress import Task as RichTask
+from rich.text import Text
 
 from .. import config, pipeline
 from ..corpus import FORMATS
@@ -29,20 +40,40 @@ from ._common import (
 )
 
 
-class RichProgress:
-    """Draws drafting stages and calls as rich progress bars on stderr (plain lines when not a TTY)."""
+class _Spent(ProgressColumn):
+    """The dollars spent so far by the run's Claude calls (one figure, shown on every bar)."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: RichProgress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def render(self, task: RichTask) -> Text:
+        return Text(f"${self.progress.usd:,.4f}" if self.progress.usd else "", style="progress.data.speed")
+
+
+class RichProgress:
+    """Draws stages and calls as rich progress bars on stderr, with counts, elapsed time, an ETA and the
+    dollars spent so far; nothing when stderr is not a terminal or under ``--json`` (``enabled=False``),
+    where notes are plain lines."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
         self.console = Console(stderr=True)
+        self.usd = 0.0
         self.bar = RichBar(
             TextColumn("{task.description:<10}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            _Spent(self),
             console=self.console,
-            disable=not self.console.is_terminal,
+            disable=not (enabled and self.console.is_terminal),
         )
         self.tasks: dict[str, TaskID] = {}
+
+    def spent(self, usd: float) -> None:
+        """The Claude service reports its running total after each answer (see ``claude.SpendListener``)."""
+        self.usd = usd
 
     def __enter__(self) -> RichProgress:
         self.bar.__enter__()
@@ -65,7 +96,7 @@ class RichProgress:
         self.bar.advance(self.tasks[name], steps)
 
     def note(self, message: str) -> None:
-        if self.console.is_terminal:
+        if not self.bar.disable:
             self.bar.console.print(message, markup=False, highlight=False)
         else:
             info(message)
@@ -98,6 +129,21 @@ def build_drafter(
     )
 
 
+def print_estimate(data: dict[str, Any], as_json: bool) -> None:
+    """The estimate as a table on stdout (or JSON)."""
+    if as_json:
+        echo_json(data)
+        return
+    click.echo(f"Estimate for {data['topic']} ({data['kind']}): {data['candidates']:,} candidates screened, "
+               f"{data['papers']} papers drafted; {data['method']}")
+    click.echo(f"{'stage':<9}{'model':<20}{'calls':>6}{'input tok':>12}{'output tok':>12}{'$ streamed':>12}"
+               f"{'$ batched':>11}")
+    for row in [*data["stages"], {"stage": "total", "model": "", **data["totals"]}]:
+        click.echo(f"{row['stage']:<9}{row['model']:<20}{row['calls']:>6}{row['input_tokens']:>12,}"
+                   f"{row['output_tokens']:>12,}{row['usd_streamed']:>12.4f}{row['usd_batched']:>11.4f}"
+                   + (f"  ({row['note']})" if row.get("note") else ""))
+
+
 @click.command("draft")
 @click.argument("more_paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--topic", "topic_ref", required=True, help="Topic number or slug from topics.toml.")
@@ -115,6 +161,9 @@ def build_drafter(
 @model_option
 @click.option("--batch", is_flag=True, help="Run card and section calls through the Message Batches API.")
 @click.option("--json", "as_json", is_flag=True, help="Print the draft report as JSON.")
+@click.option("--estimate", is_flag=True,
+              help="Print the Claude run's calls, tokens and dollars per stage (streamed and with --batch) and "
+                   "exit; no API call, no key needed.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Corpus format.")
 @topics_option
 @prompts_dir_option
@@ -133,6 +182,7 @@ def draft_command(
     model: str | None,
     batch: bool,
     as_json: bool,
+    estimate: bool,
     fmt: str | None,
     topics_path: Path,
     prompts_dir: Path,
@@ -143,12 +193,18 @@ def draft_command(
     """Draft a topic's post from corpus files: posts/<slug>/post.md, papers.json, draft-report.json."""
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     cache = config.cache_dir(cache_dir)
+    if estimate:
+        print_estimate(pipeline.estimate(
+            [*corpus_paths, *more_paths], topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to,
+            fmt=fmt, kind=PostKind(kind) if kind else None, prompts_dir=prompts_dir, cache_dir=cache, model=model,
+        ), as_json)
+        return
     drafter = build_drafter(name, model=model, batch=batch, prompts_dir=prompts_dir, cache_dir=cache)
     why = "" if drafter_name else (" (ANTHROPIC_API_KEY is set)" if name == "claude" else
                                    " (no ANTHROPIC_API_KEY; pass --drafter claude to use Claude)")
     info(f"Drafter: {drafter.describe()}{why}")
     unverified = getattr(getattr(drafter, "settings", None), "unverified", "fail")
-    with RichProgress() as progress:
+    with RichProgress(enabled=not as_json) as progress:
         outcome = pipeline.draft(
             [*corpus_paths, *more_paths],
             topic_ref,

@@ -28,30 +28,40 @@ from ..claude import (
     load_prompt_folder,
     stable_hash,
 )
+from ..claude.estimate import NoClient, Silent, StageEstimate, tokens
 from ..models import Paper, Topic
 from ..names import cite_key
 from .base import CurationProgress, PaperScore, Scores
 
 STAGE = "triage"
 PROMPT_STAGES = ("system", STAGE)
-# Per call: at most this many papers (their scores are ~25 output tokens each: 400 stay well inside the
-# triage prompt's max_tokens) and this many characters of paper blocks (~100k tokens, half a context).
-MAX_PAPERS_PER_CALL = 400
-MAX_INPUT_CHARS = 400_000
+# Per call: at most this many papers (their scores are ~16 output tokens each: 500 stay well inside the
+# triage prompt's max_tokens) and this many characters of papers (~160k tokens, with the answer inside the
+# 200k-token context): the year's 3,120 candidates of topic 07 go out as one wave of 8 calls.
+MAX_PAPERS_PER_CALL = 500
+MAX_INPUT_CHARS = 640_000
 ROUNDS = 2  # the first asking, then once more for the ids an answer left out
-_ITEM = {"type": "object", "additionalProperties": False, "required": ["id", "score", "theme", "reason"],
-         "properties": {"id": {"type": "string"}, "score": {"type": "integer"}, "theme": {"type": "string"},
-                        "reason": {"type": "string"}}}
+# One item of the answer: {"i": 17, "s": 7, "t": "<1-3 words>", "r": "<at most 8 words>"}, about 65 characters:
+# ~16 tokens (used by the estimate). Short keys and the paper's number in the call, not its arXiv id: the
+# answer is a third of triage's cost, and it is written for every candidate.
+OUTPUT_TOKENS_PER_PAPER = 16
+_ITEM = {"type": "object", "additionalProperties": False, "required": ["i", "s", "t", "r"],
+         "properties": {"i": {"type": "integer"}, "s": {"type": "integer"}, "t": {"type": "string"},
+                        "r": {"type": "string"}}}
 TRIAGE_SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": False, "required": ["scores"],
                                  "properties": {"scores": {"type": "array", "items": _ITEM}}}
 
 
-def paper_text(paper: Paper) -> str:
-    """A candidate as triage reads it: id, title, abstract (LaTeX as written: the model reads it, and
-    nothing here can fail on it)."""
+def paper_text(number: int, paper: Paper) -> str:
+    """A candidate as triage reads it: its number in the call, id, title, then abstract (LaTeX as written:
+    the model reads it, and nothing here can fail on it)."""
     title = " ".join(paper.title.split())
     abstract = " ".join(paper.abstract.split())
-    return f'<paper id="{cite_key(paper)}">\ntitle: {title}\nabstract: {abstract}\n</paper>'
+    return f"[{number}] {cite_key(paper)}: {title}\n{abstract}"
+
+
+def papers_text(chunk: Sequence[Paper]) -> str:
+    return "\n\n".join(paper_text(n, p) for n, p in enumerate(chunk, 1))
 
 
 def group(papers: Sequence[Paper], calls: int) -> list[list[Paper]]:
@@ -61,7 +71,7 @@ def group(papers: Sequence[Paper], calls: int) -> list[list[Paper]]:
     current: list[Paper] = []
     chars = 0
     for paper in papers:
-        length = len(paper_text(paper))
+        length = len(paper_text(len(current) + 1, paper))
         if current and (len(current) >= size or chars + length > MAX_INPUT_CHARS):
             out.append(current)
             current, chars = [], 0
@@ -92,6 +102,23 @@ class ClaudeScorer:
 
     def prompts(self) -> PromptSet:
         return load_prompt_folder(self.prompts_dir / "curation", PROMPT_STAGES)
+
+    def estimate(self, candidates: Sequence[Paper], topic: Topic) -> StageEstimate:
+        """Calls and tokens the triage of ``candidates`` would take now (papers scored before cost nothing),
+        without any call: the exact prompts it would send, counted locally (see ``claude.estimate``), and
+        :data:`OUTPUT_TOKENS_PER_PAPER` tokens of answer per paper."""
+        run = _Triage(self, topic, ClaudeService(NoClient(), self.settings, self.cache_dir, Silent(),
+                                                 batch=self.batch))
+        todo = [p for p in candidates if run.service.cache.get("triage-paper", run.paper_key(p)) is None]
+        out = StageEstimate(STAGE, batchable=True, note=f"{len(todo):,} of {len(candidates):,} papers to score")
+        system = tokens(run.system[0]["text"])
+        for chunk in group(todo, self.settings.max_concurrency):
+            text = run.prompts[STAGE].render({"topic": run.topic_text, "count": len(chunk),
+                                              "papers": papers_text(chunk)})
+            out.calls += 1
+            out.input_tokens += system + tokens(text)
+            out.output_tokens += OUTPUT_TOKENS_PER_PAPER * len(chunk)
+        return out
 
     def score(self, candidates: Sequence[Paper], topic: Topic, progress: CurationProgress) -> Scores:
         run = _Triage(self, topic, ClaudeService(self.client_factory(), self.settings, self.cache_dir, progress,
@@ -148,8 +175,7 @@ class _Triage:
         prompt = self.prompts[STAGE]
         calls = []
         for chunk in group(papers, self.service.settings.max_concurrency):
-            text = prompt.render({"topic": self.topic_text, "count": len(chunk),
-                                  "papers": "\n\n".join(paper_text(p) for p in chunk)})
+            text = prompt.render({"topic": self.topic_text, "count": len(chunk), "papers": papers_text(chunk)})
             key = stable_hash(STAGE, [self.paper_key(p) for p in chunk])
             params = self.service.params(STAGE, prompt.max_tokens, self.system, [], text, TRIAGE_SCHEMA)
             # Optional: an answer that fails twice leaves its papers unscored for the next round, not fatal.
@@ -161,36 +187,39 @@ class _Triage:
         return out
 
     def read(self, chunk: list[Paper], answer: str) -> dict[str, PaperScore]:
-        """The answer's valid scores for the papers asked (each cached); the rest noted."""
+        """The answer's valid scores for the papers asked (each cached); the rest noted: a number outside
+        the call's papers is trimmed, a second score for a paper or an item of the wrong shape dropped."""
         parsed = json_answer(answer, "scores", '{"scores": [...]}') if answer.strip() else "no answer"
         if isinstance(parsed, str):
             return {}
-        asked = {cite_key(p): p for p in chunk}
         out: dict[str, PaperScore] = {}
         for item in parsed[1]:
-            pid = item.get("id") if isinstance(item, dict) else None
-            if not isinstance(item, dict) or not isinstance(pid, str):
-                self.notes.append({"kind": "dropped", "item": str(item)[:120], "reason": "not an item with an id"})
+            number = item.get("i") if isinstance(item, dict) else None
+            if not isinstance(item, dict) or not isinstance(number, int) or isinstance(number, bool):
+                self.notes.append({"kind": "dropped", "item": str(item)[:120], "reason": "not an item with a number"})
                 continue
-            if pid not in asked or pid in out:
-                self.notes.append({"kind": "trimmed", "id": pid, "reason": "a score for a paper that was not asked"
-                                   if pid not in asked else "a second score for the paper"})
+            paper = chunk[number - 1] if 1 <= number <= len(chunk) else None
+            pid = cite_key(paper) if paper is not None else None
+            if paper is None or pid is None or pid in out:
+                self.notes.append({"kind": "trimmed", "number": number, **({"id": pid} if pid else {}),
+                                   "reason": "a second score for the paper" if pid else
+                                   f"a score for paper [{number}], which was not asked ({len(chunk)} were)"})
                 continue
-            score = item.get("score")
+            score = item.get("s")
             if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= 10:
                 self.notes.append({"kind": "dropped", "id": pid, "reason": f"score {score!r} is not 0-10"})
                 continue
-            reason = re.sub(r"\s+", " ", str(item.get("reason", ""))).strip()[:160]
-            theme = re.sub(r"\s+", " ", str(item.get("theme", ""))).strip().lower()[:40] or None
+            reason = re.sub(r"\s+", " ", str(item.get("r", ""))).strip()[:160]
+            theme = re.sub(r"\s+", " ", str(item.get("t", ""))).strip().lower()[:40] or None
             out[pid] = PaperScore(pid, float(score), reason, theme)
-            self.service.cache.put("triage-paper", self.paper_key(asked[pid]),
+            self.service.cache.put("triage-paper", self.paper_key(paper),
                                    {"score": float(score), "reason": reason, "theme": theme})
         return out
 
 
 def _validate(text: str) -> list[str]:
     """Only an answer that is not the JSON object fails (and is retried once); items are judged one by one."""
-    parsed = json_answer(text, "scores", 'an object {"scores": [{"id", "score", "theme", "reason"}, ...]}')
+    parsed = json_answer(text, "scores", 'an object {"scores": [{"i", "s", "t", "r"}, ...]}')
     return [parsed] if isinstance(parsed, str) else []
 
 
@@ -207,3 +236,4 @@ def claude_scorer(
             return AnthropicClient.from_environment(settings)
 
     return ClaudeScorer(client_factory, settings, prompts_dir, cache_dir, batch=batch)
+
