@@ -77,7 +77,8 @@ BROAD_FILTER = re.compile(
 # Which stage's calls need which stage's answers (ClaudeDrafter: cards -> outline -> sections, with
 # title/hook/excerpt/tags written alongside the sections since they need only the outline).
 STAGE_DEPENDS: dict[str, tuple[str, ...]] = {
-    "cards": (),
+    "triage": (),  # curation's triage (bench/curation_bench.py): the papers to draft come from it
+    "cards": ("triage",),
     "outline": ("cards",),
     "place": ("cards",),
     "section": ("outline", "place"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -38,6 +38,9 @@ from ._common import (
     to_date,
     topics_option,
 )
+
+if TYPE_CHECKING:
+    from ..curation import Scorer
 
 
 class _Spent(ProgressColumn):
@@ -142,6 +145,19 @@ def print_estimate(data: dict[str, Any], as_json: bool) -> None:
         click.echo(f"{row['stage']:<9}{row['model']:<20}{row['calls']:>6}{row['input_tokens']:>12,}"
                    f"{row['output_tokens']:>12,}{row['usd_streamed']:>12.4f}{row['usd_batched']:>11.4f}"
                    + (f"  ({row['note']})" if row.get("note") else ""))
+
+
+def build_scorer(drafter: Drafter) -> Scorer | None:
+    """The Claude triage scorer that goes with ``drafter`` (its settings, client, stage cache and --batch),
+    for curation's stage; None for the built-in drafter (curation then uses its offline scorer)."""
+    from ..drafting.claude import ClaudeDrafter
+
+    if not isinstance(drafter, ClaudeDrafter):
+        return None
+    from ..curation.claude import claude_scorer
+
+    return claude_scorer(drafter.settings, prompts_dir=drafter.prompts_dir, cache_dir=drafter.cache_dir,
+                         batch=drafter.batch, client_factory=drafter.client_factory)
 
 
 @click.command("draft")
