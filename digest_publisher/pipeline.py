@@ -108,39 +108,6 @@ def draft(
     return TopicDraft(topic=topic, result=result, selection_stats=selection.stats)
 
 
-# Papers a post discusses when no --papers is given, for the estimate (curation's K by post kind).
-ESTIMATE_K = {"backfill": 50, "brief": 20}
-
-
-def estimate(
-    paths: list[Path], topic_ref: str, *, topics_path: Path, date_from: date | None, date_to: date | None,
-    fmt: str | None, kind: PostKind | None, prompts_dir: Path, cache_dir: Path, model: str | None = None,
-    papers: int | None = None,
-) -> dict[str, Any]:
-    """What ``draft --drafter claude`` would spend on the topic's selection, without any Messages API call:
-    triage of every candidate (papers triaged before cost nothing), then cards, outline, sections and meta of
-    the K papers curation keeps (``papers``, else :data:`ESTIMATE_K`; their lengths taken from K candidates
-    spread over the selection, since which K is decided by the triage). See ``claude.estimate``."""
-    from .claude import load_settings
-    from .claude.estimate import table
-    from .curation.claude import claude_scorer
-    from .drafting.claude_estimate import estimate_draft
-
-    topic = load_topics(topics_path).get(topic_ref)
-    kind = kind or topic.kind
-    selection = _select(paths, topic, date_from, date_to, fmt)
-    candidates = list(selection.papers)
-    settings = load_settings(prompts_dir / "models.toml", model=model)
-    k = min(len(candidates), papers or ESTIMATE_K[kind.value])
-    step = len(candidates) / k
-    curated = [candidates[int(i * step)] for i in range(k)]
-    dates = sorted(p.submitted for p in candidates if p.submitted)
-    window = (selection.date_from or dates[0], selection.date_to or dates[-1]) if dates else (date.min, date.max)
-    triage = claude_scorer(settings, prompts_dir=prompts_dir, cache_dir=cache_dir).estimate(candidates, topic)
-    stages = [triage, *estimate_draft(settings, prompts_dir, cache_dir, topic, curated, kind, window)]
-    return table(stages, settings, topic=topic.label, kind=kind.value, candidates=len(candidates), papers=k)
-
-
 def corpus_stats(paths: list[Path], topic_ref: str | None, topics_path: Path, date_from: date | None,
                  date_to: date | None, fmt: str | None = None) -> dict[str, Any]:  # fmt: skip
     from .selection import select_corpus

@@ -24,7 +24,7 @@ from ._common import (
     topics_option,
     transport_option,
 )
-from .draft import RichProgress, build_drafter, print_estimate
+from .draft import RichProgress, build_drafter
 
 
 @click.command("backfill")
@@ -70,7 +70,9 @@ def backfill_command(
 ) -> None:
     """Draft a topic's post, render its preview and publish it to WordPress; print the post's link."""
     if estimate:
-        print_estimate(pipeline.estimate(
+        from .estimate import estimate_spend, print_estimate
+
+        print_estimate(estimate_spend(
             list(corpus_paths), topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt,
             kind=PostKind(kind) if kind else None, prompts_dir=prompts_dir, cache_dir=config.cache_dir(),
             model=model,

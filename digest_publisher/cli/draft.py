@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -132,21 +132,6 @@ def build_drafter(
     )
 
 
-def print_estimate(data: dict[str, Any], as_json: bool) -> None:
-    """The estimate as a table on stdout (or JSON)."""
-    if as_json:
-        echo_json(data)
-        return
-    click.echo(f"Estimate for {data['topic']} ({data['kind']}): {data['candidates']:,} candidates screened, "
-               f"{data['papers']} papers drafted; {data['method']}")
-    click.echo(f"{'stage':<9}{'model':<20}{'calls':>6}{'input tok':>12}{'output tok':>12}{'$ streamed':>12}"
-               f"{'$ batched':>11}")
-    for row in [*data["stages"], {"stage": "total", "model": "", **data["totals"]}]:
-        click.echo(f"{row['stage']:<9}{row['model']:<20}{row['calls']:>6}{row['input_tokens']:>12,}"
-                   f"{row['output_tokens']:>12,}{row['usd_streamed']:>12.4f}{row['usd_batched']:>11.4f}"
-                   + (f"  ({row['note']})" if row.get("note") else ""))
-
-
 def build_scorer(drafter: Drafter) -> Scorer | None:
     """The Claude triage scorer that goes with ``drafter`` (its settings, client, stage cache and --batch),
     for curation's stage; None for the built-in drafter (curation then uses its offline scorer)."""
@@ -210,7 +195,9 @@ def draft_command(
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     cache = config.cache_dir(cache_dir)
     if estimate:
-        print_estimate(pipeline.estimate(
+        from .estimate import estimate_spend, print_estimate
+
+        print_estimate(estimate_spend(
             [*corpus_paths, *more_paths], topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to,
             fmt=fmt, kind=PostKind(kind) if kind else None, prompts_dir=prompts_dir, cache_dir=cache, model=model,
         ), as_json)
