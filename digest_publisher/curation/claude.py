@@ -4,8 +4,9 @@ Many papers per call, a structured JSON answer (score 0-10, theme label, one-lin
 wave of calls (as many calls as ``max_concurrency`` allows, each at most :data:`MAX_PAPERS_PER_CALL` papers
 and :data:`MAX_INPUT_CHARS` characters), through the Message Batches API with ``batch`` (half price).
 
-Cached per paper, topic and prompt (``<cache_dir>/triage-paper/<key>.json``): a re-run costs nothing, and a
-re-run with added papers triages only those. The answer's checks never fail the run for one item: a score
+Cached per paper, topic and prompt (:class:`ScoreLog`: ``<cache_dir>/triage-scores/<topic+prompt>.jsonl``, a
+line per paper keyed by its id, title and abstract): a re-run costs nothing, and a re-run with added
+papers triages only those. The answer's checks never fail the run for one item: a score
 for an id that was not asked is trimmed, an item of the wrong shape dropped, and the ids an answer left
 out are asked again in one more round (smaller calls); a paper still unscored gets score 0 with the reason
 "not scored", and every such event is a note in :attr:`Scores.notes`.
@@ -13,7 +14,10 @@ out are asked again in one more round (smaller calls); a paper still unscored ge
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -109,7 +113,7 @@ class ClaudeScorer:
         :data:`OUTPUT_TOKENS_PER_PAPER` tokens of answer per paper."""
         run = _Triage(self, topic, ClaudeService(NoClient(), self.settings, self.cache_dir, Silent(),
                                                  batch=self.batch))
-        todo = [p for p in candidates if run.service.cache.get("triage-paper", run.paper_key(p)) is None]
+        todo = [p for p in candidates if run.log.get(run.paper_key(p)) is None]
         out = StageEstimate(STAGE, batchable=True, note=f"{len(todo):,} of {len(candidates):,} papers to score")
         system = tokens(run.system[0]["text"])
         for chunk in group(todo, self.settings.max_concurrency):
@@ -126,6 +130,43 @@ class ClaudeScorer:
         return run.score(candidates)
 
 
+class ScoreLog:
+    """The triage scores of one topic and prompt: a JSON line per paper, appended once per answered call (one
+    write and one fsync for hundreds of scores, not a file each: a year is 3,120 of them). A torn last line
+    (a crash while appending) is skipped when read, so that paper is scored again."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.Lock()
+        self.scores: dict[str, dict[str, Any]] = {}
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("key"), str):
+                self.scores[entry["key"]] = entry
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.scores.get(key)
+
+    def add(self, entries: list[dict[str, Any]]) -> None:
+        if not entries:
+            return
+        text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
+        with self.lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            self.scores.update((e["key"], e) for e in entries)
+
+
 class _Triage:
     """One scoring run: the prompts rendered for the topic, the per-paper cache, the rounds of calls."""
 
@@ -137,18 +178,20 @@ class _Triage:
         self.system = service.system_blocks(self.prompts["system"].render(
             {"series": topic.series, "topic": self.topic_text}))
         self.notes: list[dict[str, Any]] = []
-
-    def paper_key(self, paper: Paper) -> str:
         digests = (self.prompts["system"].digest, self.prompts[STAGE].digest)
-        return stable_hash("triage-paper", digests, self.service.settings.fingerprint(STAGE), self.topic_key,
-                           cite_key(paper), paper.title, paper.abstract)
+        scope = stable_hash("triage", digests, service.settings.fingerprint(STAGE), self.topic_key)
+        self.log = ScoreLog(owner.cache_dir / "triage-scores" / f"{scope}.jsonl")
+
+    @staticmethod
+    def paper_key(paper: Paper) -> str:
+        return stable_hash(cite_key(paper), paper.title, paper.abstract)
 
     def score(self, candidates: Sequence[Paper]) -> Scores:
-        cache, progress = self.service.cache, self.service.progress
+        progress = self.service.progress
         by_id: dict[str, PaperScore] = {}
         missing: list[Paper] = []
         for paper in candidates:
-            hit = cache.get("triage-paper", self.paper_key(paper))
+            hit = self.log.get(self.paper_key(paper))
             if hit is not None and isinstance(hit.get("score"), int | float):
                 by_id[cite_key(paper)] = PaperScore(cite_key(paper), float(hit["score"]), str(hit.get("reason", "")),
                                              hit.get("theme") or None)
@@ -176,7 +219,7 @@ class _Triage:
         calls = []
         for chunk in group(papers, self.service.settings.max_concurrency):
             text = prompt.render({"topic": self.topic_text, "count": len(chunk), "papers": papers_text(chunk)})
-            key = stable_hash(STAGE, [self.paper_key(p) for p in chunk])
+            key = stable_hash(STAGE, self.log.path.stem, [self.paper_key(p) for p in chunk])  # topic+prompt, papers
             params = self.service.params(STAGE, prompt.max_tokens, self.system, [], text, TRIAGE_SCHEMA)
             # Optional: an answer that fails twice leaves its papers unscored for the next round, not fatal.
             calls.append((chunk, Call(STAGE, key, params, _validate, json_output=True, optional=True)))
@@ -193,6 +236,7 @@ class _Triage:
         if isinstance(parsed, str):
             return {}
         out: dict[str, PaperScore] = {}
+        fresh: list[dict[str, Any]] = []
         for item in parsed[1]:
             number = item.get("i") if isinstance(item, dict) else None
             if not isinstance(item, dict) or not isinstance(number, int) or isinstance(number, bool):
@@ -212,8 +256,9 @@ class _Triage:
             reason = re.sub(r"\s+", " ", str(item.get("r", ""))).strip()[:160]
             theme = re.sub(r"\s+", " ", str(item.get("t", ""))).strip().lower()[:40] or None
             out[pid] = PaperScore(pid, float(score), reason, theme)
-            self.service.cache.put("triage-paper", self.paper_key(paper),
-                                   {"score": float(score), "reason": reason, "theme": theme})
+            fresh.append({"key": self.paper_key(paper), "id": pid, "score": float(score), "reason": reason,
+                          "theme": theme})
+        self.log.add(fresh)
         return out
 
 
