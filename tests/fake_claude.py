@@ -19,7 +19,8 @@ Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url`
   is checked for presence and never stored.
 - Reports usage like the API: input/output tokens (~4 characters per token) and prompt-cache writes and
   reads for prefixes that end in a ``cache_control`` block and are at least ``min_cache_tokens`` long.
-- Latency mode for benchmarks: ``ttft_s`` before the first token and ``tokens_per_s`` after it.
+- Latency mode for benchmarks: ``ttft_s`` before the first token and ``tokens_per_s`` after it; a Message
+  Batch then ends no sooner than its slowest request would have taken streamed.
 
 Run it alone (``python tests/fake_claude.py --port 8765 --ttft 1 --tps 60``) to point
 ``ANTHROPIC_BASE_URL`` at it.
@@ -689,15 +690,20 @@ class FakeClaude:
                     results.append({"custom_id": item["custom_id"],
                                     "result": {"type": "succeeded", "message": fake.message(params, text, stop)}})
                 batch_id = f"msgbatch_fake_{next(fake.ids):06d}"
+                # In latency mode a batch takes as long as its slowest request would streamed (a lower bound:
+                # real batches queue for minutes or hours); otherwise it ends after batch_polls_in_progress polls.
+                slowest = max((fake.ttft_s + r["result"]["message"]["usage"]["output_tokens"] / fake.tokens_per_s
+                               for r in results if r["result"]["type"] == "succeeded" and fake.tokens_per_s),
+                              default=0.0)
                 fake.batches[batch_id] = {"id": batch_id, "results": results, "polls": 0,
-                                          "requests": body.get("requests", [])}
+                                          "requests": body.get("requests", []), "ready_at": time.monotonic() + slowest}
                 self._record(body, "batch", 200)
                 self._json(200, fake.batch_object(fake.batches[batch_id]))
 
         return Handler
 
     def batch_object(self, batch: dict[str, Any]) -> dict[str, Any]:
-        ended = batch["polls"] >= self.batch_polls_in_progress
+        ended = batch["polls"] >= self.batch_polls_in_progress and time.monotonic() >= batch.get("ready_at", 0.0)
         ok = sum(1 for r in batch["results"] if r["result"]["type"] == "succeeded")
         return {
             "id": batch["id"],
