@@ -206,7 +206,7 @@ class _Triage:
                 self.notes.append({"kind": "re-asked", "ids": [cite_key(p) for p in missing],
                                    "reason": "the answer gave no score for them"})
                 progress.note(f"triage: asking again for {len(missing)} paper(s) the answers left out")
-            by_id.update(self.ask(missing))
+            by_id.update(self.ask(missing, attempt))
             missing = [p for p in missing if cite_key(p) not in by_id]
         for paper in missing:
             self.notes.append({"kind": "unscored", "id": cite_key(paper), "reason": "no valid score after two rounds"})
@@ -214,12 +214,13 @@ class _Triage:
         usage = {name: u.to_dict() for name, u in self.service.stages.items()}
         return Scores(by_id={cite_key(p): by_id[cite_key(p)] for p in candidates}, usage=usage, notes=self.notes)
 
-    def ask(self, papers: list[Paper]) -> dict[str, PaperScore]:
+    def ask(self, papers: list[Paper], attempt: int = 0) -> dict[str, PaperScore]:
         prompt = self.prompts[STAGE]
         calls = []
         for chunk in group(papers, self.service.settings.max_concurrency):
             text = prompt.render({"topic": self.topic_text, "count": len(chunk), "papers": papers_text(chunk)})
-            key = stable_hash(STAGE, self.log.path.stem, [self.paper_key(p) for p in chunk])  # topic+prompt, papers
+            # topic+prompt, papers, and the round (a re-ask must not read the cached answer that left them out)
+            key = stable_hash(STAGE, self.log.path.stem, [self.paper_key(p) for p in chunk], attempt)
             params = self.service.params(STAGE, prompt.max_tokens, self.system, [], text, TRIAGE_SCHEMA)
             # Optional: an answer that fails twice leaves its papers unscored for the next round, not fatal.
             calls.append((chunk, Call(STAGE, key, params, _validate, json_output=True, optional=True)))

@@ -63,7 +63,7 @@ class CardStage:
         for attempt in range(2):  # the papers an answer left without a card are asked once more
             if not missing:
                 break
-            cards.update(self.ask(missing))
+            cards.update(self.ask(missing, attempt))
             missing = [p for p in missing if cite_key(p) not in cards]
             if missing and attempt == 0:
                 ctx.progress.note(f"cards: {len(missing)} paper(s) got no card; asking for them again")
@@ -77,7 +77,7 @@ class CardStage:
                                                               "limit": CARD_MAX_CHARS[f]})
         return cards
 
-    def calls(self, papers: list[Paper]) -> list[Call]:
+    def calls(self, papers: list[Paper], attempt: int = 0) -> list[Call]:
         """Cards are cached per paper, so the grouping is free to change: one wave of calls when the corpus
         is large (fewer, longer calls in parallel), cards_per_call papers per call when it is small."""
         ctx = self.ctx
@@ -90,14 +90,16 @@ class CardStage:
             blocks = "\n\n".join(ctx.paper_block(p, short_name=False) for p in group)
             text = prompt.render({"topic": ctx.topic_text, "papers": blocks})
             ids = [cite_key(p) for p in group]
-            calls.append(Call("cards", ctx.key("cards", ids, [p.abstract for p in group]),
+            # The round is in the key of a re-ask: the first round's answer (cached) left these papers out.
+            parts = (ids, [p.abstract for p in group], *((attempt,) if attempt else ()))
+            calls.append(Call("cards", ctx.key("cards", *parts),
                               ctx.params("cards", prompt, [], text, CARD_SCHEMA), self.validator(),
                               json_output=True))
         return calls
 
-    def ask(self, papers: list[Paper]) -> dict[str, dict[str, str]]:
+    def ask(self, papers: list[Paper], attempt: int = 0) -> dict[str, dict[str, str]]:
         wanted = {cite_key(p): p for p in papers}
-        calls = self.calls(papers)
+        calls = self.calls(papers, attempt)
         cards: dict[str, dict[str, str]] = {}
         for answer in self.service.ask_many(calls):
             for item in parse_json(answer)["cards"]:

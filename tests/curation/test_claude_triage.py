@@ -172,3 +172,13 @@ def test_the_curated_papers_are_the_ones_discussed(
             if call.body and call.stage in ("cards", "outline", "section", "meta"):
                 text = str(call.body["messages"])
                 assert not any(f"[@{k}]" in text or f'id="{k}"' in text for k in others)
+
+
+def test_a_re_ask_of_the_very_papers_an_answer_left_out_makes_a_new_call(
+    fake: FakeClaude, settings: ClaudeSettings, candidates: list[Paper], tmp_path: Path
+) -> None:
+    fake.fail("triage", "drop_ids")
+    one = dataclasses.replace(settings, max_concurrency=1)
+    scores = scorer(fake, one, tmp_path / "f").score(candidates[:2], make_topic(), NullProgress())
+    assert [n["kind"] for n in scores.notes] == ["re-asked"] and len(fake.calls("triage")) == 2
+    assert all(s.reason != "not scored (no valid answer for it)" for s in scores.by_id.values())

@@ -441,3 +441,12 @@ def test_extending_the_window_re_runs_only_the_new_papers_cards(
     asked = [k for c in new_calls if c.body for k in re.findall(r'<paper id="([^"]+)"', str(c.body["messages"]))]
     assert sorted(asked) == sorted(str(p.arxiv_id) for p in sample_papers[12:15])
     assert grown.report["papers"]["covered"] == 15
+
+
+def test_a_re_ask_of_the_very_papers_a_cached_answer_left_out_makes_a_new_call(
+    run: Run, fake: FakeClaude, papers: list[Paper]
+) -> None:
+    """One call of two papers whose answer has no card: the re-ask of the same two must not read that answer."""
+    fake.fail("cards", "drop_ids")
+    report = run(papers[:2]).report
+    assert "cards_missing" not in report and len(fake.calls("cards")) == 2
