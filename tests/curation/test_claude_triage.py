@@ -182,3 +182,52 @@ def test_a_re_ask_of_the_very_papers_an_answer_left_out_makes_a_new_call(
     scores = scorer(fake, one, tmp_path / "f").score(candidates[:2], make_topic(), NullProgress())
     assert [n["kind"] for n in scores.notes] == ["re-asked"] and len(fake.calls("triage")) == 2
     assert all(s.reason != "not scored (no valid answer for it)" for s in scores.by_id.values())
+
+
+class SpendingProgress:
+    """A progress that also hears the dollars spent (as the CLI's bars do)."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, int | None] = {}
+        self.advanced: dict[str, int] = {}
+        self.usd: list[float] = []
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.stages[name] = total
+
+    def advance(self, name: str, steps: int = 1) -> None:
+        self.advanced[name] = self.advanced.get(name, 0) + steps
+
+    def note(self, message: str) -> None:
+        return None
+
+    def spent(self, usd: float) -> None:
+        self.usd.append(usd)
+
+
+def test_progress_counts_calls_and_batch_polls_and_hears_the_dollars(
+    fake: FakeClaude, settings: ClaudeSettings, candidates: list[Paper], tmp_path: Path
+) -> None:
+    streamed, batched = SpendingProgress(), SpendingProgress()
+    a = scorer(fake, settings, tmp_path / "g").score(candidates, make_topic(), streamed)
+    assert streamed.stages["triage"] == 4 and streamed.advanced["triage"] == 4
+    assert streamed.usd == sorted(streamed.usd) and streamed.usd[-1] == pytest.approx(a.usage["triage"]["cost_usd"])
+    b = scorer(fake, settings, tmp_path / "h", batch=True).score(candidates, make_topic(), batched)
+    assert batched.stages["triage batch"] == 4 and batched.advanced["triage batch"] == 4
+    assert batched.usd[-1] == pytest.approx(b.usage["triage"]["cost_usd"])
+
+
+def test_the_cli_bars_show_dollars_and_an_eta_only_on_a_terminal_and_never_under_json() -> None:
+    from rich.progress import TimeRemainingColumn
+
+    from digest_publisher.cli.draft import RichProgress
+
+    quiet = RichProgress(enabled=False)
+    assert quiet.bar.disable  # --json: no bars even on a terminal
+    shown = RichProgress()
+    assert shown.bar.disable is not shown.console.is_terminal  # pytest's stderr is not a terminal: no bars
+    shown.spent(0.01234)
+    task = shown.bar.add_task("triage", total=8)
+    columns = [c.render(shown.bar.tasks[task]) for c in shown.bar.columns if not isinstance(c, str)]
+    assert "$0.0123" in [str(c) for c in columns]
+    assert any(isinstance(c, TimeRemainingColumn) for c in shown.bar.columns)
