@@ -7,6 +7,7 @@ files, and the :class:`ClaudeService` that drafting's and curation's stages call
     prompts.py   prompt files with checked front matter
     service.py   ClaudeService: requests, stage cache, checked answers, retries, batches, usage and cost
     usage.py     StageUsage
+    estimate.py  calls, tokens and dollars of a stage before any call (``--estimate``)
 
 The package imports no stage, so both drafting and curation use it without importing each other.
 """
