@@ -6,6 +6,7 @@ import sys
 
 from . import (
     corpus_bench,
+    curation_bench,
     drafting_bench,
     publish_vs_baseline,
     render_publish_bench,
@@ -27,6 +28,7 @@ def main() -> int:
         ("publishing", render_publish_bench.run_publish),
         ("baseline", publish_vs_baseline.run),
         ("drafting", drafting_bench.run),
+        ("year", curation_bench.run),
     ]
     only = set(sys.argv[1:])
     sections = [s for s in sections if not only or s[0] in only]

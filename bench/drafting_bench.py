@@ -42,11 +42,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from digest_publisher.claude.anthropic_client import AnthropicClient
+from digest_publisher.claude.client import BatchFailure, ClaudeClient, Reply, RetryHook
+from digest_publisher.claude.settings import ClaudeSettings, ModelPrice, load_settings
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.base import cite_key
 from digest_publisher.drafting.claude import ClaudeDrafter
-from digest_publisher.drafting.claude_client import AnthropicClient, BatchFailure, ClaudeClient, Reply, RetryHook
-from digest_publisher.drafting.settings import ClaudeSettings, ModelPrice, load_settings
 from digest_publisher.errors import DigestError
 from digest_publisher.models import Paper, Topic
 from digest_publisher.records import parse_post_source
@@ -76,7 +77,8 @@ BROAD_FILTER = re.compile(
 # Which stage's calls need which stage's answers (ClaudeDrafter: cards -> outline -> sections, with
 # title/hook/excerpt/tags written alongside the sections since they need only the outline).
 STAGE_DEPENDS: dict[str, tuple[str, ...]] = {
-    "cards": (),
+    "triage": (),  # curation's triage (bench/curation_bench.py): the papers to draft come from it
+    "cards": ("triage",),
     "outline": ("cards",),
     "place": ("cards",),
     "section": ("outline", "place"),

@@ -94,15 +94,20 @@ class Curated:
 
 
 def default_scorer(drafter: Drafter | None) -> Scorer:
-    """The scorer curation uses for ``drafter``: the built-in one, for the built-in drafter and (until the
-    Claude triage scorer is wired here) for the Claude drafter too. The seam: pass ``scorer=`` to
-    :func:`draft` / :func:`curate_topic` to use another."""
+    """The scorer curation uses for ``drafter``: Claude's triage (on the cheap model, sharing the drafter's
+    settings, client, stage cache and ``--batch``) for the Claude drafter, the offline built-in one otherwise."""
     from .curation import BuiltinScorer
+    from .drafting.claude import ClaudeDrafter
 
+    if isinstance(drafter, ClaudeDrafter):
+        from .curation.claude import claude_scorer
+
+        return claude_scorer(drafter.settings, prompts_dir=drafter.prompts_dir, cache_dir=drafter.cache_dir,
+                             batch=drafter.batch, client_factory=drafter.client_factory)  # fmt: skip
     return BuiltinScorer()
 
 
-def curate_topic(
+def topic_candidates(
     paths: list[Path],
     topic_ref: str,
     *,
@@ -111,20 +116,10 @@ def curate_topic(
     date_to: date | None,
     fmt: str | None,
     kind: PostKind | None,
-    papers: int | None = None,
-    pins: Sequence[str] = (),
-    excludes: Sequence[str] = (),
-    scorer: Scorer | None = None,
-    progress: Progress | None = None,
     keep: Sequence[Paper] = (),
-) -> Curated:
-    """Select the topic's papers in the post's window (:func:`draft_window`) and curate them down to the
-    K the post discusses (``papers``, default by kind: :data:`~digest_publisher.curation.DEFAULT_K`), the
-    topic's and the command line's pins and excludes obeyed.
-
-    ``keep`` (a refresh of an existing post): those papers stay (pinned) and up to K/5 of the best new
-    candidates join them (``papers`` given: up to that many)."""
-    from .curation import curate, default_k, with_pins
+) -> tuple[Topic, PostKind, Window, dict[str, Any], list[Paper]]:
+    """The topic, the post's kind, the window applied (:func:`draft_window`), the selection's counts and the
+    candidates curation screens (``keep`` first): what a draft and its estimate both start from."""
     from .errors import EmptySelectionError
     from .names import cite_key
     from .selection import select_corpus
@@ -154,12 +149,48 @@ def curate_topic(
                 "Pass --from/--to for another window, or check the topic's rules",
             )
     stats["window"] = window.to_dict()
-    kept = [cite_key(p) for p in keep]
-    candidates = [*keep, *(p for p in found if cite_key(p) not in set(kept))]
+    kept = {cite_key(p) for p in keep}
+    return topic, kind, window, stats, [*keep, *(p for p in found if cite_key(p) not in kept)]
+
+
+def post_span(window: Window, candidates: Sequence[Paper]) -> tuple[date, date] | None:
+    """The post's window: the dates applied, else the candidates' own first and last."""
     dates = sorted(p.submitted for p in candidates if p.submitted)
     start = window.date_from or (dates[0] if dates else None)
     end = window.date_to or (dates[-1] if dates else None)
-    span = (start, end) if start and end else None
+    return (start, end) if start and end else None
+
+
+def curate_topic(
+    paths: list[Path],
+    topic_ref: str,
+    *,
+    topics_path: Path,
+    date_from: date | None,
+    date_to: date | None,
+    fmt: str | None,
+    kind: PostKind | None,
+    papers: int | None = None,
+    pins: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+    scorer: Scorer | None = None,
+    progress: Progress | None = None,
+    keep: Sequence[Paper] = (),
+) -> Curated:
+    """Select the topic's papers in the post's window (:func:`draft_window`) and curate them down to the
+    K the post discusses (``papers``, default by kind: :data:`~digest_publisher.curation.DEFAULT_K`), the
+    topic's and the command line's pins and excludes obeyed.
+
+    ``keep`` (a refresh of an existing post): those papers stay (pinned) and up to K/5 of the best new
+    candidates join them (``papers`` given: up to that many)."""
+    from .curation import curate, default_k, with_pins
+    from .names import cite_key
+
+    topic, kind, window, stats, candidates = topic_candidates(
+        paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind, keep=keep
+    )
+    kept = [cite_key(p) for p in keep]
+    span = post_span(window, candidates)
     pins, excludes = with_pins(topic, pins, excludes)
     k = papers if papers is not None else default_k(kind)
     if keep:
@@ -168,6 +199,35 @@ def curate_topic(
     curation = curate(candidates, topic, k, scorer or default_scorer(None), pins=pins, excludes=excludes,
                       window=span, progress=progress)  # fmt: skip
     return Curated(topic, kind, window, span, stats, curation)
+
+
+def estimate_topic(
+    paths: list[Path], topic_ref: str, *, topics_path: Path, date_from: date | None, date_to: date | None,
+    fmt: str | None, kind: PostKind | None, prompts_dir: Path, cache_dir: Path, model: str | None = None,
+    papers: int | None = None,
+) -> dict[str, Any]:
+    """What ``draft --drafter claude`` would spend on the topic, without any Messages API call: the same
+    window and candidates as the draft (:func:`topic_candidates`), triage of every candidate (papers triaged
+    before cost nothing), then cards, outline, sections and meta of the K papers curation keeps (``papers``,
+    else curation's K for the kind; their lengths taken from K candidates spread over the selection, since
+    which K is decided by the triage). See ``claude.estimate``."""
+    from .claude import load_settings
+    from .claude.estimate import table
+    from .curation import default_k
+    from .curation.claude import claude_scorer
+    from .drafting.claude_estimate import estimate_draft
+
+    topic, kind, window, _, candidates = topic_candidates(
+        paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind
+    )
+    settings = load_settings(prompts_dir / "models.toml", model=model)
+    k = min(len(candidates), papers if papers is not None else default_k(kind))
+    step = len(candidates) / k if k else 1.0
+    curated = [candidates[int(i * step)] for i in range(k)]
+    span = post_span(window, candidates) or (date.min, date.max)
+    triage = claude_scorer(settings, prompts_dir=prompts_dir, cache_dir=cache_dir).estimate(candidates, topic)
+    stages = [triage, *estimate_draft(settings, prompts_dir, cache_dir, topic, curated, kind, span)]
+    return table(stages, settings, topic=topic.label, kind=kind.value, candidates=len(candidates), papers=k)
 
 
 def corpus_stats(paths: list[Path], topic_ref: str | None, topics_path: Path, date_from: date | None,

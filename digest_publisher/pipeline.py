@@ -23,6 +23,7 @@ from .candidates import corpus_stats as corpus_stats
 from .candidates import corpus_window as corpus_window
 from .candidates import curate_topic as curate_topic
 from .candidates import default_scorer, screened
+from .candidates import estimate_topic as estimate_topic
 from .topics import load_topics, topic_category_slugs, topic_label
 
 if TYPE_CHECKING:  # the heavier stages are imported where they are used, so each command stays light

@@ -1,5 +1,5 @@
 """THE retry rule of the project's HTTP clients: the WordPress REST client, the arXiv fetcher and the Claude
-client (drafting/claude_client.py, whose loop asks this module what to retry and how long to wait).
+client (claude/anthropic_client.py, whose loop asks this module what to retry and how long to wait).
 
 One rule, four parts:
 

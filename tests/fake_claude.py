@@ -12,13 +12,15 @@ Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url`
   cited paper, a number changed by 10-40%, an invented number, two numbers of one paper swapped (when a
   paper whose abstract it was given states two in one sentence), a citation of a paper it was not given,
   an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair its
-  numbers, repeats them; ``fault_rate`` fails that share of calls at random (429, 529, 500 and an
+  numbers, repeats them; ``plant`` makes triage score the given papers highest; ``fault_rate`` fails
+  that share of calls at random (429, 529, 500 and an
   error event in the middle of a stream), reproducibly from a seed.
 - Records every request (path, JSON body, stage, status) so tests assert on what was sent; the API key
   is checked for presence and never stored.
 - Reports usage like the API: input/output tokens (~4 characters per token) and prompt-cache writes and
   reads for prefixes that end in a ``cache_control`` block and are at least ``min_cache_tokens`` long.
-- Latency mode for benchmarks: ``ttft_s`` before the first token and ``tokens_per_s`` after it.
+- Latency mode for benchmarks: ``ttft_s`` before the first token and ``tokens_per_s`` after it; a Message
+  Batch then ends no sooner than its slowest request would have taken streamed.
 
 Run it alone (``python tests/fake_claude.py --port 8765 --ttft 1 --tps 60``) to point
 ``ANTHROPIC_BASE_URL`` at it.
@@ -41,6 +43,7 @@ from typing import Any
 
 MISSING_PAPER = "2605.99999"
 HTTP_ERRORS = tuple(str(status) for status in range(400, 600))  # fault kinds answered as that HTTP status
+MENTIONED_PAPER = "2503.10460"  # an id an abstract mentions ("see 2503.10460"), never asked about
 
 
 @dataclass
@@ -48,7 +51,9 @@ class Fault:
     stage: str  # "cards", "outline", "section", "meta" or "*"
     # "429", "529", "500" (or any other HTTP error status, "400".."599"), "midstream", "max_tokens",
     # "invalid_json", "bad_citation", "invented_number", "omit_paper" (a section that does not mention one of
-    # the papers it was given), "long_card" (a card field of 400 characters), "slow"
+    # the papers it was given), "long_card" (a card field of 400 characters), "slow", "extra_id" (a card or
+    # triage score for an id not asked: MENTIONED_PAPER), "drop_ids" (a cards or triage answer without its
+    # last two items)
     kind: str
     times: int = 1
     retry_after: float = 0.0
@@ -152,9 +157,13 @@ class Model:
     """The deterministic stand-in for Claude's answers, stage by stage."""
 
     behaviour = "plain"  # or "careful", "liar" (see FakeClaude.behave)
+    planted: frozenset[str] = frozenset()  # ids triage scores highest (see FakeClaude.plant)
 
     def answer(self, stage: str, body: dict[str, Any]) -> str:
         user = self.user_text(body)
+        if stage == "triage":  # papers as "[n] id: title" then the abstract
+            listed = re.findall(r"^\[(\d+)\] (\S+): (.*)$", user, re.M)
+            return json.dumps({"scores": [self.triage(int(n), pid, title) for n, pid, title in listed]})
         if stage == "repair":
             return json.dumps({"fixes": self.repair(user)})
         if stage == "place":  # each new paper into a listed section, by a hash of its id
@@ -184,6 +193,15 @@ class Model:
                 "tags": ["rlhf", "grpo", "post-training"],
             })
         return "OK"
+
+    def triage(self, number: int, paper_id: str, title: str) -> dict[str, Any]:
+        """A planted paper scores 10; any other 0-7 by a hash of its id (stable); a reason of up to 8 words."""
+        digest = int(hashlib.sha256(paper_id.encode()).hexdigest(), 16)
+        themes = ("reward models", "rl for reasoning", "preference optimization", "agents", "efficiency")
+        if paper_id in self.planted:
+            return {"i": number, "s": 10, "t": themes[digest % 5], "r": "central to the topic (planted)"}
+        words = " ".join(title.split()[:6]).lower()
+        return {"i": number, "s": digest % 8, "t": themes[digest % 5], "r": f"about {words}"}
 
     def repair(self, user: str) -> list[dict[str, str]]:
         """An honest repair drops each unsupported number; the liar repeats its sentences unchanged."""
@@ -393,6 +411,10 @@ class FakeClaude:
         """Answer sections as ``"plain"`` (default), ``"careful"`` or ``"liar"`` (see the module docstring)."""
         self.model.behaviour = behaviour
 
+    def plant(self, ids: list[str]) -> None:
+        """Triage scores these papers 10 (the others 0-7): the planted importance a curation test checks."""
+        self.model.planted = frozenset(ids)
+
     def fault_rate(self, rate: float, seed: int = 0) -> None:
         """Fail ``rate`` of all Messages calls at random (429, 529, 500, or mid-stream for streamed calls)."""
         self.random_faults = (rate, random.Random(seed))
@@ -483,10 +505,20 @@ class FakeClaude:
         full = self.model.answer(stage, {**body, "messages": messages[:-2]} if retrying else body)
         fault = self.take_fault(
             stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "omit_paper", "long_card", "slow",
-                    "long_section")
+                    "long_section", "extra_id", "drop_ids")
         )
         if fault is None:
             return full, "end_turn", None
+        if fault.kind in ("extra_id", "drop_ids"):  # a card or score for an id not asked; the last two left out
+            data = json.loads(full)
+            field = "scores" if stage == "triage" else "cards"
+            if fault.kind == "drop_ids":
+                data[field] = data[field][:-2]
+            elif stage == "triage":  # a number past the papers it was given
+                data[field].append({**data[field][0], "i": len(data[field]) + 1})
+            else:
+                data[field].append({**data[field][0], "id": MENTIONED_PAPER})
+            return json.dumps(data), "end_turn", None
         if fault.kind == "omit_paper":  # the last non-key paper (or the last one) goes unmentioned
             user = self.model.user_text({**body, "messages": messages[:-2]} if retrying else body)
             given = _papers_in(user)
@@ -663,15 +695,20 @@ class FakeClaude:
                     results.append({"custom_id": item["custom_id"],
                                     "result": {"type": "succeeded", "message": fake.message(params, text, stop)}})
                 batch_id = f"msgbatch_fake_{next(fake.ids):06d}"
+                # In latency mode a batch takes as long as its slowest request would streamed (a lower bound:
+                # real batches queue for minutes or hours); otherwise it ends after batch_polls_in_progress polls.
+                slowest = max((fake.ttft_s + r["result"]["message"]["usage"]["output_tokens"] / fake.tokens_per_s
+                               for r in results if r["result"]["type"] == "succeeded" and fake.tokens_per_s),
+                              default=0.0)
                 fake.batches[batch_id] = {"id": batch_id, "results": results, "polls": 0,
-                                          "requests": body.get("requests", [])}
+                                          "requests": body.get("requests", []), "ready_at": time.monotonic() + slowest}
                 self._record(body, "batch", 200)
                 self._json(200, fake.batch_object(fake.batches[batch_id]))
 
         return Handler
 
     def batch_object(self, batch: dict[str, Any]) -> dict[str, Any]:
-        ended = batch["polls"] >= self.batch_polls_in_progress
+        ended = batch["polls"] >= self.batch_polls_in_progress and time.monotonic() >= batch.get("ready_at", 0.0)
         ok = sum(1 for r in batch["results"] if r["result"]["type"] == "succeeded")
         return {
             "id": batch["id"],

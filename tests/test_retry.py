@@ -17,10 +17,10 @@ import anthropic
 import pytest
 import requests
 
+from digest_publisher.claude.anthropic_client import MAX_WAIT_S, AnthropicClient
+from digest_publisher.claude.settings import ClaudeSettings
 from digest_publisher.corpus import fetch_arxiv
 from digest_publisher.corpus.fetch import retry_policy as arxiv_policy
-from digest_publisher.drafting.claude_client import MAX_WAIT_S, AnthropicClient
-from digest_publisher.drafting.settings import ClaudeSettings
 from digest_publisher.errors import DigestError, DraftError
 from digest_publisher.retry import MAX_RETRY_AFTER, RETRY_ALWAYS, RETRY_IF_IDEMPOTENT, parse_retry_after
 from digest_publisher.wordpress.client import WordPressClient

@@ -51,6 +51,9 @@ from .draft import RichProgress, build_drafter
 @papers_option
 @pin_option
 @exclude_option
+@click.option("--estimate", is_flag=True,
+              help="Print the Claude run's calls, tokens and dollars per stage (streamed and batched) and exit; "
+                   "no API call, nothing published.")
 @json_option
 @posts_dir_option
 def backfill_command(
@@ -71,15 +74,25 @@ def backfill_command(
     papers_k: int | None,
     pins: tuple[str, ...],
     excludes: tuple[str, ...],
+    estimate: bool,
     as_json: bool,
     posts_dir: Path | None,
 ) -> None:
     """Draft a topic's post, render its preview and publish it to WordPress; print the post's link."""
+    if estimate:
+        from .estimate import print_estimate
+
+        print_estimate(pipeline.estimate_topic(
+            list(corpus_paths), topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt,
+            kind=PostKind(kind) if kind else None, prompts_dir=prompts_dir, cache_dir=config.cache_dir(),
+            model=model, papers=papers_k,
+        ), as_json)
+        return
     settings = config.wordpress_settings()  # before any work: missing settings are reported all at once
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     drafter = build_drafter(name, model=model, batch=False, prompts_dir=prompts_dir, cache_dir=config.cache_dir())
     info(f"Drafter: {drafter.describe()}")
-    with RichProgress() as progress:
+    with RichProgress(enabled=not as_json) as progress:
         result = pipeline.backfill(
             list(corpus_paths), topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to,
             fmt=fmt, kind=PostKind(kind) if kind else None, drafter=drafter,

@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    ProgressColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.progress import Progress as RichBar
+from rich.progress import Task as RichTask
+from rich.text import Text
 
 from .. import config, pipeline
 from ..drafting import BuiltinDrafter
@@ -35,21 +46,44 @@ from ._common import (
     topics_option,
 )
 
+if TYPE_CHECKING:
+    pass
+
+
+class _Spent(ProgressColumn):
+    """The dollars spent so far by the run's Claude calls (one figure, shown on every bar)."""
+
+    def __init__(self, progress: RichProgress) -> None:
+        super().__init__()
+        self.progress = progress
+
+    def render(self, task: RichTask) -> Text:
+        return Text(f"${self.progress.usd:,.4f}" if self.progress.usd else "", style="progress.data.speed")
+
 
 class RichProgress:
-    """Draws drafting stages and calls as rich progress bars on stderr (plain lines when not a TTY)."""
+    """Draws stages and calls as rich progress bars on stderr, with counts, elapsed time, an ETA and the
+    dollars spent so far; nothing when stderr is not a terminal or under ``--json`` (``enabled=False``),
+    where notes are plain lines."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, enabled: bool = True) -> None:
         self.console = Console(stderr=True)
+        self.usd = 0.0
         self.bar = RichBar(
             TextColumn("{task.description:<10}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            _Spent(self),
             console=self.console,
-            disable=not self.console.is_terminal,
+            disable=not (enabled and self.console.is_terminal),
         )
         self.tasks: dict[str, TaskID] = {}
+
+    def spent(self, usd: float) -> None:
+        """The Claude service reports its running total after each answer (see ``claude.SpendListener``)."""
+        self.usd = usd
 
     def __enter__(self) -> RichProgress:
         self.bar.__enter__()
@@ -72,7 +106,7 @@ class RichProgress:
         self.bar.advance(self.tasks[name], steps)
 
     def note(self, message: str) -> None:
-        if self.console.is_terminal:
+        if not self.bar.disable:
             self.bar.console.print(message, markup=False, highlight=False)
         else:
             info(message)
@@ -91,9 +125,9 @@ def build_drafter(
             "the Claude drafter needs an API key and none was found",
             "Set ANTHROPIC_API_KEY in the environment or in .env, or use --drafter builtin",
         )
+    from ..claude import load_settings
+    from ..claude.anthropic_client import AnthropicClient
     from ..drafting.claude import ClaudeDrafter
-    from ..drafting.claude_client import AnthropicClient
-    from ..drafting.settings import load_settings
 
     settings = load_settings(prompts_dir / "models.toml", model=model)
     return ClaudeDrafter(
@@ -116,6 +150,9 @@ def build_drafter(
 @click.option("--batch", is_flag=True, help="Run card and section calls through the Message Batches API.")
 @click.option("--json", "as_json", is_flag=True, help="Print the draft report as JSON.")
 @corpus_format_option
+@click.option("--estimate", is_flag=True,
+              help="Print the Claude run's calls, tokens and dollars per stage (streamed and with --batch) and "
+                   "exit; no API call, no key needed.")
 @topics_option
 @prompts_dir_option
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -138,6 +175,7 @@ def draft_command(
     model: str | None,
     batch: bool,
     as_json: bool,
+    estimate: bool,
     fmt: str | None,
     topics_path: Path,
     prompts_dir: Path,
@@ -159,12 +197,21 @@ def draft_command(
         return
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     cache = config.cache_dir(cache_dir)
+    if estimate:
+        from .estimate import print_estimate
+
+        print_estimate(pipeline.estimate_topic(
+            [*corpus_paths, *more_paths], topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to,
+            fmt=fmt, kind=PostKind(kind) if kind else None, prompts_dir=prompts_dir, cache_dir=cache, model=model,
+            papers=papers_k,
+        ), as_json)
+        return
     drafter = build_drafter(name, model=model, batch=batch, prompts_dir=prompts_dir, cache_dir=cache)
     why = "" if drafter_name else (" (ANTHROPIC_API_KEY is set)" if name == "claude" else
                                    " (no ANTHROPIC_API_KEY; pass --drafter claude to use Claude)")
     info(f"Drafter: {drafter.describe()}{why}")
     unverified = getattr(getattr(drafter, "settings", None), "unverified", "fail")
-    with RichProgress() as progress:
+    with RichProgress(enabled=not as_json) as progress:
         outcome = pipeline.draft(
             [*corpus_paths, *more_paths],
             topic_ref,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from ..claude.usage import StageUsage as StageUsage  # re-exported: drafting's reports are built from it
 from ..models import Paper, PostKind, Topic
 from ..names import cite_key as cite_key  # re-exported: drafting modules import it from here
 
@@ -67,40 +68,6 @@ class Section:
     heading: str
     body: str
     papers: tuple[str, ...] = ()  # cite keys the section is about
-
-
-@dataclass
-class StageUsage:
-    """Calls and tokens of one stage; ``cached`` counts calls answered from the disk cache."""
-
-    calls: int = 0
-    cached: int = 0
-    retries: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_creation_input_tokens: int = 0
-    cache_read_input_tokens: int = 0
-    cost_usd: float = 0.0
-    batch: bool = False
-    model: str = ""  # the Claude model the stage called (stages can differ: see ClaudeSettings.cards_model)
-    # Why each retry happened: a transient API failure ("HTTP 529 overloaded_error; retry 1 of 4 ...") or
-    # an answer that failed its checks ("answer failed 2 check(s): ...").
-    retry_reasons: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **({"model": self.model} if self.model else {}),
-            "calls": self.calls,
-            "cached": self.cached,
-            "retries": self.retries,
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cache_creation_input_tokens": self.cache_creation_input_tokens,
-            "cache_read_input_tokens": self.cache_read_input_tokens,
-            "cost_usd": round(self.cost_usd, 6),
-            "batch": self.batch,
-            "retry_reasons": list(self.retry_reasons),
-        }
 
 
 @dataclass

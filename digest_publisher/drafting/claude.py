@@ -26,9 +26,12 @@ own model's prices, and the card cache key holds the card model. A
 Markdown answer cut off at ``max_tokens`` is continued (up to ``max_continuations``); a JSON answer
 cut off is retried once as a failure; nothing truncated is ever used.
 
-The code is in four modules: ``claude_calls.py`` (requests, the stage cache, retries, usage),
-``claude_plan.py`` (cards, outline), ``claude_sections.py`` (sections and their repairs) and this one (the
-drafter, the meta stage and the assembly of the answers).
+The engine is built by composition: one :class:`~digest_publisher.claude.ClaudeService` per draft (calls,
+the stage cache, usage and cost, retries, batches) and one :class:`DraftContext` (the request as the stages
+read it); the stages are small objects over them: :class:`CardStage` (``claude_cards.py``),
+:class:`OutlineStage` (``claude_plan.py``), :class:`SectionStage` (``claude_sections.py``, sections and their
+repairs) and :class:`MetaStage` (here, with the drafter and the assembly of the answers). Curation's triage
+(``digest_publisher/curation/claude.py``) is another stage over the same service.
 """
 
 from __future__ import annotations
@@ -39,14 +42,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..claude import Call, ClaudeClient, ClaudeService, ClaudeSettings, parse_json
 from .base import DraftContent, DraftRequest, Progress
-from .claude_calls import Call, parse_json
-from .claude_client import ClaudeClient
-from .claude_plan import Outline
-from .claude_sections import SectionStages
+from .claude_cards import CardStage
+from .claude_context import DraftContext
+from .claude_plan import Outline, OutlineStage
+from .claude_sections import SectionStage
 from .numbers import written_numbers
 from .prompts import load_prompt_set
-from .settings import ClaudeSettings
 
 
 @dataclass
@@ -68,58 +71,67 @@ class ClaudeDrafter:
 
     # -- entry point -----------------------------------------------------------------------------
 
+    def service(self, progress: Progress) -> ClaudeService:
+        """A fresh service for one run (drafting's, or a scorer's sharing this drafter's client and cache)."""
+        return ClaudeService(self.client_factory(), self.settings, self.cache_dir, progress, batch=self.batch)
+
     def draft(self, request: DraftRequest, progress: Progress) -> DraftContent:
         prompts = load_prompt_set(self.prompts_dir / request.kind.value)
-        run = _Run(self, request, prompts, self.client_factory(), progress)
-        return run.execute()
+        return run_draft(DraftContext(self.service(progress), request, prompts))
 
 
-class _Run(SectionStages):
-    """One draft: the stages in order, then the post's content."""
+def run_draft(ctx: DraftContext) -> DraftContent:
+    """The stages in order, then the post's content."""
+    service = ctx.service
+    cards = CardStage(ctx).run()
+    outline = OutlineStage(ctx).run(cards)
+    # Title/hook/excerpt/tags need only the outline: written while the sections are, off the critical path.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claude-meta") as pool:
+        pending_meta = pool.submit(MetaStage(ctx).run, outline, cards)
+        sections = SectionStage(ctx).run(outline, cards)
+        meta = pending_meta.result()
+    service.check_cache_counters()
+    tags = list(ctx.request.topic.tags)
+    for tag in meta.get("tags", []):
+        if isinstance(tag, str) and tag.strip() and tag.lower() not in {t.lower() for t in tags}:
+            tags.append(tag.strip())
+    return DraftContent(
+        title=str(meta["title"]).strip(),
+        excerpt=str(meta["excerpt"]).strip(),
+        tags=tuple(tags),
+        hook=str(meta["hook"]).strip(),
+        sections=sections,
+        drafter="claude",
+        model=ctx.settings.model,
+        left_out=outline.left_out,
+        cards={k: ctx.card_text(k, cards) for k in cards},
+        stages=service.stages,
+        warnings=service.warnings,
+        report=service.findings,
+    )
 
-    def execute(self) -> DraftContent:
-        cards = self.cards()
-        outline = self.outline(cards)
-        # Title/hook/excerpt/tags need only the outline: written while the sections are, off the critical path.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="claude-meta") as pool:
-            pending_meta = pool.submit(self.meta, outline, cards)
-            sections = self.write_sections(outline, cards)
-            meta = pending_meta.result()
-        self.check_cache_counters()
-        tags = list(self.request.topic.tags)
-        for tag in meta.get("tags", []):
-            if isinstance(tag, str) and tag.strip() and tag.lower() not in {t.lower() for t in tags}:
-                tags.append(tag.strip())
-        return DraftContent(
-            title=str(meta["title"]).strip(),
-            excerpt=str(meta["excerpt"]).strip(),
-            tags=tuple(tags),
-            hook=str(meta["hook"]).strip(),
-            sections=sections,
-            drafter="claude",
-            model=self.settings.model,
-            left_out=outline.left_out,
-            cards={k: self.card_text(k, cards) for k in cards},
-            stages=self.stages,
-            warnings=self.warnings,
-            report=self.findings,
-        )
 
-    # 4. title, hook, excerpt, tags -------------------------------------------------------------
+class MetaStage:
+    """Title, hook, excerpt and tags, from the outline's headings and angles."""
 
-    def meta(self, outline: Outline, cards: dict[str, dict[str, str]]) -> dict[str, Any]:
-        prompt = self.prompts["meta"]
+    def __init__(self, ctx: DraftContext) -> None:
+        self.ctx = ctx
+
+    def run(self, outline: Outline, cards: dict[str, dict[str, str]]) -> dict[str, Any]:
+        ctx = self.ctx
+        prompt = ctx.prompts["meta"]
         summary = "\n".join(f"- {s['heading']}: {s['angle']}" for s in outline.sections)
-        text = prompt.render({"topic": self.topic_text, "window": self.window_text, "outline": summary})
-        shared = self.cards_block(cards)
+        text = prompt.render({"topic": ctx.topic_text, "window": ctx.window_text, "outline": summary})
+        shared = ctx.cards_block(cards)
         # Keyed on the outline's headings and angles only: new papers that do not change them cost no meta call.
-        call = Call("meta", self.key("meta", summary), self.params("meta", prompt, [shared], text, None),
-                    self.validate_meta, json_output=True)
-        self.progress.stage("meta", 1)
-        data: dict[str, Any] = parse_json(self.ask(call))
+        call = Call("meta", ctx.key("meta", summary), ctx.params("meta", prompt, [shared], text, None),
+                    self.validate, json_output=True)
+        ctx.progress.stage("meta", 1)
+        data: dict[str, Any] = parse_json(ctx.service.ask(call))
         return data
 
-    def validate_meta(self, text: str) -> list[str]:
+    @staticmethod
+    def validate(text: str) -> list[str]:
         try:
             data = parse_json(text)
         except ValueError as exc:

@@ -5,13 +5,15 @@ updated in place), checked by code, then repaired (numbers no cited paper states
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from ..claude import Call, Validator, json_answer, parse_json, stable_hash
 from ..models import PostKind
 from .base import Section, cite_key
-from .claude_calls import Call, Validator, json_answer, parse_json, stable_hash
-from .claude_plan import Outline, PlanStages
+from .claude_context import DraftContext
+from .claude_plan import Outline
 from .grounding import SectionLimits, check_grounding, citations_in, parse_blocks
 from .text import word_count
 
@@ -50,14 +52,20 @@ def subsection_citations(body: str) -> set[str]:
 
 
 
-class SectionStages(PlanStages):
+class SectionStage:
     """Sections, their in-place updates, repairs and condensing."""
 
-    def write_sections(self, outline: Outline, cards: dict[str, dict[str, str]]) -> list[Section]:
-        prompt = self.prompts["section"]
-        shared = [self.cards_block(cards), self.outline_block(outline)]
+    def __init__(self, ctx: DraftContext) -> None:
+        self.ctx = ctx
+        self.service = ctx.service
+        self.by_key = ctx.by_key
+        self.short_names = ctx.request.short_names
+
+    def run(self, outline: Outline, cards: dict[str, dict[str, str]]) -> list[Section]:
+        prompt = self.ctx.prompts["section"]
+        shared = [self.ctx.cards_block(cards), outline.block(self.short_names)]
         n = max(1, len(outline.sections))
-        backfill = self.request.kind is PostKind.BACKFILL
+        backfill = self.ctx.request.kind is PostKind.BACKFILL
         min_words, max_words = (200, max(300, 2400 // n)) if backfill else (80, 350)
         headings = outline.headings()
         closing = len(outline.sections) - 1 if backfill else -1
@@ -78,10 +86,10 @@ class SectionStages(PlanStages):
                 # their title only: their card is in the cached cards block above, read at a tenth of the price,
                 # and a sentence each needs no more (abstracts are most of the input cost).
                 with_abstract = key in keys or is_closing
-                blocks.append(self.paper_block(p, abstract=with_abstract)
+                blocks.append(self.ctx.paper_block(p, abstract=with_abstract)
                               + ("  (key paper)" if key in keys else ""))
             text = prompt.render({
-                "topic": self.topic_text,
+                "topic": self.ctx.topic_text,
                 "heading": spec["heading"],
                 "angle": spec["angle"],
                 "papers": "\n\n".join(blocks),
@@ -90,73 +98,83 @@ class SectionStages(PlanStages):
                 "structure": self.structure_text(keys, is_closing),
             })
             inputs = [(cite_key(p), p.abstract, cards.get(cite_key(p))) for p in papers]
-            key = self.key("section", spec, headings, inputs, min_words, most, is_closing)  # not the whole outline
+            key = self.ctx.key("section", spec, headings, inputs, min_words, most, is_closing)  # not the whole outline
             section = SectionSpec(spec["heading"], [cite_key(p) for p in papers], keys, is_closing, min_words, most)
             specs.append(section)
-            calls.append(Call("section", key, self.params("section", prompt, shared, text, None),
+            calls.append(Call("section", key, self.ctx.params("section", prompt, shared, text, None),
                               self.section_validator(section), stream=True))
         # A section that only gained papers since the last draft is updated in place (its text plus a
         # paragraph on the new papers) instead of being written again: the cost of +5 papers stays small.
-        latest = [self.cache.get("section-latest", self.latest_key(sec.heading)) for sec in specs]
+        latest = [self.service.cache.get("section-latest", self.latest_key(sec.heading)) for sec in specs]
         updates: dict[int, Call] = {}
         for index, (sec, call, before) in enumerate(zip(specs, calls, latest, strict=True)):
             old = [str(k) for k in before.get("papers", [])] if before else []
-            if before and self.cache.get("section", call.key) is None and set(old) < set(sec.papers) and old:
+            if before and self.service.cache.get("section", call.key) is None and set(old) < set(sec.papers) and old:
                 updates[index] = self.update_call(sec, str(before["text"]), [k for k in sec.papers if k not in old],
                                                   cards)
+        # Each section is written (or updated), checked and, if needed, repaired or condensed in its own
+        # line of work: a repair starts as soon as its section is checked, not after every section.
         fresh = [c for i, c in enumerate(calls) if i not in updates]
-        written = iter(self.ask_many(fresh))
-        added = dict(zip(updates, self.ask_many(list(updates.values())), strict=True))
-        bodies = []
-        for index, (sec, before) in enumerate(zip(specs, latest, strict=True)):
-            if index in updates and added[index].strip() and before:
-                bodies.append(insert_before_quote(str(before["text"]), added[index].strip()))
-                self.find("sections_updated_in_place", {"section": sec.heading, "papers_added": [
-                    k for k in sec.papers if k not in before.get("papers", [])]})
-            elif index in updates:  # the update failed its checks: write the section afresh
-                bodies.append(self.ask(calls[index]))
+        self.ctx.progress.stage("section", len(calls))
+        firsts = self.service.first_attempts(fresh)
+        card_texts = {k: self.ctx.card_text(k, cards) for k in cards}
+
+        def one(index: int) -> str:
+            sec, call, before = specs[index], calls[index], latest[index]
+            if index in updates and before:
+                added = self.service.ask(updates[index])
+                if added.strip():
+                    body = insert_before_quote(str(before["text"]), added.strip())
+                    self.service.find("sections_updated_in_place", {"section": sec.heading, "papers_added": [
+                        k for k in sec.papers if k not in before.get("papers", [])]})
+                else:  # the update failed its checks: write the section afresh
+                    body = self.service.ask(call)
             else:
-                bodies.append(next(written))
-        bodies = [self.own_citations_only(sec, body.strip()) for sec, body in zip(specs, bodies, strict=True)]
-        bodies = self.revise(specs, bodies, cards, shared)
+                body = self.service.ask(call, firsts.get(call.key))
+            return self.revise(sec, self.own_citations_only(sec, body.strip()), card_texts, shared)
+
+        workers = max(1, min(self.ctx.settings.max_concurrency, len(specs)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="claude-section") as pool:
+            bodies = list(pool.map(one, range(len(specs))))
         for sec, call, body in zip(specs, calls, bodies, strict=True):
-            self.cache.put("section-latest", self.latest_key(sec.heading), {"papers": sec.papers, "text": body})
-            if self.cache.get("section", call.key) is None:  # an updated section: a re-run reads it as written
-                self.cache.put("section", call.key, {"text": body, "model": self.settings.model})
+            self.service.cache.put("section-latest", self.latest_key(sec.heading), {"papers": sec.papers, "text": body})
+            if self.service.cache.get("section", call.key) is None:  # an updated section: a re-run reads it as written
+                self.service.cache.put("section", call.key, {"text": body, "model": self.ctx.settings.model})
         return [
             Section(spec["heading"], body, tuple(spec["papers"]))
             for spec, body in zip(outline.sections, bodies, strict=True)
         ]
 
     def latest_key(self, heading: str) -> str:
-        topic = self.request.topic
-        return stable_hash("latest-section", topic.number, topic.slug, self.request.kind.value, heading)
+        topic = self.ctx.request.topic
+        return stable_hash("latest-section", topic.number, topic.slug, self.ctx.request.kind.value, heading)
 
     def update_call(self, spec: SectionSpec, current: str, new: list[str], cards: dict[str, dict[str, str]]) -> Call:
-        prompt = self.prompts["update"]
-        papers = "\n\n".join(self.paper_block(self.by_key[k], card=self.card_text(k, cards)) for k in new)
+        prompt = self.ctx.prompts["update"]
+        papers = "\n\n".join(self.ctx.paper_block(self.by_key[k], card=self.ctx.card_text(k, cards)) for k in new)
         text = prompt.render({"heading": spec.heading, "section": current, "papers": papers})
 
         def validate(answer: str) -> list[str]:
             cited = set(citations_in(answer))
-            problems = [f"it does not cite the new paper {k} ({self.request.short_names.get(k, k)}); write a "
+            problems = [f"it does not cite the new paper {k} ({self.short_names.get(k, k)}); write a "
                         f"sentence on it citing it as [@{k}]" for k in new if k not in cited]
             if re.search(r"^#{1,6}\s", answer, re.M):
                 problems.append("write paragraphs only, no headings")
             return problems
 
-        return Call("update", self.key("update", spec.heading, current, [(k, self.by_key[k].abstract) for k in new]),
-                    self.params("update", prompt, [], text, None), validate, stream=True, optional=True)
+        key = self.ctx.key("update", spec.heading, current, [(k, self.by_key[k].abstract) for k in new])
+        return Call("update", key, self.ctx.params("update", prompt, [], text, None), validate, stream=True,
+                    optional=True)
 
     def structure_text(self, key_papers: list[str], closing: bool) -> str:
         """The structure the section validator will check, said to the model in the same terms."""
-        if self.request.kind is PostKind.BRIEF:
+        if self.ctx.request.kind is PostKind.BRIEF:
             return ("A numbered list (\"1. **Name**: ...\") of items, each two to four sentences citing the papers "
                     "they discuss; the \"Concluding Overview\" is two paragraphs instead of a list.")
         if closing:
             return ("Two to four paragraphs on open problems and what to watch, drawing on the papers below (they "
                     "are covered in earlier sections: refer to them, do not re-cover them). No ### subsections.")
-        subsections = "; ".join(f"one for {k} ({self.request.short_names.get(k, k)})" for k in key_papers)
+        subsections = "; ".join(f"one for {k} ({self.short_names.get(k, k)})" for k in key_papers)
         return ("1. An opening paragraph that states the theme and why it matters, citing the papers it mentions.\n"
                 f"2. A \"### <name>: <what it shows>\" subsection for each key paper ({subsections}), on the "
                 "problem, the method and the result with its numbers; <name> is the paper's short name or the "
@@ -174,7 +192,7 @@ class SectionStages(PlanStages):
         they are repaired, condensed or removed afterwards (see :meth:`revise`, :meth:`own_citations_only`).
         """
         limits = SectionLimits(min_h2_words=0, min_h3_words=25)
-        structured = self.request.kind is PostKind.BACKFILL and not spec.closing
+        structured = self.ctx.request.kind is PostKind.BACKFILL and not spec.closing
 
         def validate(text: str) -> list[str]:
             body = text.strip()
@@ -184,17 +202,17 @@ class SectionStages(PlanStages):
             words = word_count(body)
             if words < int(spec.min_words * 0.6):
                 problems.append(f"the section has {words} words; write at least {spec.min_words}")
-            report = check_grounding(body, self.by_key, {}, limits, names=self.request.short_names)
+            report = check_grounding(body, self.by_key, {}, limits, names=self.short_names)
             problems += report.unresolved_names + report.section_problems
             problems += [p for p in report.unknown_citations if "malformed" in p]
             problems += [
-                f"it does not cite {key} ({self.request.short_names.get(key, key)}), which the outline assigned "
+                f"it does not cite {key} ({self.short_names.get(key, key)}), which the outline assigned "
                 f"to it; write at least one sentence on that paper, citing it as [@{key}]"
                 for key in spec.papers if key not in report.citations
             ]
             if structured:
                 problems += [
-                    f"there is no ### subsection on the key paper {key} ({self.request.short_names.get(key, key)}): "
+                    f"there is no ### subsection on the key paper {key} ({self.short_names.get(key, key)}): "
                     f"write one, citing it as [@{key}]"
                     for key in spec.key_papers if key not in subsection_citations(body)
                 ]
@@ -215,7 +233,7 @@ class SectionStages(PlanStages):
             ids = citations_in(match.group(0))
             kept = [i for i in ids if i in allowed or i not in self.by_key]  # unknown ids: draft_post removes them
             for dropped in (i for i in ids if i not in kept):
-                self.find("citations_removed", {"section": spec.heading, "id": dropped,
+                self.service.find("citations_removed", {"section": spec.heading, "id": dropped,
                                                 "reason": "the outline gave this paper to another section"})
             return "[" + "; ".join(f"@{i}" for i in kept) + "]" if kept else ""
 
@@ -226,45 +244,34 @@ class SectionStages(PlanStages):
         # Only a space or tab before a citation goes with it: a newline is structure (a paragraph break).
         return re.sub(r"([ \t]?)\[@[^\]]*\]", replace, body)
 
-    def revise(
-        self, specs: list[SectionSpec], bodies: list[str], cards: dict[str, dict[str, str]], shared: list[str]
-    ) -> list[str]:
-        """One small call per section that needs it: repair the sentences whose numbers no cited paper states
+    def revise(self, spec: SectionSpec, body: str, card_texts: dict[str, str], shared: list[str]) -> str:
+        """One small call when the section needs it: repair the sentences whose numbers no cited paper states
         (what the repair does not fix, draft_post removes and lists), or condense a section more than 25%
         over its maximum (if the condensed text fails the checks, the section is kept and flagged)."""
-        card_texts = {k: self.card_text(k, cards) for k in cards}
-        calls: list[tuple[int, str, Call]] = []
-        for index, (spec, body) in enumerate(zip(specs, bodies, strict=True)):
-            claims = check_grounding(body, self.by_key, card_texts, SectionLimits(0, 0),
-                                     names=self.request.short_names).unverified_claims
-            if claims:
-                calls.append((index, "repair", self.repair_call(spec, body, claims, card_texts, shared)))
-            elif word_count(body) > spec.max_words * 1.25:
-                calls.append((index, "condense", self.condense_call(spec, body, shared)))
-        if not calls:
-            return bodies
-        out = list(bodies)
-        for (index, kind, _), answer in zip(calls, self.ask_many([c for _, _, c in calls]), strict=True):
-            spec = specs[index]
-            if kind == "repair":
-                out[index] = self.apply_repairs(spec, out[index], answer, card_texts)
-            elif answer.strip():
-                self.find("sections_condensed", {"section": spec.heading, "words_before": word_count(out[index]),
-                                                 "words_after": word_count(answer)})
-                out[index] = self.own_citations_only(spec, answer.strip())
-            else:
-                self.find("sections_over_length", {"section": spec.heading, "words": word_count(out[index]),
+        claims = check_grounding(body, self.by_key, card_texts, SectionLimits(0, 0),
+                                 names=self.short_names).unverified_claims
+        if claims:
+            answer = self.service.ask(self.repair_call(spec, body, claims, card_texts, shared))
+            return self.apply_repairs(spec, body, answer, card_texts)
+        if word_count(body) <= spec.max_words * 1.25:
+            return body
+        answer = self.service.ask(self.condense_call(spec, body, shared))
+        if answer.strip():
+            self.service.find("sections_condensed", {"section": spec.heading, "words_before": word_count(body),
+                                                     "words_after": word_count(answer)})
+            return self.own_citations_only(spec, answer.strip())
+        self.service.find("sections_over_length", {"section": spec.heading, "words": word_count(body),
                                                    "max_words": spec.max_words})
-        return out
+        return body
 
     def repair_call(
         self, spec: SectionSpec, body: str, claims: list[dict[str, Any]], card_texts: dict[str, str],
         shared: list[str],
     ) -> Call:
-        prompt = self.prompts["repair"]
+        prompt = self.ctx.prompts["repair"]
         sentences = list(dict.fromkeys(c["sentence"] for c in claims))
         cited = list(dict.fromkeys(k for c in claims if isinstance(c["sources"], list) for k in c["sources"]))
-        papers = "\n\n".join(self.paper_block(self.by_key[k], card=card_texts.get(k, "")) for k in cited)
+        papers = "\n\n".join(self.ctx.paper_block(self.by_key[k], card=card_texts.get(k, "")) for k in cited)
         listing = "\n".join(
             f"{i}. {sentence}\n   unsupported: "
             + ", ".join(c["number"] for c in claims if c["sentence"] == sentence)
@@ -283,8 +290,9 @@ class SectionStages(PlanStages):
                 return [f"the JSON must be {shape}"]
             return []
 
-        return Call("repair", self.key("repair", spec.heading, body, sentences),
-                    self.params("repair", prompt, shared[:1], text, None), validate, json_output=True, optional=True)
+        return Call("repair", self.ctx.key("repair", spec.heading, body, sentences),
+                    self.ctx.params("repair", prompt, shared[:1], text, None), validate, json_output=True,
+                    optional=True)
 
     def apply_repairs(self, spec: SectionSpec, body: str, answer: str, card_texts: dict[str, str]) -> str:
         """Apply each rewrite that keeps its sentence's citations and whose numbers its papers state."""
@@ -297,16 +305,16 @@ class SectionStages(PlanStages):
                 continue
             trial = body.replace(original, rewrite, 1)
             before = check_grounding(body, self.by_key, card_texts, SectionLimits(0, 0),
-                                     names=self.request.short_names).unverified_claims
+                                     names=self.short_names).unverified_claims
             after = check_grounding(trial, self.by_key, card_texts, SectionLimits(0, 0),
-                                    names=self.request.short_names).unverified_claims
+                                    names=self.short_names).unverified_claims
             if len(after) < len(before) and not any(c["sentence"] == rewrite for c in after):
-                self.find("numbers_repaired", {"section": spec.heading, "sentence": original, "now": rewrite})
+                self.service.find("numbers_repaired", {"section": spec.heading, "sentence": original, "now": rewrite})
                 body = trial
         return body
 
     def condense_call(self, spec: SectionSpec, body: str, shared: list[str]) -> Call:
-        prompt = self.prompts["condense"]
+        prompt = self.ctx.prompts["condense"]
         text = prompt.render({"heading": spec.heading, "max_words": spec.max_words, "words": word_count(body),
                               "section": body})
         checks = self.section_validator(spec)
@@ -317,6 +325,6 @@ class SectionStages(PlanStages):
                 problems.append(f"the condensed section has {word_count(answer)} words, no fewer than before")
             return problems
 
-        return Call("condense", self.key("condense", spec.heading, body, spec.max_words),
-                    self.params("condense", prompt, shared[:1], text, None), validate, stream=True, optional=True)
+        return Call("condense", self.ctx.key("condense", spec.heading, body, spec.max_words),
+                    self.ctx.params("condense", prompt, shared[:1], text, None), validate, stream=True, optional=True)
 

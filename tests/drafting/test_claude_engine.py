@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -11,14 +12,14 @@ from typing import Any
 
 import pytest
 
+from digest_publisher.claude.anthropic_client import AnthropicClient
+from digest_publisher.claude.settings import ClaudeSettings, load_settings
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.base import StageUsage
 from digest_publisher.drafting.claude import ClaudeDrafter
-from digest_publisher.drafting.claude_client import AnthropicClient
-from digest_publisher.drafting.settings import ClaudeSettings, load_settings
 from digest_publisher.errors import DraftError
 from digest_publisher.models import Paper, PostKind, Topic
-from tests.fake_claude import MISSING_PAPER, FakeClaude
+from tests.fake_claude import MENTIONED_PAPER, MISSING_PAPER, FakeClaude
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk-ant-test-SECRET-123"
@@ -407,3 +408,45 @@ def test_a_section_condensing_cannot_fix_is_kept_and_flagged(run: Run, fake: Fak
     flagged = result.report["sections_over_length"]
     assert len(flagged) == 1 and flagged[0]["words"] > flagged[0]["max_words"] * 1.25
     assert body_of(result).count("This paragraph says again") > 1  # kept as written, not failed
+
+
+def test_a_card_for_an_id_not_asked_is_trimmed_and_missing_cards_asked_again(
+    run: Run, fake: FakeClaude, papers: list[Paper]
+) -> None:
+    """An abstract that mentions another arXiv id ("see 2503.10460") must never fail the draft (issue 17)."""
+    fake.fail("cards", "extra_id")
+    fake.fail("cards", "drop_ids")
+    result = run(papers)
+    report = result.report
+    assert report["papers"]["covered"] == len(papers)
+    assert [t["id"] for t in report["cards_trimmed"]] == [MENTIONED_PAPER]
+    assert "cards_missing" not in report  # the two left out were asked again and answered
+    asked_again = fake.calls("cards")[-1].body
+    assert asked_again is not None and str(asked_again["messages"]).count("<paper id=") == 2
+
+
+def test_extending_the_window_re_runs_only_the_new_papers_cards(
+    fake: FakeClaude, tmp_path: Path, base_settings: ClaudeSettings, topic: Topic, sample_papers: list[Paper]
+) -> None:
+    """Cards do not depend on the window (issue 18 item 6): +3 papers and a day more cost 3 cards."""
+    drafter = ClaudeDrafter(lambda: AnthropicClient.for_base_url(fake.base_url, API_KEY, base_settings),
+                            base_settings, ROOT / "prompts", tmp_path / "cache")
+    first = sample_papers[:12]
+    draft_post(topic, first, kind=PostKind.BACKFILL, drafter=drafter, posts_dir=tmp_path / "posts",
+               window=(date(2026, 5, 18), date(2026, 5, 21)))
+    before = len(fake.calls("cards"))
+    grown = draft_post(topic, sample_papers[:15], kind=PostKind.BACKFILL, drafter=drafter,
+                       posts_dir=tmp_path / "posts", window=(date(2026, 5, 18), date(2026, 5, 22)), overwrite=True)
+    new_calls = fake.calls("cards")[before:]
+    asked = [k for c in new_calls if c.body for k in re.findall(r'<paper id="([^"]+)"', str(c.body["messages"]))]
+    assert sorted(asked) == sorted(str(p.arxiv_id) for p in sample_papers[12:15])
+    assert grown.report["papers"]["covered"] == 15
+
+
+def test_a_re_ask_of_the_very_papers_a_cached_answer_left_out_makes_a_new_call(
+    run: Run, fake: FakeClaude, papers: list[Paper]
+) -> None:
+    """One call of two papers whose answer has no card: the re-ask of the same two must not read that answer."""
+    fake.fail("cards", "drop_ids")
+    report = run(papers[:2]).report
+    assert "cards_missing" not in report and len(fake.calls("cards")) == 2

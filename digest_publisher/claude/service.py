@@ -1,10 +1,11 @@
-"""The call layer of the Claude engine: one draft's state, its requests, the on-disk stage cache, checked
-answers with one retry, continuation after ``max_tokens``, batches, usage and cost per stage.
+"""The service every Claude stage (drafting's cards, outline, sections, meta; curation's triage) calls through:
+requests, the on-disk stage cache, checked answers with one retry, continuation after ``max_tokens``, batches,
+usage and cost per stage, findings for the report.
 
-A stage builds :class:`Call` objects (cache key, request, checks) and asks :meth:`RunBase.ask` or
-:meth:`RunBase.ask_many` for their answers; everything about getting an answer that passes the checks
-(or failing with the reasons) lives here. The stages themselves are in ``claude_plan.py`` (cards,
-outline) and ``claude_sections.py`` (sections and their repairs); ``claude.py`` puts them together.
+A stage builds :class:`Call` objects (cache key, request, checks) and asks :meth:`ClaudeService.ask` or
+:meth:`ClaudeService.ask_many` for their answers; everything about getting an answer that passes the checks
+(or failing with the reasons) lives here, once. Stages are small objects holding a reference to one service
+(composition): none inherits from another, and a new stage (triage) adds no level to anything.
 """
 
 from __future__ import annotations
@@ -17,29 +18,43 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
 from ..errors import DraftError
-from ..models import Paper
 from ..records import atomic_write_json
-from .base import DraftRequest, Progress, StageUsage, cite_key
-from .claude_client import BatchFailure, ClaudeClient, Reply
-from .prompts import Prompt, PromptSet
-from .text import detex, format_window, window_phrase
+from .client import BatchFailure, ClaudeClient, Reply
+from .settings import ClaudeSettings
+from .usage import StageUsage
 
-if TYPE_CHECKING:
-    from .claude import ClaudeDrafter
-
-CARD_FIELDS = ("contribution", "method", "key_result", "limitations")
-# Card fields are short by design (the prompt gives word limits; every later stage re-reads them). The
-# limits are checked here, by code, not as ``maxLength`` in CARD_SCHEMA: structured outputs reject
-# string-length bounds. Generous (about twice the prompt's word limits) so only a rambling card fails.
-CARD_MAX_CHARS = {"contribution": 120, "method": 100, "key_result": 180, "limitations": 100}
 Validator = Callable[[str], list[str]]
+
+
+class StageProgress(Protocol):
+    """What the service reports while it works (drafting's ``Progress`` and curation's satisfy it)."""
+
+    def stage(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, name: str, steps: int = 1) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+@runtime_checkable
+class SpendListener(Protocol):
+    """A progress display that also shows the dollars spent so far (the CLI's bars do)."""
+
+    def spent(self, usd: float) -> None: ...
 
 
 def stable_hash(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def parse_json(text: str) -> Any:
+    """Parse a JSON answer; tolerate a Markdown code fence around it."""
+    stripped = text.strip()
+    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", stripped, re.DOTALL)
+    return json.loads(fenced.group(1) if fenced else stripped)
 
 
 def json_answer(text: str, field: str, shape: str) -> tuple[dict[str, Any], list[Any]] | str:
@@ -87,69 +102,67 @@ class Call:
     optional: bool = False
 
 
-def trim(text: str, limit: int) -> str:
-    """``text`` cut at the last word boundary within ``limit`` characters (an ellipsis marks the cut)."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"
-
-
-def parse_json(text: str) -> Any:
-    """Parse a JSON answer; tolerate a Markdown code fence around it."""
-    stripped = text.strip()
-    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", stripped, re.DOTALL)
-    return json.loads(fenced.group(1) if fenced else stripped)
-
-
 class Truncated(Exception):
     def __init__(self, text: str) -> None:
         super().__init__("truncated")
         self.text = text
 
 
+class ClaudeService:
+    """One run's calls: usage per stage, warnings, findings for the report, the stage cache, retries, batches.
 
-class RunBase:
-    """State of one draft: usage per stage, warnings, findings for the report; how calls are made."""
+    ``batch_stages`` are the stages whose first attempts go through the Message Batches API when ``batch``
+    is on (the fan-out stages; a single call such as the outline gains nothing from a batch's wait).
+    """
 
     def __init__(
-        self, owner: ClaudeDrafter, request: DraftRequest, prompts: PromptSet, client: ClaudeClient,
-        progress: Progress,
+        self, client: ClaudeClient, settings: ClaudeSettings, cache_dir: Path, progress: StageProgress, *,
+        batch: bool = False, batch_stages: frozenset[str] = frozenset({"cards", "section", "triage"}),
     ) -> None:
-        self.owner = owner
-        self.settings = owner.settings
-        self.request = request
-        self.prompts = prompts
         self.client = client
+        self.settings = settings
         self.progress = progress
-        self.cache = StageCache(owner.cache_dir)
+        self.cache = StageCache(cache_dir)
+        self.batch_on = batch
+        self.batch_stages = batch_stages
         self.stages: dict[str, StageUsage] = {}
         self.warnings: list[str] = []
+        self.findings: dict[str, list[dict[str, Any]]] = {}
         self.lock = threading.RLock()  # usage() is called with the lock held
-        self.by_key = request.by_key
-        topic = request.topic
-        self.topic_text = f"{topic.label} ({topic.name})"
-        self.window_text = format_window(*request.window)
-        self.findings: dict[str, list[dict[str, Any]]] = {}  # -> DraftContent.report
-        ttl = {"type": "ephemeral", "ttl": "1h"} if self._ttl() == "1h" else {"type": "ephemeral"}
-        self.cache_control: dict[str, str] = ttl
-        # The window is in the system prompt, so every stage knows it and how to call it.
-        system = prompts["system"].render({"series": topic.series, "topic": self.topic_text,
-                                           "window": self.window_text,
-                                           "window_phrase": window_phrase(*request.window)})
-        self.system = [{"type": "text", "text": system, "cache_control": self.cache_control}]
-        # The card stage extracts facts on another model (whose cache it cannot share): it gets the system
-        # prompt's first paragraph (series, topic, window) only; the voice and the rules for prose are not its.
-        self.cards_system = [{"type": "text", "text": system.split("\n\n", 1)[0], "cache_control": self.cache_control}]
-
-    def _ttl(self) -> str:
         # Batches can take longer than 5 minutes between requests sharing a prefix.
-        return "1h" if self.owner.batch else self.settings.cache_ttl
+        self.ttl = "1h" if batch else settings.cache_ttl
+        self.cache_control: dict[str, str] = (
+            {"type": "ephemeral", "ttl": "1h"} if self.ttl == "1h" else {"type": "ephemeral"})
 
-    # -- plumbing --------------------------------------------------------------------------------
+    # -- requests --------------------------------------------------------------------------------
+
+    def system_blocks(self, text: str) -> list[dict[str, Any]]:
+        return [{"type": "text", "text": text, "cache_control": self.cache_control}]
+
+    def params(
+        self, stage: str, max_tokens: int, system: list[dict[str, Any]], shared: list[str], text: str,
+        schema: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """One request: the system prompt, then the ``shared`` blocks (each a cache breakpoint, the most
+        widely shared first), then the stage's own text."""
+        content: list[dict[str, Any]] = [
+            {"type": "text", "text": block, "cache_control": self.cache_control} for block in shared
+        ]
+        content.append({"type": "text", "text": text})
+        params: dict[str, Any] = {
+            "model": self.settings.model_for(stage),
+            "max_tokens": max_tokens,
+            "system": system,
+            "messages": [{"role": "user", "content": content}],
+        }
+        if schema is not None:
+            params["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
+        return params
+
+    # -- accounting ------------------------------------------------------------------------------
 
     def find(self, kind: str, item: dict[str, Any]) -> None:
-        """Record something the engine repaired, trimmed or removed, for draft-report.json."""
+        """Record something a stage repaired, trimmed or removed, for the report."""
         with self.lock:
             self.findings.setdefault(kind, []).append(item)
 
@@ -163,7 +176,11 @@ class RunBase:
     def usage(self, stage: str) -> StageUsage:
         with self.lock:
             return self.stages.setdefault(stage, StageUsage(
-                batch=self.owner.batch and stage in ("cards", "section"), model=self.settings.model_for(stage)))
+                batch=self.batch_on and stage in self.batch_stages, model=self.settings.model_for(stage)))
+
+    def spent_usd(self) -> float:
+        with self.lock:
+            return sum(u.cost_usd for u in self.stages.values())
 
     def account(self, stage: str, reply: Reply, *, batch: bool) -> None:
         usage = self.usage(stage)
@@ -173,7 +190,7 @@ class RunBase:
             cache_creation_input_tokens=reply.usage.cache_creation_input_tokens,
             cache_read_input_tokens=reply.usage.cache_read_input_tokens,
         )
-        cost = self.settings.price_for(stage).cost(partial, batch=batch, ttl=self._ttl())
+        cost = self.settings.price_for(stage).cost(partial, batch=batch, ttl=self.ttl)
         with self.lock:
             usage.calls += 1
             usage.input_tokens += partial.input_tokens
@@ -181,30 +198,10 @@ class RunBase:
             usage.cache_creation_input_tokens += partial.cache_creation_input_tokens
             usage.cache_read_input_tokens += partial.cache_read_input_tokens
             usage.cost_usd += cost
+        if isinstance(self.progress, SpendListener):
+            self.progress.spent(self.spent_usd())
 
-    def params(
-        self, stage: str, prompt: Prompt, shared: list[str], text: str, schema: dict[str, Any] | None
-    ) -> dict[str, Any]:
-        """One request: the system prompt, then the ``shared`` blocks (each a cache breakpoint, the most
-        widely shared first), then the stage's own text. Outline, meta and sections all start with the
-        same cards block, so they share one cached prefix."""
-        content: list[dict[str, Any]] = [
-            {"type": "text", "text": block, "cache_control": self.cache_control} for block in shared
-        ]
-        content.append({"type": "text", "text": text})
-        params: dict[str, Any] = {
-            "model": self.settings.model_for(stage),
-            "max_tokens": prompt.max_tokens,
-            "system": self.cards_system if stage == "cards" else self.system,
-            "messages": [{"role": "user", "content": content}],
-        }
-        if schema is not None:
-            params["output_config"] = {"format": {"type": "json_schema", "schema": schema}}
-        return params
-
-    def key(self, stage: str, *parts: Any) -> str:
-        prompt_digests = (self.prompts["system"].digest, self.prompts[stage].digest)
-        return stable_hash(stage, prompt_digests, self.settings.fingerprint(stage), self.request.kind.value, parts)
+    # -- answers ---------------------------------------------------------------------------------
 
     def complete(self, call: Call, params: dict[str, Any]) -> str:
         """One answer, continued while it stops at max_tokens (Markdown) or failed (JSON)."""
@@ -233,14 +230,18 @@ class RunBase:
             raise DraftError(f"Claude refused the {call.stage} stage", "Check the papers and the prompt for that stage")
         return text
 
+    def cached(self, call: Call) -> str | None:
+        hit = self.cache.get(call.stage, call.key)
+        return str(hit["text"]) if hit is not None and isinstance(hit.get("text"), str) else None
+
     def ask(self, call: Call, first: Reply | None = None) -> str:
         """Cached answer, or a checked fresh one (one retry with the failures explained)."""
-        cached = self.cache.get(call.stage, call.key)
-        if cached is not None and isinstance(cached.get("text"), str):
+        cached = self.cached(call)
+        if cached is not None:
             with self.lock:
                 self.usage(call.stage).cached += 1
             self.progress.advance(call.stage)
-            return str(cached["text"])
+            return cached
         try:
             text = self.finish(call, call.params, first) if first is not None else self.complete(call, call.params)
             problems = call.validate(text)
@@ -284,13 +285,17 @@ class RunBase:
             return []
         stage = calls[0].stage
         self.progress.stage(stage, len(calls))
-        pending = [c for c in calls if self.cache.get(c.stage, c.key) is None]
-        firsts: dict[str, Reply] = {}
-        if self.owner.batch and pending:
-            firsts = self.batch(stage, pending)
+        firsts = self.first_attempts(calls)
         workers = max(1, min(self.settings.max_concurrency, len(calls)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"claude-{stage}") as pool:
             return list(pool.map(lambda c: self.ask(c, firsts.get(c.key)), calls))
+
+    def first_attempts(self, calls: list[Call]) -> dict[str, Reply]:
+        """When batching this stage: the uncached calls' first attempts, through one Message Batch."""
+        if not calls or not (self.batch_on and calls[0].stage in self.batch_stages):
+            return {}
+        pending = [c for c in calls if self.cache.get(c.stage, c.key) is None]
+        return self.batch(calls[0].stage, pending) if pending else {}
 
     def batch(self, stage: str, calls: list[Call]) -> dict[str, Reply]:
         """Submit first attempts as one Message Batch (50% off); failures fall back to direct calls."""
@@ -319,25 +324,6 @@ class RunBase:
                 self.progress.note(f"{stage}: batch request {cid} failed ({reason}); calling directly")
         return firsts
 
-    def card_text(self, key: str, cards: dict[str, dict[str, str]]) -> str:
-        card = cards.get(key, {})
-        return " ".join(trim(str(card.get(f, "")), CARD_MAX_CHARS[f]) for f in CARD_FIELDS)
-
-    def paper_block(
-        self, paper: Paper, *, abstract: bool = True, card: str | None = None, short_name: bool = True
-    ) -> str:
-        """A paper as a stage reads it: id, short name, title, then its card and/or abstract. No authors:
-        prose names a paper by its short name (which is "Surname et al." where it has no method name), and
-        every call's input is paid for (cards omit the short name too: they only extract facts)."""
-        key = cite_key(paper)
-        name = f' short_name="{self.request.short_names[key]}"' if short_name else ""
-        lines = [f'<paper id="{key}"{name}>', f"title: {detex(paper.title)}"]
-        if card is not None:
-            lines.append(f"card: {card}")
-        if abstract:
-            lines.append(f"abstract: {detex(paper.abstract)}")
-        return "\n".join([*lines, "</paper>"])
-
     def check_cache_counters(self) -> None:
         fresh = sum(u.calls for u in self.stages.values())
         reads = sum(u.cache_read_input_tokens for u in self.stages.values())
@@ -354,4 +340,3 @@ class RunBase:
                 f"prompt caching never hit ({writes:,} tokens written, 0 read over {fresh} calls): shared prefixes "
                 f"may be shorter than {self.settings.model}'s minimum of {minimum:,} tokens, or changed between calls"
             )
-

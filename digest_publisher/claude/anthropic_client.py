@@ -1,71 +1,24 @@
-"""The one seam to Claude: the only module that imports ``anthropic``.
+"""The real SDK behind :class:`~.client.ClaudeClient`: the only module that imports ``anthropic``.
 
-:class:`ClaudeClient` is the small interface the engine uses (one call, streamed or not; one batch);
-:class:`AnthropicClient` implements it with the real SDK. The SDK's own retries are turned off
-(``max_retries=0``): a call is retried by the project's one rule (:mod:`digest_publisher.retry`: 429, 529,
-500/502/503/504, timeouts, connection errors and an error event in the middle of a stream; the wait a
-``retry-after-ms``/``retry-after`` header asks for, else backoff from ``retry_base_s`` with jitter, at most
-60 s), ``max_retries`` times. What is left becomes a :class:`DraftError` that says what happened and what to
-do, and never contains the API key.
+The SDK's own retries are turned off (``max_retries=0``): a call is retried by the project's one rule
+(:mod:`digest_publisher.retry`: 429, 529, 500/502/503/504, timeouts, connection errors and an error event in
+the middle of a stream; the wait a ``retry-after-ms``/``retry-after`` header asks for, else backoff from
+``retry_base_s`` with jitter, at most 60 s), ``max_retries`` times. What is left becomes a :class:`DraftError`
+that says what happened and what to do, and never contains the API key.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import anthropic
 
 from ..errors import DraftError
 from ..retry import RetryPolicy, Transient
+from .client import BatchFailure, Reply, RetryHook, Usage
 from .settings import ClaudeSettings
-
-
-@dataclass(frozen=True)
-class Usage:
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_creation_input_tokens: int = 0
-    cache_read_input_tokens: int = 0
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    stop_reason: str | None
-    usage: Usage
-    model: str
-    request_id: str | None = None
-
-
-@dataclass(frozen=True)
-class BatchFailure:
-    """A batch request that did not succeed (errored, expired, canceled)."""
-
-    kind: str
-    message: str
-
-
-RetryHook = Callable[[str], None]
-
-
-class ClaudeClient(Protocol):
-    def complete(self, params: dict[str, Any], *, stream: bool, on_retry: RetryHook | None = None) -> Reply:
-        """One Messages API call; ``stream`` for long outputs (the SDK requires it above ~21k tokens).
-        ``on_retry`` hears the reason of each retry of a transient failure before it is made."""
-        ...
-
-    def run_batch(
-        self,
-        requests: dict[str, dict[str, Any]],
-        *,
-        poll_s: float,
-        on_poll: Callable[[dict[str, int]], None],
-    ) -> dict[str, Reply | BatchFailure]:
-        """Submit ``custom_id -> params`` as one Message Batch, poll until it ends, return results."""
-        ...
 
 
 def _usage(raw: Any) -> Usage:

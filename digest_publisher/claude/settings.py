@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from .base import StageUsage
+from .usage import StageUsage
 
 DEFAULT_MODELS_FILE = Path("prompts") / "models.toml"
+# Stages on ``cards_model``: they extract short facts or a score from many abstracts.
+CHEAP_STAGES = frozenset({"cards", "triage"})
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,9 @@ class ClaudeSettings:
         return self.price_of(self.model)
 
     def model_for(self, stage: str) -> str:
-        """The model a stage calls: ``cards_model`` for the card stage, ``model`` for the others."""
-        return (self.cards_model or self.model) if stage == "cards" else self.model
+        """The model a stage calls: ``cards_model`` for the stages that read every abstract (cards, and
+        curation's triage), ``model`` for the others."""
+        return (self.cards_model or self.model) if stage in CHEAP_STAGES else self.model
 
     def price_for(self, stage: str) -> ModelPrice:
         return self.price_of(self.model_for(stage))
