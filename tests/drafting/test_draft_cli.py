@@ -40,10 +40,10 @@ def test_builtin_is_the_default_without_a_key(tmp_path: Path) -> None:
     assert report["slug"] == "backfill-07-rl-post-training" and report["drafter"] == "builtin"
     assert "Drafter: built-in drafter" in err and "no ANTHROPIC_API_KEY" in err
     assert "written by the builtin drafter" in err
-    # Curation: a backfill discusses 50 of the topic's 64 candidates; every candidate has a decision.
-    assert report["selection"]["selected"] == report["curation"]["candidates"] == 64
+    # Curation: a backfill discusses 50 of the topic's 65 candidates; every candidate has a decision.
+    assert report["selection"]["selected"] == report["curation"]["candidates"] == 65
     assert report["papers"]["in"] == report["curation"]["discussed"] == 50
-    assert len(report["curation"]["decisions"]) == 64
+    assert len(report["curation"]["decisions"]) == 65
     saved = json.loads((tmp_path / "posts" / report["slug"] / "draft-report.json").read_text())
     assert saved == report
 
