@@ -116,11 +116,10 @@ def draft(
 
 def fetch(categories: list[str], date_from: date, date_to: date, output: Path, *, base_url: str | None,
           delay: float, page_size: int, progress: Callable[[str], None] | None = None) -> FetchResult:  # fmt: skip
-    """``base_url`` None: arXiv's own API endpoint."""
     from .corpus.fetch import ARXIV_API, fetch_arxiv
 
-    return fetch_arxiv(categories, date_from, date_to, output, base_url=base_url or ARXIV_API, delay=delay,
-                       page_size=page_size, progress=progress)  # fmt: skip
+    return fetch_arxiv(categories, date_from, date_to, output, base_url=base_url or ARXIV_API,  # None: arXiv's
+                       delay=delay, page_size=page_size, progress=progress)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -237,11 +236,10 @@ def render(
     from .publishing.site import remembered_markup_version
     from .records import find_post_folder, posts_dir_of
     from .render import write_preview
-    from .wordpress.markup_versions import CURRENT_WP_VERSION
+    from .wordpress.markup_versions import CURRENT_WP_VERSION as CURRENT
 
     folder = find_post_folder(ref, posts_dir)
-    wp_version = (wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir_of(folder))
-                  or CURRENT_WP_VERSION)  # fmt: skip
+    wp_version = wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir_of(folder)) or CURRENT
     post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url,
                                      content_format=content_format, wp_version=wp_version, cache="refresh")  # fmt: skip
     page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path))
@@ -312,27 +310,20 @@ def publish(
     return report
 
 
-def status(
-    posts_dir: Path,
-    settings: WordPressSettings | None,
-    *,
-    topics_path: Path,
-    transport: str = "rest",
-    refs: Sequence[str] = (),
-) -> StatusReport:
+def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path, transport: str = "rest",
+           refs: Sequence[str] = ()) -> StatusReport:  # fmt: skip
     """Each local post (``refs``: the posts they name, loose files too) with its WordPress id, status and link,
-    and whether local and remote differ; the local side is compared as ``publish`` would render it
-    (``settings`` None: local only)."""
+    and whether local and remote differ, the local side rendered as ``publish`` would (``settings`` None: local
+    only; the site's markup version is read per posts folder, when the first of its posts is rendered)."""
     from .publishing.status import post_statuses
     from .records import find_post_folder, list_post_folders, posts_dir_of
 
     folders = [find_post_folder(ref, posts_dir) for ref in refs] if refs else list_post_folders(posts_dir)
     site_url = settings.site_url if settings is not None else ""
-    versions: dict[Path, str | None] = {}  # per posts folder (its .sites.json), read when first needed
+    versions: dict[Path, str | None] = {}
 
     def rendered(folder: Path) -> RenderedPost:
-        where = posts_dir_of(folder)
-        if where not in versions:  # not answering: post_statuses says so for each post
+        if (where := posts_dir_of(folder)) not in versions:  # not answering: post_statuses says so for each post
             versions[where] = _site_markup(settings, where, quiet=True) if settings is not None else None
         return render_for_site(folder, topics_path=topics_path, site_url=site_url, wp_version=versions[where],
                                cache="use")[1]  # fmt: skip

@@ -116,6 +116,7 @@ def test_preview_server_serves_the_page_on_localhost(posts_dir: Path) -> None:
                      "/.record.json", "/preview.html/", "/sub/preview.html"):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+            refused.value.close()  # an HTTPError holds the open response (a socket, else left to the GC)
             assert refused.value.code == 404, path
         if (posts_dir / BRIEF / "featured.png").is_file():
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/featured.png", timeout=10) as response:
