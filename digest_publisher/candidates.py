@@ -7,7 +7,7 @@ modules are imported inside the functions that use them, as in the pipeline.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 from .topics import load_topics
 
 if TYPE_CHECKING:
+    from .corpus.fetch import FetchResult
     from .curation import Curation, Scorer
     from .drafting.base import Drafter, Progress
     from .models import Paper, PostKind, Topic
+    from .selection import Selection
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,23 @@ def estimate_topic(
     triage = claude_scorer(settings, prompts_dir=prompts_dir, cache_dir=cache_dir).estimate(candidates, topic)
     stages = [triage, *estimate_draft(settings, prompts_dir, cache_dir, topic, curated, kind, span)]
     return table(stages, settings, topic=topic.label, kind=kind.value, candidates=len(candidates), papers=k)
+
+
+def select(paths: list[Path], topic_ref: str, topics_path: Path, date_from: date | None, date_to: date | None,
+           fmt: str | None = None) -> Selection:  # fmt: skip
+    """The papers of one topic in the dates given; with no date, the whole corpus (a topic's window in
+    topics.toml is a default for drafting only: :func:`corpus_window` says which applied)."""
+    from .selection import select_corpus
+
+    return select_corpus(paths, load_topics(topics_path).get(topic_ref), date_from, date_to, fmt)
+
+
+def fetch(categories: list[str], date_from: date, date_to: date, output: Path, *, base_url: str | None,
+          delay: float, page_size: int, progress: Callable[[str], None] | None = None) -> FetchResult:  # fmt: skip
+    from .corpus.fetch import ARXIV_API, fetch_arxiv
+
+    return fetch_arxiv(categories, date_from, date_to, output, base_url=base_url or ARXIV_API,  # None: arXiv's
+                       delay=delay, page_size=page_size, progress=progress)  # fmt: skip
 
 
 def corpus_stats(paths: list[Path], topic_ref: str | None, topics_path: Path, date_from: date | None,

@@ -24,10 +24,11 @@ from .candidates import corpus_window as corpus_window
 from .candidates import curate_topic as curate_topic
 from .candidates import default_scorer, screened
 from .candidates import estimate_topic as estimate_topic
+from .candidates import fetch as fetch
+from .candidates import select as select
 from .topics import load_topics, topic_category_slugs, topic_label
 
 if TYPE_CHECKING:  # the heavier stages are imported where they are used, so each command stays light
-    from .corpus.fetch import FetchResult
     from .curation import Curation, Scorer
     from .drafting import DraftResult
     from .drafting.base import Drafter, Progress
@@ -37,23 +38,8 @@ if TYPE_CHECKING:  # the heavier stages are imported where they are used, so eac
     from .publishing.results import RepublishReport
     from .publishing.status import StatusReport
     from .records import PostFolder
-    from .selection import Selection
     from .wordpress.check import CheckReport
     from .wordpress.settings import WordPressSettings
-
-
-def select(paths: list[Path], topic_ref: str, topics_path: Path, date_from: date | None, date_to: date | None,
-           fmt: str | None = None) -> Selection:  # fmt: skip
-    """The papers of one topic in the dates given; with no date, the whole corpus (a topic's window in
-    topics.toml is a default for drafting only: :func:`corpus_window` says which applied)."""
-    return _select(paths, load_topics(topics_path).get(topic_ref), date_from, date_to, fmt)
-
-
-def _select(paths: list[Path], topic: Topic, date_from: date | None, date_to: date | None, fmt: str | None, *,
-            allow_empty: bool = False) -> Selection:  # fmt: skip
-    from .selection import select_corpus
-
-    return select_corpus(paths, topic, date_from, date_to, fmt, allow_empty=allow_empty)
 
 
 @dataclass(frozen=True)
@@ -112,14 +98,6 @@ def draft(
                               shortlist_markdown(curated.curation, curated.topic, curated.span))  # fmt: skip
     return TopicDraft(topic=curated.topic, result=result, selection_stats=curated.selection_stats,
                       curation=curated.curation, window=curated.window)  # fmt: skip
-
-
-def fetch(categories: list[str], date_from: date, date_to: date, output: Path, *, base_url: str | None,
-          delay: float, page_size: int, progress: Callable[[str], None] | None = None) -> FetchResult:  # fmt: skip
-    from .corpus.fetch import ARXIV_API, fetch_arxiv
-
-    return fetch_arxiv(categories, date_from, date_to, output, base_url=base_url or ARXIV_API,  # None: arXiv's
-                       delay=delay, page_size=page_size, progress=progress)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -349,6 +327,7 @@ def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, s
     from .drafting import edited_since_draft
     from .errors import DigestError, DraftError
     from .records import load_folder, posts_dir_of
+    from .selection import select_corpus
 
     def redraft(folder: Path, dry_run: bool) -> tuple[int, str | None]:
         post = load_folder(folder)
@@ -358,7 +337,7 @@ def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, s
         start, end = date.fromisoformat(source.window_from[:10]), date.fromisoformat(source.window_to[:10])
         topic_ref = source.topic.split(" - ", 1)[0].strip()
         topic = load_topics(refresh.topics_path).get(topic_ref)
-        with _select(list(refresh.paths), topic, start, end, refresh.fmt, allow_empty=True) as selection:
+        with select_corpus(list(refresh.paths), topic, start, end, refresh.fmt, allow_empty=True) as selection:
             # New: neither in the post nor screened by its last draft's curation (those lost their place).
             seen = set(post.papers) | screened(folder)
             new = [p for p in selection.papers if (p.arxiv_id or p.key) not in seen]
