@@ -80,7 +80,7 @@ def draft(
     Redrafting an existing post (``republish --refresh-corpus``) passes its ``slug`` and the papers it
     already covers (``keep``): they stay, and the best of the papers the corpus gained join them."""
     from . import records
-    from .curation import SHORTLIST_FILE, report_dict, shortlist_markdown
+    from .curation import SHORTLIST_FILE, curation_usage, report_dict, shortlist_markdown
     from .drafting import draft_post
 
     curated = curate_topic(
@@ -93,6 +93,7 @@ def draft(
         posts_dir=posts_dir, window=curated.span, progress=progress, unverified=unverified, overwrite=overwrite,
         report_extra={"selection": curated.selection_stats, "curation": report_dict(curated.curation, curated.span)},
         screened=curated.curation.candidates,
+        stages_before=curation_usage(curated.curation),
     )
     records.atomic_write_text(result.folder / SHORTLIST_FILE,
                               shortlist_markdown(curated.curation, curated.topic, curated.span))  # fmt: skip

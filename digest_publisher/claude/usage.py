@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -23,6 +23,12 @@ class StageUsage:
     # Why each retry happened: a transient API failure ("HTTP 529 overloaded_error; retry 1 of 4 ...") or
     # an answer that failed its checks ("answer failed 2 check(s): ...").
     retry_reasons: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StageUsage:
+        """The inverse of :meth:`to_dict` (e.g. curation's triage usage carried into the draft's totals)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,8 +1,8 @@
 """Curation: from the N papers a topic selects to the K papers its post discusses (see ``base``).
 
 - :func:`curate` (:mod:`.curate`): the stage and its coverage rule, over any :class:`Scorer`;
-- :class:`BuiltinScorer` (:mod:`.builtin`): offline, deterministic signals; the Claude scorer lives with
-  the Claude engine (``drafting``) and satisfies the same :class:`Scorer` protocol;
+- :class:`BuiltinScorer` (:mod:`.builtin`): offline, deterministic signals; the Claude triage scorer
+  (:mod:`.claude`, over the shared ``claude`` service) satisfies the same :class:`Scorer` protocol;
 - :mod:`.report`: ``draft-report.json``'s ``curation`` object and the shortlist ``curation.md``.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from .base import Curation, CurationProgress, Decision, PaperScore, Scorer, Scores
 from .builtin import BuiltinScorer
 from .curate import DEFAULT_K, curate, default_k, periods, quarter_shares, with_pins
-from .report import SHORTLIST_FILE, report_dict, screened_ids, shortlist_markdown
+from .report import SHORTLIST_FILE, curation_usage, report_dict, screened_ids, shortlist_markdown
 
 __all__ = [
     "DEFAULT_K",
@@ -24,6 +24,7 @@ __all__ = [
     "Scorer",
     "Scores",
     "curate",
+    "curation_usage",
     "default_k",
     "periods",
     "quarter_shares",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ..claude.usage import StageUsage
 from ..models import Topic
 from .base import Curation, Decision
 from .curate import quarter_shares
@@ -86,3 +87,11 @@ def screened_ids(report: dict[str, Any]) -> set[str]:
     if not isinstance(curation, dict):
         return set()
     return {str(d["id"]) for d in curation.get("decisions", []) if isinstance(d, dict) and "id" in d}
+
+
+def curation_usage(curation: Curation) -> dict[str, StageUsage]:
+    """The calls curation's scorer made (Claude's triage; none for the built-in scorer), by stage, for the
+    draft report's stages and totals."""
+    if curation.scores is None:
+        return {}
+    return {name: StageUsage.from_dict(data) for name, data in curation.scores.usage.items()}

@@ -145,6 +145,7 @@ def draft_post(
     overwrite: bool = False,
     report_extra: dict[str, Any] | None = None,
     screened: int | None = None,
+    stages_before: dict[str, StageUsage] | None = None,
 ) -> DraftResult:
     """Draft a post about ``papers`` (already selected and de-duplicated) and write its source.
 
@@ -154,7 +155,8 @@ def draft_post(
     under its old name ``"fail"``), or ``"report"``: kept and listed (``unverified_claims``). A number
     never fails a draft, nor does a short section (``short_sections``). Unresolved names, empty sections
     and subsections that cite nothing do. ``screened``: how many candidates curation chose ``papers`` from
-    (the header then says "K papers discussed of N screened").
+    (the header then says "K papers discussed of N screened"). ``stages_before``: the usage of the stages
+    that ran before drafting (curation's triage), counted in the report's stages and totals.
     """
     started = time.perf_counter()
     progress = progress or NullProgress()
@@ -186,6 +188,7 @@ def draft_post(
         screened=screened,
     )
     content = drafter.draft(request, progress)
+    content.stages = {**(stages_before or {}), **content.stages}
     progress.stage("check", 1)
     content, removed = _clean(content, request)
     body = assemble_body(request, content, now)
