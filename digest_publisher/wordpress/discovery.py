@@ -82,7 +82,10 @@ def _home_page(transport: Transport, method: str, url: str, site_url: str) -> re
     """The home page, following redirects only on WORDPRESS_URL's origin (``/`` to ``/en/``); a redirect
     elsewhere is refused without a request there, naming the address to set as WORDPRESS_URL."""
     for _ in range(MAX_PAGE_REDIRECTS + 1):
-        response = transport.send_once(method, url, auth=False, allow_redirects=False, label="discover")
+        try:
+            response = transport.send_once(method, url, auth=False, allow_redirects=False, label="discover")
+        except requests.RequestException as exc:
+            raise connection_error(method, url, exc) from exc
         if not response.is_redirect:
             return response
         target = urljoin(url, response.headers.get("Location", ""))
