@@ -22,9 +22,21 @@ from decimal import Decimal
 from typing import Any
 
 from ..models import Paper
-from ..names import short_names, surnames
+from ..names import method_names, short_names, surnames
+from .attribution import number_owners
+from .hedges import hedge_claims, soften
 from .number_context import Stated, misplaced_numbers, stated_contexts
-from .numbers import is_faithful, remove_number, stated_values, written_numbers
+from .numbers import (
+    Written,
+    is_faithful,
+    is_faithful_ratio,
+    remove_claim,
+    remove_number,
+    stated_ratios,
+    stated_values,
+    written_numbers,
+    written_ratios,
+)
 from .text import md_unescape, split_sentences, word_count
 
 CITATION = re.compile(r"\[(@[^\]]*)\]")
@@ -132,7 +144,8 @@ class GroundingReport:
     def describe(self, *, with_claims: bool = True) -> list[str]:
         problems = list(self.hard_problems)
         if with_claims:
-            problems += [f"line {c['line']}: number {c['number']!r} is not in {c['sources']}" for c in
+            problems += [f"line {c['line']}: {c['why']}" if c.get("kind") == "hedge" else
+                         f"line {c['line']}: number {c['number']!r} is not in {c['sources']}" for c in
                          self.unverified_claims]
         return problems
 
@@ -165,7 +178,9 @@ def _sources_of(keys: list[str], papers: Mapping[str, Paper], cards: Mapping[str
     return values
 
 
-_LEADING_CITATION = re.compile(r"^\(?\[@[^\]]*\]\)?[.,;]?\s*")
+# A citation that closes the sentence before it: "... the result. ([@a]) Next" or "... the result. [@a]. Next";
+# a bare one ("[@a] does X.") opens its own sentence.
+_LEADING_CITATION = re.compile(r"^(?:\(\[@[^\]]*\]\)[.,;]?|\[@[^\]]*\][.,;])(?:\s+|$)")
 
 
 def attributed_sentences(text: str, fallback: list[str]) -> list[tuple[str, list[str]]]:
@@ -190,6 +205,13 @@ def attributed_sentences(text: str, fallback: list[str]) -> list[tuple[str, list
             own = before or after or fallback
         out.append((sentence, own))
     return out
+
+
+def _claims_in(sentence: str) -> list[Written]:
+    """A sentence's numbers and ratio words, in order (a ratio word inside a number's span is the number's)."""
+    numbers = written_numbers(sentence)
+    ratios = [r for r in written_ratios(sentence) if not any(n.start < r.end and r.start < n.end for n in numbers)]
+    return sorted(numbers + ratios, key=lambda w: w.start)
 
 
 def _names_in(paper: Paper) -> str:
@@ -218,6 +240,24 @@ def check_grounding(
     name_pattern = re.compile("|".join(re.escape(n) for n in sorted(names.values(), key=len, reverse=True)))
 
     contexts: dict[str, list[Stated]] = {}  # per cited paper, computed once
+    aliases: dict[str, list[str]] = {}  # a paper's names, for sentences that cite several papers
+
+    def names_of(keys: list[str]) -> dict[str, list[str]]:
+        for key in keys:
+            if key not in aliases:
+                aliases[key] = [*([names[key]] if key in names else []), *method_names(papers[key])]
+        return {k: aliases[k] for k in keys}
+    values: dict[str, set[Decimal]] = {}
+    ratios: dict[str, set[Decimal]] = {}
+
+    def _supported(number: Written, keys: list[str]) -> bool:
+        for key in keys:
+            if key not in values:
+                values[key] = _sources_of([key], papers, cards)
+                ratios[key] = stated_ratios(papers[key].title + ". " + papers[key].abstract)
+        if number.ratio:
+            return is_faithful_ratio(number, set().union(*(ratios[k] for k in keys)) if keys else set())
+        return is_faithful(number, set().union(*(values[k] for k in keys)) if keys else set())
 
     def where(block: Block) -> str:
         return f"line {block.line + line_offset}"
@@ -264,12 +304,26 @@ def check_grounding(
                 )
         pieces = [(block.text, scope)] if block.kind == "heading" else attributed_sentences(block.text, scope)
         for sentence, keys in pieces:
-            written = written_numbers(sentence)
+            sources = [k for k in keys if k in papers]
+            if block.kind != "heading":
+                for hedge in hedge_claims(sentence, [papers[k].abstract for k in sources]):
+                    report.unverified_claims.append({
+                        "line": block.line + line_offset, "number": hedge.word, "kind": "hedge",
+                        "sentence": sentence, "text": block.text[:200], "sources": sources, "why": hedge.why,
+                        **({"hedge": hedge.hedge} if hedge.hedge else {})})
+            written = _claims_in(sentence)
             if not written:
                 continue
-            sources = [k for k in keys if k in papers]
-            known = _sources_of(sources, papers, cards)
-            wrong = {(n.start, n.end): "" for n in written if not is_faithful(n, known)}
+            wrong = {}
+            owned = number_owners(sentence, written, sources, names_of(sources))
+            for number, owners in zip(written, owned, strict=True):
+                if _supported(number, owners):
+                    continue
+                # A number of another paper the sentence cites, put next to this one: crossed attribution.
+                others = [k for k in sources if k not in owners and _supported(number, [k])]
+                wrong[(number.start, number.end)] = (
+                    f"{number.text} is stated by {', '.join(f'[@{k}]' for k in others)}, not by "
+                    f"{', '.join(f'[@{k}]' for k in owners)}, the paper its clause is about" if others else "")
             for key in sources:  # right values in the wrong places (see number_context)
                 if key not in contexts:
                     contexts[key] = stated_contexts(papers[key].title + ". " + papers[key].abstract)
@@ -321,25 +375,73 @@ def _find_sentence(body: str, sentence: str, line: int) -> re.Match[str] | None:
 
 
 def remove_unverified_numbers(body: str, claims: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """The body with every unverified number taken out of its sentence (the sentence and its citation
-    stay; see :func:`.numbers.remove_number`), and the list of what was removed, for the report."""
+    """The body with every unverified claim taken out so that the prose stays whole, and the list of what
+    was done, for the report (``action``):
+
+    - ``softened``: an over-certain word given its paper's hedge back (:func:`.hedges.soften`);
+    - ``number removed``: a number cut from a place that leaves its sentence whole
+      (:func:`.numbers.remove_claim`; in a heading, :func:`.numbers.remove_number`);
+    - ``sentence dropped``: the sentence taken out whole where the number's words need it; a paper it was
+      the only citation of is still cited ("See also [@id].") so it stays in the post.
+    """
     removed: list[dict[str, Any]] = []
     current = {id(claim): str(claim["sentence"]) for claim in claims}
-    for claim in claims:
+    dropped: set[str] = set()
+    # Bottom up: a line taken out (a list item left empty) never moves the lines of claims still to do.
+    for claim in sorted(claims, key=lambda c: -int(c["line"])):
+        if current[id(claim)] in dropped:
+            continue
         found = _find_sentence(body, current[id(claim)], int(claim["line"]))
         if found is None:
             continue
         sentence = found.group(0)
-        target = next((w for w in written_numbers(sentence) if w.text == claim["number"]), None)
-        if target is None:
-            continue
-        fixed = remove_number(sentence, target)
-        body = body[:found.start()] + fixed + body[found.end():]
-        removed.append({"line": claim["line"], "number": claim["number"], "sentence": claim["sentence"],
-                        "now": fixed, "sources": claim["sources"], **({"why": claim["why"]} if "why" in claim else {})})
-        # A second number of the same sentence is looked up in the sentence's new text.
+        line_text = body[body.rfind("\n", 0, found.start()) + 1:found.start()]
+        heading = line_text.lstrip().startswith("#")
+        entry = {"line": claim["line"], "number": claim["number"], "sentence": claim["sentence"],
+                 "sources": claim["sources"], **({"why": claim["why"]} if "why" in claim else {}),
+                 **({"kind": claim["kind"]} if "kind" in claim else {})}
+        fixed: str | None
+        if claim.get("kind") == "hedge":
+            fixed, action = soften(sentence, str(claim["number"]), str(claim.get("hedge", ""))), "softened"
+        else:
+            target = next((w for w in _claims_in(sentence) if w.text == claim["number"]), None)
+            if target is None:
+                continue
+            fixed = remove_number(sentence, target) if heading else remove_claim(sentence, target)
+            action = "number removed"
+        if fixed is None or (not heading and not written_sentence_ok(fixed)):
+            rest = body[:found.start()] + body[found.end():]
+            orphans = [k for k in dict.fromkeys(citations_in(sentence)) if k and k not in citations_in(rest)]
+            fixed = f"See also [@{'; @'.join(orphans)}]." if orphans else ""
+            action = "sentence dropped"
+            dropped.add(current[id(claim)])
+        body = _tidy_gap(body[:found.start()] + fixed + body[found.end():], found.start(), len(fixed))
+        removed.append({**entry, "now": fixed, "action": action})
+        # A second claim of the same sentence is looked up in the sentence's new text.
         was = current[id(claim)]
         for later in claims:
             if later["line"] == claim["line"] and current[id(later)] == was:
-                current[id(later)] = fixed
-    return body, removed
+                current[id(later)] = fixed if action != "sentence dropped" else was
+    return body, sorted(removed, key=lambda r: int(r["line"]))
+
+
+def written_sentence_ok(sentence: str) -> bool:
+    """A sentence left with some words besides its citations."""
+    return bool(re.search(r"[A-Za-z]{3,}", re.sub(r"\[@[^\]]*\]", " ", sentence)))
+
+
+def _tidy_gap(body: str, at: int, length: int) -> str:
+    """After a sentence was dropped (``length`` 0) or replaced at ``at``: no doubled spaces, no line left as a
+    bare list marker or quote mark."""
+    if length:
+        return body
+    start = body.rfind("\n", 0, at) + 1
+    end = body.find("\n", at)
+    end = len(body) if end < 0 else end
+    line = body[start:end]
+    tidy = re.sub(r"[ \t]{2,}", " ", line).rstrip()
+    if at == start:  # the line's first sentence went
+        tidy = tidy.lstrip()
+    if re.fullmatch(r"\s*(?:[-*+]|\d+[.)]|>)?\s*", tidy):
+        return body[:start] + body[min(len(body), end + 1):]
+    return body[:start] + tidy + body[end:]
