@@ -23,6 +23,7 @@ from typing import Any
 
 from ..models import Paper
 from ..names import method_names, short_names, surnames
+from .alignment import aligned_numbers, closest, dropped_hedges
 from .attribution import number_owners
 from .hedges import hedge_claims, soften
 from .number_context import Stated, misplaced_numbers, stated_contexts
@@ -311,6 +312,20 @@ def check_grounding(
                         "line": block.line + line_offset, "number": hedge.word, "kind": "hedge",
                         "sentence": sentence, "text": block.text[:200], "sources": sources, "why": hedge.why,
                         **({"hedge": hedge.hedge} if hedge.hedge else {})})
+            close = {k: closest(sentence, papers[k].abstract) for k in sources} if block.kind != "heading" else {}
+            flagged_words = {(c["line"], c["sentence"], c["number"]) for c in report.unverified_claims}
+            for alignment in close.values():
+                if alignment is None:
+                    continue
+                for token, lost in dropped_hedges(alignment):
+                    word = sentence[token.start:token.end]
+                    if (block.line + line_offset, sentence, word) in flagged_words:
+                        continue
+                    flagged_words.add((block.line + line_offset, sentence, word))
+                    report.unverified_claims.append({
+                        "line": block.line + line_offset, "number": word, "kind": "hedge", "sentence": sentence,
+                        "text": block.text[:200], "sources": sources, "hedge": lost,
+                        "why": f'"{word}": the paper\'s own sentence says "{lost}" ("{alignment.source[:120]}")'})
             written = _claims_in(sentence)
             if not written:
                 continue
@@ -329,6 +344,18 @@ def check_grounding(
                     contexts[key] = stated_contexts(papers[key].title + ". " + papers[key].abstract)
                 for number, why in misplaced_numbers(sentence, contexts[key]):
                     wrong.setdefault((number.start, number.end), why)
+            for alignment in close.values():  # a sentence of the abstract kept, its numbers moved
+                if alignment is None:
+                    continue
+                in_source = written_numbers(alignment.source)
+                for post, src in aligned_numbers(alignment):
+                    at = next((n for n in written if n.start <= post.start < n.end), None)
+                    there = next((n for n in in_source if n.start <= src.start < n.end), None)
+                    value = {there.value, *([there.high] if there.high is not None else [])} if there else set()
+                    if at is not None and there is not None and not at.ratio and not is_faithful(at, value):
+                        wrong.setdefault((at.start, at.end), (
+                            f"{at.text} is in the place of {alignment.source[src.start:src.end]} in the "
+                            f"paper's sentence \"{alignment.source[:160]}\""))
             for number in written:
                 if (number.start, number.end) in wrong:
                     claim = {"line": block.line + line_offset, "number": number.text, "sentence": sentence,

@@ -63,7 +63,9 @@ def _forms(verb: str) -> re.Pattern[str]:
 
 
 def _hedged_before(text: str, start: int) -> bool:
-    return bool(_HEDGE_WORDS.search(" ".join(text[:start].split()[-3:])))
+    """A hedge among the three words before ``start``, within its sentence or clause."""
+    clause = re.split(r"[.!?;:,]\s", text[:start])[-1]
+    return bool(_HEDGE_WORDS.search(" ".join(clause.split()[-3:])))
 
 
 def hedge_claims(sentence: str, abstracts: Iterable[str]) -> list[HedgeClaim]:
@@ -100,9 +102,13 @@ def hedge_claims(sentence: str, abstracts: Iterable[str]) -> list[HedgeClaim]:
                 hedged.setdefault(_root(verb), f"{m['modal'].lower()} {verb}")
     for root, phrase in hedged.items():
         pattern = _forms(root)
-        if any(not _hedged_before(s, w.start()) for s in sources for w in pattern.finditer(s)):
-            continue  # the paper also states it without a hedge
+        # Where the paper also writes the verb inflected without a hedge ("reinforces"), it states it; a bare
+        # base form ("a model", "to model") is a noun or an infinitive and says nothing either way.
+        bare = {w.group(0).lower() for s in sources for w in pattern.finditer(s) if not _hedged_before(s, w.start())}
         for w in pattern.finditer(plain):
+            word = w.group(0).lower()
+            if word in bare or any(b != _root(b) and b != root and b != root + "e" for b in bare):
+                continue
             if not _hedged_before(plain, w.start()) and not any(c.start <= w.start() < c.end for c in found):
                 found.append(HedgeClaim(w.group(0), w.start(), w.end(), f'"{w.group(0)}": the paper says '
                                         f'"{phrase}"', "dropped", phrase))
@@ -126,7 +132,9 @@ def soften(sentence: str, word: str, hedge: str = "") -> str:
     if m is None:
         return sentence
     lowered = word.lower()
-    if hedge:
+    if hedge and " " not in hedge:  # the abstract's own hedge word in the place of the post's
+        repl = hedge
+    elif hedge:
         modal = hedge.split()[0]
         base = lowered if not re.search(r"(?:es|ed|s|d|ing)$", lowered) else hedge.split()[-1]
         repl = f"{modal} {base}"

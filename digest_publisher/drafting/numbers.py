@@ -241,23 +241,28 @@ def stated_ratios(text: str) -> set[Decimal]:
 
     ratios: set[Decimal] = set()
     for sentence in split_sentences(detex(text)):
-        for m in _FACTOR.finditer(sentence):
-            ratios.add(Decimal(m.group(1)))
-        for m in _PERCENT.finditer(sentence):
-            p = Decimal(m.group(1)) / 100
+        factors = {Decimal(m.group(1)) for m in _FACTOR.finditer(sentence)}
+        factors |= {_ratio_value(m["ratio"]) for m in _RATIO.finditer(sentence)}
+        ratios |= factors | {1 / f for f in factors if f}  # "halves the cost" is "2x cheaper"
+        percents = [Decimal(m.group(1)) for m in _PERCENT.finditer(sentence)]
+        for p in (v / 100 for v in percents):
             ratios |= {1 + p, abs(1 - p), p}
-        ratios |= {_ratio_value(m["ratio"]) for m in _RATIO.finditer(sentence)}
-        values = [v for v in (_decimal(m.group(0)) for m in _ANY_DIGITS.finditer(sentence)) if v > 0][:8]
-        ratios |= {a / b for a in values for b in values if a != b}
+        # Two percentages of one sentence ("from 20.1% to 41.3%"), or "from X to Y" in any unit.
+        pairs = [(a, b) for a in percents[:8] for b in percents[:8] if a != b]
+        pairs += [(_decimal(m["a"]), _decimal(m["b"])) for m in _FROM_TO.finditer(sentence)]
+        ratios |= {a / b for a, b in pairs if a > 0 and b > 0} | {b / a for a, b in pairs if a > 0 and b > 0}
     return {r for r in ratios if r > 0}
 
 
+_FROM_TO = re.compile(rf"\bfrom\s+(?P<a>{_DIGITS})\S*\s+to\s+(?P<b>{_DIGITS})", re.I)
+
+
 def is_faithful_ratio(written: Written, stated: set[Decimal]) -> bool:
-    """True when a stated ratio (or its inverse: "halves the cost" for "2x cheaper") fits the ratio word."""
+    """True when a ratio the source states fits the ratio word (see the module's rule)."""
     r = written.value
     low, high = {"approx": (r * Decimal("0.9"), r * Decimal("1.1")), "above": (r, r * Decimal("1.5")),
                  "below": (r * Decimal("0.88"), r)}.get(written.hedge, (r * Decimal("0.95"), r * Decimal("1.05")))
-    return any(low <= s <= high or low <= 1 / s <= high for s in stated)
+    return any(low <= s <= high for s in stated)
 
 
 # A number can leave its sentence whole only from these places: "(12%)", "by 12% over GRPO", "rises 12% on
