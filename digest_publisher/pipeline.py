@@ -62,6 +62,12 @@ class TopicDraft:
     selection_stats: dict[str, Any]
 
 
+def unverified_policy(drafter: Drafter) -> str:
+    """The drafter's policy for unverified claims: its settings' ``unverified`` ("remove" or "report");
+    "remove" for a drafter without settings (the built-in one)."""
+    return str(getattr(getattr(drafter, "settings", None), "unverified", "remove"))
+
+
 def draft(
     paths: list[Path],
     topic_ref: str,
@@ -74,13 +80,15 @@ def draft(
     drafter: Drafter,
     posts_dir: Path,
     progress: Progress | None = None,
-    unverified: str = "fail",
+    unverified: str | None = None,
     overwrite: bool = False,
     slug: str | None = None,
     keep: Sequence[Paper] = (),
 ) -> TopicDraft:
     """Select the topic's papers (its default window when no dates are given) and draft the post;
-    the draft report gains the selection's counts under ``selection``.
+    the draft report gains the selection's counts under ``selection``. ``unverified`` is the policy for
+    claims no cited paper supports; by default the drafter's (``unverified`` in prompts/models.toml for
+    Claude), so ``draft``, ``backfill`` and ``republish --refresh-corpus`` apply one policy.
 
     Redrafting an existing post (``republish --refresh-corpus``) passes its ``slug`` and the papers it
     already covers (``keep``): they stay, and the selection adds the ones the corpus gained."""
@@ -101,7 +109,7 @@ def draft(
         posts_dir=posts_dir,
         window=(start, end) if start and end else None,
         progress=progress,
-        unverified=unverified,
+        unverified=unverified or unverified_policy(drafter),
         overwrite=overwrite,
         report_extra={"selection": selection.stats},
     )
