@@ -239,6 +239,7 @@ def render(
 ) -> RenderResult:
     """Render a post and write its preview page, post object and card, for the WordPress version asked,
     else the one remembered for ``site_url`` (what publish sends), else the current line."""
+    from .drafting import fact_check_view
     from .publishing.site import remembered_markup_version
     from .records import find_post
     from .render import write_preview
@@ -248,7 +249,9 @@ def render(
     wp_version = wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir) or CURRENT_WP_VERSION
     post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url,
                                      content_format=content_format, wp_version=wp_version, cache="refresh")  # fmt: skip
-    page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path))
+    view, patterns = fact_check_view(post.path, post.source.body, post.papers.values())
+    page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path),
+                         factcheck=view, patterns=patterns)
     return RenderResult(post, rendered, page, wp_version)
 
 

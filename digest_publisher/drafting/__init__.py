@@ -38,7 +38,9 @@ from .base import (
 )
 from .builtin import BuiltinDrafter
 from .citing import tidy_citations
-from .grounding import GroundingReport, SectionLimits, check_grounding, remove_unverified_numbers
+from .factcheck import fact_check, fact_check_view
+from .grounding import GroundingReport, SectionLimits, check_grounding
+from .removal import remove_unverified_numbers
 from .safety import clean_markdown
 from .text import word_count
 
@@ -55,6 +57,8 @@ __all__ = [
     "default_slug",
     "draft_post",
     "edited_since_draft",
+    "fact_check",
+    "fact_check_view",
     "resolve_window",
 ]
 

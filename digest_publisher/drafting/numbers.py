@@ -286,3 +286,10 @@ def remove_claim(sentence: str, written: Written) -> str | None:
     if alone or ((_BY.search(before) or _CHANGE_VERB.search(before)) and _CLOSED_AFTER.match(after)):
         return remove_number(sentence, written)
     return None
+
+
+def sentence_claims(sentence: str) -> list[Written]:
+    """A sentence's numbers and ratio words, in order (a ratio word inside a number's span is the number's)."""
+    numbers = written_numbers(sentence)
+    ratios = [r for r in written_ratios(sentence) if not any(n.start < r.end and r.start < n.end for n in numbers)]
+    return sorted(numbers + ratios, key=lambda w: w.start)
