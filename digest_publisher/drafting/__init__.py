@@ -39,8 +39,8 @@ from .base import (
 from .builtin import BuiltinDrafter
 from .citing import tidy_citations
 from .factcheck import fact_check, fact_check_view
-from .grounding import GroundingReport, SectionLimits, check_grounding
-from .removal import remove_unverified_numbers
+from .grounding import EXEMPT_SECTIONS, GroundingReport, SectionLimits, check_grounding
+from .removal import drop_restated_closing, remove_unverified_numbers
 from .safety import clean_markdown
 from .text import word_count
 
@@ -196,6 +196,11 @@ def draft_post(
         body, numbers_removed = remove_unverified_numbers(body, grounding.unverified_claims)
         grounding = check_grounding(body, request.by_key, content.cards, LIMITS[kind], names=request.short_names)
         grounding.unverified_claims = []  # what is left could not be located: listed in numbers_removed's place
+    # The closing section looks ahead: a sentence restating an earlier section's fact goes (listed).
+    body, restated = drop_restated_closing(body, EXEMPT_SECTIONS)
+    if restated:
+        grounding = check_grounding(body, request.by_key, content.cards, LIMITS[kind], names=request.short_names)
+        grounding.unverified_claims = [] if unverified != "report" else grounding.unverified_claims
     progress.advance("check")
     problems = grounding.hard_problems
     if problems:
@@ -233,6 +238,7 @@ def draft_post(
     report = build_report(request, content, grounding, body, slug, folder, now, started)
     report["removed"] = removed
     report["numbers_removed"] = numbers_removed
+    report["closing_restated"] = restated
     for name, items in content.report.items():
         report[name] = items
     report.update(report_extra or {})

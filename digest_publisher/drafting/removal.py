@@ -91,3 +91,51 @@ def _tidy_gap(body: str, at: int, length: int) -> str:
     if re.fullmatch(r"\s*(?:[-*+]|\d+[.)]|>)?\s*", tidy):
         return body[:start] + body[min(len(body), end + 1):]
     return body[:start] + tidy + body[end:]
+
+
+_CONTENT_WORD = re.compile(r"[a-z][a-z\-]{3,}")
+_CLOSING = re.compile(r"road ahead|what to watch|looking ahead|outlook|open (?:questions|problems)|conclusion|"
+                      r"takeaway|what(?:'s| is) next|closing|the bottom line", re.I)
+
+
+def _words(sentence: str) -> set[str]:
+    return {w[:6] for w in _CONTENT_WORD.findall(re.sub(r"\[@[^\]]*\]", " ", sentence).lower())}
+
+
+def drop_restated_closing(body: str, exempt: frozenset[str]) -> tuple[str, list[dict[str, Any]]]:
+    """The closing section (the last ``##`` section that is not one of ``exempt``, when its heading says it
+    closes: "The Road Ahead", "What to Watch", "Outlook", "Conclusion" ...) without the sentences that
+    restate a fact an earlier section states: a sentence citing a paper an earlier sentence cites, and stating
+    one of its numbers or most of its words (half of the content words of the shorter). The closing section
+    looks ahead; it does not repeat. Returns the body and what was dropped, for the report."""
+    from .grounding import attributed_sentences, parse_blocks
+
+    blocks = parse_blocks(body)
+    sections = [b.text for b in blocks if b.kind == "heading" and b.level == 2 and b.text.casefold() not in exempt]
+    if len(sections) < 2:
+        return body, []
+    closing = sections[-1]
+    if not _CLOSING.search(closing):
+        return body, []  # the last section is a theme of its own, not a look ahead
+    earlier: list[tuple[str, str, set[str], set[str], set[str]]] = []
+    dropped: list[dict[str, Any]] = []
+    for block in blocks:
+        if block.kind in ("heading", "table", "rule") or not block.h2 or block.h2.casefold() in exempt:
+            continue
+        for sentence, _ in attributed_sentences(block.text, []):
+            cited = {k for k in citations_in(sentence) if k}
+            numbers = {w.text for w in sentence_claims(sentence)}
+            words = _words(sentence)
+            if block.h2 != closing:
+                earlier.append((block.h2, sentence, cited, numbers, words))
+                continue
+            for heading, other, other_cited, other_numbers, other_words in earlier:
+                shared_words = len(words & other_words) / max(1, min(len(words), len(other_words)))
+                if cited & other_cited and (numbers & other_numbers or shared_words >= 0.5):
+                    found = _find_sentence(body, sentence, block.line)
+                    if found is not None:
+                        body = _tidy_gap(body[:found.start()] + body[found.end():], found.start(), 0)
+                        dropped.append({"section": closing, "sentence": sentence, "restates": other,
+                                        "in_section": heading})
+                    break
+    return body, dropped
