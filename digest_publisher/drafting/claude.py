@@ -44,7 +44,7 @@ from .claude_calls import Call, parse_json
 from .claude_client import ClaudeClient
 from .claude_plan import Outline
 from .claude_sections import SectionStages
-from .numbers import written_numbers
+from .grounding import unsourced_meta_numbers
 from .prompts import load_prompt_set
 from .settings import ClaudeSettings
 
@@ -137,7 +137,7 @@ class _Run(SectionStages):
         for field_name in ("hook", "excerpt", "title"):
             if "[@" in data[field_name]:
                 problems.append(f"the {field_name} must not cite papers")
-            numbers = [w.text for w in written_numbers(data[field_name])]
+            numbers = unsourced_meta_numbers(data[field_name], self.request)
             if numbers:
                 problems.append(f"the {field_name} states numbers ({', '.join(numbers)}) no paper is cited for")
         return problems

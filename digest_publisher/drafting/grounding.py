@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..models import Paper
 from ..names import method_names, short_names, surnames
 from .alignment import aligned_numbers, closest, dropped_hedges
 from .attribution import number_owners
+from .base import DraftRequest
 from .hedges import hedge_claims
 from .number_context import Stated, misplaced_numbers, stated_contexts
 from .numbers import (
@@ -204,6 +206,15 @@ def attributed_sentences(text: str, fallback: list[str]) -> list[tuple[str, list
             own = before or after or fallback
         out.append((sentence, own))
     return out
+
+
+def unsourced_meta_numbers(text: str, request: DraftRequest) -> list[str]:
+    """The numbers of a title, hook or excerpt that no paper is cited for: all but the post's own facts, which
+    the meta prompt allows ("19 papers", "May 21-22, 2026": the paper count and the window's days and years)."""
+    start, end = request.window
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)] if end >= start else []
+    own = {Decimal(len(request.papers))} | {Decimal(d.day) for d in days} | {Decimal(d.year) for d in days}
+    return [w.text for w in written_numbers(text) if not {w.value, *([w.high] if w.high is not None else [])} <= own]
 
 
 def _names_in(paper: Paper) -> str:

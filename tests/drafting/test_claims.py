@@ -233,3 +233,15 @@ def test_property_no_shipped_sentence_has_a_hole(real_week_all: list[Paper], dat
 
 def test_hedge_claims_need_an_abstract_to_compare_with() -> None:
     assert hedge_claims("It always works.", []) == []
+
+
+def test_the_meta_may_state_the_posts_own_count_and_window() -> None:
+    from datetime import date
+
+    from digest_publisher.drafting.base import DraftRequest
+    from digest_publisher.drafting.grounding import unsourced_meta_numbers
+    from tests.drafting.conftest import topic_07
+
+    request = DraftRequest(topic_07(), (A, B), topic_07().kind, (date(2026, 5, 21), date(2026, 5, 22)), {})
+    assert unsourced_meta_numbers("2 papers from May 21–22, 2026 on rewards", request) == []
+    assert unsourced_meta_numbers("2 papers, one with 76% accuracy, May 23", request) == ["76%", "23"]
