@@ -62,12 +62,6 @@ class TopicDraft:
     selection_stats: dict[str, Any]
 
 
-def unverified_policy(drafter: Drafter) -> str:
-    """The drafter's policy for unverified claims: its settings' ``unverified`` ("remove" or "report");
-    "remove" for a drafter without settings (the built-in one)."""
-    return str(getattr(getattr(drafter, "settings", None), "unverified", "remove"))
-
-
 def draft(
     paths: list[Path],
     topic_ref: str,
@@ -86,13 +80,12 @@ def draft(
     keep: Sequence[Paper] = (),
 ) -> TopicDraft:
     """Select the topic's papers (its default window when no dates are given) and draft the post;
-    the draft report gains the selection's counts under ``selection``. ``unverified`` is the policy for
-    claims no cited paper supports; by default the drafter's (``unverified`` in prompts/models.toml for
-    Claude), so ``draft``, ``backfill`` and ``republish --refresh-corpus`` apply one policy.
+    the draft report gains the selection's counts under ``selection``. ``unverified``: by default the
+    drafter's policy, so ``draft``, ``backfill`` and ``republish --refresh-corpus`` apply one.
 
     Redrafting an existing post (``republish --refresh-corpus``) passes its ``slug`` and the papers it
     already covers (``keep``): they stay, and the selection adds the ones the corpus gained."""
-    from .drafting import draft_post
+    from .drafting import draft_post, unverified_policy
 
     topic = load_topics(topics_path).get(topic_ref)
     selection = _select(paths, topic, date_from, date_to, fmt, allow_empty=bool(keep))

@@ -60,6 +60,7 @@ __all__ = [
     "fact_check",
     "fact_check_view",
     "resolve_window",
+    "unverified_policy",
 ]
 
 REPORT_FILE = "draft-report.json"
@@ -131,6 +132,12 @@ def edited_since_draft(folder: Path) -> bool:
         except (OSError, ValueError):
             previous = None
     return previous != _body_hash(current.body)
+
+
+def unverified_policy(drafter: Drafter) -> str:
+    """The drafter's policy for unverified claims: its settings' ``unverified`` ("remove" or "report", from
+    prompts/models.toml for Claude); "remove" for a drafter without settings (the built-in one)."""
+    return str(getattr(getattr(drafter, "settings", None), "unverified", "remove"))
 
 
 def draft_post(

@@ -68,6 +68,12 @@ _SCRIPT = r"""
         var i = want[h[1] + '\u0000' + n];
         if (i !== undefined) marks.push([h[0], h[1], i]);
       });
+      marks.sort(function (a, b) { return a[0] - b[0] || b[1].length - a[1].length; });
+      var end = -1;
+      marks = marks.filter(function (m) {  // a number inside another's text ("12%" in "about 12%"): one mark
+        if (m[0] < end) return false;
+        end = m[0] + m[1].length; return true;
+      });
       for (var k = marks.length - 1; k >= 0; k--) {
         var at = marks[k][0], text = marks[k][1], c = data.claims[marks[k][2]];
         var rest = node.splitText(at); rest.splitText(text.length);

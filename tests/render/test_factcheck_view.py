@@ -62,6 +62,8 @@ def test_the_fact_check_view_marks_links_and_stays_out_of_wordpress(drafted: tup
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
             page.route("http*://**/*", lambda route: route.abort())
             page.goto(page_file.as_uri(), wait_until="load")
             off_html = page.inner_html(".entry-content")
@@ -70,7 +72,8 @@ def test_the_fact_check_view_marks_links_and_stays_out_of_wordpress(drafted: tup
             page.check("#fc-toggle")
             numbers = page.locator(".entry-content a.fc-number")
             citations = page.locator(".entry-content .fc-citation")
-            assert numbers.count() >= 5 and citations.count() >= 10, (numbers.count(), citations.count())
+            numbers_on = numbers.count()
+            assert numbers_on >= 5 and citations.count() >= 10, (numbers_on, citations.count())
             # The hand-edited number is flagged, with the reason on its card.
             edited = page.locator(".entry-content a.fc-number", has_text="91.7%")
             assert edited.count() == 1 and "fc-flagged" in (edited.get_attribute("class") or "")
@@ -97,5 +100,9 @@ def test_the_fact_check_view_marks_links_and_stays_out_of_wordpress(drafted: tup
             page.uncheck("#fc-toggle")
             assert page.inner_html(".entry-content") == off_html
             assert page.locator("#fc-panel").is_hidden()
+            # Opened with ?factcheck, the view starts on; the page's script never fails.
+            page.goto(page_file.as_uri() + "?factcheck", wait_until="load")
+            assert page.locator(".entry-content a.fc-number").count() == numbers_on
+            assert errors == []
         finally:
             browser.close()
