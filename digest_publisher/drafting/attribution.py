@@ -4,8 +4,8 @@ A sentence that cites one paper gives all its numbers to that paper. A sentence 
 (``"A [@a] reaches 76% and B [@b] 39 points"``, ``"... by 38.8 and 10.7 points respectively ([@a; @b])"``)
 gives each number to the papers named nearest to it:
 
-- the sentence is cut into clauses at punctuation and at "and", "while", "but", "whereas" (citations,
-  with their parentheses, are blanked first so they never cut a clause);
+- the sentence is cut into clauses where :mod:`.number_context` cuts them (punctuation, "and", "while",
+  "but", "whereas" ...; citations, with their parentheses, are blanked first so they never cut a clause);
 - an anchor is a citation or a paper's name (its short name or its own method name); a citation of one
   paper is a strong anchor, a group (``[@a; @b]``) a weak one, counted only where no strong anchor is;
 - a clause's numbers belong to its anchors; a clause that holds only anchors ("A [@a] and B [@b] reach
@@ -22,10 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from .number_context import CLAUSE_BOUNDARY
 from .numbers import Written
 
 _CITE_GROUP = re.compile(r"\(?\[@[^\]]*\]\)?")
-_BOUNDARY = re.compile(r"[,;:()]|\s(?:and|while|whereas|but|versus|vs\.?)\s|\s[—–]\s", re.I)
 
 
 def _cited(group: str) -> list[str]:
@@ -60,7 +60,7 @@ def number_owners(sentence: str, numbers: Sequence[Written], keys: Sequence[str]
             any(pos < numbers[0].start for pos, ks, _ in ordered if k in ks) for k in everyone)
         if together and len(in_order) == len(numbers):
             return [[k] for k in in_order]
-    cuts = [m.start() for m in _BOUNDARY.finditer(blanked)]
+    cuts = [m.start() for m in CLAUSE_BOUNDARY.finditer(blanked)]
 
     def clause(pos: int) -> int:
         return sum(c < pos for c in cuts)

@@ -49,7 +49,7 @@ respectively overall average averaged relative absolute compared comparison
 
 
 # Where a clause ends: a word never belongs to a number across one ("accuracy rises 45% and latency falls 12%").
-_BOUNDARY = re.compile(r"[,;:()]|\s(?:and|while|whereas|but|yet|versus|vs\.?)\s", re.I)
+CLAUSE_BOUNDARY = re.compile(r"[,;:()]|\s(?:and|while|whereas|but|yet|versus|vs\.?)\s", re.I)
 _CLAUSE = "\x00"
 
 
@@ -85,7 +85,7 @@ def contexts(sentence: str) -> list[Placed]:
         if m.start() in counts or any(n.start <= m.start() < n.end for n in numbers):
             continue  # a hedge or unit word is part of its number
         tokens.append((m.start(), m.group(0)))
-    for m in _BOUNDARY.finditer(sentence):
+    for m in CLAUSE_BOUNDARY.finditer(sentence):
         tokens.append((m.start(), _CLAUSE))
     tokens.sort(key=lambda t: t[0])
     clause_of, clause = [], 0
