@@ -16,6 +16,7 @@ checks (:mod:`.number_context`, :mod:`.hedges`).
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,15 +62,20 @@ def closest(sentence: str, abstract: str) -> Alignment | None:
         return None
     best: Alignment | None = None
     best_ratio = CLOSE
-    for candidate in split_sentences(detex(abstract)):
-        src = tokens(candidate)
+    for candidate, src in _source_sentences(abstract):
         matcher = difflib.SequenceMatcher(None, [t.kind for t in post], [t.kind for t in src], autojunk=False)
         if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
             continue
         ratio = matcher.ratio()
         if ratio >= best_ratio:
-            best, best_ratio = Alignment(candidate, post, src, matcher.get_opcodes()), ratio
+            best, best_ratio = Alignment(candidate, post, list(src), matcher.get_opcodes()), ratio
     return best
+
+
+@functools.lru_cache(maxsize=4096)
+def _source_sentences(abstract: str) -> tuple[tuple[str, tuple[Token, ...]], ...]:
+    """An abstract's sentences, each with its tokens (every sentence of a post is compared with them)."""
+    return tuple((sentence, tuple(tokens(sentence))) for sentence in split_sentences(detex(abstract)))
 
 
 def aligned_numbers(alignment: Alignment) -> list[tuple[Token, Token]]:
