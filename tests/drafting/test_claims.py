@@ -245,3 +245,15 @@ def test_the_meta_may_state_the_posts_own_count_and_window() -> None:
     request = DraftRequest(topic_07(), (A, B), topic_07().kind, (date(2026, 5, 21), date(2026, 5, 22)), {})
     assert unsourced_meta_numbers("2 papers from May 21–22, 2026 on rewards", request) == []
     assert unsourced_meta_numbers("2 papers, one with 76% accuracy, May 23", request) == ["76%", "23"]
+
+
+@pytest.mark.parametrize(("sentence", "wrong"), [
+    ("On AIME, Alpha scores about 79%, and on GSM8K 33% [@2605.10001].", ["about 79%", "33%"]),
+    ("On GSM8K, Alpha scores about 79%, and on AIME 33% [@2605.10001].", []),
+    ("Alpha gets 33% on GSM8K [@2605.10001].", ["33%"]),
+    ("Alpha gets 33% on AIME [@2605.10001].", []),
+    ("Alpha scores 33% on GSM8K and nearly 80% on AIME [@2605.10001].", ["33%", "nearly 80%"]),
+])
+def test_two_benchmarks_of_one_paper_swapped_are_caught(sentence: str, wrong: list[str]) -> None:
+    """The abstract names each benchmark next to one number only ("78.6% on GSM8K and 33% on AIME")."""
+    assert flags(sentence) == wrong
