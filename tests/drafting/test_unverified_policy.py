@@ -76,13 +76,17 @@ def test_draft_applies_the_policy_and_says_so(policy: str, liar: FakeClaude, tmp
 def test_backfill_applies_the_policy(liar: FakeClaude, wp_lab: Lab, tmp_path: Path) -> None:
     posts = tmp_path / "posts"
     env = {**env_for(wp_lab, wp_lab.admin, posts), **claude_env(liar, tmp_path)}
+    # A slug of its own: the test site is shared by every run.
+    unique = f"rl-post-training-policy-{uuid.uuid4().hex[:8]}"
+    topics = tmp_path / "topics.toml"
+    topics.write_text((REPO / "topics.toml").read_text(encoding="utf-8").replace(
+        'slug = "rl-post-training"', f'slug = "{unique}"', 1), encoding="utf-8")
     result = run_cli(
         env, "backfill", "--topic", "07", "--corpus", str(SAMPLE / "2026-05-18.jsonl"), "--drafter", "claude",
-        "--topics", str(REPO / "topics.toml"), "--prompts-dir", str(prompts_with(tmp_path, "report")),
-        "--status", "draft",
+        "--topics", str(topics), "--prompts-dir", str(prompts_with(tmp_path, "report")), "--status", "draft",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    report = report_of(posts / "backfill-07-rl-post-training")
+    report = report_of(posts / f"backfill-07-{unique}")
     assert report["unverified_claims"] and report["numbers_removed"] == []
     assert "flagged; each with its reason in" in result.stderr
 
