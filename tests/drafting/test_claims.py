@@ -257,3 +257,18 @@ def test_the_meta_may_state_the_posts_own_count_and_window() -> None:
 def test_two_benchmarks_of_one_paper_swapped_are_caught(sentence: str, wrong: list[str]) -> None:
     """The abstract names each benchmark next to one number only ("78.6% on GSM8K and 33% on AIME")."""
     assert flags(sentence) == wrong
+
+
+def test_the_system_prompts_examples_cite_ids_no_corpus_can_hold(real_week_all: list[Paper]) -> None:
+    """A model that copies an example must not cite a real paper outside its selection (issue 18, item 7)."""
+    from tests.drafting.conftest import PROMPTS
+
+    week = {cite_key(p) for p in real_week_all}
+    for kind in ("backfill", "brief"):
+        text = (PROMPTS / kind / "system.md").read_text(encoding="utf-8")
+        examples = set(re.findall(r"@(\d{4}\.\d{4,5})", text))
+        assert examples, kind
+        for example in examples:
+            assert example[2:4] == "00", example  # month 00: no arXiv id has it
+            assert example not in week
+        assert "AMR-SD" not in text and "PAIR" not in text
