@@ -7,11 +7,13 @@ selection), so the name a reader sees in the prose is the name on the link.
 The rule, in order of preference for each paper:
 
 1. the paper's own method name: the part of its title before a colon when it reads as a name
-   ("AMR-SD: Adaptive ..."; never a genre such as "Position:" or "Survey:"), else a name its
-   abstract introduces ("We propose SAGE, ...", "... framework (R3-Streaming)") - a name that also
-   appears in the title comes first;
-2. the authors: "Surname" (one author), "Surname and Surname" (two), "Surname et al." (more); the
-   surname skips suffixes, so "Martin Luther King Jr." is "King", never "Jr.".
+   ("AMR-SD: Adaptive ..."; at most three words and no comma, so never a title phrase such as "From
+   Recognition to Reasoning" or "Rewarding Beliefs, Not Actions"; never a genre such as "Position:" or
+   "Survey:"), else a name its abstract introduces ("We propose SAGE, ...", "... framework
+   (R3-Streaming)"), never a part of a longer one ("VA" of "VA-OPD") - a name that also appears in the
+   title comes first;
+2. the authors: "Surname" (one author), "Surname et al." (two or more, so the name reads as a plural
+   subject); the surname skips suffixes, so "Martin Luther King Jr." is "King", never "Jr.".
 
 Names are unique within a post: papers whose names collide (ignoring case, punctuation and
 "et al.", so one author's "Xu" and "Xu et al." collide too) each move on to their next candidate:
@@ -56,8 +58,8 @@ __all__ = [
     "MATH_SPAN", "author_name", "cite_key", "method_names", "readable_latex", "short_names", "surname", "surnames",
 ]
 
-# A title prefix longer than this is a phrase, not a name ("Why Reward Models Fail: ...").
-MAX_NAME_WORDS = 4
+# A title prefix longer than this is a phrase, not a name ("From Recognition to Reasoning: ...").
+MAX_NAME_WORDS = 3
 MAX_NAME_CHARS = 32
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d."})
 _PARTICLES = frozenset({"de", "van", "von", "der", "den", "da", "di", "del", "della", "le", "la", "du", "dos"})
@@ -123,14 +125,13 @@ def surnames(paper: Paper) -> list[str]:
 
 
 def author_name(paper: Paper) -> str | None:
-    """"Surname", "Surname and Surname" or "Surname et al."; None for a paper without authors."""
+    """"Surname" (one author) or "Surname et al." (two or more); None for a paper without authors."""
     names = surnames(paper)
     if not names:
         return None
     if len(names) == 1:
         return names[0]
-    if len(names) == 2:
-        return f"{names[0]} and {names[1]}"
+    # Two authors too: "Lin and Brown" reads as two people ("Lin and Brown goes" does not read).
     return f"{names[0]} et al."
 
 
@@ -194,6 +195,8 @@ def _title_prefix(title: str) -> str | None:
         head
         and len(head) <= MAX_NAME_CHARS
         and len(head.split()) <= MAX_NAME_WORDS
+        and "," not in head  # "Rewarding Beliefs, Not Actions" is a slogan, not a name
+        and not re.search(r"\s(?:and|&)\s", head)  # "LIFT and PLACE" names two things: a plural subject
         and head.casefold() not in _GENERIC_PREFIXES
     ):
         return head
@@ -217,6 +220,8 @@ def method_names(paper: Paper) -> list[str]:
             token = match.group(1).rstrip(".-")
             if _is_name(token) and token not in introduced:
                 introduced.append(token)
+    # A part of a longer name ("VA" of "VA-OPD": the advantage it measures) is not the method's name.
+    introduced = [t for t in introduced if not any(o != t and t in o.split("-") for o in introduced)]
     title_words = set(re.findall(r"[\w$π≡\-+]+", title))
     introduced.sort(key=lambda token: token not in title_words)  # stable: abstract order within each group
     found += [t for t in introduced if t not in found]

@@ -63,7 +63,7 @@ def draft(
     drafter: Drafter,
     posts_dir: Path,
     progress: Progress | None = None,
-    unverified: str = "fail",
+    unverified: str | None = None,
     overwrite: bool = False,
     slug: str | None = None,
     keep: Sequence[Paper] = (),
@@ -75,13 +75,14 @@ def draft(
     """Select the topic's papers in the post's window (:func:`draft_window`), curate them to the K the
     post discusses (:func:`curate_topic`; ``scorer`` default :func:`default_scorer`), draft the post from
     those, and write the shortlist ``curation.md`` beside it; the draft report gains ``selection`` (the
-    counts and the window applied) and ``curation`` (a decision for every candidate).
+    counts and the window applied) and ``curation`` (a decision for every candidate). ``unverified``: by
+    default the drafter's policy, so ``draft``, ``backfill`` and ``republish --refresh-corpus`` apply one.
 
     Redrafting an existing post (``republish --refresh-corpus``) passes its ``slug`` and the papers it
     already covers (``keep``): they stay, and the best of the papers the corpus gained join them."""
     from . import records
     from .curation import SHORTLIST_FILE, curation_usage, report_dict, shortlist_markdown
-    from .drafting import draft_post
+    from .drafting import draft_post, unverified_policy
 
     curated = curate_topic(
         paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind,
@@ -90,7 +91,8 @@ def draft(
     )
     result = draft_post(
         curated.topic, list(curated.curation.discussed), slug=slug, kind=curated.kind, drafter=drafter,
-        posts_dir=posts_dir, window=curated.span, progress=progress, unverified=unverified, overwrite=overwrite,
+        posts_dir=posts_dir, window=curated.span, progress=progress, overwrite=overwrite,
+        unverified=unverified or unverified_policy(drafter),
         report_extra={"selection": curated.selection_stats, "curation": report_dict(curated.curation, curated.span)},
         screened=curated.curation.candidates,
         stages_before=curation_usage(curated.curation),
@@ -212,6 +214,7 @@ def render(
 ) -> RenderResult:
     """Render a post and write its preview page, post object and card, for the WordPress version asked,
     else the one remembered for ``site_url`` (what publish sends), else the current line."""
+    from .drafting import fact_check_view
     from .publishing.site import remembered_markup_version
     from .records import find_post_folder, posts_dir_of
     from .render import write_preview
@@ -221,7 +224,9 @@ def render(
     wp_version = wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir_of(folder)) or CURRENT
     post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url,
                                      content_format=content_format, wp_version=wp_version, cache="refresh")  # fmt: skip
-    page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path))
+    view, patterns = fact_check_view(post.path, post.source.body, post.papers.values())
+    page = write_preview(post, rendered, topic_label=topic_label(post.source.topic, topics_path),
+                         factcheck=view, patterns=patterns)
     return RenderResult(post, rendered, page, wp_version)
 
 

@@ -10,11 +10,12 @@ Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url`
   careful model does (number words, hedged roundings, method-name headings, a list right after a line
   of text, up to 25% over the word limit), ``"liar"`` lies in every section (a number moved to another
   cited paper, a number changed by 10-40%, an invented number, two numbers of one paper swapped (when a
-  paper whose abstract it was given states two in one sentence), a citation of a paper it was not given,
-  an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair its
-  numbers, repeats them; ``plant`` makes triage score the given papers highest; ``fault_rate`` fails
-  that share of calls at random (429, 529, 500 and an
-  error event in the middle of a stream), reproducibly from a seed.
+  paper whose abstract it was given states two in one sentence), a citation of a paper it was not given, the
+  realistic lies of :func:`planted_lies` (numbers crossed between papers, ratio words, dropped and invented
+  hedges), an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair its
+  numbers, repeats them; ``plant`` makes triage score the given papers highest; ``fault_rate`` fails that
+  share of calls at random (429, 529, 500 and an error event in the middle of a stream), reproducibly from a
+  seed.
 - Records every request (path, JSON body, stage, status) so tests assert on what was sent; the API key
   is checked for presence and never stored.
 - Reports usage like the API: input/output tokens (~4 characters per token) and prompt-cache writes and
@@ -139,9 +140,25 @@ LIES = {  # what the liar writes, as it appears in its Markdown
 
 
 def _careful_numbers(sentence: str) -> str:
-    """As a careful writer states numbers: small counts in words, decimals as hedged roundings."""
+    """As a careful writer states numbers: small counts in words, decimals as hedged roundings, a percentage
+    just under a round figure as "nearly" that figure, a factor near two or three as a ratio word."""
     out = re.sub(r"(?<![\w.\-$])([2-9])(?= [a-z])", lambda m: _WORDS[int(m.group(1))], sentence)
-    return re.sub(r"(?<![\w.\-$])(\d+\.\d+)%", lambda m: f"about {round(float(m.group(1)))}%", out)
+
+    def percent(m: re.Match[str]) -> str:
+        value = float(m.group(1))
+        ceiling = -(-value // 10) * 10
+        if value >= 20 and ceiling - value <= ceiling * 0.05 and ceiling != value:
+            return f"nearly {int(ceiling)}%"
+        return f"about {round(value)}%"
+
+    out = re.sub(r"(?<![\w.\-$+=])(\d+\.\d+)%", percent, out)
+
+    def factor(m: re.Match[str]) -> str:
+        value = float(m.group(1))
+        word = "twice" if abs(value - 2) <= 0.1 else "three times" if abs(value - 3) <= 0.1 else None
+        return f"roughly {word}" if word else m.group(0)
+
+    return re.sub(r"(?<![\w.\-$])(\d+(?:\.\d+)?)\s?[x×](?![\w])", factor, out)
 
 
 def _method_name(p: PaperIn) -> str | None:
@@ -204,13 +221,19 @@ class Model:
         return {"i": number, "s": digest % 8, "t": themes[digest % 5], "r": f"about {words}"}
 
     def repair(self, user: str) -> list[dict[str, str]]:
-        """An honest repair drops each unsupported number; the liar repeats its sentences unchanged."""
+        """An honest repair drops each unsupported number and gives an over-certain word the paper's hedge (or
+        leaves it out); the liar repeats its sentences unchanged."""
         fixes = []
-        for m in re.finditer(r"^\d+\. (.*)\n   unsupported: (.*)$", user, re.M):
+        for m in re.finditer(r"^\d+\. (.*)\n   unsupported: (.*)((?:\n   \(.*\))*)", user, re.M):
             sentence, numbers = m.group(1), [n.strip() for n in m.group(2).split(",")]
+            hedges = dict(re.findall(r'"([^"]+)": the paper(?:\'s own sentence)? (?:only )?says "([^"]+)"', m.group(3)))
             rewrite = sentence
             if self.behaviour != "liar":
                 for number in numbers:
+                    if not re.search(r"\d", number):  # a word too certain: the paper's hedge, or left out
+                        rewrite = re.sub(rf"\b{re.escape(number)}\b\s?", f"{hedges[number]} " if number in hedges
+                                         else "", rewrite, count=1)
+                        continue
                     rewrite = re.sub(rf"(?:\s(?:by|of|to|at|a|an))?\s{re.escape(number)}", "", rewrite, count=1)
             fixes.append({"sentence": sentence, "rewrite": rewrite})
         return fixes
@@ -339,13 +362,88 @@ class Model:
             lies.insert(0, f"It improves the result by {changed} points [@{first.id}].")
             if last.id != first.id:  # a number of the first paper, in a sentence that cites only the last
                 lies.insert(0, f"[@{last.id}] reaches {numbers[0]} on its benchmark.")
-        swap = _swapped_sentence(papers)
-        if swap:
-            lies.append(swap)
+        lies += [lie for _, lie in planted_lies(papers)]
         lines = honest.split("\n\n")
         lines.insert(1, " ".join(lies))
         text = "\n\n".join(lines)
         return re.sub(r"^(### .*)$", lambda m: m.group(1) + " " + LIES["heading_image"], text, count=1, flags=re.M)
+
+
+_UNIT_NUMBER = re.compile(r"(?<![\w.\-$@])\d+(?:\.\d+)?(?:%| points)(?![\w])")
+_MODAL_VERB = re.compile(r"\b(can|may|could|might) (?!only|also|further|still|even|thus|then|now|more|not|be|have)"
+                         r"([a-z]{4,})\b")
+_SUGGEST = re.compile(r"\b(suggests?|indicates?)\b")
+
+
+def _clean(sentence: str) -> bool:
+    return "$" not in sentence and "\\" not in sentence and len(sentence.split()) <= 45
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def planted_lies(papers: list[PaperIn]) -> list[tuple[str, str]]:
+    """The liar's realistic lies about ``papers`` (kind, Markdown), built from their abstracts, as a model that
+    misreads them would write them:
+
+    - ``swap_within``: two numbers of one sentence of a paper exchanged (two benchmarks, two metrics);
+    - ``swap_one_sentence``: a sentence about two papers, each given the other's number;
+    - ``swap_sentences``: "[@A] ... . [@B] ... ." with A's and B's numbers exchanged;
+    - ``ratio``: a ratio word the paper does not state ("triples" for a 2x gain, "doubles" otherwise);
+    - ``hedge_dropped``: "suggests" made "proves", "can reinforce" made "reinforces";
+    - ``hedge_invented``: a certainty no abstract states ("making the model reliably robust").
+    """
+    lies: list[tuple[str, str]] = []
+    swapped = _swapped_sentence(papers)
+    if swapped:
+        lies.append(("swap_within", swapped))
+    with_numbers = []
+    for p in papers:
+        for sentence in _sentences(p.abstract):
+            found = list(_UNIT_NUMBER.finditer(sentence))
+            if _clean(sentence) and found:
+                with_numbers.append((p, sentence, found[0]))
+                break
+    for (a, sa, na), (b, sb, nb) in itertools.pairwise(with_numbers):
+        if na.group(0) == nb.group(0) or na.group(0) in b.abstract or nb.group(0) in a.abstract:
+            continue
+        sa_lie = sa[:na.start()] + nb.group(0) + sa[na.end():]
+        sb_lie = sb[:nb.start()] + na.group(0) + sb[nb.end():]
+        lies.append(("swap_one_sentence", f"{_esc(sa_lie.rstrip('.'))} ([@{a.id}]), while "
+                                          f"{_esc(_lower_first(sb_lie.rstrip('.')))} ([@{b.id}])."))
+        lies.append(("swap_sentences", f"[@{a.id}] reports that {_esc(_lower_first(sa_lie.rstrip('.')))}. "
+                                       f"[@{b.id}] reports that {_esc(_lower_first(sb_lie.rstrip('.')))}."))
+        break
+    for p in papers:
+        factor = re.search(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:x|×)(?![\w])", p.abstract)
+        if factor:
+            word = "triples" if abs(float(factor.group(1)) - 2) < 0.5 else "doubles"
+            lies.append(("ratio", f"[@{p.id}] {word} the efficiency of its baseline."))
+            break
+    for p in papers:
+        suggesting = next((s for s in _sentences(p.abstract) if _clean(s) and _SUGGEST.search(s)), None)
+        if suggesting:
+            lies.append(("hedge_dropped", f"{_esc(_SUGGEST.sub('proves', suggesting, count=1).rstrip('.'))} "
+                                          f"([@{p.id}])."))
+            break
+    for p in papers:
+        # A modal of the main clause ("X can reinforce Y"), not of a question ("whether X can ...").
+        modal = next((s for s in _sentences(p.abstract) if _clean(s) and _MODAL_VERB.search(s)
+                      and not re.search(r"\b(?:whether|if|how|what|which|that)\b[^,;]*$",
+                                        s[:_MODAL_VERB.search(s).start()])), None)  # type: ignore[union-attr]
+        if modal:
+            sentence = modal
+            m = _MODAL_VERB.search(sentence)
+            assert m is not None
+            verb = m.group(2) + ("es" if m.group(2).endswith(("s", "sh", "ch", "x")) else "s")
+            lies.append(("hedge_dropped", f"{_esc((sentence[:m.start()] + verb + sentence[m.end():]).rstrip('.'))} "
+                                          f"([@{p.id}])."))
+            break
+    if papers and "reliabl" not in papers[0].abstract.lower():
+        lies.append(("hedge_invented", f"[@{papers[0].id}] trains the policy online, making the model reliably "
+                                       "robust."))
+    return lies
 
 
 def _swapped_sentence(papers: list[PaperIn]) -> str | None:

@@ -31,7 +31,7 @@ from ._common import (
     topics_option,
     transport_option,
 )
-from .draft import RichProgress, build_drafter
+from .draft import RichProgress, build_drafter, claims_line
 
 
 @click.command("backfill")
@@ -100,6 +100,7 @@ def backfill_command(
             transport=transport, progress=progress, overwrite=force, papers=papers_k, pins=pins, excludes=excludes,
         )
     summary = result.publish.summary()
+    info(claims_line(result.draft_report, config.posts_dir(posts_dir) / result.slug))
     info(f"Preview: {result.preview}")
     info(f"{summary['action']} post {summary['id']} ({summary['status']}) via {summary['transport']}; "
          f"{summary['requests']} request(s)")

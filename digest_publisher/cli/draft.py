@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -139,6 +139,18 @@ def build_drafter(
     )
 
 
+def claims_line(report: dict[str, Any], folder: Path) -> str:
+    """The closing line about claims: how many were repaired, removed (numbers cut, sentences dropped,
+    words softened) and flagged (kept, under ``unverified = "report"``), and where they are listed."""
+    repaired = len(report.get("numbers_repaired", []))
+    removed = len(report.get("numbers_removed", []))
+    flagged = len(report.get("unverified_claims", []))
+    if not (repaired or removed or flagged):
+        return "Claims: every number and cited claim checked against the papers; nothing to repair."
+    return (f"Claims: {repaired} repaired, {removed} removed, {flagged} flagged; each with its reason in "
+            f"{folder / 'draft-report.json'}.")
+
+
 @click.command("draft")
 @click.argument("more_paths", nargs=-1, type=click.Path(path_type=Path))
 @topic_option()
@@ -210,7 +222,6 @@ def draft_command(
     why = "" if drafter_name else (" (ANTHROPIC_API_KEY is set)" if name == "claude" else
                                    " (no ANTHROPIC_API_KEY; pass --drafter claude to use Claude)")
     info(f"Drafter: {drafter.describe()}{why}")
-    unverified = getattr(getattr(drafter, "settings", None), "unverified", "fail")
     with RichProgress(enabled=not as_json) as progress:
         outcome = pipeline.draft(
             [*corpus_paths, *more_paths],
@@ -223,7 +234,6 @@ def draft_command(
             drafter=drafter,
             posts_dir=config.posts_dir(posts_dir),
             progress=progress,
-            unverified=unverified,
             overwrite=force,
             papers=papers_k,
             pins=pins,
@@ -249,6 +259,7 @@ def draft_command(
     if curation:
         info(f"Curation ({curation['scorer']} scorer): {curation['discussed']} of {curation['candidates']:,} "
              f"candidates given to the drafter; ranking and reasons in {outcome.result.folder}/curation.md")
+    info(claims_line(report, outcome.result.folder))
     if as_json:
         echo_json(report)
     else:

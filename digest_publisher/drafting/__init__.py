@@ -38,7 +38,9 @@ from .base import (
 )
 from .builtin import BuiltinDrafter
 from .citing import tidy_citations
-from .grounding import GroundingReport, SectionLimits, check_grounding, remove_unverified_numbers
+from .factcheck import fact_check, fact_check_view
+from .grounding import EXEMPT_SECTIONS, GroundingReport, SectionLimits, check_grounding
+from .removal import drop_restated_closing, remove_unverified_numbers
 from .safety import clean_markdown
 from .text import word_count
 
@@ -55,7 +57,10 @@ __all__ = [
     "default_slug",
     "draft_post",
     "edited_since_draft",
+    "fact_check",
+    "fact_check_view",
     "resolve_window",
+    "unverified_policy",
 ]
 
 REPORT_FILE = "draft-report.json"
@@ -130,6 +135,12 @@ def edited_since_draft(folder: Path) -> bool:
     return previous != _body_hash(current.body)
 
 
+def unverified_policy(drafter: Drafter) -> str:
+    """The drafter's policy for unverified claims: its settings' ``unverified`` ("remove" or "report", from
+    prompts/models.toml for Claude); "remove" for a drafter without settings (the built-in one)."""
+    return str(getattr(getattr(drafter, "settings", None), "unverified", "remove"))
+
+
 def draft_post(
     topic: Topic,
     papers: list[Paper],
@@ -199,6 +210,11 @@ def draft_post(
         body, numbers_removed = remove_unverified_numbers(body, grounding.unverified_claims)
         grounding = check_grounding(body, request.by_key, content.cards, LIMITS[kind], names=request.short_names)
         grounding.unverified_claims = []  # what is left could not be located: listed in numbers_removed's place
+    # The closing section looks ahead: a sentence restating an earlier section's fact goes (listed).
+    body, restated = drop_restated_closing(body, EXEMPT_SECTIONS)
+    if restated:
+        grounding = check_grounding(body, request.by_key, content.cards, LIMITS[kind], names=request.short_names)
+        grounding.unverified_claims = [] if unverified != "report" else grounding.unverified_claims
     progress.advance("check")
     problems = grounding.hard_problems
     if problems:
@@ -235,6 +251,7 @@ def draft_post(
     report = build_report(request, content, grounding, body, slug, folder, now, started)
     report["removed"] = removed
     report["numbers_removed"] = numbers_removed
+    report["closing_restated"] = restated
     for name, items in content.report.items():
         report[name] = items
     report.update(report_extra or {})

@@ -10,6 +10,9 @@ This module rewrites the two ways model prose goes wrong:
 - a citation dangling after a claim ("... at negligible inference cost [@id]." would read "... cost
   PAIR."): it is put in parentheses ("... cost ([@id]).", read "... cost (PAIR).").
 
+- a sentence that opens with a paper's name and cites it again ("CRPO cuts cost ([@id])." would read
+  "CRPO cuts cost (CRPO)."): it opens with the citation instead ("[@id] cuts cost.").
+
 A citation after a word that takes a name ("in", "by", "see", "and", "from", "of", "with", "as",
 "than", "like", "via") is where the name belongs, and stays as it is.
 """
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+
+from .text import split_sentences
 
 _CITATION = r"\[@[^\]]+\]"
 # Words after which a citation stands where a name does ("as shown in [@id]").
@@ -31,7 +36,36 @@ def tidy_citations(text: str, aliases: Mapping[str, Sequence[str]]) -> str:
     """``text`` with doubled names removed and dangling citations parenthesised (see the module docstring);
     ``aliases`` maps a cited id to the names prose may call it (its short name, its method names)."""
     out = _drop_doubled_names(text, aliases)
-    return _parenthesise_dangling(out)
+    return _open_with_the_citation(_parenthesise_dangling(out), aliases)
+
+
+_LINE = re.compile(r"^(\s*(?:[-*+]\s+|\d+[.)]\s+|>\s*)?)(.*)$")
+
+
+def _open_with_the_citation(text: str, aliases: Mapping[str, Sequence[str]]) -> str:
+    """A sentence that opens with a paper's name and cites it once more ("CRPO cuts cost ([@id]).", read
+    "CRPO cuts cost (CRPO).") opens with the citation instead, which shows the name: "[@id] cuts cost."."""
+    lines = []
+    for line in text.split("\n"):
+        match = _LINE.match(line)
+        if match is None or "[@" not in line:
+            lines.append(line)
+            continue
+        lines.append(match.group(1) + " ".join(_opened(s, aliases) for s in split_sentences(match.group(2))))
+    return "\n".join(lines)
+
+
+def _opened(sentence: str, aliases: Mapping[str, Sequence[str]]) -> str:
+    for key, names in aliases.items():
+        cite = f"[@{key}]"
+        if sentence.count(f"@{key}") != 1 or cite not in sentence or sentence.startswith(cite):
+            continue
+        for name in sorted(names, key=len, reverse=True):
+            opening = re.match(rf"(\*\*)?{re.escape(name)}(\*\*)?(?![\w-])", sentence)
+            closing = re.search(rf"\s*(?:\(\s*{re.escape(cite)}\s*\)|{re.escape(cite)})(?=[.!?]?$)", sentence)
+            if opening and closing:  # only a citation that closes the sentence repeats its opening name
+                return cite + sentence[opening.end():closing.start()] + sentence[closing.end():]
+    return sentence
 
 
 def _drop_doubled_names(text: str, aliases: Mapping[str, Sequence[str]]) -> str:

@@ -48,7 +48,7 @@ from .claude_cards import CardStage
 from .claude_context import DraftContext
 from .claude_plan import Outline, OutlineStage
 from .claude_sections import SectionStage
-from .numbers import written_numbers
+from .grounding import unsourced_meta_numbers
 from .prompts import load_prompt_set
 
 
@@ -130,8 +130,7 @@ class MetaStage:
         data: dict[str, Any] = parse_json(ctx.service.ask(call))
         return data
 
-    @staticmethod
-    def validate(text: str) -> list[str]:
+    def validate(self, text: str) -> list[str]:
         try:
             data = parse_json(text)
         except ValueError as exc:
@@ -149,7 +148,7 @@ class MetaStage:
         for field_name in ("hook", "excerpt", "title"):
             if "[@" in data[field_name]:
                 problems.append(f"the {field_name} must not cite papers")
-            numbers = [w.text for w in written_numbers(data[field_name])]
+            numbers = unsourced_meta_numbers(data[field_name], self.ctx.request)
             if numbers:
                 problems.append(f"the {field_name} states numbers ({', '.join(numbers)}) no paper is cited for")
         return problems

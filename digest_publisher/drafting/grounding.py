@@ -18,13 +18,26 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from ..models import Paper
-from ..names import short_names, surnames
+from ..names import method_names, short_names, surnames
+from .alignment import aligned_numbers, closest, dropped_hedges
+from .attribution import number_owners
+from .base import DraftRequest
+from .hedges import hedge_claims
 from .number_context import Stated, misplaced_numbers, stated_contexts
-from .numbers import is_faithful, remove_number, stated_values, written_numbers
+from .numbers import (
+    Written,
+    is_faithful,
+    is_faithful_ratio,
+    sentence_claims,
+    stated_ratios,
+    stated_values,
+    written_numbers,
+)
 from .text import md_unescape, split_sentences, word_count
 
 CITATION = re.compile(r"\[(@[^\]]*)\]")
@@ -132,7 +145,8 @@ class GroundingReport:
     def describe(self, *, with_claims: bool = True) -> list[str]:
         problems = list(self.hard_problems)
         if with_claims:
-            problems += [f"line {c['line']}: number {c['number']!r} is not in {c['sources']}" for c in
+            problems += [f"line {c['line']}: {c['why']}" if c.get("kind") == "hedge" else
+                         f"line {c['line']}: number {c['number']!r} is not in {c['sources']}" for c in
                          self.unverified_claims]
         return problems
 
@@ -165,7 +179,9 @@ def _sources_of(keys: list[str], papers: Mapping[str, Paper], cards: Mapping[str
     return values
 
 
-_LEADING_CITATION = re.compile(r"^\(?\[@[^\]]*\]\)?[.,;]?\s*")
+# A citation that closes the sentence before it: "... the result. ([@a]) Next" or "... the result. [@a]. Next";
+# a bare one ("[@a] does X.") opens its own sentence.
+_LEADING_CITATION = re.compile(r"^(?:\(\[@[^\]]*\]\)[.,;]?|\[@[^\]]*\][.,;])(?:\s+|$)")
 
 
 def attributed_sentences(text: str, fallback: list[str]) -> list[tuple[str, list[str]]]:
@@ -190,6 +206,17 @@ def attributed_sentences(text: str, fallback: list[str]) -> list[tuple[str, list
             own = before or after or fallback
         out.append((sentence, own))
     return out
+
+
+def unsourced_meta_numbers(text: str, request: DraftRequest) -> list[str]:
+    """The numbers of a title, hook or excerpt that no paper is cited for: all but the post's own facts, which
+    the meta prompt allows ("19 papers", "of 3,120 screened", "May 21-22, 2026": the paper counts and the
+    window's days and years)."""
+    start, end = request.window
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)] if end >= start else []
+    own = {Decimal(len(request.papers)), *([Decimal(request.screened)] if request.screened else [])}
+    own |= {Decimal(d.day) for d in days} | {Decimal(d.year) for d in days}
+    return [w.text for w in written_numbers(text) if not {w.value, *([w.high] if w.high is not None else [])} <= own]
 
 
 def _names_in(paper: Paper) -> str:
@@ -218,6 +245,24 @@ def check_grounding(
     name_pattern = re.compile("|".join(re.escape(n) for n in sorted(names.values(), key=len, reverse=True)))
 
     contexts: dict[str, list[Stated]] = {}  # per cited paper, computed once
+    aliases: dict[str, list[str]] = {}  # a paper's names, for sentences that cite several papers
+
+    def names_of(keys: list[str]) -> dict[str, list[str]]:
+        for key in keys:
+            if key not in aliases:
+                aliases[key] = [*([names[key]] if key in names else []), *method_names(papers[key])]
+        return {k: aliases[k] for k in keys}
+    values: dict[str, set[Decimal]] = {}
+    ratios: dict[str, set[Decimal]] = {}
+
+    def _supported(number: Written, keys: list[str]) -> bool:
+        for key in keys:
+            if key not in values:
+                values[key] = _sources_of([key], papers, cards)
+                ratios[key] = stated_ratios(papers[key].title + ". " + papers[key].abstract)
+        if number.ratio:
+            return is_faithful_ratio(number, set().union(*(ratios[k] for k in keys)) if keys else set())
+        return is_faithful(number, set().union(*(values[k] for k in keys)) if keys else set())
 
     def where(block: Block) -> str:
         return f"line {block.line + line_offset}"
@@ -264,17 +309,57 @@ def check_grounding(
                 )
         pieces = [(block.text, scope)] if block.kind == "heading" else attributed_sentences(block.text, scope)
         for sentence, keys in pieces:
-            written = written_numbers(sentence)
+            sources = [k for k in keys if k in papers]
+            if block.kind != "heading":
+                for hedge in hedge_claims(sentence, [papers[k].abstract for k in sources]):
+                    report.unverified_claims.append({
+                        "line": block.line + line_offset, "number": hedge.word, "kind": "hedge",
+                        "sentence": sentence, "text": block.text[:200], "sources": sources, "why": hedge.why,
+                        **({"hedge": hedge.hedge} if hedge.hedge else {})})
+            close = {k: closest(sentence, papers[k].abstract) for k in sources} if block.kind != "heading" else {}
+            flagged_words = {(c["line"], c["sentence"], c["number"]) for c in report.unverified_claims}
+            for alignment in close.values():
+                if alignment is None:
+                    continue
+                for token, lost in dropped_hedges(alignment):
+                    word = sentence[token.start:token.end]
+                    if (block.line + line_offset, sentence, word) in flagged_words:
+                        continue
+                    flagged_words.add((block.line + line_offset, sentence, word))
+                    report.unverified_claims.append({
+                        "line": block.line + line_offset, "number": word, "kind": "hedge", "sentence": sentence,
+                        "text": block.text[:200], "sources": sources, "hedge": lost,
+                        "why": f'"{word}": the paper\'s own sentence says "{lost}" ("{alignment.source[:120]}")'})
+            written = sentence_claims(sentence)
             if not written:
                 continue
-            sources = [k for k in keys if k in papers]
-            known = _sources_of(sources, papers, cards)
-            wrong = {(n.start, n.end): "" for n in written if not is_faithful(n, known)}
+            wrong = {}
+            owned = number_owners(sentence, written, sources, names_of(sources))
+            for number, owners in zip(written, owned, strict=True):
+                if _supported(number, owners):
+                    continue
+                # A number of another paper the sentence cites, put next to this one: crossed attribution.
+                others = [k for k in sources if k not in owners and _supported(number, [k])]
+                wrong[(number.start, number.end)] = (
+                    f"{number.text} is stated by {', '.join(f'[@{k}]' for k in others)}, not by "
+                    f"{', '.join(f'[@{k}]' for k in owners)}, the paper its clause is about" if others else "")
             for key in sources:  # right values in the wrong places (see number_context)
                 if key not in contexts:
                     contexts[key] = stated_contexts(papers[key].title + ". " + papers[key].abstract)
                 for number, why in misplaced_numbers(sentence, contexts[key]):
                     wrong.setdefault((number.start, number.end), why)
+            for alignment in close.values():  # a sentence of the abstract kept, its numbers moved
+                if alignment is None:
+                    continue
+                in_source = written_numbers(alignment.source)
+                for post, src in aligned_numbers(alignment):
+                    at = next((n for n in written if n.start <= post.start < n.end), None)
+                    there = next((n for n in in_source if n.start <= src.start < n.end), None)
+                    value = {there.value, *([there.high] if there.high is not None else [])} if there else set()
+                    if at is not None and there is not None and not at.ratio and not is_faithful(at, value):
+                        wrong.setdefault((at.start, at.end), (
+                            f"{at.text} is in the place of {alignment.source[src.start:src.end]} in the "
+                            f"paper's sentence \"{alignment.source[:160]}\""))
             for number in written:
                 if (number.start, number.end) in wrong:
                     claim = {"line": block.line + line_offset, "number": number.text, "sentence": sentence,
@@ -308,38 +393,3 @@ def _check_sections(blocks: list[Block], limits: SectionLimits, report: Groundin
             report.short_sections.append(
                 f"line {block.line + offset}: section {block.text!r} has {words} words (minimum {minimum})"
             )
-
-
-def _find_sentence(body: str, sentence: str, line: int) -> re.Match[str] | None:
-    """The sentence in the body, at or after its block's first line (the same sentence may recur in another
-    section); blocks join their lines with a space, so any whitespace matches one."""
-    pattern = r"\s+".join(re.escape(part) for part in sentence.split())
-    if not pattern:
-        return None
-    start = sum(len(text) for text in body.splitlines(keepends=True)[: max(0, line - 1)])
-    return re.compile(pattern).search(body, start)
-
-
-def remove_unverified_numbers(body: str, claims: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """The body with every unverified number taken out of its sentence (the sentence and its citation
-    stay; see :func:`.numbers.remove_number`), and the list of what was removed, for the report."""
-    removed: list[dict[str, Any]] = []
-    current = {id(claim): str(claim["sentence"]) for claim in claims}
-    for claim in claims:
-        found = _find_sentence(body, current[id(claim)], int(claim["line"]))
-        if found is None:
-            continue
-        sentence = found.group(0)
-        target = next((w for w in written_numbers(sentence) if w.text == claim["number"]), None)
-        if target is None:
-            continue
-        fixed = remove_number(sentence, target)
-        body = body[:found.start()] + fixed + body[found.end():]
-        removed.append({"line": claim["line"], "number": claim["number"], "sentence": claim["sentence"],
-                        "now": fixed, "sources": claim["sources"], **({"why": claim["why"]} if "why" in claim else {})})
-        # A second number of the same sentence is looked up in the sentence's new text.
-        was = current[id(claim)]
-        for later in claims:
-            if later["line"] == claim["line"] and current[id(later)] == was:
-                current[id(later)] = fixed
-    return body, removed

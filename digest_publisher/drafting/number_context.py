@@ -18,7 +18,10 @@ A number is flagged only on strong evidence, so that a careful writer's rephrasi
   falls 12%");
 - **misplaced**: a number sharing no word with any context of its value in the abstract, but at least two
   with the context of another value of that paper the sentence does not write ("latency falls 45%" when
-  45% is the accuracy gain and the paper states the latency cut too).
+  45% is the accuracy gain and the paper states the latency cut too), or one that is a name (a benchmark,
+  "GSM8K", "AIME": two capitals): "33% on GSM8K" when 33% is the AIME score.
+
+A leading phrase ("On AIME, it scores 79%") belongs to the clause it introduces.
 """
 
 from __future__ import annotations
@@ -49,8 +52,9 @@ respectively overall average averaged relative absolute compared comparison
 
 
 # Where a clause ends: a word never belongs to a number across one ("accuracy rises 45% and latency falls 12%").
-_BOUNDARY = re.compile(r"[,;:()]|\s(?:and|while|whereas|but|yet|versus|vs\.?)\s", re.I)
+CLAUSE_BOUNDARY = re.compile(r"[,;:()]|\s(?:and|while|whereas|but|yet|versus|vs\.?)\s", re.I)
 _CLAUSE = "\x00"
+_LEADING_PHRASE = re.compile(r"^\s*(?:On|In|For|Across|At)\s+[^,\d]{1,40}$")
 
 
 def _stem(word: str) -> str:
@@ -85,7 +89,9 @@ def contexts(sentence: str) -> list[Placed]:
         if m.start() in counts or any(n.start <= m.start() < n.end for n in numbers):
             continue  # a hedge or unit word is part of its number
         tokens.append((m.start(), m.group(0)))
-    for m in _BOUNDARY.finditer(sentence):
+    for m in CLAUSE_BOUNDARY.finditer(sentence):
+        if m.group(0) == "," and _LEADING_PHRASE.match(sentence[:m.start()]):
+            continue  # "On AIME, it scores 79%": the leading phrase says what the number is about
         tokens.append((m.start(), _CLAUSE))
     tokens.sort(key=lambda t: t[0])
     clause_of, clause = [], 0
@@ -135,6 +141,8 @@ def misplaced_numbers(sentence: str, stated: list[Stated]) -> list[tuple[Written
     """The numbers of ``sentence`` (all faithful in value to ``stated``, one paper's numbers) that sit in
     another number's place, each with the reason to give the writer."""
     placed = contexts(sentence)
+    # A benchmark's or a system's name ("GSM8K", "AIME", "HumanEval") alone tells where a number belongs.
+    names = {_stem(w) for w in _WORD.findall(sentence) if sum(c.isupper() for c in w) >= 2}
     flagged: dict[int, tuple[Written, str]] = {}
     supports = [_values_for(p.number, stated) for p in placed]
     # Swapped: two numbers, each with its own value, whose contexts fit the other value better.
@@ -163,8 +171,9 @@ def misplaced_numbers(sentence: str, stated: list[Stated]) -> list[tuple[Written
             continue
         others = {s.value for s in stated} - written
         best = max(others, key=lambda v: len(p.context & _context_of(v, stated)), default=None)
-        if best is not None and len(p.context & _context_of(best, stated)) >= 2:
-            shared = ", ".join(sorted(p.context & _context_of(best, stated)))
+        shared = p.context & _context_of(best, stated) if best is not None else frozenset()
+        if best is not None and (len(shared) >= 2 or shared & names):
+            listed = ", ".join(sorted(shared))
             flagged[i] = (p.number, f"{p.number.text} is about something else in the paper; what this sentence "
-                                    f"puts next to it ({shared}) goes with another number the paper states")
+                                    f"puts next to it ({listed}) goes with another number the paper states")
     return [flagged[i] for i in sorted(flagged)]

@@ -12,7 +12,14 @@ stated value rounded to the written precision:
   not for 44.9%), "nearly/almost/under/less than/up to" up to one unit below ("nearly 45%" for
   44.75%); a hedged round figure of three digits or more counts to its first zero ("over 1,000" for
   1,034);
-- a range ("5-10%", "between 5 and 10") is faithful when both ends are.
+- a hedged round figure of two digits (a multiple of 5: "about 40%", "nearly 80%", "over 90%") stands
+  within 5% of itself in the hedge's direction: "nearly 80%" for 78.6%, never "about 40%" for 33%;
+- a range ("5-10%", "between 5 and 10") is faithful when both ends are;
+- ratio words ("doubles", "twice", "triples", "halves", "half of", "a third of", "a quarter of"), with
+  their hedges ("more than doubles", "nearly twice"), are faithful when the paper states that ratio: as a
+  factor ("2.1x", "doubles"), as a percentage change ("+104%", "a 52% cut") or share ("34% of"), or
+  as two numbers of one sentence ("from 20.1% to 41.3%"): within 5% of the word's ratio, 10% with
+  "about", up to 12% below with "nearly", up to 50% above with "more than".
 
 Written number words count as claims only with a unit ("forty percent"): in running text "two
 papers" or "one of the few" are counts of the post's own, not claims of a paper.
@@ -67,6 +74,7 @@ class Written:
     end: int
     high: Decimal | None = None  # the range's upper end
     high_step: Decimal | None = None
+    ratio: bool = False  # a ratio word ("doubles", "a third of"): ``value`` is the ratio
 
 
 def _decimal(raw: str) -> Decimal:
@@ -82,6 +90,10 @@ def _step(raw: str, hedge: str) -> Decimal:
     if hedge and len(digits) >= 3:
         zeros = len(digits) - len(digits.rstrip("0"))
         return Decimal(10) ** zeros
+    # A hedged round figure of two digits (a multiple of 5) stands within 5% of itself: "nearly 80%" for
+    # 78.6%, "about 40%" for 39%, "over 90%" for 93.5%; never "about 40%" for 33%.
+    if hedge and len(digits) == 2 and int(digits) % 5 == 0:
+        return _decimal(digits) * Decimal("0.1" if hedge == "approx" else "0.05")
     return Decimal(1)
 
 
@@ -172,3 +184,112 @@ def remove_number(sentence: str, written: Written) -> str:
     joined = re.sub(r"\s+([,.;:)])", r"\1", joined)
     joined = re.sub(r"\(\s*\)", "", joined)
     return re.sub(r"\s{2,}", " ", joined).strip()
+
+
+# --- ratio words ------------------------------------------------------------------------------------
+
+_RATIO_WORDS: dict[str, Decimal] = {}
+for _words, _ratio in (
+    ("doubles doubled doubling twice twofold", "2"),
+    ("triples tripled tripling thrice threefold", "3"),
+    ("quadruples quadrupled quadrupling fourfold", "4"),
+    ("halves halved halving", "0.5"),
+):
+    _RATIO_WORDS.update(dict.fromkeys(_words.split(), Decimal(_ratio)))
+_RATIO_PHRASES = {  # a fraction reads as a claim only where it measures something
+    r"(?:by|in|to) half|half (?:of|the|as)": Decimal("0.5"),
+    r"(?:by|to) (?:a|one) third|(?:a|one)[ -]third of": Decimal(1) / 3,
+    r"two[ -]thirds": Decimal(2) / 3,
+    r"(?:by|to) (?:a|one) quarter|(?:a|one)[ -]quarter of": Decimal("0.25"),
+    r"three[ -]quarters": Decimal("0.75"),
+}
+_RATIO = re.compile(
+    rf"(?<![\w-])(?P<ratio>{'|'.join(sorted(_RATIO_WORDS, key=len, reverse=True))}|"
+    + "|".join(f"(?:{p})" for p in _RATIO_PHRASES) + r")(?![\w-])", re.I)
+_FACTOR = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:x\b|×|-?fold\b|times\b)", re.I)
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|percent\b)", re.I)
+
+
+_NOT_A_SHARE = frozenset({"first", "second", "latter", "former", "other", "last", "early", "late", "top", "bottom"})
+
+
+def _ratio_value(word: str) -> Decimal:
+    lowered = word.lower()
+    if lowered in _RATIO_WORDS:
+        return _RATIO_WORDS[lowered]
+    return next(v for p, v in _RATIO_PHRASES.items() if re.fullmatch(p, lowered))
+
+
+def written_ratios(text: str) -> list[Written]:
+    """The ratio words a sentence of a post claims ("more than doubles", "a third of"), as numbers."""
+    plain = re.sub(r"\[@[^\]]*\]", lambda m: " " * len(m.group(0)), text)
+    found: list[Written] = []
+    for m in _RATIO.finditer(plain):
+        before = plain[:m.start()].split()[-1:]
+        if m["ratio"].lower().startswith("half") and before and before[0].lower() in _NOT_A_SHARE:
+            continue  # "the second half of training"
+        hedge, start = _hedge_before(plain, m.start())
+        found.append(Written(plain[start:m.end()].strip(), _ratio_value(m["ratio"]), Decimal(0), hedge, start,
+                             m.end(), ratio=True))
+    return found
+
+
+def stated_ratios(text: str) -> set[Decimal]:
+    """Every ratio a source states: factors, percentage changes and shares, ratio words, and the ratio of
+    any two numbers of one sentence."""
+    from .text import split_sentences
+
+    ratios: set[Decimal] = set()
+    for sentence in split_sentences(detex(text)):
+        factors = {Decimal(m.group(1)) for m in _FACTOR.finditer(sentence)}
+        factors |= {_ratio_value(m["ratio"]) for m in _RATIO.finditer(sentence)}
+        ratios |= factors | {1 / f for f in factors if f}  # "halves the cost" is "2x cheaper"
+        percents = [Decimal(m.group(1)) for m in _PERCENT.finditer(sentence)]
+        for p in (v / 100 for v in percents):
+            ratios |= {1 + p, abs(1 - p), p}
+        # Two percentages of one sentence ("from 20.1% to 41.3%"), or "from X to Y" in any unit.
+        pairs = [(a, b) for a in percents[:8] for b in percents[:8] if a != b]
+        pairs += [(_decimal(m["a"]), _decimal(m["b"])) for m in _FROM_TO.finditer(sentence)]
+        ratios |= {a / b for a, b in pairs if a > 0 and b > 0} | {b / a for a, b in pairs if a > 0 and b > 0}
+    return {r for r in ratios if r > 0}
+
+
+_FROM_TO = re.compile(rf"\bfrom\s+(?P<a>{_DIGITS})\S*\s+to\s+(?P<b>{_DIGITS})", re.I)
+
+
+def is_faithful_ratio(written: Written, stated: set[Decimal]) -> bool:
+    """True when a ratio the source states fits the ratio word (see the module's rule)."""
+    r = written.value
+    low, high = {"approx": (r * Decimal("0.9"), r * Decimal("1.1")), "above": (r, r * Decimal("1.5")),
+                 "below": (r * Decimal("0.88"), r)}.get(written.hedge, (r * Decimal("0.95"), r * Decimal("1.05")))
+    return any(low <= s <= high for s in stated)
+
+
+# A number can leave its sentence whole only from these places: "(12%)", "by 12% over GRPO", "rises 12% on
+# MATH"; anywhere else ("accounts for 60% of latency", "ranging from 5% on A to 9% on B") its words need it.
+_CHANGE_VERB = re.compile(r"(?:\b(?:rises?|rose|falls?|fell|drops?|dropped|grows?|grew|climbs?|climbed|jumps?|jumped|"
+                          r"increases?|increased|decreases?|decreased|improves?|improved|declines?|declined|"
+                          r"shrinks?|shrank)\s*)$", re.I)
+_BY = re.compile(r"\bby\s*$", re.I)
+_CLOSED_AFTER = re.compile(r"^\s*(?:$|[,.;:!?)\]—–]|\[@|\((?:\[@|$)|(?:over|on|across|compared|relative|against|versus|"
+                           r"vs\.?|than|in|for|with|when|while|and|but|after|at|from|under|without|thanks|through|"
+                           r"using|via|as)\b)", re.I)
+
+
+def remove_claim(sentence: str, written: Written) -> str | None:
+    """The sentence without the number when its prose stays whole ("improves accuracy by about 12.3% over
+    GRPO" -> "improves accuracy over GRPO"; "rises 12% on MATH" -> "rises on MATH"; a parenthesis that held
+    only the number goes with it); ``None`` when the number's words need it, so the caller rewrites or drops
+    the sentence rather than leave a hole ("accounts for of latency")."""
+    before, after = sentence[:written.start], sentence[written.end:]
+    alone = re.search(r"\(\s*$", before) and re.match(r"^\s*\)", after)
+    if alone or ((_BY.search(before) or _CHANGE_VERB.search(before)) and _CLOSED_AFTER.match(after)):
+        return remove_number(sentence, written)
+    return None
+
+
+def sentence_claims(sentence: str) -> list[Written]:
+    """A sentence's numbers and ratio words, in order (a ratio word inside a number's span is the number's)."""
+    numbers = written_numbers(sentence)
+    ratios = [r for r in written_ratios(sentence) if not any(n.start < r.end and r.start < n.end for n in numbers)]
+    return sorted(numbers + ratios, key=lambda w: w.start)

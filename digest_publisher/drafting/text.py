@@ -134,11 +134,13 @@ def md_unescape(text: str) -> str:
 # --- sentences --------------------------------------------------------------------------------------
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "etc.", "Fig.", "Eq.", "cf.", "resp.", "approx.", "No.")
-_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"“'])")
+# A sentence may open with a citation ("[@a] does X."), as a post's sentences often do.
+_SPLIT_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"“']|\[@)")
 
 
 def split_sentences(text: str) -> list[str]:
-    """Split an abstract into sentences, keeping decimals and common abbreviations intact."""
+    """Split an abstract (or a post's paragraph) into sentences, keeping decimals and common abbreviations
+    intact; a citation that opens a sentence ("[@a] does X.") starts it."""
     protected = text
     for i, abbr in enumerate(_ABBREVIATIONS):
         protected = protected.replace(abbr, f"\x00{i}\x00")

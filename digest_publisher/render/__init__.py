@@ -21,6 +21,7 @@ import html
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..choices import CONTENT_FORMATS
 from ..errors import RenderError, ResidueError
@@ -252,9 +253,11 @@ def render_post(
 
 
 def write_preview(
-    folder: PostFolder, rendered: RenderedPost, *, topic_label: str | None = None, now: datetime | None = None
+    folder: PostFolder, rendered: RenderedPost, *, topic_label: str | None = None, now: datetime | None = None,
+    factcheck: Mapping[str, Any] | None = None, patterns: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write ``preview.html``, ``render.json`` and (for a generated card) ``featured.png``; return the page."""
+    """Write ``preview.html``, ``render.json`` and (for a generated card) ``featured.png``; return the page.
+    ``factcheck`` (with its numbers' page ``patterns``) adds the fact-check view's toggle to the page only."""
     shown = datetime.fromisoformat(rendered.date_gmt + "+00:00") if rendered.date_gmt else (now or datetime.now(UTC))
     image = rendered.featured_image
     if image is not None and folder.source.featured_image == "generated":
@@ -262,7 +265,8 @@ def write_preview(
     atomic_write_json(folder.path / RENDER_JSON, rendered.post_object)
     page = folder.path / PREVIEW_FILE
     label = topic_label or folder.source.topic or ""
-    atomic_write_text(page, preview_html(rendered, shown_date=shown, topic_label=label))
+    atomic_write_text(page, preview_html(rendered, shown_date=shown, topic_label=label, factcheck=factcheck,
+                                         patterns=patterns))
     return page
 
 

@@ -10,10 +10,13 @@ import base64
 import html
 import http.server
 import urllib.parse
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..models import RenderedPost
+from . import factcheck_view
 
 PREVIEW_FILE = "preview.html"
 FEATURED_PNG = "featured.png"
@@ -77,8 +80,10 @@ def _data_uri(rendered: RenderedPost) -> str | None:
     return f"data:{image.mime_type};base64," + base64.b64encode(image.data).decode("ascii")
 
 
-def preview_html(rendered: RenderedPost, *, shown_date: datetime, topic_label: str = "") -> str:
-    """The preview page for one rendered post."""
+def preview_html(rendered: RenderedPost, *, shown_date: datetime, topic_label: str = "",
+                 factcheck: Mapping[str, Any] | None = None, patterns: Mapping[str, str] | None = None) -> str:
+    """The preview page for one rendered post; with ``factcheck`` (and the page patterns of its numbers), a
+    toggle for the fact-check view (:mod:`.factcheck_view`), off by default and never inside the content."""
     obj = rendered.post_object
     title = obj["title"]["rendered"]
     content = obj["content"]["rendered"]
@@ -97,17 +102,20 @@ def preview_html(rendered: RenderedPost, *, shown_date: datetime, topic_label: s
     tags = ", ".join(html.escape(t) for t in rendered.tags)
     tag_line = f'<p class="entry-meta">Tags: {tags}</p>' if tags else ""
     status = html.escape(str(obj.get("status") or rendered.status))
+    fmt = html.escape(rendered.content_format)
+    view_toggle = factcheck_view.toggle() if factcheck is not None else ""
+    view_panel = factcheck_view.panel(factcheck, patterns or {}) if factcheck is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} &#8211; preview</title>
-<style>{_CSS}</style>
+<style>{_CSS}{factcheck_view.CSS if factcheck is not None else ""}</style>
 </head>
 <body class="single single-post format-{html.escape(rendered.content_format)}">
 <header class="site-header"><span class="site-title">Frontier AI Research Digest</span>
-<span class="preview-flag">Preview &middot; {status} &middot; {html.escape(rendered.content_format)}</span></header>
+<span class="preview-flag">Preview &middot; {status} &middot; {fmt}</span>{view_toggle}</header>
 <main>
 <article class="post type-post status-{status}">
 <p class="entry-meta"><time datetime="{shown_date.isoformat()}">{date_text}</time>
@@ -124,6 +132,7 @@ def preview_html(rendered: RenderedPost, *, shown_date: datetime, topic_label: s
 <div class="card-body">{card_img}<div><h3>{title}</h3>{excerpt}</div></div>
 </section>
 </main>
+{view_panel}
 </body>
 </html>
 """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from digest_publisher.models import Paper
 from digest_publisher.names import cite_key, method_names, short_names, surname
 
@@ -85,3 +87,48 @@ def test_unique_on_the_whole_real_week(real_week_all: list[Paper]) -> None:
     assert len(set(names.values())) == len(names) == 1736
     folded = {n.casefold().removesuffix(" et al.") for n in names.values()}
     assert len(folded) == 1736  # not even "Xu" and "Xu et al."
+
+
+def test_short_names_are_method_names_never_phrases_metrics_or_two_surnames(real_week_all: list[Paper]) -> None:
+    """Issue 18 on the real week: a short name is the paper's own method or system name, never a title phrase
+    longer than three words (or with a comma), never a part of a longer name, never "A and B"."""
+    names = short_names(real_week_all)
+    assert names["2605.20061"] == "ReBel"  # not "Rewarding Beliefs, Not Actions"
+    assert names["2605.21924"] == "VA-OPD"  # not "VA", the advantage it measures
+    assert names["2605.22413"] == "ReceiptBench"  # not "From Recognition to Reasoning"
+    for key, name in names.items():
+        if "et al." in name or re.search(r"\d{4}\.\d{5}", name):
+            continue
+        assert len(name.split()) <= 3 and "," not in name, (key, name)
+        assert " and " not in name, (key, name)  # two authors read as a plural subject: "Lin et al."
+    two = next(p for p in real_week_all if len(p.authors) == 2 and not method_names(p))
+    assert short_names([two])[cite_key(two)].endswith(" et al.")
+
+
+def test_no_sentence_repeats_the_name_it_opens_with() -> None:
+    from digest_publisher.drafting.citing import tidy_citations
+
+    aliases = {"2605.00001": ["CRPO"], "2605.00002": ["Beta"]}
+    assert tidy_citations("CRPO cuts cost by 12% [@2605.00001].", aliases) == "[@2605.00001] cuts cost by 12%."
+    assert tidy_citations("- CRPO cuts cost ([@2605.00001]).", aliases) == "- [@2605.00001] cuts cost."
+    # A citation where a name belongs mid-sentence is not a repetition: left alone.
+    mid = "CRPO cuts cost, which [@2605.00001] measures directly."
+    assert tidy_citations(mid, aliases) == mid
+    assert tidy_citations("CRPO and Beta differ ([@2605.00001; @2605.00002]).", aliases).endswith(
+        "([@2605.00001; @2605.00002]).")
+
+
+def test_the_closing_section_adds_no_fact_an_earlier_section_states() -> None:
+    from digest_publisher.drafting.grounding import EXEMPT_SECTIONS
+    from digest_publisher.drafting.removal import drop_restated_closing
+
+    body = ("## Credit\n\n[@2605.00001] cuts latency by 12% on long tasks with a learned verifier.\n\n"
+            "## The Road Ahead\n\n[@2605.00001] cuts latency by 12% on long tasks. Whether verifiers scale to "
+            "open-ended agents is the open question ([@2605.00001]).\n\n## Run Metadata\n\n| A | B |\n")
+    fixed, dropped = drop_restated_closing(body, EXEMPT_SECTIONS)
+    assert [d["in_section"] for d in dropped] == ["Credit"]
+    assert "## The Road Ahead\n\nWhether verifiers scale" in fixed
+    assert fixed.count("cuts latency by 12%") == 1
+    # A last section that is a theme of its own is left alone.
+    theme = body.replace("The Road Ahead", "Verifiers")
+    assert drop_restated_closing(theme, EXEMPT_SECTIONS) == (theme, [])

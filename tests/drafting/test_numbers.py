@@ -7,8 +7,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest_publisher.drafting.grounding import check_grounding, remove_unverified_numbers
+from digest_publisher.drafting.grounding import check_grounding
 from digest_publisher.drafting.numbers import is_faithful, remove_number, stated_values, written_numbers
+from digest_publisher.drafting.removal import remove_unverified_numbers
 from digest_publisher.models import Paper
 
 A = Paper(title="Alpha: Rewards", authors=("Wei Zhang", "Li Chen"), arxiv_id="2605.10001",

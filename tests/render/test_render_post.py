@@ -88,7 +88,7 @@ def test_every_citation_is_a_link_named_by_the_short_name(posts_dir: Path) -> No
     assert names["2605.18529"] == "AMR-SD"  # the part before the colon
     assert names["2605.21883"] == "TwDPO"  # no colon: the name its abstract introduces
     assert names["2605.18801"] == "Wang et al."  # "Position:" names a genre; no name introduced: first author
-    assert names["2605.19936"] == "Miletić and Falk"  # two authors, Unicode kept
+    assert names["2605.19936"] == "Miletić et al."  # two authors read as one subject, Unicode kept
     assert names["2605.20834"] == "DPO≡RLHF"  # front matter short_names wins
     assert names["2605.21463"] == "Mem-π"  # LaTeX made readable, Greek kept
     assert "[@" not in rendered.content
@@ -106,7 +106,7 @@ def test_mangled_titles_survive_into_the_display(posts_dir: Path) -> None:
     shown = rendered.post_object["content"]["rendered"]
     # LaTeX in titles is made readable (issue 9): the names and "Papers covered" show "Don't Guess, Just Ask".
     for text in ("Don&#8217;t Guess, Just Ask", "IterSIMP-σ", "Mem-π", "Res²CLIP",
-                 "Zoë Sarı", "中文", "Miletić and Falk"):  # fmt: skip
+                 "Zoë Sarı", "中文", "Miletić et al."):  # fmt: skip
         assert text in shown, text
     assert rendered.post_object["title"]["rendered"] == (
         "It&#8217;s &#8220;Q&amp;A&#8221; &#8212; R&amp;D &lt; 5 &gt; 3&#8230; on WordPress: Zoë Sarı&#8217;s 中文 test"
