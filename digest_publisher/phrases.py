@@ -32,6 +32,7 @@ Pure functions; deterministic (ties by phrase text); standard library only.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -45,6 +46,7 @@ def _wordlist(text: str) -> frozenset[str]:
     return frozenset(text.split()) | frozenset(_fold(w) for w in text.split())
 
 
+@functools.lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
     """Light plural folding, so "reward model" and "reward models" are one phrase (the label takes the
     form the corpus writes most)."""
@@ -151,10 +153,19 @@ class PhraseThemes:
     of_paper: list[int | None]
 
 
-def _padded(text: str) -> str:
-    """The text's runs, lower case, space-padded and "|"-separated: ``f" {phrase} " in padded`` finds a
-    phrase inside one run."""
-    return " " + " | ".join(" ".join(_fold(w.lower()) for w in run) for run in _runs(text)) + " "
+@functools.lru_cache(maxsize=1024)
+def _pattern(phrase: str) -> re.Pattern[str]:
+    """A folded, lower-case phrase as written in lower-case text: whole words, any plural, any spacing."""
+    words = [re.escape(w[:-1]) + "(?:y|ies)" if w.endswith("y") else re.escape(w) + "(?:e?s)?"
+             for w in phrase.split()]
+    return re.compile(r"(?<![\w-])" + r"\s+".join(words) + r"(?![\w-])")
+
+
+def uses_phrase(text: str, phrase: str) -> bool:
+    """Whether ``text`` writes ``phrase`` inside one clause, plurals folded ("Reward Models" in "... train
+    reward model ensembles ...")."""
+    wanted = " " + " ".join(_fold(w) for w in phrase.lower().split()) + " "
+    return wanted in " " + " | ".join(" ".join(_fold(w.lower()) for w in run) for run in _runs(text)) + " "
 
 
 def phrase_themes(titles: Sequence[str], abstracts: Sequence[str], vocabulary: frozenset[str] = frozenset(),
@@ -191,7 +202,9 @@ def phrase_themes(titles: Sequence[str], abstracts: Sequence[str], vocabulary: f
         {" ".join(_fold(w.lower()) for w in run[a:b]) for run in _runs(t) for a, b in _grams(len(run), MAX_WORDS)}
         for t in titles
     ]
-    full = [_padded(f"{t}. {a}") for t, a in zip(titles, abstracts, strict=True)]
+    # Lower-case texts for the share and placement checks, searched with :func:`_pattern` (one regex per
+    # phrase examined: far cheaper than splitting thousands of abstracts into phrases).
+    full = [f"{t}. {a}".lower() for t, a in zip(titles, abstracts, strict=True)]
     ceiling = max(min_papers, int(n * max_share))
     best_extension: dict[str, int] = {}  # "phrase \x00r": occurrences of its commonest one-word extension
     for phrase, c in count.items():
@@ -227,8 +240,8 @@ def phrase_themes(titles: Sequence[str], abstracts: Sequence[str], vocabulary: f
 
     def too_common(phrase: str) -> bool:  # in titles or abstracts of more than max_share of the papers
         if phrase not in share:
-            needle = f" {phrase} "
-            share[phrase] = sum(needle in text for text in full) > ceiling
+            search = _pattern(phrase).search
+            share[phrase] = sum(1 for text in full if phrase.split()[0][:4] in text and search(text)) > ceiling
         return share[phrase]
 
     def weight(phrase: str, open_papers: set[int]) -> float:
@@ -261,7 +274,8 @@ def phrase_themes(titles: Sequence[str], abstracts: Sequence[str], vocabulary: f
         if held is None:
             held = next((k for k, f in enumerate(founders) if f in bag), None)
         if held is None:
-            mentions = [(text.count(f" {f} "), -k) for k, f in enumerate(founders) if f" {f} " in text]
+            mentions = [(len(found), -k) for k, f in enumerate(founders)
+                        if f.split()[0][:4] in text and (found := _pattern(f).findall(text))]
             held = -max(mentions)[1] if mentions else None
         of_paper.append(held)
     return PhraseThemes(founders, [label_of(_form(forms[f])) for f in founders], of_paper)

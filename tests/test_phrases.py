@@ -30,9 +30,9 @@ from digest_publisher.phrases import (
     MODEL_WORDS,
     STOPWORDS,
     _fold,
-    _padded,
     phrase_themes,
     topic_vocabulary,
+    uses_phrase,
 )
 from digest_publisher.topics import load_topics
 from tests.paths import REAL_WEEK, REPO_ROOT, SAMPLE_YEAR
@@ -69,7 +69,7 @@ def form_problems(label: str) -> list[str]:
 
 
 def uses(paper: Paper, label: str) -> bool:
-    return f" {phrase_key(label)} " in _padded(f"{paper.title}. {paper.abstract}")
+    return uses_phrase(f"{paper.title}. {paper.abstract}", label)
 
 
 def draft(corpus: Path, posts: Path) -> records.PostFolder:
