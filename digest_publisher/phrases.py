@@ -92,7 +92,9 @@ GENERIC = _wordlist(
     open-source source available while still further much many across via per each towards yet"""
 )
 
-_URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|org|io|ai|net|html)\S*", re.I)
+# Addresses, never words: "https://...", "www.x.y", "github.com/a/b", "evil.example/path", "site.example".
+_URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|org|io|ai|net|html)\S*|[\w-]+(?:\.[A-Za-z][\w-]+)+(?:/\S*)?",
+                  re.I)
 _MATH = re.compile(r"\$[^$]*\$|\\[A-Za-z]+(?:\{[^}]*\})?")
 _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"'`|/]+|\s[-–—]+\s")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")

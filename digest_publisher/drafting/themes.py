@@ -122,14 +122,15 @@ class Theme:
 def discover_themes(papers: list[PaperText], *, vocabulary: frozenset[str] = frozenset(), max_themes: int = 6,
                     min_themes: int = 4) -> list[Theme]:
     """Group papers by the noun phrases they share, named by the one labelling rule
-    (:func:`digest_publisher.phrases.phrase_themes` over titles and abstracts, with the topic's
+    (:func:`digest_publisher.phrases.phrase_themes` over titles and displayable abstract sentences, with the topic's
     ``vocabulary``): each theme's founding members use its phrase; papers no founding phrase covers join
     the theme whose vocabulary they share most."""
     n = len(papers)
     if n == 0:
         return []
     target = max(1, min(max_themes, max(min_themes, round(n / 12)), max(1, n // 2)))
-    found = phrase_themes([pt.paper.title for pt in papers], [pt.paper.abstract for pt in papers], vocabulary,
+    # Only the sentences a post may show name a theme: never one addressed to a model or reader.
+    found = phrase_themes([pt.paper.title for pt in papers], [" ".join(pt.sentences) for pt in papers], vocabulary,
                           themes=target, min_papers=2 if n < 30 else 3, max_share=0.45)
     themes = [Theme(phrase, label, []) for phrase, label in zip(found.phrases, found.labels, strict=True)]
     unassigned: list[PaperText] = []
