@@ -20,13 +20,14 @@ released code         0.5     a code or model link (GitHub, Hugging Face, "code 
 
 Spread over time is not a score: the curation stage's coverage rule (:mod:`.curate`) spreads the
 discussed papers over the window. The scorer also gives every candidate a theme (``PaperScore.theme``):
-its most weighted term among a few terms that split the candidates (see :func:`assign_themes`).
+one of up to eight noun phrases founded on the candidates' titles and named by the one labelling rule
+(:func:`digest_publisher.phrases.phrase_themes`: "Reward Models", "Multimodal Reasoning", never a
+lone "enhancing").
 Same candidates in, same scores out; ties never depend on hash or set order.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 from collections import Counter
@@ -35,8 +36,10 @@ from dataclasses import dataclass
 
 from ..models import Paper, Topic, word_set
 from ..names import cite_key, method_names
+from ..phrases import phrase_themes, topic_vocabulary
 from .base import CurationProgress, PaperScore, Scores
 
+THEMES = 8  # themes over the candidates (the coverage cap's groups)
 MATCH_POINTS, CENTRAL_POINTS, NAMED_POINTS, ACCEPTED_POINTS, CODE_POINTS = 3.0, 3.0, 2.0, 1.5, 0.5
 
 _TOKEN = re.compile(r"[a-z][a-z0-9]+(?:-[a-z0-9]+)*")
@@ -185,57 +188,6 @@ def reason_of(s: Signals) -> str:
     return "; ".join(parts)
 
 
-def assign_themes(titles: Sequence[str], texts: Sequence[str], text_df: Counter[str], *,
-                  themes: int = 8) -> list[str | None]:
-    """A theme per paper. Founding terms come from the TITLES (noun phrases, not "this work"): greedily,
-    the word or two-word phrase found in the most titles not yet themed (a phrase counts 1.5 times) founds
-    a theme, until ``themes`` themes. Too general to found one: a word in more than 20% of the texts
-    (``text_df``: how many texts use each word), a phrase with a word in more than 60% ("with", "models"),
-    or any term in more than a quarter of the titles. A paper
-    takes the founding term its title holds, else the one its text (``texts``, lower case) uses most;
-    None when it uses none."""
-    n = len(titles)
-    bags: list[set[str]] = []
-    df: Counter[str] = Counter()
-    for title in titles:
-        words = [w for w in _TOKEN.findall(title.lower()) if len(w) > 3]
-        bag = set(words) | {f"{a} {b}" for a, b in itertools.pairwise(words)}
-        bags.append(bag)
-        df.update(bag)
-    ceiling, floor = max(3, n // 4), max(2, n // 100)
-    general = {t for t, d in df.items() if d > ceiling or (" " not in t and text_df[t] > n // 5)}
-    function_words = {t for t, d in text_df.items() if d > 0.6 * n}
-    postings: dict[str, set[int]] = {}
-    for i, bag in enumerate(bags):
-        for term in bag:
-            if df[term] >= floor and term not in general and not function_words.intersection(term.split()):
-                postings.setdefault(term, set()).add(i)
-    founders: list[str] = []
-    open_papers = set(range(n))
-    while len(founders) < themes and open_papers:
-        best: tuple[float, str] | None = None
-        for term in sorted(postings, key=lambda t: (-df[t], t)):
-            if best is not None and df[term] * 1.5 < best[0]:
-                break  # no later term can win: df only falls
-            if any(w in f.split() for f in founders for w in term.split()):
-                continue
-            weight = len(postings[term] & open_papers) * (1.5 if " " in term else 1.0)
-            if weight and (best is None or weight > best[0]):
-                best = (weight, term)
-        if best is None:
-            break
-        founders.append(best[1])
-        open_papers -= postings[best[1]]
-    out: list[str | None] = []
-    for bag, text in zip(bags, texts, strict=True):
-        held = [f for f in founders if f in bag]
-        if not held:
-            used = [(text.count(f), -i, f) for i, f in enumerate(founders) if f in text]
-            held = [max(used)[2]] if used else []
-        out.append(held[0] if held else None)
-    return out
-
-
 @dataclass
 class BuiltinScorer:
     """Scores candidates from the corpus alone (see the module docstring). The year's 3,120 candidates
@@ -250,7 +202,10 @@ class BuiltinScorer:
         df: Counter[str] = Counter()
         central = _centrality(token_lists, df) if candidates else []
         named = _named_later(candidates)
-        themes = assign_themes([p.title for p in candidates], [p.abstract.lower() for p in candidates], df)
+        found = phrase_themes([p.title for p in candidates], [p.abstract for p in candidates],
+                              topic_vocabulary(topic), themes=THEMES, min_papers=max(2, len(candidates) // 100),
+                              max_share=0.25, found_in_abstracts=False)
+        themes = [found.labels[k] if k is not None else None for k in found.of_paper]
         by_id: dict[str, PaperScore] = {}
         for i, paper in enumerate(candidates):
             rules, in_title = _match(topic, paper)

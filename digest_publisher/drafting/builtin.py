@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..errors import DraftError
 from ..models import PostKind
 from ..names import author_name
+from ..phrases import topic_vocabulary
 from .base import DraftContent, DraftRequest, Progress, Section
 from .text import (
     detex,
@@ -100,7 +101,7 @@ class BuiltinDrafter:
                 "Check the corpus records, or draft with --drafter claude",
             )
         progress.stage("themes", 1)
-        themes = discover_themes(texts)
+        themes = discover_themes(texts, vocabulary=topic_vocabulary(request.topic))
         progress.advance("themes")
         progress.stage("write", 1)
         write = self._brief if request.kind is PostKind.BRIEF else self._backfill

@@ -1,4 +1,4 @@
-"""Theme discovery from a selection's own vocabulary, and per-paper sentence roles.
+"""Theme discovery from a selection's own phrases, and per-paper sentence roles.
 
 Used by the built-in drafter (themes become H2 sections) and as a fallback plan. Deterministic:
 ties are broken by term text and paper order, never by hash or set order.
@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..models import Paper
+from ..phrases import phrase_themes
 from .base import cite_key
 from .text import (
     claim_numbers,
@@ -21,7 +22,6 @@ from .text import (
     plain_abstract,
     split_sentences,
     stem,
-    title_case,
 )
 
 
@@ -103,8 +103,8 @@ def analyse_paper(paper: Paper) -> PaperText:
 
 @dataclass
 class Theme:
-    term: str  # stemmed
-    label: str  # heading text
+    term: str  # the founding phrase, lower case
+    label: str  # heading text: the phrase as the papers write it ("Reward Models")
 
     members: list[PaperText]
     profile: Counter[str] = field(default_factory=Counter)
@@ -115,71 +115,37 @@ class Theme:
 
     @property
     def short_label(self) -> str:
-        """The founding term alone ("Reward Models"), for titles and lists."""
+        """The label without any "and" clause ("Reward Models"), for titles and lists."""
         return self.label.split(" and ")[0]
 
 
-def _surface_forms(papers: list[PaperText]) -> dict[str, str]:
-    """Stemmed term -> the most common way the corpus writes it (for headings)."""
-    seen: dict[str, Counter[str]] = {}
-    for pt in papers:
-        for term in content_terms(pt.paper.title + ". " + pt.paper.abstract):
-            seen.setdefault(stem(term), Counter())[term] += 1
-    return {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for k, v in seen.items()}
-
-
-def discover_themes(papers: list[PaperText], *, max_themes: int = 6, min_themes: int = 4) -> list[Theme]:
-    """Group papers by shared key terms, greedily: the term shared by the most still-unthemed papers
-    (bigrams and title mentions preferred, near-universal terms skipped) founds the next theme."""
+def discover_themes(papers: list[PaperText], *, vocabulary: frozenset[str] = frozenset(), max_themes: int = 6,
+                    min_themes: int = 4) -> list[Theme]:
+    """Group papers by the noun phrases they share, named by the one labelling rule
+    (:func:`digest_publisher.phrases.phrase_themes` over titles and displayable abstract sentences, with the topic's
+    ``vocabulary``): each theme's founding members use its phrase; papers no founding phrase covers join
+    the theme whose vocabulary they share most."""
     n = len(papers)
     if n == 0:
         return []
     target = max(1, min(max_themes, max(min_themes, round(n / 12)), max(1, n // 2)))
+    # Only the sentences a post may show name a theme: never one addressed to a model or reader.
+    found = phrase_themes([pt.paper.title for pt in papers], [" ".join(pt.sentences) for pt in papers], vocabulary,
+                          themes=target, min_papers=2 if n < 30 else 3, max_share=0.45)
+    themes = [Theme(phrase, label, []) for phrase, label in zip(found.phrases, found.labels, strict=True)]
+    unassigned: list[PaperText] = []
+    for pt, k in zip(papers, found.of_paper, strict=True):
+        (themes[k].members if k is not None else unassigned).append(pt)
+    themes = [t for t in themes if t.members]
+    if not themes:
+        themes.append(Theme("", "Further Work", []))
     df: Counter[str] = Counter()
     for pt in papers:
         df.update(set(pt.terms))
-    forms = _surface_forms(papers)
-    title_df: Counter[str] = Counter()
-    for pt in papers:
-        title_df.update({t for t, w in pt.terms.items() if w >= 2})
-    ceiling = max(3, int(n * 0.45))
-    floor = 2 if n < 30 else 3
-    cap = max(4, math.ceil(n * 0.28))
-    unassigned = list(papers)
-    themes: list[Theme] = []
-    chosen_words: set[str] = set()
-
-    while len(themes) < target and unassigned:
-        best: tuple[float, str] | None = None
-        for term in sorted(df):
-            if df[term] > ceiling or df[term] < floor or title_df[term] == 0:
-                continue
-            if any(w in chosen_words for w in term.split()):
-                continue
-            having = [pt for pt in unassigned if term in pt.terms]
-            if len(having) < floor:
-                continue
-            in_titles = sum(1 for pt in having if pt.terms[term] >= 2)
-            score = (min(len(having), cap) + 1.0 * in_titles) * (1.5 if " " in term else 1.0)
-            if best is None or score > best[0]:
-                best = (score, term)
-        if best is None:
-            break
-        term = best[1]
-        having = [pt for pt in unassigned if term in pt.terms]
-        having.sort(key=lambda pt: -pt.terms[term])
-        members = having[:cap]
-        members.sort(key=papers.index)
-        themes.append(Theme(term, forms.get(term, term), members))
-        chosen_words.update(term.split())
-        unassigned = [pt for pt in unassigned if pt not in members]
-
-    if not themes:
-        themes.append(Theme("", "", []))
     for theme in themes:
         for pt in theme.members:
             theme.profile.update(pt.terms)
-    # Papers no founding term covered join the theme whose vocabulary they share most.
+    # Papers no founding phrase covers join the theme whose vocabulary they share most.
     for pt in unassigned:
         def affinity(theme: Theme, pt: PaperText = pt) -> tuple[float, int]:
             shared = sum(
@@ -193,33 +159,7 @@ def discover_themes(papers: list[PaperText], *, max_themes: int = 6, min_themes:
         target_theme.profile.update(pt.terms)
     for theme in themes:
         theme.members.sort(key=papers.index)
-        theme.label = _label(theme, df, title_df, forms, n)
     return themes
-
-
-def _label(theme: Theme, df: Counter[str], title_df: Counter[str], forms: dict[str, str], n: int) -> str:
-    """Founding term plus the term most characteristic of the theme: "Reward Models and Verifiers"."""
-    if not theme.term:
-        return "Further Work"
-    first = forms.get(theme.term, theme.term)
-    size = len(theme.members)
-    best: tuple[float, str] | None = None
-    for term in sorted(theme.profile):
-        members_with = sum(1 for pt in theme.members if term in pt.terms)
-        in_titles = sum(1 for pt in theme.members if pt.terms.get(term, 0) >= 2)
-        # Title words are noun phrases far more often than abstract words ("alleviates", "failing").
-        if in_titles < 2 or members_with < max(2, size // 4) or set(term.split()) & set(theme.term.split()):
-            continue
-        if df[term] > n * 0.45:
-            continue
-        lift = members_with / size / (df[term] / n)
-        score = lift * math.log1p(members_with) * (1.2 if " " in term else 1.0)
-        if best is None or score > best[0]:
-            best = (score, term)
-    label = title_case(first)
-    if best is not None:
-        label = f"{label} and {title_case(forms.get(best[1], best[1]))}"
-    return label
 
 
 def keyness(pt: PaperText, theme: Theme) -> float:
