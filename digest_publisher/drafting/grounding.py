@@ -348,7 +348,8 @@ def check_grounding(
                     contexts[key] = stated_contexts(papers[key].title + ". " + papers[key].abstract)
                 for number, why in misplaced_numbers(sentence, contexts[key]):
                     wrong.setdefault((number.start, number.end), why)
-            for alignment in close.values():  # a sentence of the abstract kept, its numbers moved
+            owner_of = {(n.start, n.end): o for n, o in zip(written, owned, strict=True)}
+            for key, alignment in close.items():  # a sentence of the abstract kept, its numbers moved
                 if alignment is None:
                     continue
                 in_source = written_numbers(alignment.source)
@@ -356,7 +357,10 @@ def check_grounding(
                     at = next((n for n in written if n.start <= post.start < n.end), None)
                     there = next((n for n in in_source if n.start <= src.start < n.end), None)
                     value = {there.value, *([there.high] if there.high is not None else [])} if there else set()
-                    if at is not None and there is not None and not at.ratio and not is_faithful(at, value):
+                    # Only the paper a number's clause is about can have it out of place (not a sentence of
+                    # another cited paper that the joined sentence happens to resemble).
+                    mine = at is not None and key in owner_of.get((at.start, at.end), [key])
+                    if mine and at is not None and there is not None and not at.ratio and not is_faithful(at, value):
                         wrong.setdefault((at.start, at.end), (
                             f"{at.text} is in the place of {alignment.source[src.start:src.end]} in the "
                             f"paper's sentence \"{alignment.source[:160]}\""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,10 +82,15 @@ def _has_glyph(path: str, size: int, char: str) -> bool:
 
 
 def _runs(text: str, path: str, size: int) -> list[tuple[str, FontT]]:
-    """Split text into runs drawn with the primary font or, per character, with the CJK fallback."""
+    """Split text into runs drawn with the primary font or, per character, with the CJK fallback. Control
+    characters (ESC, NEL, ...) are not drawn: the text layout engine (raqm) fails on some of them."""
     fallback = _fallback_path()
     runs: list[tuple[str, FontT]] = []
     for char in text:
+        if unicodedata.category(char) == "Cc":
+            if not char.isspace():
+                continue
+            char = " "
         use = path
         if fallback is not None and not _has_glyph(path, size, char) and _has_glyph(fallback, size, char):
             use = fallback

@@ -133,3 +133,14 @@ def test_random_corpus_records_through_draft_builtin(tmp_path_factory: pytest.Te
     check()
     assert _rss_mb() - start < MEMORY_BOUND_MB
     assert outcomes.count(0) >= 5, outcomes  # the hostile records were drafted from, not only refused
+
+
+def test_control_characters_in_the_card_text_are_not_drawn() -> None:
+    """Found by the fuzz test above: Pillow's text layout (raqm) failed on ESC and NEL in a title or topic."""
+    from digest_publisher.render.card import CardText, render_card
+
+    plain = render_card(CardText(title="Scaling RL", topic="RL", paper_count=3, window="May 2026"))
+    for title, topic in (("\x1b[31mScaling RL", "RL"), ("Scaling\x85 RL", "\x85RL"), ("Scaling\x00 RL", "R\x07L")):
+        png = render_card(CardText(title=title, topic=topic, paper_count=3, window="May 2026"))
+        assert png.startswith(b"\x89PNG")
+    assert render_card(CardText(title="\x1bScaling RL", topic="RL\x07", paper_count=3, window="May 2026")) == plain
