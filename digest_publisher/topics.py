@@ -295,6 +295,8 @@ class TopicScreen:
         self._left = sample
         self._title: re.Pattern[bytes] | None = None
         self._text: re.Pattern[bytes] | None = None
+        if self._left <= 0:
+            self._choose()
 
     def may_select(self, title: str, abstract: str) -> bool:
         """False only if no include rule can match a paper with this title and abstract (whitespace
@@ -314,13 +316,17 @@ class TopicScreen:
                 passes[index] += regex.search(title if rule[index][0] else text) is not None
         self._left -= 1
         if self._left == 0:
-            on_title: set[tuple[bytes, ...]] = set()
-            on_text: set[tuple[bytes, ...]] = set()
-            for rule, passes in zip(self._rules, self._passes, strict=True):
-                title_only, keywords = rule[min(range(len(rule)), key=passes.__getitem__)]
-                (on_title if title_only else on_text).update(keywords)
-            self._title = _words_regex(on_title) if on_title else None
-            self._text = _words_regex(on_text) if on_text else None
+            self._choose()
+
+    def _choose(self) -> None:
+        """For each rule, the group the sample satisfied least often; the screen's two regexes from them."""
+        on_title: set[tuple[bytes, ...]] = set()
+        on_text: set[tuple[bytes, ...]] = set()
+        for rule, passes in zip(self._rules, self._passes, strict=True):
+            title_only, keywords = rule[min(range(len(rule)), key=passes.__getitem__)]
+            (on_title if title_only else on_text).update(keywords)
+        self._title = _words_regex(on_title) if on_title else None
+        self._text = _words_regex(on_text) if on_text else None
 
 
 def topic_screen(topic: Topic, sample: int = 256) -> TopicScreen | None:
