@@ -16,6 +16,10 @@ ARXIV_OLD_ID = re.compile(r"^(?P<id>[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<v>\d+)
 
 def split_arxiv_id(raw: str) -> tuple[str, int | None] | None:
     """``'2605.18529v2'`` -> ``('2605.18529', 2)``; also old-style ids and abs/pdf URLs. None if not an id."""
+    found = ARXIV_NEW_ID.match(raw)  # the common case first: one C call for a plain new-style id
+    if found is not None:
+        version = found.group("v")
+        return found.group("id"), int(version) if version else None
     text = raw.strip()
     for prefix in ("arXiv:", "arxiv:"):
         if text.startswith(prefix):

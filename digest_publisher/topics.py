@@ -287,7 +287,7 @@ class TopicScreen:
     no screen (:func:`topic_screen`).
     """
 
-    def __init__(self, rules: list[list[tuple[bool, set[tuple[bytes, ...]]]]], sample: int = 256) -> None:
+    def __init__(self, rules: list[list[tuple[bool, set[tuple[bytes, ...]]]]], sample: int = 128) -> None:
         # per include rule: (on the title alone?, the words of its keywords) of each keyword group
         self._rules = rules
         self._checks = [[_words_regex(keywords) for _, keywords in checks] for checks in rules]
@@ -301,7 +301,9 @@ class TopicScreen:
     def may_select(self, title: str, abstract: str) -> bool:
         """False only if no include rule can match a paper with this title and abstract (whitespace
         as in the record: it does not change the words)."""
-        if any(letter in title or letter in abstract for letter in _CASE_SPECIAL):
+        if not (title.isascii() and abstract.isascii()) and any(
+            letter in title or letter in abstract for letter in _CASE_SPECIAL
+        ):
             return True
         if self._left > 0:
             self._learn(word_buffer(title), word_buffer(f"{title}\n{abstract}"))
@@ -329,7 +331,7 @@ class TopicScreen:
         self._text = _words_regex(on_text) if on_text else None
 
 
-def topic_screen(topic: Topic, sample: int = 256) -> TopicScreen | None:
+def topic_screen(topic: Topic, sample: int = 128) -> TopicScreen | None:
     """The topic's :class:`TopicScreen`; None when an include rule has no keyword guard to screen by."""
     rules: list[list[tuple[bool, set[tuple[bytes, ...]]]]] = []
     for rule in topic.include:
