@@ -236,11 +236,7 @@ def _scan(
     span_max: date | None = None
     for paper in papers:
         scan.records += 1
-        if type(paper) is Skimmed:
-            key, submitted = paper
-        else:
-            assert isinstance(paper, Paper)
-            key, submitted = paper.key, paper.submitted
+        key, submitted = paper if isinstance(paper, Skimmed) else (paper.key, paper.submitted)
         digest = _digest(key)
         seen.add(digest)
         if submitted:
@@ -249,9 +245,8 @@ def _scan(
         if not _in_window(submitted, date_from, date_to):
             continue
         window_keys.add(digest)
-        if type(paper) is Skimmed:
+        if isinstance(paper, Skimmed):
             continue
-        assert isinstance(paper, Paper)
         rule = match_topic(topic, paper) if topic else ""
         if rule is None:
             continue
