@@ -10,16 +10,19 @@
 from __future__ import annotations
 
 from .fetch import FetchResult, fetch_arxiv
+from .fields import Skimmed
 from .jsonl import iter_papers_range, jsonl_ranges
-from .readers import FORMATS, corpus_files, detect_format, iter_papers
+from .readers import FORMATS, corpus_files, detect_format, iter_papers, iter_screened
 
 __all__ = [
     "FORMATS",
     "FetchResult",
+    "Skimmed",
     "corpus_files",
     "detect_format",
     "fetch_arxiv",
     "iter_papers",
     "iter_papers_range",
+    "iter_screened",
     "jsonl_ranges",
 ]

@@ -12,10 +12,19 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import CorpusError
-from ..models import Paper, date_from_arxiv_id, split_arxiv_id
+from ..models import (
+    MAX_PAPER_ABSTRACT_CHARS,
+    MAX_PAPER_AUTHORS,
+    MAX_PAPER_FIELD_CHARS,
+    MAX_PAPER_TITLE_CHARS,
+    Paper,
+    arxiv_key,
+    date_from_arxiv_id,
+    split_arxiv_id,
+)
 from .text import collapse_whitespace, split_authors, split_categories, unwrap_abstract
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -109,6 +118,62 @@ def record_identity(record: dict[str, Any], where: str) -> tuple[str | None, int
     return arxiv_id, version
 
 
+def record_submitted(
+    record: dict[str, Any], where: str, listing_date: date | None, arxiv_id: str | None
+) -> date | None:
+    """The listing's date, else the record's ``date``, else the month of a new-style arXiv id."""
+    submitted = listing_date or parse_date(record.get("date"), where, "date")
+    if submitted is None and arxiv_id:
+        submitted = date_from_arxiv_id(arxiv_id)
+    return submitted
+
+
+class Skimmed(NamedTuple):
+    """What a scan needs of a record that no topic rule can select: its key and date (see :func:`skim_listing`)."""
+
+    key: str
+    submitted: date | None
+
+
+def _plain_text(value: Any, limit: int = MAX_PAPER_FIELD_CHARS) -> bool:
+    return value is None or (isinstance(value, str) and len(value) <= limit)
+
+
+def _plain_strings(value: Any, count: int) -> bool:
+    if isinstance(value, list):  # map, set and max: C loops over a record's authors
+        return len(value) <= count and set(map(type, value)) <= {str} and max(map(len, value), default=0) <= (
+            MAX_PAPER_FIELD_CHARS
+        )
+    return _plain_text(value)
+
+
+def skim_listing(
+    record: dict[str, Any], where: str, listing_date: date | None, may_select: Callable[[str, str], bool]
+) -> Skimmed | None:
+    """A listing record's key and date, without building its Paper, when ``may_select(title, abstract)``
+    says no rule can select it; None when the Paper must be built (:func:`listing_paper`): the record may
+    be selected, has no arXiv id, or a field is of another type or near a size limit (then the Paper
+    reports exactly what is wrong). Raises what :func:`listing_paper` raises for a bad id or date."""
+    title = record.get("title")
+    abstract = record.get("summary", record.get("abstract"))
+    if not (
+        isinstance(title, str) and title.strip() and len(title) <= MAX_PAPER_TITLE_CHARS
+        and _plain_text(abstract, MAX_PAPER_ABSTRACT_CHARS)
+        and _plain_strings(record.get("authors"), MAX_PAPER_AUTHORS)
+        and _plain_strings(record.get("categories"), MAX_PAPER_AUTHORS)
+        and _plain_text(record.get("comment")) and _plain_text(record.get("doi"))
+        and _plain_text(record.get("id")) and _plain_text(record.get("arxiv_id"))
+    ):  # fmt: skip
+        return None
+    assert isinstance(title, str)
+    if may_select(title, abstract or ""):
+        return None
+    arxiv_id, _ = record_identity(record, where)
+    if arxiv_id is None:
+        return None
+    return Skimmed(arxiv_key(arxiv_id), record_submitted(record, where, listing_date, arxiv_id))
+
+
 def listing_paper(record: dict[str, Any], where: str, listing_date: date | None) -> Paper:
     """One listing-shaped record (listing JSONL, JSON array, fetched Atom) -> Paper."""
     title = record_title(record, where)
@@ -116,9 +181,7 @@ def listing_paper(record: dict[str, Any], where: str, listing_date: date | None)
     abstract = record.get("summary", record.get("abstract"))
     if abstract is not None and not isinstance(abstract, str):
         raise bad_record(where, f"summary must be a string, got {type(abstract).__name__}")
-    submitted = listing_date or parse_date(record.get("date"), where, "date")
-    if submitted is None and arxiv_id:
-        submitted = date_from_arxiv_id(arxiv_id)
+    submitted = record_submitted(record, where, listing_date, arxiv_id)
     abs_url = record.get("abs")
     return Paper(
         title=title,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import CorpusError
 from ..models import Paper
 from ._files import open_binary
-from .fields import bad_record, date_in_name, json_problem, listing_paper, sized_papers
+from .fields import Skimmed, bad_record, date_in_name, json_problem, listing_paper, sized_papers, skim_listing
 from .snapshot import snapshot_paper
 
 JSONL_HINT = "Fix or remove that line: each line must hold one JSON object"
@@ -21,12 +22,9 @@ JSONL_HINT = "Fix or remove that line: each line must hold one JSON object"
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 
 
-def iter_jsonl(
-    path: Path, snapshot: bool, byte_range: tuple[int, int] | None = None, first_line: int = 1
-) -> Iterator[Paper]:
-    """Records of a JSON Lines file; with ``byte_range``, only the lines that START in [start, end)
-    (``start`` must be 0 or just after a newline), numbered from ``first_line``."""
-    listing_date = None if snapshot else date_in_name(path)
+def _records(path: Path, byte_range: tuple[int, int] | None, first_line: int) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(file:line, record)`` of each non-blank line; with ``byte_range``, only the lines that START in
+    [start, end) (``start`` must be 0 or just after a newline), numbered from ``first_line``."""
     name = str(path)
     lineno = first_line - 1
     with open_binary(path) as handle:
@@ -55,12 +53,37 @@ def iter_jsonl(
                 if not isinstance(record, dict):
                     what = f"expected a JSON object, got a JSON {type(record).__name__}"
                     raise bad_record(where, what, JSONL_HINT)
-                if snapshot:
-                    yield snapshot_paper(record, where)
-                else:
-                    yield listing_paper(record, where, listing_date)
+                yield where, record
         except OSError as exc:
             raise bad_record(f"{name}:{lineno + 1}", f"read failed: {exc.strerror or exc}") from exc
+
+
+def iter_jsonl(
+    path: Path, snapshot: bool, byte_range: tuple[int, int] | None = None, first_line: int = 1
+) -> Iterator[Paper]:
+    """Records of a JSON Lines file; with ``byte_range``, only the lines that START in [start, end)
+    (``start`` must be 0 or just after a newline), numbered from ``first_line``."""
+    if snapshot:
+        for where, record in _records(path, byte_range, first_line):
+            yield snapshot_paper(record, where)
+        return
+    listing_date = date_in_name(path)
+    for where, record in _records(path, byte_range, first_line):
+        yield listing_paper(record, where, listing_date)
+
+
+def iter_listing_screened(path: Path, may_select: Callable[[str, str], bool]) -> Iterator[Paper | Skimmed]:
+    """The records of a listing JSONL file as :func:`iter_jsonl` yields them (checked against the size
+    limits), except that a record ``may_select(title, abstract)`` rules out is only :class:`Skimmed`
+    (key and date; see :func:`~.fields.skim_listing`): the same papers, keys and dates at a fraction of
+    the cost when a topic selects few."""
+    listing_date = date_in_name(path)
+    for where, record in _records(path, None, 1):
+        skimmed = skim_listing(record, where, listing_date, may_select)
+        if skimmed is not None:
+            yield skimmed
+            continue
+        yield from sized_papers((listing_paper(record, where, listing_date),))
 
 
 def jsonl_ranges(path: Path, parts: int) -> list[tuple[int, int, int]]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from ..choices import CORPUS_FORMATS
@@ -34,9 +34,9 @@ from ._files import decode_utf8, open_binary, unreadable
 from .atom import AtomFormatError, parse_feed
 from .bibtex import iter_bibtex
 from .csvfile import iter_csv
-from .fields import bad_record, listing_paper, sized_papers
+from .fields import Skimmed, bad_record, listing_paper, sized_papers
 from .jsonarray import iter_json_array
-from .jsonl import iter_jsonl
+from .jsonl import iter_jsonl, iter_listing_screened
 
 FORMATS = CORPUS_FORMATS
 
@@ -203,3 +203,15 @@ def iter_papers(path: Path, fmt: str | None = None) -> Iterator[Paper]:
     if fmt == "atom":
         return sized_papers(_iter_atom(path))
     raise CorpusError(f"{path}: unknown corpus format {fmt!r}", _FORMAT_HINT)
+
+
+def iter_screened(
+    path: Path, fmt: str | None, may_select: Callable[[str, str], bool] | None
+) -> Iterator[Paper | Skimmed]:
+    """:func:`iter_papers`, except that a listing JSONL record whose title and abstract ``may_select``
+    rules out is yielded as :class:`~.fields.Skimmed` (its key and date) instead of a Paper. Other
+    formats, and no ``may_select``, yield every Paper."""
+    path = Path(path)
+    if may_select is not None and (fmt or detect_format(path)) == "listing":
+        return iter_listing_screened(path, may_select)
+    return iter_papers(path, fmt)

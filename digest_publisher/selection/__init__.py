@@ -23,17 +23,17 @@ import tempfile
 import time
 import weakref
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..corpus import corpus_files, detect_format, iter_papers, iter_papers_range, jsonl_ranges
+from ..corpus import Skimmed, corpus_files, detect_format, iter_papers_range, iter_screened, jsonl_ranges
 from ..errors import CorpusError, EmptySelectionError
 from ..models import Paper, Topic
 from ..records.atomic import atomic_text, pid_running
-from ..topics import match_topic
+from ..topics import match_topic, topic_screen
 from .store import SPILL_AFTER, _Kept, _Spill, _spill_failed, is_better
 
 # ---------------------------------------------------------------------------------------------
@@ -169,14 +169,14 @@ class Selection:
 # The scan
 
 
-def _in_window(paper: Paper, date_from: date | None, date_to: date | None) -> bool:
+def _in_window(submitted: date | None, date_from: date | None, date_to: date | None) -> bool:
     if date_from is None and date_to is None:
         return True
-    if paper.submitted is None:
+    if submitted is None:
         return False
-    if date_from and paper.submitted < date_from:
+    if date_from and submitted < date_from:
         return False
-    return not (date_to and paper.submitted > date_to)
+    return not (date_to and submitted > date_to)
 
 
 def _digest(key: str) -> int:
@@ -223,8 +223,11 @@ class _Scan:
 
 
 def _scan(
-    papers: Iterable[Paper], topic: Topic | None, date_from: date | None, date_to: date | None, spill: _Spill
+    papers: Iterable[Paper | Skimmed], topic: Topic | None, date_from: date | None, date_to: date | None,
+    spill: _Spill,
 ) -> _Scan:
+    """Count every record; keep the papers in the window that the topic selects. A :class:`Skimmed`
+    record (one the topic's screen ruled out) is counted, never kept."""
     scan = _Scan(_Kept(spill))
     seen: set[int] = set()
     window_keys: set[int] = set()
@@ -233,15 +236,17 @@ def _scan(
     span_max: date | None = None
     for paper in papers:
         scan.records += 1
-        key = paper.key
+        key, submitted = paper if isinstance(paper, Skimmed) else (paper.key, paper.submitted)
         digest = _digest(key)
         seen.add(digest)
-        if paper.submitted:
-            span_min = paper.submitted if span_min is None or paper.submitted < span_min else span_min
-            span_max = paper.submitted if span_max is None or paper.submitted > span_max else span_max
-        if not _in_window(paper, date_from, date_to):
+        if submitted:
+            span_min = submitted if span_min is None or submitted < span_min else span_min
+            span_max = submitted if span_max is None or submitted > span_max else span_max
+        if not _in_window(submitted, date_from, date_to):
             continue
         window_keys.add(digest)
+        if isinstance(paper, Skimmed):
+            continue
         rule = match_topic(topic, paper) if topic else ""
         if rule is None:
             continue
@@ -254,6 +259,12 @@ def _scan(
 
 # A JSON Lines file at least this big is read by several processes at once, one byte range each.
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+
+
+def _may_select(topic: Topic | None) -> Callable[[str, str], bool] | None:
+    """The topic's screen, one per stream of files (it learns from the first texts which guards rule out most)."""
+    screen = topic_screen(topic) if topic else None
+    return screen.may_select if screen else None
 
 
 def _scan_range(
@@ -274,7 +285,8 @@ def _scan_files(
     """Whole files, one after the other, in a reader process (see :func:`_file_groups`)."""
     paths, fmt, topic, date_from, date_to, spill = args
     try:
-        papers = itertools.chain.from_iterable(iter_papers(path, fmt) for path in paths)
+        may_select = _may_select(topic)
+        papers = itertools.chain.from_iterable(iter_screened(path, fmt, may_select) for path in paths)
         scan = _scan(papers, topic, date_from, date_to, spill)
     except CorpusError as exc:  # returned, not raised: the parent reports the error of the EARLIEST group
         return exc
@@ -307,6 +319,7 @@ def _scan_file(
     workers: int,
     parallel_min_bytes: int,
     spill: _Spill,
+    may_select: Callable[[str, str], bool] | None,
 ) -> _Scan:
     kind = fmt
     if workers > 1:
@@ -317,7 +330,7 @@ def _scan_file(
         if big:
             kind = fmt or detect_format(path)
     if workers <= 1 or kind not in ("listing", "snapshot"):
-        return _scan(iter_papers(path, fmt), topic, date_from, date_to, spill)
+        return _scan(iter_screened(path, fmt, may_select), topic, date_from, date_to, spill)
     assert kind is not None
     ranges = jsonl_ranges(path, workers)
     tasks = [(path, kind, start, end, line, topic, date_from, date_to, spill) for start, end, line in ranges]
@@ -377,9 +390,12 @@ def select_corpus(
                         raise part
                     total.merge(part)
                     del part
+        may_select = None if groups else _may_select(topic)  # one screen for all the files read here
         for path in [] if groups else found:
             files += 1
-            total.merge(_scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill))
+            total.merge(
+                _scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill, may_select)
+            )
         selection = Selection(
             files=files,
             records=total.records,
