@@ -99,3 +99,7 @@ def test_one_hostile_post_does_not_take_status_down_for_the_folder(tmp_path: Pat
     assert result.exit_code == 1 and "YAML alias" in result.output and "Traceback" not in result.output
     result = CliRunner().invoke(cli, ["render", "good", "--posts-dir", str(posts)], env={"DIGEST_NO_DOTENV": "1"})
     assert result.exit_code == 0, result.output
+    # `status` of the folder lists both posts (the bomb is never expanded: this runs in well under a second).
+    result = CliRunner().invoke(cli, ["status", "--posts-dir", str(posts)], env={"DIGEST_NO_DOTENV": "1"})
+    assert "Traceback" not in result.output
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["bomb", "good"], result.output

@@ -68,3 +68,28 @@ def test_a_backslash_in_the_title_sends_the_same_on_every_run(
     (post,) = site.posts_by_slug(slug)
     media = site.get(f"media/{post['featured_media']}?context=edit")
     assert "\\" not in media["alt_text"] and "α" in media["alt_text"]
+
+
+@pytest.mark.timeout(120)
+def test_an_alias_bomb_in_one_post_does_not_stop_republish_all(
+    site: Site, posts: Path, env: dict[str, str], token: str
+) -> None:
+    """Before issue 20 a YAML alias bomb in one post.md grew to 1.6 GB and was killed, taking `republish --all`
+    down for every post of the folder. Now that post fails with the reason and the others are published."""
+    from tests.hostile.test_front_matter import BOMB, _post
+
+    good, bomb = f"good-{token}", f"bomb-{token}"
+    for slug in (good, bomb):
+        _write(posts, slug, f"Post {slug}", [])
+        assert run_cli(env, "publish", slug).exit_code == 0
+    # A contributor turns one post into a bomb and edits the other: cron's next pass.
+    (posts / bomb / "post.md").write_text(_post(BOMB + "title: *i\n"), encoding="utf-8")
+    _write(posts, good, "A good post, edited", [])
+
+    result = run_cli(env, "republish", "--all")
+
+    assert "Traceback" not in result.output
+    assert result.exit_code == 1, result.output  # one post failed: the run says so
+    assert "YAML alias" in result.output
+    (post,) = site.posts_by_slug(good)
+    assert post["title"]["raw"] == "A good post, edited"
