@@ -1,14 +1,13 @@
 """The Claude path over a year (issue 17): topic 07's candidates of the real year, triaged on the cheap model,
-the top K drafted, against the fake Claude at realistic latency (1 s to the first token, 60 output tokens/s),
-streamed and through the Message Batches API, each from a cold cache and a fresh server.
+the K that curation keeps drafted, against the fake Claude at realistic latency (1 s to the first token, 60
+output tokens/s), streamed and through the Message Batches API, each from a cold cache and a fresh server.
 
 The year is read from ``$DIGEST_BENCH_YEAR`` (the unpacked ``arxiv-year-2025-05-2026-05``: 267 daily JSONL
 files; see the README's "Benchmarks"); without it the rows are skipped and say so. The window is the
 issue's (2025-05-01 .. 2026-05-31: 3,120 candidates).
 
-Curation: this branch has the Claude scorer but not the curation stage (its coverage rule, pins, K by kind,
-built in parallel): the bench keeps the :data:`K` best-scored papers itself (score, then id), which is the
-scorer's part of the cost and time; the coverage re-ranking adds no call.
+Curation: the real stage (:func:`digest_publisher.curation.curate`: Claude's triage scores, then the
+coverage rule over quarters and themes) keeps the :data:`K` papers the post discusses.
 
 Yardsticks, per run:
 - cost vs the physical limit: every candidate's title and abstract read once at the cheapest input price
@@ -32,11 +31,11 @@ from typing import Any
 from digest_publisher.claude import ClaudeSettings, load_settings
 from digest_publisher.claude.anthropic_client import AnthropicClient
 from digest_publisher.claude.client import BatchFailure, Reply
+from digest_publisher.curation import curate
 from digest_publisher.curation.claude import ClaudeScorer
 from digest_publisher.drafting import NullProgress, draft_post
 from digest_publisher.drafting.claude import ClaudeDrafter
 from digest_publisher.models import Paper, PostKind, Topic
-from digest_publisher.names import cite_key
 from digest_publisher.records import parse_post_source
 from digest_publisher.selection import select_corpus
 from digest_publisher.topics import load_topics
@@ -118,14 +117,14 @@ def run_year(topic: Topic, candidates: list[Paper], settings: ClaudeSettings, *,
 
         cache = Path(tmp) / "cache"
         started = time.perf_counter()
-        scores = ClaudeScorer(client, settings, ROOT / "prompts", cache, batch=batch).score(
-            candidates, topic, NullProgress())
-        ranked = sorted(scores.by_id.values(), key=lambda s: (-s.score, s.paper_id))
-        keep = {s.paper_id for s in ranked[:K]}
-        papers = [p for p in candidates if cite_key(p) in keep]
+        scorer = ClaudeScorer(client, settings, ROOT / "prompts", cache, batch=batch)
+        curation = curate(candidates, topic, K, scorer, window=WINDOW, progress=NullProgress())
+        assert curation.scores is not None
+        scores = curation.scores
+        papers = list(curation.discussed)
         drafter = ClaudeDrafter(client, settings, ROOT / "prompts", cache, batch=batch)
         result = draft_post(topic, papers, kind=PostKind.BACKFILL, drafter=drafter, posts_dir=Path(tmp) / "posts",
-                            window=WINDOW, unverified=settings.unverified)
+                            window=WINDOW, unverified=settings.unverified, screened=len(candidates))
         wall = time.perf_counter() - started
         post_md = result.folder / "post.md"
         body = parse_post_source(post_md.read_text(encoding="utf-8"), str(post_md)).body
