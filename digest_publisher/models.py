@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 ARXIV_NEW_ID = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<v>\d+))?$")
@@ -322,3 +322,30 @@ class RenderedPost:
     #: The slug a category must have, by its name (topics.toml's ``category.slug`` of the post's topic): that
     #: category is looked up and created by this slug. Other categories go by their name.
     category_slugs: dict[str, str] = field(default_factory=dict)
+
+
+class Progress(Protocol):
+    """What a long stage reports while it works (selection's curation, Claude's calls, drafting); the CLI
+    draws it with rich, tests record it, :class:`NullProgress` ignores it."""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        """A stage starts; ``total`` is the number of calls/steps it will make, when known."""
+
+    def advance(self, name: str, steps: int = 1) -> None:
+        """``steps`` more calls/steps of stage ``name`` are done."""
+
+    def note(self, message: str) -> None:
+        """Something worth a line of its own (a warning, a retry)."""
+
+
+class NullProgress:
+    """A :class:`Progress` that shows nothing (no terminal, ``--json``, an estimate, a test)."""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        return None
+
+    def advance(self, name: str, steps: int = 1) -> None:
+        return None
+
+    def note(self, message: str) -> None:
+        return None

@@ -93,16 +93,3 @@ class NoClient:
     def run_batch(self, requests: dict[str, dict[str, Any]], *, poll_s: float,
                   on_poll: Callable[[dict[str, int]], None]) -> dict[str, Reply | BatchFailure]:
         raise ConfigError("an estimate made a Claude call", "Report this: --estimate never calls the API")
-
-
-class Silent:
-    """The progress of an estimate: nothing to show."""
-
-    def stage(self, name: str, total: int | None = None) -> None:
-        return None
-
-    def advance(self, name: str, steps: int = 1) -> None:
-        return None
-
-    def note(self, message: str) -> None:
-        return None

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ..errors import DraftError
+from ..models import Progress
 from ..records import atomic_write_json
 from .client import BatchFailure, ClaudeClient, Reply
 from .settings import ClaudeSettings
@@ -29,14 +30,8 @@ from .usage import StageUsage
 Validator = Callable[[str], list[str]]
 
 
-class StageProgress(Protocol):
-    """What the service reports while it works (drafting's ``Progress`` and curation's satisfy it)."""
-
-    def stage(self, name: str, total: int | None = None) -> None: ...
-
-    def advance(self, name: str, steps: int = 1) -> None: ...
-
-    def note(self, message: str) -> None: ...
+#: What the service reports while it works: the package's one progress protocol (``models.Progress``).
+StageProgress = Progress
 
 
 @runtime_checkable

@@ -14,17 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..models import Paper, Topic
+from ..models import Paper, Progress, Topic
 
-
-class CurationProgress(Protocol):
-    """What a scorer reports while it works (the drafting ``Progress`` satisfies it)."""
-
-    def stage(self, name: str, total: int | None = None) -> None: ...
-
-    def advance(self, name: str, steps: int = 1) -> None: ...
-
-    def note(self, message: str) -> None: ...
+#: What a scorer reports while it works: the package's one progress protocol.
+CurationProgress = Progress
 
 
 @dataclass(frozen=True)

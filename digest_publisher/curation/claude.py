@@ -32,8 +32,8 @@ from ..claude import (
     load_prompt_folder,
     stable_hash,
 )
-from ..claude.estimate import NoClient, Silent, StageEstimate, tokens
-from ..models import Paper, Topic
+from ..claude.estimate import NoClient, StageEstimate, tokens
+from ..models import NullProgress, Paper, Topic
 from ..names import cite_key
 from .base import CurationProgress, PaperScore, Scores
 
@@ -111,7 +111,7 @@ class ClaudeScorer:
         """Calls and tokens the triage of ``candidates`` would take now (papers scored before cost nothing),
         without any call: the exact prompts it would send, counted locally (see ``claude.estimate``), and
         :data:`OUTPUT_TOKENS_PER_PAPER` tokens of answer per paper."""
-        run = _Triage(self, topic, ClaudeService(NoClient(), self.settings, self.cache_dir, Silent(),
+        run = _Triage(self, topic, ClaudeService(NoClient(), self.settings, self.cache_dir, NullProgress(),
                                                  batch=self.batch))
         todo = [p for p in candidates if run.log.get(run.paper_key(p)) is None]
         out = StageEstimate(STAGE, batchable=True, note=f"{len(todo):,} of {len(candidates):,} papers to score")

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from ..models import Paper, PostKind, Topic
+from ..models import NullProgress, Paper, PostKind, Topic
 from ..names import cite_key
 from .base import Curation, CurationProgress, Decision, Scorer, Scores
 
@@ -34,17 +34,6 @@ TIME_FLOOR = 0.2  # of K, per quarter of the window
 THEME_CAP = 0.3  # of K, per theme
 PERIODS = 4
 MIN_DAYS_FOR_FLOOR = 28
-
-
-class _Quiet:
-    def stage(self, name: str, total: int | None = None) -> None:
-        return None
-
-    def advance(self, name: str, steps: int = 1) -> None:
-        return None
-
-    def note(self, message: str) -> None:
-        return None
 
 
 def default_k(kind: PostKind) -> int:
@@ -95,7 +84,7 @@ def curate(
     the module docstring for the rule). ``pins``/``excludes`` are arXiv ids (or cite keys); an id that is
     not a candidate is named in ``Curation.notes``. ``window`` (default: the candidates' dates) is what
     the time floor divides."""
-    progress = progress or _Quiet()
+    progress = progress or NullProgress()
     keys = [cite_key(p) for p in candidates]
     by_key = dict(zip(keys, candidates, strict=True))
     pinned, excluded = _ids(pins), _ids(excludes)

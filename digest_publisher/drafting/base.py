@@ -17,32 +17,10 @@ from datetime import date
 from typing import Any, Protocol
 
 from ..claude.usage import StageUsage as StageUsage  # re-exported: drafting's reports are built from it
+from ..models import NullProgress as NullProgress  # re-exported: drafting's callers import it from here
 from ..models import Paper, PostKind, Topic
+from ..models import Progress as Progress
 from ..names import cite_key as cite_key  # re-exported: drafting modules import it from here
-
-
-class Progress(Protocol):
-    """What drafting reports while it works; the CLI draws it with rich, tests record it."""
-
-    def stage(self, name: str, total: int | None = None) -> None:
-        """A stage starts; ``total`` is the number of calls/steps it will make, when known."""
-
-    def advance(self, name: str, steps: int = 1) -> None:
-        """``steps`` more calls/steps of stage ``name`` are done."""
-
-    def note(self, message: str) -> None:
-        """Something worth a line of its own (a warning, a retry)."""
-
-
-class NullProgress:
-    def stage(self, name: str, total: int | None = None) -> None:
-        return None
-
-    def advance(self, name: str, steps: int = 1) -> None:
-        return None
-
-    def note(self, message: str) -> None:
-        return None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..claude import ClaudeService, ClaudeSettings
-from ..claude.estimate import NoClient, Silent, StageEstimate, tokens
-from ..models import Paper, PostKind, Topic
+from ..claude.estimate import NoClient, StageEstimate, tokens
+from ..models import NullProgress, Paper, PostKind, Topic
 from ..names import short_names
 from .base import DraftRequest
 from .claude_cards import CardStage
@@ -48,7 +48,7 @@ def estimate_draft(
     """Estimated calls and tokens of each drafting stage for ``papers`` (the curated ones), no call made."""
     prompts = load_prompt_set(prompts_dir / kind.value)
     request = DraftRequest(topic, tuple(papers), kind, window, short_names(papers))  # type: ignore[arg-type]
-    ctx = DraftContext(ClaudeService(NoClient(), settings, cache_dir, Silent()), request, prompts)
+    ctx = DraftContext(ClaudeService(NoClient(), settings, cache_dir, NullProgress()), request, prompts)
     stage = CardStage(ctx)
     todo = [p for p in papers if ctx.service.cache.get("card", stage.paper_key(p)) is None]
     cards = StageEstimate("cards", batchable=True, note=f"{len(todo)} of {len(papers)} papers need a card")
