@@ -2,17 +2,21 @@
 
 The engine is the real one (``ClaudeDrafter`` through the real ``anthropic`` SDK); only Claude is
 faked, by ``tests/fake_claude.py`` in its latency mode: 1 s to the first token, then 60 output
-tokens/s (issue #4's "realistic latency"). Prices are ``prompts/models.toml``'s: each stage's cost
-is at its own model's prices (the card stage runs on ``cards_model``, the others on ``model``), as
-the engine reports it; the physical limit is at the MAIN model's prices. Papers come from the real
-week in ``../shared/corpora/arxiv-week-2026-05-18`` (the bundled sample when the shared corpus is
-absent; the row labels then show the smaller counts):
+tokens/s (issue #4's "realistic latency"). Prices are ``prompts/models.toml``'s. Each cost row
+prices a draft two ways (issue 18): "per model", each stage at its own model's prices (the card stage
+runs on ``cards_model``, the others on ``model``), as the engine reports it and a user pays; and "one
+model", every call's tokens at the main model's prices (:func:`one_model_usd`). The physical limit is
+at the MAIN model's prices; each row names the models and their prices. Papers come from the real
+week shipped in ``tests/data/real/arxiv-week-2026-05-18`` (the bundled sample when it is absent; the
+row labels then show the smaller counts):
 
-- the 77-paper post: the first 77 of the 80 papers topic 07 selects in the week;
-- "+5 papers": the same post with the other 3 of the 80 and the first 2 papers of the broad
-  selection that topic 07 does not select, drafted with the first run's stage cache;
+- the 77-paper post: the first 77 of the 89 papers topic 07 selects in the week;
+- "+5 papers": the same post with the next papers topic 07 selects (then the broad selection's),
+  drafted with the first run's stage cache;
+- the window extended by a day: topic 07 over :data:`WINDOW_FIRST`, then over
+  :data:`WINDOW_EXTENDED` (one more listing day) on the first draft's posts and stage cache;
 - the broad selection: topic 07's own papers plus the other papers :data:`BROAD_FILTER` matches
-  in the week (436 papers; the filter alone matches 416 and misses 20 of topic 07's). Its titles and
+  in the week (442 papers; the filter alone matches 416, topic 07 adds 26 it misses). Its titles and
   abstracts alone are ~166k tokens; as the paper blocks the engine sends (with authors, ids and short
   names) ~186k, so with instructions and a 3,000-word answer it does not fit one 200k-token call.
   The rows show how the engine splits it: the cards stage, in calls of many papers each, is the only
