@@ -110,12 +110,17 @@ _INJECTION = re.compile(
 )
 
 
+# A citation of other work inside an abstract ("RE-Control (Kong et al., 2024)") names a paper the post does
+# not discuss: quoted, it would read as a claim about that paper and fail the names check.
+_OTHER_WORK = re.compile(r"\bet\s+al\b", re.I)
+
+
 def is_displayable(sentence: str) -> bool:
-    """True when a sentence holds no LaTeX left over, no Markdown-looking constructs and no instruction
-    to a model."""
+    """True when a sentence holds no LaTeX left over, no Markdown-looking constructs, no instruction to a
+    model and no citation of other work."""
     return (
         "$" not in sentence and "\\" not in sentence and "`" not in sentence and "http" not in sentence
-        and not _INJECTION.search(sentence)
+        and not _INJECTION.search(sentence) and not _OTHER_WORK.search(sentence)
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from digest_publisher import records
 from digest_publisher.drafting import BuiltinDrafter, draft_post
 from digest_publisher.drafting.grounding import check_grounding, citations_in, parse_blocks
-from digest_publisher.drafting.text import detex, word_count
+from digest_publisher.drafting.text import detex, is_displayable, word_count
 from digest_publisher.models import Paper, PostKind, Topic
 from tests.drafting.conftest import make_topic
 
@@ -196,3 +196,23 @@ def test_hostile_corpus_always_gives_a_post(tmp_path: Path, sample_papers: list[
         assert bad not in body, bad
     assert "$Δ$" not in body and "\\mathcal" not in body
     assert report["numbers_removed"] == [] and report["unknown_citations"] == []
+
+
+def test_an_abstract_citing_other_work_never_fails_the_draft(tmp_path: Path, sample_papers: list[Paper]) -> None:
+    """Found drafting the real year: 2604.23543's abstract cites "RE-Control (Kong et al., 2024)"; quoted, that
+    sentence named a paper the post does not discuss and failed the whole draft's names check."""
+    pref_ctrl = Paper(
+        title="Pref-CTRL: Preference Driven LLM Alignment using Representation Editing",
+        authors=("Imranul Ashrafi", "Inigo Jauregi Unanue", "Massimo Piccardi"), arxiv_id="2604.23543",
+        submitted=date(2026, 5, 19),
+        abstract=("We propose Pref-CTRL, which improves on RE-Control (Kong et al., 2024) by training the value "
+                  "function of reward alignment with a preference loss for large language models. Pref-CTRL "
+                  "steers policy optimization of language models at inference time with lightweight interventions "
+                  "on their internal representations."),
+    )
+    assert not is_displayable("We propose Pref-CTRL, which improves on RE-Control (Kong et al., 2024).")
+    result = draft_post(make_topic(PostKind.BACKFILL), [*sample_papers[:24], pref_ctrl], kind=PostKind.BACKFILL,
+                        drafter=BuiltinDrafter(), posts_dir=tmp_path, window=WINDOW, now=NOW)
+    body = (result.folder / "post.md").read_text(encoding="utf-8")
+    assert "Kong et al" not in body
+    assert "2604.23543" in result.report["covered"]  # its other sentences still speak for it
