@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from .models import Topic
 
 
-def _wordlist(text: str) -> frozenset[str]:
+def wordlist(text: str) -> frozenset[str]:
     """The words, each also in its folded form (:func:`_fold`)."""
     return frozenset(text.split()) | frozenset(_fold(w) for w in text.split())
 
@@ -57,7 +57,8 @@ def _fold(word: str) -> str:
     return word
 
 
-STOPWORDS = _wordlist(
+#: Function words: never a term (drafting's vocabulary) nor a label's edge.
+BASE_STOPWORDS = wordlist(
     """a about above across after again against all almost along also although always am among an and
     another any are around as at be because been before being below between both but by can cannot could
     did do does doing done down during each either enough especially even ever every few for from further
@@ -66,11 +67,13 @@ STOPWORDS = _wordlist(
     otherwise our out over own per perhaps rather same several shall should since so some such than that
     the their them themselves then there these they this those though through thus to too toward towards
     under until up upon us very via was we well were what whatever when where whereas whether which while
-    who whom whose why will with within without would yet you your versus vs i e g eg ie etc"""
+    who whom whose why will with within without would yet you your"""
 )
+# A label also never holds these (abbreviations split into letters: "e.g." -> "e", "g").
+STOPWORDS = BASE_STOPWORDS | wordlist("versus vs i e g eg ie etc")
 
 # Words that never open or close a label: they name no subject ("Gains", "Accuracy", "Enhancing").
-GENERIC = _wordlist(
+GENERIC = wordlist(
     """approach approaches method methods framework frameworks paper papers work works study studies
     propose proposes proposed present presents presented introduce introduces introduced show shows shown
     demonstrate demonstrates demonstrated result results experiment experiments experimental performance
@@ -100,7 +103,7 @@ _CLAUSE = re.compile(r"[.,;:!?()\[\]{}\"'`|/]+|\s[-–—]+\s")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _ACRONYM = re.compile(r"[A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*s?$")  # "GRPO", "RLVR", "MLLMs", "DeepSeek"?
 # Names of model families: part of a phrase ("Multimodal LLMs"), never a theme alone.
-MODEL_WORDS = _wordlist("llm llms lm lms mllm mllms vlm vlms lrm lrms slm slms vla vlas model models")
+MODEL_WORDS = wordlist("llm llms lm lms mllm mllms vlm vlms lrm lrms slm slms vla vlas model models")
 HALF_SHARE = 0.6
 MAX_WORDS = 3
 

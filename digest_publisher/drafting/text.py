@@ -12,6 +12,8 @@ from datetime import date
 
 from ..models import Paper
 from ..names import MATH_SPAN, readable_latex
+from ..phrases import BASE_STOPWORDS as STOPWORDS
+from ..phrases import wordlist
 
 # --- LaTeX and Markdown -----------------------------------------------------------------------------
 
@@ -253,25 +255,7 @@ def source_numbers(text: str) -> set[str]:
 
 # --- key terms --------------------------------------------------------------------------------------
 
-def _wordlist(text: str) -> frozenset[str]:
-    """Word lists read better as text than as 300 quoted items."""
-    return frozenset(text.split())
-
-
-STOPWORDS = _wordlist(
-    """a about above across after again against all almost along also although always am among an and
-    another any are around as at be because been before being below between both but by can cannot could
-    did do does doing done down during each either enough especially even ever every few for from further
-    had has have having here how however if in into is it its itself just least less like many may might
-    more most much must near neither no nor not now of off often on once one only onto or other others
-    otherwise our out over own per perhaps rather same several shall should since so some such than that
-    the their them themselves then there these they this those though through thus to too toward towards
-    under until up upon us very via was we well were what whatever when where whereas whether which while
-    who whom whose why will with within without would yet you your"""
-)
-
-# Words every abstract uses: never a theme.
-GENERIC = _wordlist(
+GENERIC = wordlist(
     """approach approaches method methods model models framework frameworks paper papers work works propose
     proposes proposed present presents presented introduce introduces introduced show shows shown demonstrate
     demonstrates result results experiment experiments experimental performance performances achieve
@@ -402,7 +386,7 @@ def title_case(term: str) -> str:
     return " ".join(out)
 
 
-_ACRONYMS = _wordlist(
+_ACRONYMS = wordlist(
     """RL RLHF RLVR RLAIF GRPO DPO PPO SFT LLM LLMS VLM VLMS KL MOE LORA CoT COT RAG QA GUI API GPU OPD
     MDP POMDP KV VLA"""
 )
