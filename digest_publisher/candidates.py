@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from .topics import load_topics
 
 if TYPE_CHECKING:
+    from .claude import ClaudeSettings
+    from .claude.estimate import StageEstimate
     from .corpus.fetch import FetchResult
     from .curation import Curation, Scorer
     from .drafting.base import Drafter, Progress
@@ -185,12 +187,32 @@ def curate_topic(
 
     ``keep`` (a refresh of an existing post): those papers stay (pinned) and up to K/5 of the best new
     candidates join them (``papers`` given: up to that many)."""
-    from .curation import curate, default_k, with_pins
-    from .names import cite_key
-
     topic, kind, window, stats, candidates = topic_candidates(
         paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind, keep=keep
     )
+    return curate_selected(topic, kind, window, stats, candidates, papers=papers, pins=pins, excludes=excludes,
+                           scorer=scorer, progress=progress, keep=keep)  # fmt: skip
+
+
+def curate_selected(
+    topic: Topic,
+    kind: PostKind,
+    window: Window,
+    stats: dict[str, Any],
+    candidates: list[Paper],
+    *,
+    papers: int | None = None,
+    pins: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+    scorer: Scorer | None = None,
+    progress: Progress | None = None,
+    keep: Sequence[Paper] = (),
+) -> Curated:
+    """:func:`curate_topic` after its selection (:func:`topic_candidates`' answer): the series selects every
+    topic first, triages them together, then curates each."""
+    from .curation import curate, default_k, with_pins
+    from .names import cite_key
+
     kept = [cite_key(p) for p in keep]
     span = post_span(window, candidates)
     pins, excludes = with_pins(topic, pins, excludes)
@@ -215,21 +237,31 @@ def estimate_topic(
     which K is decided by the triage). See ``claude.estimate``."""
     from .claude import load_settings
     from .claude.estimate import table
-    from .curation import default_k
     from .curation.claude import claude_scorer
-    from .drafting.claude_estimate import estimate_draft
 
     topic, kind, window, _, candidates = topic_candidates(
         paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind
     )
     settings = load_settings(prompts_dir / "models.toml", model=model)
+    triage = claude_scorer(settings, prompts_dir=prompts_dir, cache_dir=cache_dir).estimate(candidates, topic)
+    k, stages = estimate_drafting(settings, prompts_dir, cache_dir, topic, kind, window, candidates, papers)
+    return table([triage, *stages], settings, topic=topic.label, kind=kind.value, candidates=len(candidates), papers=k)
+
+
+def estimate_drafting(
+    settings: ClaudeSettings, prompts_dir: Path, cache_dir: Path, topic: Topic, kind: PostKind, window: Window,
+    candidates: Sequence[Paper], papers: int | None,
+) -> tuple[int, list[StageEstimate]]:
+    """The K a draft of ``candidates`` discusses and its drafting stages' estimate, the K papers' lengths taken
+    from K candidates spread over the selection (which K is decided by the triage)."""
+    from .curation import default_k
+    from .drafting.claude_estimate import estimate_draft
+
     k = min(len(candidates), papers if papers is not None else default_k(kind))
     step = len(candidates) / k if k else 1.0
     curated = [candidates[int(i * step)] for i in range(k)]
     span = post_span(window, candidates) or (date.min, date.max)
-    triage = claude_scorer(settings, prompts_dir=prompts_dir, cache_dir=cache_dir).estimate(candidates, topic)
-    stages = [triage, *estimate_draft(settings, prompts_dir, cache_dir, topic, curated, kind, span)]
-    return table(stages, settings, topic=topic.label, kind=kind.value, candidates=len(candidates), papers=k)
+    return k, estimate_draft(settings, prompts_dir, cache_dir, topic, curated, kind, span)
 
 
 def select(paths: list[Path], topic_ref: str, topics_path: Path, date_from: date | None, date_to: date | None,

@@ -29,6 +29,7 @@ from .candidates import select as select
 from .topics import load_topics, topic_category_slugs, topic_label
 
 if TYPE_CHECKING:  # the heavier stages are imported where they are used, so each command stays light
+    from .candidates import Curated
     from .curation import Curation, Scorer
     from .drafting import DraftResult
     from .drafting.base import Drafter, Progress
@@ -80,15 +81,22 @@ def draft(
 
     Redrafting an existing post (``republish --refresh-corpus``) passes its ``slug`` and the papers it
     already covers (``keep``): they stay, and the best of the papers the corpus gained join them."""
-    from . import records
-    from .curation import SHORTLIST_FILE, curation_usage, report_dict, shortlist_markdown
-    from .drafting import draft_post, unverified_policy
-
     curated = curate_topic(
         paths, topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to, fmt=fmt, kind=kind,
         papers=papers, pins=pins, excludes=excludes, scorer=scorer or default_scorer(drafter),
         progress=progress, keep=keep,
     )
+    return draft_curated(curated, drafter=drafter, posts_dir=posts_dir, progress=progress, unverified=unverified,
+                         overwrite=overwrite, slug=slug)  # fmt: skip
+
+
+def draft_curated(curated: Curated, *, drafter: Drafter, posts_dir: Path, progress: Progress | None = None,
+                  unverified: str | None = None, overwrite: bool = False, slug: str | None = None) -> TopicDraft:
+    """:func:`draft` after its curation: draft the curated papers, write ``curation.md`` beside the post."""
+    from . import records
+    from .curation import SHORTLIST_FILE, curation_usage, report_dict, shortlist_markdown
+    from .drafting import draft_post, unverified_policy
+
     result = draft_post(
         curated.topic, list(curated.curation.discussed), slug=slug, kind=curated.kind, drafter=drafter,
         posts_dir=posts_dir, window=curated.span, progress=progress, overwrite=overwrite,

@@ -13,7 +13,8 @@ Message Batches API, that the REAL ``anthropic`` SDK reaches through ``base_url`
   paper whose abstract it was given states two in one sentence), a citation of a paper it was not given, the
   realistic lies of :func:`planted_lies` (numbers crossed between papers, ratio words, dropped and invented
   hedges), an external link, a remote image - one in a heading -, raw HTML, a shortcode) and, asked to repair its
-  numbers, repeats them; ``plant`` makes triage score the given papers highest; ``fault_rate`` fails that
+  numbers, repeats them; ``plant`` makes triage score the given papers highest (``plant_topics``: a series' triage, per
+  topic, each (paper, topic) pair otherwise scored by a hash of both); ``fault_rate`` fails that
   share of calls at random (429, 529, 500 and an error event in the middle of a stream), reproducibly from a
   seed.
 - Records every request (path, JSON body, stage, status) so tests assert on what was sent; the API key
@@ -175,12 +176,17 @@ class Model:
 
     behaviour = "plain"  # or "careful", "liar" (see FakeClaude.behave)
     planted: frozenset[str] = frozenset()  # ids triage scores highest (see FakeClaude.plant)
+    planted_topics: dict[str, frozenset[str]] = {}  # topic -> ids a series' triage scores highest there  # noqa: RUF012
 
     def answer(self, stage: str, body: dict[str, Any]) -> str:
         user = self.user_text(body)
         if stage == "triage":  # papers as "[n] id: title" then the abstract
             listed = re.findall(r"^\[(\d+)\] (\S+): (.*)$", user, re.M)
             return json.dumps({"scores": [self.triage(int(n), pid, title) for n, pid, title in listed]})
+        if stage == "series_triage":  # "[n] id: title", then "Topics: 03, 07", then the abstract
+            listed = re.findall(r"^\[(\d+)\] (\S+): (.*)\nTopics: (.*)$", user, re.M)
+            return json.dumps({"scores": [self.series_triage(int(n), pid, title, topic)
+                                          for n, pid, title, topics in listed for topic in topics.split(", ")]})
         if stage == "repair":
             return json.dumps({"fixes": self.repair(user)})
         if stage == "place":  # each new paper into a listed section, by a hash of its id
@@ -219,6 +225,17 @@ class Model:
             return {"i": number, "s": 10, "t": themes[digest % 5], "r": "central to the topic (planted)"}
         words = " ".join(title.split()[:6]).lower()
         return {"i": number, "s": digest % 8, "t": themes[digest % 5], "r": f"about {words}"}
+
+    def series_triage(self, number: int, paper_id: str, title: str, topic: str) -> dict[str, Any]:
+        """A series' triage item for (paper, topic): 10 when the paper is planted for that topic
+        (:meth:`FakeClaude.plant_topics`), else 0-7 by a hash of the id and the topic (so a paper two topics
+        select is usually more central to one of them, as with a real model)."""
+        planted = self.planted_topics.get(topic, frozenset())
+        item = self.triage(number, f"{paper_id}#{topic}", title)
+        item["k"] = topic
+        if paper_id in planted:
+            item.update(s=10, r="central to the topic (planted)")
+        return item
 
     def repair(self, user: str) -> list[dict[str, str]]:
         """An honest repair drops each unsupported number and gives an over-certain word the paper's hedge (or
@@ -512,6 +529,10 @@ class FakeClaude:
     def plant(self, ids: list[str]) -> None:
         """Triage scores these papers 10 (the others 0-7): the planted importance a curation test checks."""
         self.model.planted = frozenset(ids)
+
+    def plant_topics(self, planted: dict[str, list[str]]) -> None:
+        """A series' triage scores these papers 10 for that topic (topic number -> ids), others 0-7."""
+        self.model.planted_topics = {topic: frozenset(ids) for topic, ids in planted.items()}
 
     def fault_rate(self, rate: float, seed: int = 0) -> None:
         """Fail ``rate`` of all Messages calls at random (429, 529, 500, or mid-stream for streamed calls)."""

@@ -1,9 +1,10 @@
 """The package's import layering, read from the source (``ast``, nothing imported):
 
-    cli ─► pipeline ─► stages (corpus, selection, topics, drafting, render, publishing)
+    cli ─► series ─► pipeline ─► stages (corpus, selection, topics, drafting, render, publishing)
                           ─► wordpress · records · config ─► models · errors
 
-* only ``cli`` imports ``pipeline``, and nothing imports ``cli``;
+* only ``cli`` and ``series`` (the whole series as one job, composing the pipeline's functions) import
+  ``pipeline``; only ``cli`` imports ``series``, and nothing imports ``cli``;
 * a stage never imports the pipeline, the CLI or another stage's internals (only its package entry, and
   only along the edges listed in ``STAGE_EDGES``);
 * ``wordpress``, ``records``, ``config``, ``retry`` and ``claude`` import no stage; ``models``, ``errors`` and
@@ -23,6 +24,7 @@ PACKAGE = REPO_ROOT / "digest_publisher"
 STAGES = frozenset({"corpus", "selection", "topics", "curation", "drafting", "render", "publishing"})
 LOWER = frozenset({"wordpress", "records", "config", "retry", "claude"})
 BASE = frozenset({"models", "errors", "choices"})
+ABOVE_PIPELINE = frozenset({"cli", "series"})
 # Which stage may use which other stage (through that stage's package entry only).
 STAGE_EDGES = frozenset({("selection", "corpus"), ("selection", "topics"), ("publishing", "render")})
 MAX_LINES = 450
@@ -79,8 +81,10 @@ def test_imports_point_one_way() -> None:
         where = f"{source} imports {target}"
         if b == "cli":
             problems.append(f"{where}: nothing outside cli may import the CLI")
-        elif b == "pipeline" and a != "cli":
-            problems.append(f"{where}: only the CLI calls the pipeline")
+        elif b == "pipeline" and a not in ABOVE_PIPELINE:
+            problems.append(f"{where}: only the CLI and the series call the pipeline")
+        elif b == "series" and a != "cli":
+            problems.append(f"{where}: only the CLI calls the series")
         elif a in STAGES and b in STAGES:
             if (a, b) not in STAGE_EDGES:
                 problems.append(f"{where}: stage {a} may not use stage {b}")

@@ -139,10 +139,22 @@ class AnthropicClient:
         poll_s: float,
         on_poll: Callable[[dict[str, int]], None],
     ) -> dict[str, Reply | BatchFailure]:
+        return self.wait_batch(self.submit_batch(requests), poll_s=poll_s, on_poll=on_poll)
+
+    def submit_batch(self, requests: dict[str, dict[str, Any]]) -> str:
         try:
             batch = self.client.messages.batches.create(
                 requests=[{"custom_id": cid, "params": params} for cid, params in requests.items()]  # type: ignore[typeddict-item]
             )
+        except anthropic.AnthropicError as exc:
+            raise self._fail(exc, "a message batch") from exc
+        return str(batch.id)
+
+    def wait_batch(
+        self, batch_id: str, *, poll_s: float, on_poll: Callable[[dict[str, int]], None]
+    ) -> dict[str, Reply | BatchFailure]:
+        try:
+            batch = self.client.messages.batches.retrieve(batch_id)
             while batch.processing_status != "ended":
                 counts = batch.request_counts
                 on_poll({"processing": counts.processing, "succeeded": counts.succeeded,
@@ -162,4 +174,4 @@ class AnthropicClient:
                     out[entry.custom_id] = BatchFailure(result.type, str(getattr(detail, "message", result.type)))
             return out
         except anthropic.AnthropicError as exc:
-            raise self._fail(exc, "a message batch") from exc
+            raise self._fail(exc, f"message batch {batch_id}") from exc

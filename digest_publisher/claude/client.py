@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -52,4 +52,20 @@ class ClaudeClient(Protocol):
         on_poll: Callable[[dict[str, int]], None],
     ) -> dict[str, Reply | BatchFailure]:
         """Submit ``custom_id -> params`` as one Message Batch, poll until it ends, return results."""
+        ...
+
+
+@runtime_checkable
+class ResumableBatches(Protocol):
+    """A client whose Message Batches can be waited for by id: the service keeps each batch's id on disk
+    before waiting, so a run killed while a batch is processing collects it when run again (not paid twice)."""
+
+    def submit_batch(self, requests: dict[str, dict[str, Any]]) -> str:
+        """Submit ``custom_id -> params`` as one Message Batch; its id."""
+        ...
+
+    def wait_batch(
+        self, batch_id: str, *, poll_s: float, on_poll: Callable[[dict[str, int]], None]
+    ) -> dict[str, Reply | BatchFailure]:
+        """Poll batch ``batch_id`` until it ends; its results."""
         ...

@@ -23,11 +23,12 @@ from typing import Any, Protocol, runtime_checkable
 from ..errors import DraftError
 from ..models import Progress
 from ..records import atomic_write_json
-from .client import BatchFailure, ClaudeClient, Reply
+from .client import BatchFailure, ClaudeClient, Reply, ResumableBatches
 from .settings import ClaudeSettings
 from .usage import StageUsage
 
 Validator = Callable[[str], list[str]]
+BATCHES = "batches"  # the stage cache's folder of submitted batch ids (see ClaudeService.resumable_batch)
 
 
 #: What the service reports while it works: the package's one progress protocol (``models.Progress``).
@@ -305,9 +306,11 @@ class ClaudeService:
                 self.progress.advance(f"{stage} batch", done - seen["done"])
                 seen["done"] = done
 
-        results = self.client.run_batch(
-            {cid: c.params for cid, c in ids.items()}, poll_s=self.settings.batch_poll_s, on_poll=on_poll
-        )
+        requests = {cid: c.params for cid, c in ids.items()}
+        if isinstance(self.client, ResumableBatches):
+            results = self.resumable_batch(stage, calls, requests, on_poll)
+        else:
+            results = self.client.run_batch(requests, poll_s=self.settings.batch_poll_s, on_poll=on_poll)
         firsts: dict[str, Reply] = {}
         for cid, call in ids.items():
             result = results.get(cid)
@@ -318,6 +321,26 @@ class ClaudeService:
                 reason = result.message if isinstance(result, BatchFailure) else "missing from the results"
                 self.progress.note(f"{stage}: batch request {cid} failed ({reason}); calling directly")
         return firsts
+
+    def resumable_batch(
+        self, stage: str, calls: list[Call], requests: dict[str, dict[str, Any]],
+        on_poll: Callable[[dict[str, int]], None],
+    ) -> dict[str, Reply | BatchFailure]:
+        """The batch of these calls, its id kept in the stage cache (``batches/<key>.json``, written before
+        waiting): a run killed while the batch was processing, or before its answers were all cached, collects
+        that batch when run again instead of paying for a new one."""
+        assert isinstance(self.client, ResumableBatches)
+        key = stable_hash("batch", stage, [c.key for c in calls])
+        kept = self.cache.get(BATCHES, key)
+        if kept is not None and isinstance(kept.get("id"), str):
+            self.progress.note(f"{stage}: collecting Message Batch {kept['id']} submitted by an earlier run")
+            try:
+                return self.client.wait_batch(kept["id"], poll_s=self.settings.batch_poll_s, on_poll=on_poll)
+            except DraftError as exc:  # expired or deleted at Anthropic: submit anew
+                self.progress.note(f"{stage}: cannot collect batch {kept['id']} ({exc.message}); submitting anew")
+        batch_id = self.client.submit_batch(requests)
+        self.cache.put(BATCHES, key, {"id": batch_id, "stage": stage, "requests": len(requests)})
+        return self.client.wait_batch(batch_id, poll_s=self.settings.batch_poll_s, on_poll=on_poll)
 
     def check_cache_counters(self) -> None:
         fresh = sum(u.calls for u in self.stages.values())

@@ -41,6 +41,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "Render a post source; write preview.html, render.json and featured.png beside it."),
     "republish": ("republish", "republish_command",
                   "Update the published posts whose source changed since their last publish (SLUG..., or --all)."),
+    "series": ("series", "series_command",
+               "Every topic's backfill as one job: each paper triaged once, drafted, published; resumable."),
     "status": ("publish", "status_command",
                "Each local post with its WordPress id, status, link, and whether local and remote differ."),
 }  # fmt: skip

@@ -40,6 +40,9 @@ class Scores:
     usage: dict[str, dict[str, Any]] = field(default_factory=dict)
     # what was trimmed (ids not asked), re-asked (ids missing) or left unscored, each a small dict
     notes: list[dict[str, Any]] = field(default_factory=list)
+    # ids curation must not discuss, each with why (a series' overlap rule: "discussed in 03's post, ..."):
+    # like the editor's excludes, but said in its own words; a pin still wins
+    held: dict[str, str] = field(default_factory=dict)
 
 
 class Scorer(Protocol):

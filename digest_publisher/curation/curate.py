@@ -10,8 +10,10 @@ newest first, then id: never id order alone), and fills K places in this order:
    candidates), so a year-long post is not its first two weeks. Windows under four weeks have no floor.
 3. **by score**: the remaining places go to the best remaining papers.
 
-Throughout, a **theme cap** holds: no theme (the scorer's ``PaperScore.theme``) takes more than
-``ceil(0.3 * K)`` places while papers of other themes are left; papers without a theme are not capped.
+Ids the scorer's answer holds out (``Scores.held``: a series' overlap rule) are never discussed, unless
+pinned; their decision says why. Throughout, a **theme cap** holds: no theme (the scorer's
+``PaperScore.theme``) takes more than ``ceil(0.3 * K)`` places while papers of other themes are left;
+papers without a theme are not capped.
 
 Every candidate gets a :class:`~.base.Decision` saying why it is or is not discussed.
 """
@@ -133,7 +135,8 @@ def curate(
     for key in ranked:
         if key in pinned:
             take(key, "pinned by the editor")
-    open_keys = [key for key in ranked if key not in chosen and key not in excluded]
+    held = {key: why for key, why in scores.held.items() if key in by_key and key not in pinned}
+    open_keys = [key for key in ranked if key not in chosen and key not in excluded and key not in held]
     floor = math.ceil(TIME_FLOOR * k) if spans else 0
     for index, (a, b) in enumerate(spans):
         have = sum(1 for key in chosen if period[key] == index)
@@ -164,6 +167,8 @@ def curate(
             why = chosen[key]
         elif key in excluded:
             why = "excluded by the editor"
+        elif key in held:
+            why = held[key]
         elif key in capped:
             why = f"theme '{theme[key]}' already has {cap} papers (rank {rank[key]:,} of {total:,})"
         else:
