@@ -1,0 +1,199 @@
+"""``digest-publisher series`` through the real CLI (a child process), the fake Claude and the real WordPress
+(both lab versions): three topics, one triage batch, one post per topic; a second run makes no Claude call and
+no WordPress write; a run SIGKILLed during the batch, during drafting and during publishing resumes to the same
+end state with no duplicate call and no duplicate post; the built-in path without a key; one topic failing
+alone."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.fake_claude import FakeClaude
+from tests.paths import SAMPLE_YEAR
+from tests.publishing.pubhelpers import Lab
+from tests.republish.rephelpers import Site, env_for, run_main, start_main
+from tests.series.helpers import KEY, TOPICS, fast_prompts
+
+pytestmark = [pytest.mark.wordpress, pytest.mark.slow]
+
+SLUGS = {"07": "backfill-07-rl-post-training", "03": "backfill-03-agents-tool-use",
+         "12": "backfill-12-vision-language-models"}  # fmt: skip
+CATEGORIES = {"topic-07": "RL & Post-Training", "topic-03": "Agents & Tool Use", "topic-12": "Vision-Language Models"}
+
+
+@pytest.fixture
+def site(wp_lab: Lab) -> Site:
+    # An author may assign categories but not create them: an administrator sets the topics' up first.
+    for slug, name in CATEGORIES.items():
+        made = requests.post(f"{wp_lab.url}/wp-json/wp/v2/categories", json={"name": name, "slug": slug},
+                             auth=(wp_lab.admin.username, wp_lab.admin.app_password), timeout=30)  # fmt: skip
+        assert made.status_code in (201, 400), made.text  # 400: term_exists from an earlier test
+    return Site(wp_lab, wp_lab.admin)
+
+
+def series_env(lab: Lab, tmp: Path, fake: FakeClaude | None) -> dict[str, str]:
+    claude = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": fake.base_url} if fake else {}
+    return env_for(lab, lab.author, tmp / "posts", DIGEST_CACHE_DIR=str(tmp / "cache"), **claude)
+
+
+def args(tmp: Path, *extra: str) -> list[str]:
+    return ["series", "--corpus", str(SAMPLE_YEAR), "--topics", str(TOPICS), "--prompts-dir", str(tmp / "prompts"),
+            "--topic", "07,03", "--topic", "12", "--papers", "8", "--json", *extra]  # fmt: skip
+
+
+def table(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    data = json.loads(done.stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def posts_on_site(site: Site) -> dict[str, dict[str, Any]]:
+    """Each topic's post on the site; exactly one post per slug (no duplicate, no suffixed copy)."""
+    out = {}
+    for number, slug in SLUGS.items():
+        found = site.posts_by_slug(slug)
+        assert len(found) == 1, (slug, [p["slug"] for p in found])
+        out[number] = found[0]
+    return out
+
+
+def message_bodies(fake: FakeClaude) -> list[str]:
+    """Every Messages request the fake answered, streamed or inside a batch, as comparable text."""
+    bodies = [json.dumps(r.body, sort_keys=True) for r in fake.calls() if r.body]
+    for created in fake.calls(path="/v1/messages/batches"):
+        bodies += [json.dumps(item["params"], sort_keys=True) for item in (created.body or {}).get("requests", [])]
+    return bodies
+
+
+def triage_batches(fake: FakeClaude) -> int:
+    return sum(1 for c in fake.calls(path="/v1/messages/batches")
+               if any(fake.stage_of(i["params"]) == "series_triage" for i in (c.body or {}).get("requests", [])))
+
+
+def assert_converged(site: Site, tmp: Path, fake: FakeClaude, lab: Lab) -> None:
+    """The end state: one draft post per topic, and a further run that calls nothing and writes nothing."""
+    on_site = posts_on_site(site)
+    assert {p["status"] for p in on_site.values()} == {"draft"}
+    before = len(fake.requests)
+    again = run_main(series_env(lab, tmp, fake), *args(tmp))
+    assert again.returncode == 0, again.stderr
+    assert len(fake.requests) == before
+    after = posts_on_site(site)
+    assert {n: p["modified_gmt"] for n, p in after.items()} == {n: p["modified_gmt"] for n, p in on_site.items()}
+    rows = table(again)["topics"]
+    assert [r["resumed"] for r in rows] == [["draft"]] * 3 and table(again)["spent_this_run_usd"] == 0
+
+
+def test_a_series_of_three_topics_publishes_one_post_each_and_reruns_without_a_call_or_write(
+    site: Site, wp_lab: Lab, tmp_path: Path
+) -> None:
+    fast_prompts(tmp_path)
+    with FakeClaude() as fake:
+        first = run_main(series_env(wp_lab, tmp_path, fake), *args(tmp_path, "--batch"), timeout=600)
+        assert first.returncode == 0, first.stderr
+        data = table(first)
+        rows = {r["topic"]: r for r in data["topics"]}
+        assert list(rows) == ["07", "03", "12"]
+        assert triage_batches(fake) == 1 and fake.calls("series_triage") == []
+        on_site = posts_on_site(site)
+        for number, row in rows.items():
+            assert row["status"] == "draft" and row["discussed"] == 8 and row["words"] > 500 and row["cost_usd"] > 0
+            assert row["link"] == on_site[number]["link"]
+        assert data["shared_papers"] > 0 and data["papers"] > max(r["candidates"] for r in rows.values())
+        assert KEY not in first.stdout + first.stderr and wp_lab.author.app_password not in first.stdout + first.stderr
+        modified = {n: p["modified_gmt"] for n, p in on_site.items()}
+
+        before = len(fake.requests)
+        plain = run_main(series_env(wp_lab, tmp_path, fake), *[a for a in args(tmp_path, "--batch") if a != "--json"])
+        assert plain.returncode == 0, plain.stderr
+        assert len(fake.requests) == before  # no Claude call: triage scores, drafts kept
+        again = posts_on_site(site)
+        assert {n: p["modified_gmt"] for n, p in again.items()} == modified  # no WordPress write
+        assert all(site.revisions(p["id"]) == [] for p in again.values())
+        lines = plain.stdout.splitlines()
+        assert lines[0].split()[:3] == ["topic", "candidates", "discussed"]
+        for number in SLUGS:
+            line = next(x for x in lines if x.startswith(f"{number} - "))
+            assert line.split()[-1] == rows[number]["link"] and "draft" in line
+        assert any(x.startswith("shared papers: ") for x in lines)
+
+
+def test_the_builtin_drafter_runs_the_series_without_a_key(site: Site, wp_lab: Lab, tmp_path: Path) -> None:
+    fast_prompts(tmp_path)
+    done = run_main(series_env(wp_lab, tmp_path, None), *args(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert "Drafter: built-in drafter" in done.stderr
+    rows = table(done)["topics"]
+    assert [r["status"] for r in rows] == ["draft"] * 3 and all(r["cost_usd"] == 0 for r in rows)
+    posts_on_site(site)
+    decisions = json.loads((tmp_path / "posts" / SLUGS["03"] / "draft-report.json").read_text())["curation"]
+    assert decisions["scorer"] == "builtin"
+    assert any(d["why"].startswith("shared with topic") for d in decisions["decisions"]) or table(done)["shared_papers"]
+
+
+def test_one_failing_topic_is_isolated_and_the_rerun_completes_it(site: Site, wp_lab: Lab, tmp_path: Path) -> None:
+    fast_prompts(tmp_path)
+    with FakeClaude() as fake:
+        fake.fail("outline", "invalid_json", times=2)  # the first topic drafted (07) fails its outline twice
+        first = run_main(series_env(wp_lab, tmp_path, fake), *args(tmp_path))
+        assert first.returncode == 1, first.stderr
+        rows = {r["topic"]: r for r in table(first)["topics"]}
+        assert rows["07"]["status"] == "failed (draft)"
+        assert "outline stage failed its checks twice" in rows["07"]["error"]
+        assert "topic 07 - RL & Post-Training failed: " in first.stderr
+        assert rows["03"]["status"] == rows["12"]["status"] == "draft"
+        assert site.posts_by_slug(SLUGS["07"]) == []
+        again = run_main(series_env(wp_lab, tmp_path, fake), *args(tmp_path))
+        assert again.returncode == 0, again.stderr
+        assert [r["resumed"] for r in table(again)["topics"]] == [[], ["draft"], ["draft"]]
+        assert_converged(site, tmp_path, fake, wp_lab)
+
+
+def _wait(condition: Any, what: str, limit: float = 300) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("point", ["batch", "drafting", "publishing"])
+def test_a_series_killed_during_each_stage_resumes_without_a_duplicate_call_or_post(
+    point: str, site: Site, wp_lab: Lab, tmp_path: Path
+) -> None:
+    fast_prompts(tmp_path)
+    with FakeClaude() as fake:
+        env = series_env(wp_lab, tmp_path, fake)
+        if point == "batch":  # the triage batch stays "in progress" until the process is killed
+            fake.batch_polls_in_progress = 10**9
+            child = start_main(env, *args(tmp_path, "--batch"))
+            _wait(lambda: any(b["polls"] >= 3 for b in list(fake.batches.values())), "the batch to be polled")
+            child.send_signal(signal.SIGKILL)
+            child.communicate(timeout=30)
+            assert child.returncode == -9
+            fake.batch_polls_in_progress = 1
+        else:
+            step = "series-drafted#1" if point == "drafting" else "after-create#2"
+            killed = run_main({**env, "DIGEST_TEST_KILL_AT": step}, *args(tmp_path, "--batch"), timeout=600)
+            assert killed.returncode == -9, killed.stderr
+        if point == "publishing":
+            assert len(site.posts_by_slug(SLUGS["03"])) == 1 and site.posts_by_slug(SLUGS["12"]) == []
+        sent = len(message_bodies(fake))
+        resumed = run_main(env, *args(tmp_path, "--batch"), timeout=600)
+        assert resumed.returncode == 0, resumed.stderr
+        bodies = message_bodies(fake)
+        assert len(bodies) == len(set(bodies)), "a finished call was made again"
+        assert triage_batches(fake) == 1  # the batch of the killed run was collected, not submitted again
+        if point == "batch":
+            assert "collecting Message Batch msgbatch_fake_" in resumed.stderr
+        if point == "publishing":
+            assert len(bodies) == sent  # everything was drafted before the kill: no Claude call at all
+        assert [r["status"] for r in table(resumed)["topics"]] == ["draft"] * 3
+        assert_converged(site, tmp_path, fake, wp_lab)
