@@ -10,6 +10,7 @@ import json
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,19 +25,32 @@ from tests.series.helpers import KEY, TOPICS, fast_prompts
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.slow]
 
-SLUGS = {"07": "backfill-07-rl-post-training", "03": "backfill-03-agents-tool-use",
-         "12": "backfill-12-vision-language-models"}  # fmt: skip
+TOPIC_SLUGS = {"07": "rl-post-training", "03": "agents-tool-use", "12": "vision-language-models"}
 CATEGORIES = {"topic-07": "RL & Post-Training", "topic-03": "Agents & Tool Use", "topic-12": "Vision-Language Models"}
+SLUGS: dict[str, str] = {}  # this test's post slugs (set by the ``series`` fixture)
 
 
 @pytest.fixture
-def site(wp_lab: Lab) -> Site:
-    # An author may assign categories but not create them: an administrator sets the topics' up first.
+def site(wp_lab: Lab, tmp_path: Path, token: str) -> Iterator[Site]:
+    """The lab as an administrator sees it; the topics' categories made (an author may assign categories but
+    not create them); topics.toml copied with this test's own post slugs (the lab is shared by every test),
+    whose posts are deleted afterwards."""
+    admin = Site(wp_lab, wp_lab.admin)
     for slug, name in CATEGORIES.items():
         made = requests.post(f"{wp_lab.url}/wp-json/wp/v2/categories", json={"name": name, "slug": slug},
                              auth=(wp_lab.admin.username, wp_lab.admin.app_password), timeout=30)  # fmt: skip
         assert made.status_code in (201, 400), made.text  # 400: term_exists from an earlier test
-    return Site(wp_lab, wp_lab.admin)
+    text = TOPICS.read_text(encoding="utf-8")
+    SLUGS.clear()
+    for number, slug in TOPIC_SLUGS.items():
+        text = text.replace(f'slug = "{slug}"\n', f'slug = "{slug}-{token}"\n', 1)
+        SLUGS[number] = f"backfill-{number}-{slug}-{token}"
+    (tmp_path / "topics.toml").write_text(text, encoding="utf-8")
+    fast_prompts(tmp_path)
+    yield admin
+    for slug in SLUGS.values():
+        for post in admin.posts_by_slug(slug):
+            admin.delete(f"posts/{post['id']}?force=true")
 
 
 def series_env(lab: Lab, tmp: Path, fake: FakeClaude | None) -> dict[str, str]:
@@ -45,8 +59,8 @@ def series_env(lab: Lab, tmp: Path, fake: FakeClaude | None) -> dict[str, str]:
 
 
 def args(tmp: Path, *extra: str) -> list[str]:
-    return ["series", "--corpus", str(SAMPLE_YEAR), "--topics", str(TOPICS), "--prompts-dir", str(tmp / "prompts"),
-            "--topic", "07,03", "--topic", "12", "--papers", "8", "--json", *extra]  # fmt: skip
+    return ["series", "--corpus", str(SAMPLE_YEAR), "--topics", str(tmp / "topics.toml"), "--prompts-dir",
+            str(tmp / "prompts"), "--topic", "07,03", "--topic", "12", "--papers", "8", "--json", *extra]  # fmt: skip
 
 
 def table(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -95,7 +109,6 @@ def assert_converged(site: Site, tmp: Path, fake: FakeClaude, lab: Lab) -> None:
 def test_a_series_of_three_topics_publishes_one_post_each_and_reruns_without_a_call_or_write(
     site: Site, wp_lab: Lab, tmp_path: Path
 ) -> None:
-    fast_prompts(tmp_path)
     with FakeClaude() as fake:
         first = run_main(series_env(wp_lab, tmp_path, fake), *args(tmp_path, "--batch"), timeout=600)
         assert first.returncode == 0, first.stderr
@@ -127,7 +140,6 @@ def test_a_series_of_three_topics_publishes_one_post_each_and_reruns_without_a_c
 
 
 def test_the_builtin_drafter_runs_the_series_without_a_key(site: Site, wp_lab: Lab, tmp_path: Path) -> None:
-    fast_prompts(tmp_path)
     done = run_main(series_env(wp_lab, tmp_path, None), *args(tmp_path))
     assert done.returncode == 0, done.stderr
     assert "Drafter: built-in drafter" in done.stderr
@@ -140,7 +152,6 @@ def test_the_builtin_drafter_runs_the_series_without_a_key(site: Site, wp_lab: L
 
 
 def test_one_failing_topic_is_isolated_and_the_rerun_completes_it(site: Site, wp_lab: Lab, tmp_path: Path) -> None:
-    fast_prompts(tmp_path)
     with FakeClaude() as fake:
         fake.fail("outline", "invalid_json", times=2)  # the first topic drafted (07) fails its outline twice
         first = run_main(series_env(wp_lab, tmp_path, fake), *args(tmp_path))
@@ -168,7 +179,6 @@ def _wait(condition: Any, what: str, limit: float = 300) -> None:
 def test_a_series_killed_during_each_stage_resumes_without_a_duplicate_call_or_post(
     point: str, site: Site, wp_lab: Lab, tmp_path: Path
 ) -> None:
-    fast_prompts(tmp_path)
     with FakeClaude() as fake:
         env = series_env(wp_lab, tmp_path, fake)
         if point == "batch":  # the triage batch stays "in progress" until the process is killed
