@@ -97,18 +97,16 @@ def groups(asks: Sequence[Ask], calls: int) -> list[list[Ask]]:
     return [*out, current] if current else out
 
 
+@dataclass
 class SeriesTriage:
-    """The series' one triage pass (see the module docstring)."""
+    """The series' one triage pass (see the module docstring): ``client_factory`` gives the client (the real
+    SDK, or a test's pointed at the fake); ``prompts_dir`` holds ``curation/``; ``batch``: one Message Batch."""
 
-    def __init__(
-        self, client_factory: Callable[[], ClaudeClient], settings: ClaudeSettings, prompts_dir: Path,
-        cache_dir: Path, *, batch: bool = False,
-    ) -> None:
-        self.client_factory = client_factory
-        self.settings = settings
-        self.prompts_dir = prompts_dir
-        self.cache_dir = cache_dir
-        self.batch = batch
+    client_factory: Callable[[], ClaudeClient]
+    settings: ClaudeSettings
+    prompts_dir: Path
+    cache_dir: Path
+    batch: bool = False
 
     def prompts(self) -> PromptSet:
         return load_prompt_folder(self.prompts_dir / "curation", ("system", PROMPT))
