@@ -123,7 +123,7 @@ def _clip(text: str, words: int, chars: int) -> str:
 
 def _number_sentence(p: PaperIn) -> str | None:
     for s in _sentences(p.abstract):
-        if re.search(r"\d", s) and "$" not in s and len(s.split()) <= 45:
+        if re.search(r"\d", s) and "$" not in s and len(s.split()) <= 45 and " et al." not in s:  # its own result
             return s
     return None
 
@@ -229,12 +229,14 @@ class Model:
     def series_triage(self, number: int, paper_id: str, title: str, topic: str) -> dict[str, Any]:
         """A series' triage item for (paper, topic): 10 when the paper is planted for that topic
         (:meth:`FakeClaude.plant_topics`), else 0-7 by a hash of the id and the topic (so a paper two topics
-        select is usually more central to one of them, as with a real model)."""
+        select is usually more central to one of them, as with a real model); under 5, only i, k and s."""
         planted = self.planted_topics.get(topic, frozenset())
         item = self.triage(number, f"{paper_id}#{topic}", title)
         item["k"] = topic
         if paper_id in planted:
             item.update(s=10, r="central to the topic (planted)")
+        if item["s"] < 5:  # as the prompt asks: a low score's pair gets no theme and no reason
+            return {"i": number, "k": topic, "s": item["s"]}
         return item
 
     def repair(self, user: str) -> list[dict[str, str]]:
@@ -312,7 +314,8 @@ class Model:
         parts = [f"This part of the story runs through {names}. Together they show where the field is "
                  "heading and why the details of the training loop matter for anyone shipping models."]
         for p in [p for p in papers if p.key] or papers[:1]:
-            sentences = [s for s in _sentences(p.abstract) if "$" not in s]
+            # A sentence citing other work ("Kirk et al. (2024) ...") is not the paper's own: never quoted.
+            sentences = [s for s in _sentences(p.abstract) if "$" not in s and " et al." not in s]
             lead = " ".join(_esc(s) for s in sentences[:2])
             result = _number_sentence(p)
             parts.append(f"### {_esc(p.short)}: What It Shows\n\n{lead} [@{p.id}]")
@@ -321,7 +324,8 @@ class Model:
         others = [p for p in papers if not p.key]
         if others:
             parts.append(" ".join(
-                f"{_esc(p.short)} [@{p.id}] adds a related angle: {_esc((_sentences(p.abstract) or [p.title])[0])}"
+                f"{_esc(p.short)} [@{p.id}] adds a related angle: "
+                f"{_esc(([s for s in _sentences(p.abstract) if ' et al.' not in s] or [p.title])[0])}"
                 for p in others
             ))
         parts.append(f"> **Key implication:** Treat the training loop as the product, as {_esc(papers[0].short)} "

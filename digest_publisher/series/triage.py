@@ -1,11 +1,13 @@
 """A series' triage: every distinct candidate read ONCE, scored for every topic that selected it.
 
 Each request lists the series' topics once, then its papers, each once with the numbers of the topics that
-selected it ("Topics: 03, 07"); the structured answer gives a score (0-10), a theme and a one-line reason per
-(paper, topic). Groups hold at most :data:`MAX_PAIRS_PER_CALL` pairs (the answer's ~18 tokens a pair stay
-inside ``max_tokens``) and :data:`~digest_publisher.curation.claude.MAX_INPUT_CHARS` characters; one wave of
-calls, or with ``batch`` all of them in ONE Message Batches job (the service keeps its id on disk, so a run
-killed while it processes collects it when run again).
+selected it ("Topics: 03, 07"); the structured answer gives a score (0-10) per (paper, topic), and a theme and
+a one-line reason for the pairs scored :data:`REASON_FROM` or more (the answer is the pass's cost above the
+papers' reading: a low score's theme and reason would double it). Groups hold at most
+:data:`MAX_PAIRS_PER_CALL` pairs (the answer stays inside ``max_tokens``) and
+:data:`~digest_publisher.curation.claude.MAX_INPUT_CHARS` characters; one wave of calls, or with ``batch``
+all of them in ONE Message Batches job (the service keeps its id on disk, so a run killed while it processes
+collects it when run again).
 
 Cached per (paper, topic, prompt): a :class:`~digest_publisher.curation.claude.ScoreLog` per topic under
 ``<cache_dir>/series-triage-scores/``, keyed like single-topic triage by the paper's id, title and abstract;
@@ -46,8 +48,13 @@ from ..names import cite_key
 STAGE = "triage"  # the service's stage: the cheap model, batched under --batch, priced as triage
 PROMPT = "series_triage"
 MAX_PAIRS_PER_CALL = 500
-OUTPUT_TOKENS_PER_PAIR = 18  # {"i": 17, "k": "07", "s": 7, "t": "<1-3 words>", "r": "<8 words>"}
-_ITEM = {"type": "object", "additionalProperties": False, "required": ["i", "k", "s", "t", "r"],
+# The answer is most of the pass's cost beyond reading each paper once, so a pair under REASON_FROM gets
+# only {"i": 17, "k": "07", "s": 3} (~8 tokens); the others a theme and a reason too (~25 tokens). The estimate
+# counts OUTPUT_TOKENS_PER_PAIR, between the two (about half the pairs of a topic score low).
+REASON_FROM = 5
+OUTPUT_TOKENS_PER_PAIR = 16
+NO_REASON = f"scored under {REASON_FROM}: no reason asked"
+_ITEM = {"type": "object", "additionalProperties": False, "required": ["i", "k", "s"],
          "properties": {"i": {"type": "integer"}, "k": {"type": "string"}, "s": {"type": "integer"},
                         "t": {"type": "string"}, "r": {"type": "string"}}}
 SCHEMA: dict[str, Any] = {"type": "object", "additionalProperties": False, "required": ["scores"],
@@ -257,7 +264,7 @@ class _Pass:
             if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= 10:
                 self.notes[topic].append({"kind": "dropped", "id": pid, "reason": f"score {score!r} is not 0-10"})
                 continue
-            reason = re.sub(r"\s+", " ", str(item.get("r", ""))).strip()[:160]
+            reason = re.sub(r"\s+", " ", str(item.get("r", ""))).strip()[:160] or NO_REASON
             theme = re.sub(r"\s+", " ", str(item.get("t", ""))).strip().lower()[:40] or None
             out[(pid, topic)] = PaperScore(pid, float(score), reason, theme)
             fresh.setdefault(topic, []).append({"key": self.paper_key(ask.paper), "id": pid, "score": float(score),

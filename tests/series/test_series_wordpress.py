@@ -207,3 +207,21 @@ def test_a_series_killed_during_each_stage_resumes_without_a_duplicate_call_or_p
             assert len(bodies) == sent  # everything was drafted before the kill: no Claude call at all
         assert [r["status"] for r in table(resumed)["topics"]] == ["draft"] * 3
         assert_converged(site, tmp_path, fake, wp_lab)
+
+
+def test_a_wordpress_outage_fails_only_publishing_and_the_rerun_publishes_without_a_claude_call(
+    site: Site, wp_lab: Lab, tmp_path: Path
+) -> None:
+    with FakeClaude() as fake:
+        env = series_env(wp_lab, tmp_path, fake)
+        down = run_main({**env, "WORDPRESS_URL": "http://127.0.0.1:9"}, *args(tmp_path, "--batch"))
+        assert down.returncode == 1, down.stderr
+        rows = table(down)["topics"]
+        assert [r["status"] for r in rows] == ["failed (publish)"] * 3
+        assert all("127.0.0.1:9" in r["error"] for r in rows) and all(r["words"] > 500 for r in rows)
+        before = len(fake.requests)
+        back = run_main(env, *args(tmp_path, "--batch"))
+        assert back.returncode == 0, back.stderr
+        assert len(fake.requests) == before  # triage and drafts kept: nothing paid twice
+        assert [r["status"] for r in table(back)["topics"]] == ["draft"] * 3
+        assert_converged(site, tmp_path, fake, wp_lab)
