@@ -229,13 +229,13 @@ class Model:
     def series_triage(self, number: int, paper_id: str, title: str, topic: str) -> dict[str, Any]:
         """A series' triage item for (paper, topic): 10 when the paper is planted for that topic
         (:meth:`FakeClaude.plant_topics`), else 0-7 by a hash of the id and the topic (so a paper two topics
-        select is usually more central to one of them, as with a real model); under 5, only i, k and s."""
+        select is usually more central to one of them, as with a real model); under 7, only i, k and s."""
         planted = self.planted_topics.get(topic, frozenset())
         item = self.triage(number, f"{paper_id}#{topic}", title)
         item["k"] = topic
         if paper_id in planted:
             item.update(s=10, r="central to the topic (planted)")
-        if item["s"] < 5:  # as the prompt asks: a low score's pair gets no theme and no reason
+        if item["s"] < 7:  # as the prompt asks: a low score's pair gets no theme and no reason
             return {"i": number, "k": topic, "s": item["s"]}
         return item
 

@@ -140,9 +140,12 @@ def from_to_options(*, required: bool = False, default: str = "") -> Callable[[F
     return decorate
 
 
-def topic_option(*, required: bool = True) -> Callable[[F], F]:
-    return click.option("--topic", "topic_ref", required=required,
-                        help="Topic number (07) or slug (rl-post-training) from topics.toml.")  # fmt: skip
+def topic_option(*, required: bool = True, many: bool = False) -> Callable[[F], F]:
+    """``--topic``; ``many`` (the series): repeatable and comma-separated, a tuple of what was given."""
+    return click.option("--topic", "topic_ref", required=required, multiple=many,
+                        metavar="N[,N...]" if many else None,
+                        help="Topic number (07) or slug (rl-post-training) from topics.toml"
+                             + ("; repeatable or comma-separated (default: all)." if many else "."))  # fmt: skip
 
 
 def corpus_option(help: str = "Corpus file or folder (repeat for more).") -> Callable[[F], F]:

@@ -24,6 +24,7 @@ from ._common import (
     posts_dir_option,
     prompts_dir_option,
     status_option,
+    topic_option,
     topics_option,
     transport_option,
 )
@@ -70,8 +71,7 @@ def print_estimate(data: dict[str, Any]) -> None:
 
 
 @click.command("series")
-@click.option("--topic", "topic_refs", multiple=True, metavar="N[,N...]",
-              help="Topics of the series (repeatable or comma-separated; default: every topic in topics.toml).")
+@topic_option(required=False, many=True)
 @corpus_option()
 @from_to_options(default="12 months ending at the corpus's newest listing (each topic's window in topics.toml "
                          "if it has one)")
@@ -91,7 +91,7 @@ def print_estimate(data: dict[str, Any]) -> None:
 @json_option
 @posts_dir_option
 def series_command(
-    topic_refs: tuple[str, ...],
+    topic_ref: tuple[str, ...],
     corpus_paths: tuple[Path, ...],
     date_from: date | None,
     date_to: date | None,
@@ -110,7 +110,7 @@ def series_command(
 ) -> None:
     """Every topic's backfill as one job: each paper triaged once, drafted, published; resumable."""
     job = SeriesJob(paths=tuple(corpus_paths), topics_path=topics_path, posts_dir=config.posts_dir(posts_dir),
-                    topic_refs=_refs(topic_refs), date_from=date_from, date_to=date_to, fmt=fmt, papers=papers_k)
+                    topic_refs=_refs(topic_ref), date_from=date_from, date_to=date_to, fmt=fmt, papers=papers_k)
     if estimate:
         from ..claude import load_settings
         from ..series.estimate import estimate_series

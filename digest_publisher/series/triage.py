@@ -49,10 +49,11 @@ STAGE = "triage"  # the service's stage: the cheap model, batched under --batch,
 PROMPT = "series_triage"
 MAX_PAIRS_PER_CALL = 500
 # The answer is most of the pass's cost beyond reading each paper once, so a pair under REASON_FROM gets
-# only {"i": 17, "k": "07", "s": 3} (~8 tokens); the others a theme and a reason too (~25 tokens). The estimate
-# counts OUTPUT_TOKENS_PER_PAIR, between the two (about half the pairs of a topic score low).
-REASON_FROM = 5
-OUTPUT_TOKENS_PER_PAIR = 16
+# only {"i": 17, "k": "07", "s": 3} (~8 tokens); the others, the papers a post may discuss and those just
+# below its cut (what the editor reads in curation.md), a theme and a reason too (~25 tokens). The estimate
+# counts OUTPUT_TOKENS_PER_PAIR, between the two (most of a topic's candidates score low).
+REASON_FROM = 7
+OUTPUT_TOKENS_PER_PAIR = 12
 NO_REASON = f"scored under {REASON_FROM}: no reason asked"
 _ITEM = {"type": "object", "additionalProperties": False, "required": ["i", "k", "s"],
          "properties": {"i": {"type": "integer"}, "k": {"type": "string"}, "s": {"type": "integer"},

@@ -43,15 +43,15 @@ def test_each_shared_option_is_the_same_everywhere() -> None:
         used = {name: opt for name, opt in seen.items() if opt is not None}
         assert len(used) >= 2, flag
         shapes = {(o.name, type(o.type).__name__, tuple(getattr(o.type, "choices", ()))) for o in used.values()}
-        # --format is two options, each declared once: the corpus format (draft, backfill, corpus select and
-        # stats) and the content format (render, preview).
+        # --format is two options, each declared once: the corpus format (draft, backfill, series,
+        # corpus select and stats) and the content format (render, preview).
         assert len(shapes) == (2 if flag == "--format" else 1), (flag, shapes)
         if flag in ("--from", "--to"):
             assert all(o.type is DATE for o in used.values())
             assert all("YYYY-MM-DD or YYYYMMDD" in (o.help or "") for o in used.values())
         if flag == "--format":
             corpus = {name for name, o in used.items() if o.name == "fmt"}
-            assert corpus == {"draft", "backfill", "corpus select", "corpus stats"}, corpus
+            assert corpus == {"draft", "backfill", "series", "corpus select", "corpus stats"}, corpus
 
 
 @pytest.mark.parametrize("given", ["2026-05-18", "20260518"])

@@ -76,9 +76,9 @@ def test_each_paper_is_read_once_in_one_batch_and_central_papers_go_to_their_top
                     assert score == max(scores.values()), (pid, scores)
         assert sum(r.held for r in report.rows) > 0
         # A low score's pair is answered without theme and reason (the answer is most of the pass's cost).
-        low = [d for d in by_topic["07"].values() if d["score"] < 5]
-        assert low and all(d["reason"] == "scored under 5: no reason asked" and "theme" not in d for d in low)
-        assert all(d["reason"].startswith(("about ", "central")) for d in by_topic["07"].values() if d["score"] >= 5)
+        low = [d for d in by_topic["07"].values() if d["score"] < 7]
+        assert low and all(d["reason"] == "scored under 7: no reason asked" and "theme" not in d for d in low)
+        assert all(d["reason"].startswith(("about ", "central")) for d in by_topic["07"].values() if d["score"] >= 7)
         assert report.triage_usd_run > 0 and all(r.cost_usd > 0 for r in report.rows)
 
         before = len(fake.requests)

@@ -50,7 +50,7 @@ def site(wp_lab: Lab, tmp_path: Path, token: str) -> Iterator[Site]:
     yield admin
     for slug in SLUGS.values():
         for post in admin.posts_by_slug(slug):
-            admin.delete(f"posts/{post['id']}?force=true")
+            admin.delete(f"posts/{post['id']}")
 
 
 def series_env(lab: Lab, tmp: Path, fake: FakeClaude | None) -> dict[str, str]:
