@@ -250,7 +250,8 @@ def _draft_topic(chosen: _Selected, row: TopicRow, scorer: _Fixed, drafter: Draf
 
     curated = curate_selected(chosen.topic, chosen.kind, chosen.window, chosen.stats, chosen.candidates,
                               papers=job.papers, scorer=scorer, progress=progress)  # fmt: skip
-    inputs = stable_hash("series-draft", drafter.name, [cite_key(p) for p in curated.curation.discussed],
+    model = str(getattr(getattr(drafter, "settings", None), "model", ""))  # another model drafts anew
+    inputs = stable_hash("series-draft", drafter.name, model, [cite_key(p) for p in curated.curation.discussed],
                          curated.span and [d.isoformat() for d in curated.span])  # fmt: skip
     kept = state.topic(row.number)
     folder = job.posts_dir / str(kept.get("slug", ""))
