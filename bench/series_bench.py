@@ -14,8 +14,9 @@ Wall time per stage (select, triage, draft) is measured with the fake at a TENTH
 (0.1 s to the first token, 600 output tokens/s; batches end when their slowest request would have): at the
 real latency the year's series takes most of an hour per mode, so the stage times printed are those of the
 scaled fake, said in the row (the select stage, local CPU and disk only, is not scaled). Publishing is not
-part of these rows (no WordPress here): the publishing rows measure it per post. One run of this section takes
-about 15-20 minutes on the 2-core machine (both modes; selection of every topic dominates).
+part of these rows (no WordPress here): the publishing rows measure it per post. With the 3 topics shipped
+when it was written, this section took about 7 minutes on the 2-core machine (both modes); it grows with the
+topics (selection reads the year once per topic, about 10 s each, three times: the limit's count and each mode).
 """
 
 from __future__ import annotations
