@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .. import config, pipeline
+from ..errors import ConfigError
 from ..models import PostKind
 from ._common import (
     DRAFT_WINDOW_HELP,
@@ -35,7 +36,7 @@ from .draft import RichProgress, build_drafter, claims_line
 
 
 @click.command("backfill")
-@topic_option()
+@topic_option(required=False)
 @corpus_option()
 @from_to_options(default=DRAFT_WINDOW_HELP)
 @status_option
@@ -54,10 +55,14 @@ from .draft import RichProgress, build_drafter, claims_line
 @click.option("--estimate", is_flag=True,
               help="Print the Claude run's calls, tokens and dollars per stage (streamed and batched) and exit; "
                    "no API call, nothing published.")
+@click.option("--series", "as_series", is_flag=True,
+              help="Every topic's backfill as one job (the same as `series`; --topic then names one topic of it).")
 @json_option
 @posts_dir_option
+@click.pass_context
 def backfill_command(
-    topic_ref: str,
+    ctx: click.Context,
+    topic_ref: str | None,
     corpus_paths: tuple[Path, ...],
     date_from: date | None,
     date_to: date | None,
@@ -75,10 +80,24 @@ def backfill_command(
     pins: tuple[str, ...],
     excludes: tuple[str, ...],
     estimate: bool,
+    as_series: bool,
     as_json: bool,
     posts_dir: Path | None,
 ) -> None:
     """Draft a topic's post, render its preview and publish it to WordPress; print the post's link."""
+    if as_series:
+        if date_gmt or kind or force or pins or excludes:
+            raise ConfigError("backfill --series takes no --date, --kind, --force, --pin or --exclude",
+                              "Drop them (pins and excludes go in topics.toml), or run `backfill --topic ID` per topic")
+        from .series import series_command
+
+        ctx.invoke(series_command, topic_ref=(topic_ref,) if topic_ref else (), corpus_paths=corpus_paths,
+                   date_from=date_from, date_to=date_to, status=status, drafter_name=drafter_name, model=model,
+                   batch=False, estimate=estimate, papers_k=papers_k, transport=transport, fmt=fmt,
+                   topics_path=topics_path, prompts_dir=prompts_dir, as_json=as_json, posts_dir=posts_dir)
+        return
+    if topic_ref is None:
+        raise ConfigError("backfill needs --topic", "Name the topic (--topic 07), or add --series for every topic")
     if estimate:
         from .estimate import print_estimate
 

@@ -53,3 +53,20 @@ def test_the_estimate_matches_the_run_and_is_zero_for_pairs_scored_before(tmp_pa
     after = estimate_series(job(tmp_path / "posts"), settings=settings(), prompts_dir=PROMPTS, cache_dir=cache)
     assert after["triage"]["calls"] == 0 and after["triage"]["usd_streamed"] == 0
     assert after["triage"]["note"].startswith("series triage: 0 (paper, topic) pairs")
+
+
+def test_backfill_series_forwards_to_the_series_command(tmp_path: Path) -> None:
+    base = ["--estimate", "--json", "--corpus", str(SAMPLE_YEAR), "--topics", str(TOPICS), "--prompts-dir",
+            str(PROMPTS), "--posts-dir", str(tmp_path / "posts")]  # fmt: skip
+    env = {"ANTHROPIC_API_KEY": None, "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "DIGEST_NO_DOTENV": "1",
+           "DIGEST_CACHE_DIR": str(tmp_path / "cache")}  # fmt: skip
+    series = CliRunner().invoke(cli, ["series", *base, "--topic", "03,12"], env=env)
+    backfill = CliRunner().invoke(cli, ["backfill", "--series", *base, "--topic", "03,12"], env=env)
+    assert series.exit_code == backfill.exit_code == 0, backfill.output
+    assert json.loads(backfill.stdout) == json.loads(series.stdout)
+    assert [r["topic"] for r in json.loads(series.stdout)["topics"]] == ["03 - Agents & Tool Use",
+                                                                          "12 - Vision-Language Models"]  # fmt: skip
+    refused = CliRunner().invoke(cli, ["backfill", "--series", *base, "--pin", "2605.00001"], env=env)
+    assert refused.exit_code == 1 and "backfill --series takes no --date, --kind, --force, --pin" in refused.stderr
+    missing = CliRunner().invoke(cli, ["backfill", *base], env=env)
+    assert missing.exit_code == 1 and "Error: backfill needs --topic" in missing.stderr
