@@ -99,6 +99,7 @@ class PaperIn:
     title: str
     abstract: str
     key: bool = False
+    card: str = ""  # the "card: ..." line of its block, when it has one
 
 
 def _papers_in(text: str) -> list[PaperIn]:
@@ -107,9 +108,25 @@ def _papers_in(text: str) -> list[PaperIn]:
         body = m.group(3)
         title = re.search(r"^title: (.*)$", body, re.M)
         abstract = re.search(r"^abstract: (.*)$", body, re.M)
+        card = re.search(r"^card: (.*)$", body, re.M)
         out.append(PaperIn(m.group(1), m.group(2) or m.group(1), title.group(1) if title else "",
-                           abstract.group(1) if abstract else "", bool(m.group(4))))
+                           abstract.group(1) if abstract else "", bool(m.group(4)), card.group(1) if card else ""))
     return out
+
+
+def _cards_in(text: str) -> dict[str, str]:
+    """The cards block's lines ("id | short name | card"): each paper's card (a model card's first field)."""
+    return {m.group(1): m.group(2).split(" | ")[0]
+            for m in re.finditer(r"^(\d{4}\.\d{4,5}\S*) \| [^|\n]* \| (.*)$", text, re.M)}
+
+
+def _about(p: PaperIn, cards: dict[str, str]) -> str:
+    """A sentence on a paper as a model writes it from what it was given: the abstract's first sentence, else
+    its card's (the cards block above, or its block's "card:" line), else its title."""
+    for source in (p.abstract, p.card, cards.get(p.id, "")):
+        if _sentences(source):
+            return _sentences(source)[0]
+    return p.title.rstrip(".") + "."
 
 
 def _clip(text: str, words: int, chars: int) -> str:
@@ -189,7 +206,7 @@ class Model:
                 {"id": p.id, "section": headings[int(hashlib.sha256(p.id.encode()).hexdigest(), 16) % len(headings)]}
                 for p in _papers_in(user)], "left_out": []})
         if stage == "update":
-            return " ".join(f"[@{p.id}] adds a related angle: {_esc((_sentences(p.abstract) or [p.title])[0])}"
+            return " ".join(f"[@{p.id}] adds a related angle: {_esc(_about(p, {}))}"
                             for p in _papers_in(user.split("New papers:", 1)[-1]))
         if stage == "condense":  # cuts repetition: each paragraph said once
             section = user.split("cut repetition and detail,", 1)[-1].split("\n\n", 1)[-1].rsplit("</task>", 1)[0]
@@ -220,13 +237,13 @@ class Model:
         words = " ".join(title.split()[:6]).lower()
         return {"i": number, "s": digest % 8, "t": themes[digest % 5], "r": f"about {words}"}
 
-    def repair(self, user: str) -> list[dict[str, str]]:
+    def repair(self, user: str) -> list[dict[str, Any]]:
         """An honest repair drops each unsupported number and gives an over-certain word the paper's hedge (or
         leaves it out); the liar repeats its sentences unchanged."""
         fixes = []
-        for m in re.finditer(r"^\d+\. (.*)\n   unsupported: (.*)((?:\n   \(.*\))*)", user, re.M):
-            sentence, numbers = m.group(1), [n.strip() for n in m.group(2).split(",")]
-            hedges = dict(re.findall(r'"([^"]+)": the paper(?:\'s own sentence)? (?:only )?says "([^"]+)"', m.group(3)))
+        for m in re.finditer(r"^(\d+)\. (.*)\n   unsupported: (.*)((?:\n   \(.*\))*)", user, re.M):
+            index, sentence, numbers = int(m.group(1)), m.group(2), [n.strip() for n in m.group(3).split(",")]
+            hedges = dict(re.findall(r'"([^"]+)": the paper(?:\'s own sentence)? (?:only )?says "([^"]+)"', m.group(4)))
             rewrite = sentence
             if self.behaviour != "liar":
                 for number in numbers:
@@ -235,7 +252,7 @@ class Model:
                                          else "", rewrite, count=1)
                         continue
                     rewrite = re.sub(rf"(?:\s(?:by|of|to|at|a|an))?\s{re.escape(number)}", "", rewrite, count=1)
-            fixes.append({"sentence": sentence, "rewrite": rewrite})
+            fixes.append({"n": index, "rewrite": rewrite})  # each fix by its sentence's number, as the prompt asks
         return fixes
 
     @staticmethod
@@ -303,10 +320,9 @@ class Model:
                 parts.append(f"The headline result: {_esc(result)} [@{p.id}]")
         others = [p for p in papers if not p.key]
         if others:
-            parts.append(" ".join(
-                f"{_esc(p.short)} [@{p.id}] adds a related angle: {_esc((_sentences(p.abstract) or [p.title])[0])}"
-                for p in others
-            ))
+            cards = _cards_in(user)
+            parts.append(" ".join(f"{_esc(p.short)} [@{p.id}] adds a related angle: {_esc(_about(p, cards))}"
+                                  for p in others))
         parts.append(f"> **Key implication:** Treat the training loop as the product, as {_esc(papers[0].short)} "
                      f"[@{papers[0].id}] argues.")
         # A model that follows the prompt writes at least the minimum it is given.
