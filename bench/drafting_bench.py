@@ -6,7 +6,9 @@ tokens/s (issue #4's "realistic latency"). Prices are ``prompts/models.toml``'s.
 prices a draft two ways (issue 18): "per model", each stage at its own model's prices (the card stage
 runs on ``cards_model``, the others on ``model``), as the engine reports it and a user pays; and "one
 model", every call's tokens at the main model's prices (:func:`one_model_usd`). The physical limit is
-at the MAIN model's prices; each row names the models and their prices. Papers come from the real
+at the MAIN model's prices; each row names the models and their prices (the two agree when no call runs on
+``cards_model``: a post's cards are excerpts made by code unless its selection is too large for them). Papers
+come from the real
 week shipped in ``tests/data/real/arxiv-week-2026-05-18`` (the bundled sample when it is absent; the
 row labels then show the smaller counts):
 
@@ -19,8 +21,8 @@ row labels then show the smaller counts):
   in the week (442 papers; the filter alone matches 416, topic 07 adds 26 it misses). Its titles and
   abstracts alone are ~166k tokens; as the paper blocks the engine sends (with authors, ids and short
   names) ~186k, so with instructions and a 3,000-word answer it does not fit one 200k-token call.
-  The rows show how the engine splits it: the cards stage, in calls of many papers each, is the only
-  stage that reads abstracts of all papers; the outline reads cards only, each section its own papers.
+  The rows show how the engine splits it: the outline reads the cards (excerpts of all abstracts, made by
+  code while they fit ``excerpt_cards_max_tokens``), each section its own key papers' abstracts.
 
 Every scenario gets its own temporary posts and cache folders and a fresh fake server (so the
 prompt cache starts cold, as it would a day later); the unchanged re-run and the "+5" run reuse the
@@ -434,13 +436,17 @@ def _split_rows(m: Measured, settings: ClaudeSettings, corpus_tokens: int) -> li
     def biggest(stage: str) -> str:
         return f"{largest.get(stage, 0) / 1000:.0f}k"
 
+    card_calls = (f"the card calls read {sum(c.input_tokens for c in cards) / 1000:.0f}k in all" if cards else
+                  "cards are excerpts of the abstracts made by code (no call)")
+    split = (f"cards: {len(cards)} calls of <= {per_call} papers ({biggest('cards')}); " if cards else
+             "cards: excerpts, no call; ")
     return [
         Row(f"drafting {m.papers} papers: corpus vs context window",
             f"title+abstract {corpus_tokens / 1000:.0f}k tokens = {corpus_tokens / window:.0%} of {window // 1000}k; "
-            f"the card calls read {sum(c.input_tokens for c in cards) / 1000:.0f}k in all", "-"),
+            f"{card_calls}", "-"),
         Row(f"drafting {m.papers} papers: how it is split (largest input)",
-            f"cards: {len(cards)} calls of <= {per_call} papers ({biggest('cards')}); outline: all cards, no "
-            f"abstracts ({biggest('outline')}); {len(by_stage.get('section', []))} sections ({biggest('section')})",
+            f"{split}outline: all cards, no abstracts ({biggest('outline')}); "
+            f"{len(by_stage.get('section', []))} sections ({biggest('section')})",
             f"each call < {window // 1000}k", ok=max(largest.values(), default=0) < window),
     ]
 
