@@ -348,14 +348,18 @@ def modelled_path_s(calls: list[CallTiming]) -> float:
     return critical_path_s(modelled)
 
 
-def prices_note(settings: ClaudeSettings) -> str:
-    """Which prices a cost row uses, from prompts/models.toml ($/MTok input/output)."""
+def prices_note(settings: ClaudeSettings, *, card_calls: bool = True) -> str:
+    """Which prices a cost row uses, from prompts/models.toml ($/MTok input/output). Without ``card_calls``
+    (the cards were excerpts made by code) no call ran on ``cards_model``, so both pricings are the same."""
 
     def named(model: str) -> str:
         price = settings.price_of(model)
         return f"{model} ${price.input:g}/${price.output:g}"
 
     cards = settings.model_for("cards")
+    if not card_calls:
+        return (f"per model = one model: every call {named(settings.model)} (cards are excerpts made by code: no "
+                f"call on {cards}); limit {named(settings.model)} (per MTok in/out)")
     return (f"per model: cards {named(cards)}, other stages {named(settings.model)}; one model: every call "
             f"{named(settings.model)}; limit {named(settings.model)} (per MTok in/out)")
 
@@ -368,7 +372,7 @@ def _cost_row(what: str, m: Measured, target: float | None, settings: ClaudeSett
         what,
         f"per model {ratio:.2f}x: ${m.cost_usd:.3f} vs ${m.limit_usd:.3f} "
         f"({_by_stage(m.report, 'cost_usd', money=True)}); one model {one:.2f}x: ${m.one_model_usd:.3f}; "
-        f"{prices_note(settings)}",
+        f"{prices_note(settings, card_calls=bool(m.report['stages'].get('cards', {}).get('calls')))}",
         f"<= {target:.2f}x both" if target is not None else "-",
         ok=max(ratio, one) <= target if target is not None else None,
     )

@@ -54,7 +54,7 @@ class Fault:
     # "invalid_json", "bad_citation", "invented_number", "omit_paper" (a section that does not mention one of
     # the papers it was given), "long_card" (a card field of 400 characters), "slow", "extra_id" (a card or
     # triage score for an id not asked: MENTIONED_PAPER), "drop_ids" (a cards or triage answer without its
-    # last two items)
+    # last two items), "wrong_n" (a repair answer naming its fixes by numbers no sentence has)
     kind: str
     times: int = 1
     retry_after: float = 0.0
@@ -619,7 +619,7 @@ class FakeClaude:
         full = self.model.answer(stage, {**body, "messages": messages[:-2]} if retrying else body)
         fault = self.take_fault(
             stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "omit_paper", "long_card", "slow",
-                    "long_section", "extra_id", "drop_ids")
+                    "long_section", "extra_id", "drop_ids", "wrong_n")
         )
         if fault is None:
             return full, "end_turn", None
@@ -648,6 +648,10 @@ class FakeClaude:
             extra = [filler] * (2 * int(bounds.group(2) if bounds else 300) // len(filler.split()))
             head, _, quote = full.rpartition("\n\n> ")
             return head + "\n\n" + "\n\n".join(extra) + "\n\n> " + quote, "end_turn", None
+        if fault.kind == "wrong_n":  # a repair's fixes numbered past its sentences
+            data = json.loads(full)
+            data["fixes"] = [{**fix, "n": fix["n"] + 100} for fix in data["fixes"]]
+            return json.dumps(data), "end_turn", None
         if fault.kind == "max_tokens":
             return full[: max(1, len(full) // 2)], "max_tokens", None
         if fault.kind == "long_card":

@@ -46,3 +46,9 @@ def test_prices_note_names_each_model_and_its_prices() -> None:
     assert "cards claude-haiku-4-5 $1/$5" in note
     assert "other stages claude-sonnet-4-6 $3/$15" in note
     assert "one model: every call claude-sonnet-4-6 $3/$15" in note
+
+
+def test_prices_note_without_card_calls_says_both_pricings_are_one() -> None:
+    note = prices_note(load_settings(MODELS), card_calls=False)
+    assert "per model = one model: every call claude-sonnet-4-6 $3/$15" in note
+    assert "no call on claude-haiku-4-5" in note and "cards claude-haiku-4-5 $1/$5" not in note

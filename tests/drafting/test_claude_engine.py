@@ -309,6 +309,22 @@ def test_invented_number_is_repaired_by_one_small_call(run: Run, fake: FakeClaud
     assert result.report["numbers_removed"] == []
 
 
+def test_a_repair_names_its_fixes_by_number_and_a_wrong_number_is_retried(run: Run, fake: FakeClaude,
+                                                                          papers: list[Paper]) -> None:
+    """The repair answer holds only the rewritten sentences, each by the number its sentence was listed under:
+    a fix numbered past the list fails the check and is asked again (with the reason), the right one applied."""
+    fake.fail("section", "invented_number")
+    fake.fail("repair", "wrong_n")
+    result = run(papers, max_concurrency=1)
+    repair = result.report["stages"]["repair"]
+    assert repair["calls"] == 2 and repair["retries"] == 1
+    assert "there is no sentence 101" in repair["retry_reasons"][0]
+    answers = fake.calls("repair")
+    assert answers[0].body is not None and "1. " in answers[0].body["messages"][0]["content"][-1]["text"]
+    assert "97.3%" not in body_of(result) and result.report["numbers_repaired"]
+    assert result.report["numbers_removed"] == []
+
+
 def test_a_number_still_unverified_after_the_repair_is_removed_not_fatal(run: Run, fake: FakeClaude,
                                                                          papers: list[Paper]) -> None:
     fake.fail("section", "invented_number")
