@@ -262,8 +262,11 @@ def window_papers(window: tuple[date, date]) -> list[Paper]:
     return select_corpus(sorted(corpus_folder().glob("*.jsonl")), topic, *window).papers
 
 
-def _fake_server(settings: ClaudeSettings) -> FakeClaude:
-    """The fake at issue #4's latency, caching prefixes from the model's own minimum length."""
+def _fake_server(settings: ClaudeSettings, *, latency: bool = True) -> FakeClaude:
+    """The fake at issue #4's latency (or none: tokens and cost are the same), caching prefixes from the
+    model's own minimum length."""
+    if not latency:
+        return FakeClaude(min_cache_tokens=settings.price.min_cache_tokens)
     return FakeClaude(ttft_s=TTFT_S, tokens_per_s=TOKENS_PER_S, min_cache_tokens=settings.price.min_cache_tokens)
 
 
@@ -302,13 +305,14 @@ class Measured:
 
 def draft_once(
     papers: list[Paper], topic: Topic, settings: ClaudeSettings, *, posts_dir: Path, cache_dir: Path,
-    fault_rate: float = 0.0, seed: int = 0, window: tuple[date, date] | None = None,
+    fault_rate: float = 0.0, seed: int = 0, window: tuple[date, date] | None = None, latency: bool = True,
 ) -> Measured:
     """Draft ``papers`` as topic's backfill post against a fresh fake server; timed, every call logged.
     ``fault_rate`` makes the server fail that share of calls (429, 529, 500, mid-stream errors);
-    ``window`` is the post's window (default: the topic's own, if it has one)."""
+    ``window`` is the post's window (default: the topic's own, if it has one); without ``latency`` the fake
+    answers at once (the tests' cost checks: the same tokens, so the same cost)."""
     log: list[CallTiming] = []
-    with _fake_server(settings) as fake:
+    with _fake_server(settings, latency=latency) as fake:
         if fault_rate:
             fake.fault_rate(fault_rate, seed)
         drafter = ClaudeDrafter(

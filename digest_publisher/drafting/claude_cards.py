@@ -1,7 +1,8 @@
 """The card stage of the Claude engine: a card per paper, made by code or written by ``cards_model``.
 
-While all of a selection's excerpt cards together fit ``excerpt_cards_max_tokens`` (a post's curated papers
-always do: ~120 tokens a paper), a card is an excerpt of the paper's abstract made by code, no call: the
+While all of a selection's excerpt cards together fit ``excerpt_cards_max_tokens`` (about 100 tokens a paper:
+the default 100,000 holds about 800 papers, far more than curation keeps), a card is an excerpt of the
+paper's abstract made by code, no call: the
 sentence saying what the paper does (its "we propose ..." sentence, else its first) and its first result
 sentence, verbatim (the sentence roles the built-in drafter uses, :func:`~.themes.analyse_paper`). Verbatim
 sentences hold only numbers the abstract states, keep its hedges, and cost nothing to write: the model
