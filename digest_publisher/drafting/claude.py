@@ -66,10 +66,10 @@ class ClaudeDrafter:
     name: str = "claude"
 
     def describe(self) -> str:
-        via = ", Message Batches API for cards and sections" if self.batch else ""
-        cards = self.settings.model_for("cards")
-        also = f", cards by {cards}" if cards != self.settings.model else ""
-        return f"Claude ({self.settings.model}{also}{via})"
+        via = ", Message Batches API for sections and model cards" if self.batch else ""
+        limit = self.settings.excerpt_cards_max_tokens
+        cards = f"; cards: excerpts of the abstracts, by {self.settings.model_for('cards')} past {limit:,} tokens"
+        return f"Claude ({self.settings.model}{cards}{via})"
 
     # -- entry point -----------------------------------------------------------------------------
 
