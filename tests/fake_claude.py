@@ -115,9 +115,13 @@ def _papers_in(text: str) -> list[PaperIn]:
 
 
 def _cards_in(text: str) -> dict[str, str]:
-    """The cards block's lines ("id | short name | card"): each paper's card (a model card's first field)."""
-    return {m.group(1): m.group(2).split(" | ")[0]
-            for m in re.finditer(r"^(\d{4}\.\d{4,5}\S*) \| [^|\n]* \| (.*)$", text, re.M)}
+    """The cards block's lines ("id | short name | ..."): each paper's card, the column its header names "what
+    the paper does ..." (an excerpt) or "contribution" (a model card's first field)."""
+    header = re.search(r"^Paper cards \(([^)]*)\):$", text, re.M)
+    columns = [c.strip() for c in header.group(1).split("|")] if header else []
+    column = next((i for i, c in enumerate(columns) if c.startswith(("what the paper does", "contribution"))), 2)
+    return {m.group(1): (m.group(0).split(" | ") + [""] * column)[column]
+            for m in re.finditer(r"^(\d{4}\.\d{4,5}\S*) \| .*$", text, re.M)}
 
 
 def _about(p: PaperIn, cards: dict[str, str]) -> str:

@@ -77,12 +77,14 @@ class DraftContext:
     def cards_block(self, cards: dict[str, dict[str, str]]) -> str:
         """All papers' cards: the block outline, meta and sections share (first, so it is one cached prefix)."""
         excerpts = all(EXCERPT in card for card in cards.values())
-        lines = ["Paper cards (id | short name | what the paper does and its main result, in its abstract's own "
-                 "words):" if excerpts else
+        lines = ["Paper cards (id | short name | title | what the paper does and its main result, in its "
+                 "abstract's own words):" if excerpts else
                  "Paper cards (id | short name | contribution | method | key result | limitations):"]
         for paper in self.request.papers:
             key = cite_key(paper)
-            lines.append(" | ".join([key, self.request.short_names[key], *card_fields(cards.get(key, {}))]))
+            # An excerpt can miss what a paper does (its "we propose" sentence holds LaTeX): the title says it.
+            title = [detex(paper.title)] if excerpts else []
+            lines.append(" | ".join([key, self.request.short_names[key], *title, *card_fields(cards.get(key, {}))]))
         return "\n".join(lines)
 
     def paper_block(

@@ -124,7 +124,7 @@ def test_fresh_draft_through_the_real_sdk(run: Run, fake: FakeClaude, papers: li
     outline = fake.calls("outline")[0].body
     assert outline is not None
     block = outline["messages"][0]["content"][0]["text"]
-    assert block.startswith("Paper cards (id | short name | what the paper does and its main result")
+    assert block.startswith("Paper cards (id | short name | title | what the paper does and its main result")
     assert len(block.splitlines()) == len(papers) + 1
     assert {r.body["model"] for r in fake.calls() if r.body} == {base_settings.model}
     assert all(r.stream for r in fake.calls("section"))
