@@ -6,7 +6,9 @@ tokens/s (issue #4's "realistic latency"). Prices are ``prompts/models.toml``'s.
 prices a draft two ways (issue 18): "per model", each stage at its own model's prices (the card stage
 runs on ``cards_model``, the others on ``model``), as the engine reports it and a user pays; and "one
 model", every call's tokens at the main model's prices (:func:`one_model_usd`). The physical limit is
-at the MAIN model's prices; each row names the models and their prices. Papers come from the real
+at the MAIN model's prices; each row names the models and their prices (the two agree when no call runs on
+``cards_model``: a post's cards are excerpts made by code unless its selection is too large for them). Papers
+come from the real
 week shipped in ``tests/data/real/arxiv-week-2026-05-18`` (the bundled sample when it is absent; the
 row labels then show the smaller counts):
 
@@ -19,8 +21,8 @@ row labels then show the smaller counts):
   in the week (442 papers; the filter alone matches 416, topic 07 adds 26 it misses). Its titles and
   abstracts alone are ~166k tokens; as the paper blocks the engine sends (with authors, ids and short
   names) ~186k, so with instructions and a 3,000-word answer it does not fit one 200k-token call.
-  The rows show how the engine splits it: the cards stage, in calls of many papers each, is the only
-  stage that reads abstracts of all papers; the outline reads cards only, each section its own papers.
+  The rows show how the engine splits it: the outline reads the cards (excerpts of all abstracts, made by
+  code while they fit ``excerpt_cards_max_tokens``), each section its own key papers' abstracts.
 
 Every scenario gets its own temporary posts and cache folders and a fresh fake server (so the
 prompt cache starts cold, as it would a day later); the unchanged re-run and the "+5" run reuse the
@@ -260,8 +262,11 @@ def window_papers(window: tuple[date, date]) -> list[Paper]:
     return select_corpus(sorted(corpus_folder().glob("*.jsonl")), topic, *window).papers
 
 
-def _fake_server(settings: ClaudeSettings) -> FakeClaude:
-    """The fake at issue #4's latency, caching prefixes from the model's own minimum length."""
+def _fake_server(settings: ClaudeSettings, *, latency: bool = True) -> FakeClaude:
+    """The fake at issue #4's latency (or none: tokens and cost are the same), caching prefixes from the
+    model's own minimum length."""
+    if not latency:
+        return FakeClaude(min_cache_tokens=settings.price.min_cache_tokens)
     return FakeClaude(ttft_s=TTFT_S, tokens_per_s=TOKENS_PER_S, min_cache_tokens=settings.price.min_cache_tokens)
 
 
@@ -300,13 +305,14 @@ class Measured:
 
 def draft_once(
     papers: list[Paper], topic: Topic, settings: ClaudeSettings, *, posts_dir: Path, cache_dir: Path,
-    fault_rate: float = 0.0, seed: int = 0, window: tuple[date, date] | None = None,
+    fault_rate: float = 0.0, seed: int = 0, window: tuple[date, date] | None = None, latency: bool = True,
 ) -> Measured:
     """Draft ``papers`` as topic's backfill post against a fresh fake server; timed, every call logged.
     ``fault_rate`` makes the server fail that share of calls (429, 529, 500, mid-stream errors);
-    ``window`` is the post's window (default: the topic's own, if it has one)."""
+    ``window`` is the post's window (default: the topic's own, if it has one); without ``latency`` the fake
+    answers at once (the tests' cost checks: the same tokens, so the same cost)."""
     log: list[CallTiming] = []
-    with _fake_server(settings) as fake:
+    with _fake_server(settings, latency=latency) as fake:
         if fault_rate:
             fake.fault_rate(fault_rate, seed)
         drafter = ClaudeDrafter(
@@ -346,14 +352,18 @@ def modelled_path_s(calls: list[CallTiming]) -> float:
     return critical_path_s(modelled)
 
 
-def prices_note(settings: ClaudeSettings) -> str:
-    """Which prices a cost row uses, from prompts/models.toml ($/MTok input/output)."""
+def prices_note(settings: ClaudeSettings, *, card_calls: bool = True) -> str:
+    """Which prices a cost row uses, from prompts/models.toml ($/MTok input/output). Without ``card_calls``
+    (the cards were excerpts made by code) no call ran on ``cards_model``, so both pricings are the same."""
 
     def named(model: str) -> str:
         price = settings.price_of(model)
         return f"{model} ${price.input:g}/${price.output:g}"
 
     cards = settings.model_for("cards")
+    if not card_calls:
+        return (f"per model = one model: every call {named(settings.model)} (cards are excerpts made by code: no "
+                f"call on {cards}); limit {named(settings.model)} (per MTok in/out)")
     return (f"per model: cards {named(cards)}, other stages {named(settings.model)}; one model: every call "
             f"{named(settings.model)}; limit {named(settings.model)} (per MTok in/out)")
 
@@ -366,7 +376,7 @@ def _cost_row(what: str, m: Measured, target: float | None, settings: ClaudeSett
         what,
         f"per model {ratio:.2f}x: ${m.cost_usd:.3f} vs ${m.limit_usd:.3f} "
         f"({_by_stage(m.report, 'cost_usd', money=True)}); one model {one:.2f}x: ${m.one_model_usd:.3f}; "
-        f"{prices_note(settings)}",
+        f"{prices_note(settings, card_calls=bool(m.report['stages'].get('cards', {}).get('calls')))}",
         f"<= {target:.2f}x both" if target is not None else "-",
         ok=max(ratio, one) <= target if target is not None else None,
     )
@@ -434,13 +444,17 @@ def _split_rows(m: Measured, settings: ClaudeSettings, corpus_tokens: int) -> li
     def biggest(stage: str) -> str:
         return f"{largest.get(stage, 0) / 1000:.0f}k"
 
+    card_calls = (f"the card calls read {sum(c.input_tokens for c in cards) / 1000:.0f}k in all" if cards else
+                  "cards are excerpts of the abstracts made by code (no call)")
+    split = (f"cards: {len(cards)} calls of <= {per_call} papers ({biggest('cards')}); " if cards else
+             "cards: excerpts, no call; ")
     return [
         Row(f"drafting {m.papers} papers: corpus vs context window",
             f"title+abstract {corpus_tokens / 1000:.0f}k tokens = {corpus_tokens / window:.0%} of {window // 1000}k; "
-            f"the card calls read {sum(c.input_tokens for c in cards) / 1000:.0f}k in all", "-"),
+            f"{card_calls}", "-"),
         Row(f"drafting {m.papers} papers: how it is split (largest input)",
-            f"cards: {len(cards)} calls of <= {per_call} papers ({biggest('cards')}); outline: all cards, no "
-            f"abstracts ({biggest('outline')}); {len(by_stage.get('section', []))} sections ({biggest('section')})",
+            f"{split}outline: all cards, no abstracts ({biggest('outline')}); "
+            f"{len(by_stage.get('section', []))} sections ({biggest('section')})",
             f"each call < {window // 1000}k", ok=max(largest.values(), default=0) < window),
     ]
 

@@ -55,7 +55,7 @@ class Fault:
     # "invalid_json", "bad_citation", "invented_number", "omit_paper" (a section that does not mention one of
     # the papers it was given), "long_card" (a card field of 400 characters), "slow", "extra_id" (a card or
     # triage score for an id not asked: MENTIONED_PAPER), "drop_ids" (a cards or triage answer without its
-    # last two items)
+    # last two items), "wrong_n" (a repair answer naming its fixes by numbers no sentence has)
     kind: str
     times: int = 1
     retry_after: float = 0.0
@@ -100,6 +100,7 @@ class PaperIn:
     title: str
     abstract: str
     key: bool = False
+    card: str = ""  # the "card: ..." line of its block, when it has one
 
 
 def _papers_in(text: str) -> list[PaperIn]:
@@ -108,9 +109,30 @@ def _papers_in(text: str) -> list[PaperIn]:
         body = m.group(3)
         title = re.search(r"^title: (.*)$", body, re.M)
         abstract = re.search(r"^abstract: (.*)$", body, re.M)
+        card = re.search(r"^card: (.*)$", body, re.M)
         out.append(PaperIn(m.group(1), m.group(2) or m.group(1), title.group(1) if title else "",
-                           abstract.group(1) if abstract else "", bool(m.group(4))))
+                           abstract.group(1) if abstract else "", bool(m.group(4)), card.group(1) if card else ""))
     return out
+
+
+def _cards_in(text: str) -> dict[str, str]:
+    """The cards block's lines ("id | short name | ..."): each paper's card, the column its header names "what
+    the paper does ..." (an excerpt) or "contribution" (a model card's first field)."""
+    header = re.search(r"^Paper cards \(([^)]*)\):$", text, re.M)
+    columns = [c.strip() for c in header.group(1).split("|")] if header else []
+    column = next((i for i, c in enumerate(columns) if c.startswith(("what the paper does", "contribution"))), 2)
+    return {m.group(1): (m.group(0).split(" | ") + [""] * column)[column]
+            for m in re.finditer(r"^(\d{4}\.\d{4,5}\S*) \| .*$", text, re.M)}
+
+
+def _about(p: PaperIn, cards: dict[str, str]) -> str:
+    """A sentence on a paper as a model writes it from what it was given: the abstract's first sentence, else
+    its card's (the cards block above, or its block's "card:" line), else its title."""
+    for source in (p.abstract, p.card, cards.get(p.id, "")):
+        own = [s for s in _sentences(source) if " et al." not in s]  # never a sentence citing other work
+        if own:
+            return own[0]
+    return p.title.rstrip(".") + "."
 
 
 def _clip(text: str, words: int, chars: int) -> str:
@@ -195,7 +217,7 @@ class Model:
                 {"id": p.id, "section": headings[int(hashlib.sha256(p.id.encode()).hexdigest(), 16) % len(headings)]}
                 for p in _papers_in(user)], "left_out": []})
         if stage == "update":
-            return " ".join(f"[@{p.id}] adds a related angle: {_esc((_sentences(p.abstract) or [p.title])[0])}"
+            return " ".join(f"[@{p.id}] adds a related angle: {_esc(_about(p, {}))}"
                             for p in _papers_in(user.split("New papers:", 1)[-1]))
         if stage == "condense":  # cuts repetition: each paragraph said once
             section = user.split("cut repetition and detail,", 1)[-1].split("\n\n", 1)[-1].rsplit("</task>", 1)[0]
@@ -239,13 +261,13 @@ class Model:
             return {"i": number, "k": topic, "s": item["s"]}
         return item
 
-    def repair(self, user: str) -> list[dict[str, str]]:
+    def repair(self, user: str) -> list[dict[str, Any]]:
         """An honest repair drops each unsupported number and gives an over-certain word the paper's hedge (or
         leaves it out); the liar repeats its sentences unchanged."""
         fixes = []
-        for m in re.finditer(r"^\d+\. (.*)\n   unsupported: (.*)((?:\n   \(.*\))*)", user, re.M):
-            sentence, numbers = m.group(1), [n.strip() for n in m.group(2).split(",")]
-            hedges = dict(re.findall(r'"([^"]+)": the paper(?:\'s own sentence)? (?:only )?says "([^"]+)"', m.group(3)))
+        for m in re.finditer(r"^(\d+)\. (.*)\n   unsupported: (.*)((?:\n   \(.*\))*)", user, re.M):
+            index, sentence, numbers = int(m.group(1)), m.group(2), [n.strip() for n in m.group(3).split(",")]
+            hedges = dict(re.findall(r'"([^"]+)": the paper(?:\'s own sentence)? (?:only )?says "([^"]+)"', m.group(4)))
             rewrite = sentence
             if self.behaviour != "liar":
                 for number in numbers:
@@ -254,7 +276,7 @@ class Model:
                                          else "", rewrite, count=1)
                         continue
                     rewrite = re.sub(rf"(?:\s(?:by|of|to|at|a|an))?\s{re.escape(number)}", "", rewrite, count=1)
-            fixes.append({"sentence": sentence, "rewrite": rewrite})
+            fixes.append({"n": index, "rewrite": rewrite})  # each fix by its sentence's number, as the prompt asks
         return fixes
 
     @staticmethod
@@ -323,11 +345,9 @@ class Model:
                 parts.append(f"The headline result: {_esc(result)} [@{p.id}]")
         others = [p for p in papers if not p.key]
         if others:
-            parts.append(" ".join(
-                f"{_esc(p.short)} [@{p.id}] adds a related angle: "
-                f"{_esc(([s for s in _sentences(p.abstract) if ' et al.' not in s] or [p.title])[0])}"
-                for p in others
-            ))
+            cards = _cards_in(user)
+            parts.append(" ".join(f"{_esc(p.short)} [@{p.id}] adds a related angle: {_esc(_about(p, cards))}"
+                                  for p in others))
         parts.append(f"> **Key implication:** Treat the training loop as the product, as {_esc(papers[0].short)} "
                      f"[@{papers[0].id}] argues.")
         # A model that follows the prompt writes at least the minimum it is given.
@@ -628,7 +648,7 @@ class FakeClaude:
         full = self.model.answer(stage, {**body, "messages": messages[:-2]} if retrying else body)
         fault = self.take_fault(
             stage, ("max_tokens", "invalid_json", "bad_citation", "invented_number", "omit_paper", "long_card", "slow",
-                    "long_section", "extra_id", "drop_ids")
+                    "long_section", "extra_id", "drop_ids", "wrong_n")
         )
         if fault is None:
             return full, "end_turn", None
@@ -657,6 +677,10 @@ class FakeClaude:
             extra = [filler] * (2 * int(bounds.group(2) if bounds else 300) // len(filler.split()))
             head, _, quote = full.rpartition("\n\n> ")
             return head + "\n\n" + "\n\n".join(extra) + "\n\n> " + quote, "end_turn", None
+        if fault.kind == "wrong_n":  # a repair's fixes numbered past its sentences
+            data = json.loads(full)
+            data["fixes"] = [{**fix, "n": fix["n"] + 100} for fix in data["fixes"]]
+            return json.dumps(data), "end_turn", None
         if fault.kind == "max_tokens":
             return full[: max(1, len(full) // 2)], "max_tokens", None
         if fault.kind == "long_card":

@@ -55,6 +55,9 @@ class ClaudeSettings:
     retry_base_s: float = 0.5
     timeout_s: float = 600.0
     cards_per_call: int = 10
+    # Drafting's paper cards are excerpts of the abstracts made by code (no call) while all of them together
+    # stay within this many tokens; a larger selection gets shorter model-written cards (``cards_model``).
+    excerpt_cards_max_tokens: int = 100_000
     max_continuations: int = 2
     unverified: str = "remove"
     cache_ttl: str = "5m"
@@ -101,6 +104,7 @@ _DRAFTING_KEYS: dict[str, type] = {
     "retry_base_s": float,
     "timeout_s": float,
     "cards_per_call": int,
+    "excerpt_cards_max_tokens": int,
     "max_continuations": int,
     "unverified": str,
     "cache_ttl": str,

@@ -4,11 +4,13 @@ Every stage's answer is cached on disk under a hash of what determines it (its i
 files, the model and the settings that shape output), so a re-run with nothing changed makes no call
 and adding papers re-runs only what they touch:
 
-- cards are cached per paper (a call groups up to ``cards_per_call`` uncached papers);
+- cards are excerpts of the abstracts made by code (no call) while they fit ``excerpt_cards_max_tokens``;
+  past that, model cards cached per paper (a call groups up to ``cards_per_call`` uncached papers);
 - the outline depends on all cards, so it re-runs when papers change; the previous outline is given
   to the model so that it keeps its sections and only places the new papers;
 - a section's key holds its own spec (heading, angle, papers), its papers' cards and abstracts and
-  the list of headings - not the full outline - so sections the new papers do not join stay cached;
+  the list of headings - not the full outline - so sections the new papers do not join stay cached, and a
+  section that only gained papers gets one paragraph on them, inserted (its text is not written again);
 - title/hook/excerpt/tags depend on the outline's headings and angles.
 
 Prompt caching: the system prompt and the shared block of each stage (all cards for outline and
@@ -20,9 +22,9 @@ paper the outline assigned to it, so every selected paper ends up cited or left 
 with a reason). A failing answer is retried once with the failures explained (a section missing
 papers is told their ids); a second failure fails the draft with the reasons.
 
-The card stage runs on ``cards_model`` (a cheaper model by default: it only extracts short facts, and it
-is the stage that reads every abstract); the other stages on ``model``. Each stage is priced at its
-own model's prices, and the card cache key holds the card model. A
+Model cards (a selection too large for excerpts) are written on ``cards_model`` (a cheaper model by default:
+it only extracts short facts, and it is the stage that reads every abstract); the other stages on ``model``.
+Each stage is priced at its own model's prices, and the card cache key holds the card model. A
 Markdown answer cut off at ``max_tokens`` is continued (up to ``max_continuations``); a JSON answer
 cut off is retried once as a failure; nothing truncated is ever used.
 
@@ -64,10 +66,10 @@ class ClaudeDrafter:
     name: str = "claude"
 
     def describe(self) -> str:
-        via = ", Message Batches API for cards and sections" if self.batch else ""
-        cards = self.settings.model_for("cards")
-        also = f", cards by {cards}" if cards != self.settings.model else ""
-        return f"Claude ({self.settings.model}{also}{via})"
+        via = ", Message Batches API for sections and model cards" if self.batch else ""
+        limit = self.settings.excerpt_cards_max_tokens
+        cards = f"; cards: excerpts of the abstracts, by {self.settings.model_for('cards')} past {limit:,} tokens"
+        return f"Claude ({self.settings.model}{cards}{via})"
 
     # -- entry point -----------------------------------------------------------------------------
 

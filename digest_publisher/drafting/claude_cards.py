@@ -1,4 +1,14 @@
-"""The card stage of the Claude engine: a card per paper (on ``cards_model``), cached per paper.
+"""The card stage of the Claude engine: a card per paper, made by code or written by ``cards_model``.
+
+While all of a selection's excerpt cards together fit ``excerpt_cards_max_tokens`` (about 100 tokens a paper:
+the default 100,000 holds about 800 papers, far more than curation keeps), a card is an excerpt of the
+paper's abstract made by code, no call: the
+sentence saying what the paper does (its "we propose ..." sentence, else its first) and its first result
+sentence, verbatim (the sentence roles the built-in drafter uses, :func:`~.themes.analyse_paper`). Verbatim
+sentences hold only numbers the abstract states, keep its hedges, and cost nothing to write: the model
+cards' output and their second reading of every abstract were the largest cost a fresh post had over the
+physical limit (issue 18). A selection too large for that gets model-written cards, shorter, cached per
+paper (below).
 
 An answer's card for an id that was not asked (an abstract that mentions another arXiv id, "see
 2503.10460") is trimmed and listed (``cards_trimmed``), never a failure; papers an answer leaves without a
@@ -11,11 +21,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..claude import Call, Validator, json_answer, parse_json
+from ..claude.estimate import tokens
 from ..models import Paper
 from .base import cite_key
-from .claude_context import CARD_FIELDS, CARD_MAX_CHARS, DraftContext
+from .claude_context import CARD_FIELDS, CARD_MAX_CHARS, EXCERPT, DraftContext, trim
 from .numbers import is_faithful, remove_number, stated_values, written_numbers
+from .text import detex, plain_abstract
+from .themes import analyse_paper
 
+EXCERPT_SENTENCE_CHARS = 260  # each of an excerpt's two sentences, cut at a word boundary beyond it
 MAX_CARDS_PER_CALL = 60  # ~60 output tokens per card: stays inside the cards prompt's max_tokens (8000)
 _STR = {"type": "string"}
 CARD_SCHEMA: dict[str, Any] = {
@@ -36,8 +50,23 @@ CARD_SCHEMA: dict[str, Any] = {
 }
 
 
+def excerpt_card(paper: Paper) -> dict[str, str]:
+    """A paper's card made by code: what it does and its first result, in its abstract's own sentences."""
+    text = analyse_paper(paper)
+    what = text.method or text.context or trim(detex(plain_abstract(paper.abstract)), EXCERPT_SENTENCE_CHARS)
+    result = text.results[0] if text.results else ""
+    return {EXCERPT: " ".join(trim(s, EXCERPT_SENTENCE_CHARS) for s in (what, result) if s)}
+
+
+def excerpt_cards(papers: list[Paper], max_tokens: int) -> dict[str, dict[str, str]] | None:
+    """Every paper's excerpt card, or None when together they exceed ``max_tokens``."""
+    cards = {cite_key(p): excerpt_card(p) for p in papers}
+    return cards if sum(tokens(c[EXCERPT]) + 10 for c in cards.values()) <= max_tokens else None
+
+
 class CardStage:
-    """Cards of the request's papers: cached ones read, the rest asked in groups (one wave when many)."""
+    """Cards of the request's papers: excerpts by code when they fit, else model cards: cached ones read, the
+    rest asked in groups (one wave when many)."""
 
     def __init__(self, ctx: DraftContext) -> None:
         self.ctx = ctx
@@ -48,6 +77,9 @@ class CardStage:
 
     def run(self) -> dict[str, dict[str, str]]:
         ctx, cache = self.ctx, self.service.cache
+        excerpts = excerpt_cards(list(ctx.request.papers), ctx.settings.excerpt_cards_max_tokens)
+        if excerpts is not None:
+            return excerpts
         cards: dict[str, dict[str, str]] = {}
         missing: list[Paper] = []
         for paper in ctx.request.papers:

@@ -17,6 +17,8 @@ CARD_FIELDS = ("contribution", "method", "key_result", "limitations")
 # limits are checked by code, not as ``maxLength`` in the card schema: structured outputs reject
 # string-length bounds. Generous (about twice the prompt's word limits) so only a rambling card fails.
 CARD_MAX_CHARS = {"contribution": 120, "method": 100, "key_result": 180, "limitations": 100}
+# The one field of a card made by code (claude_cards.excerpt_card): sentences of the abstract, verbatim.
+EXCERPT = "excerpt"
 
 
 def trim(text: str, limit: int) -> str:
@@ -70,17 +72,19 @@ class DraftContext:
         return self.service.params(stage, prompt.max_tokens, system, shared, text, schema)
 
     def card_text(self, key: str, cards: dict[str, dict[str, str]]) -> str:
-        card = cards.get(key, {})
-        return " ".join(trim(str(card.get(f, "")), CARD_MAX_CHARS[f]) for f in CARD_FIELDS)
+        return " ".join(card_fields(cards.get(key, {})))
 
     def cards_block(self, cards: dict[str, dict[str, str]]) -> str:
         """All papers' cards: the block outline, meta and sections share (first, so it is one cached prefix)."""
-        lines = ["Paper cards (id | short name | contribution | method | key result | limitations):"]
+        excerpts = all(EXCERPT in card for card in cards.values())
+        lines = ["Paper cards (id | short name | title | what the paper does and its main result, in its "
+                 "abstract's own words):" if excerpts else
+                 "Paper cards (id | short name | contribution | method | key result | limitations):"]
         for paper in self.request.papers:
             key = cite_key(paper)
-            card = cards.get(key, {})
-            fields = (trim(card.get(f, ""), CARD_MAX_CHARS[f]) for f in CARD_FIELDS)
-            lines.append(" | ".join([key, self.request.short_names[key], *fields]))
+            # An excerpt can miss what a paper does (its "we propose" sentence holds LaTeX): the title says it.
+            title = [detex(paper.title)] if excerpts else []
+            lines.append(" | ".join([key, self.request.short_names[key], *title, *card_fields(cards.get(key, {}))]))
         return "\n".join(lines)
 
     def paper_block(
@@ -91,6 +95,14 @@ class DraftContext:
         every call's input is paid for (cards omit the short name too: they only extract facts)."""
         return paper_block(paper, self.request.short_names[cite_key(paper)] if short_name else None,
                            abstract=abstract, card=card)
+
+
+def card_fields(card: dict[str, str]) -> list[str]:
+    """A card as the stages read it: an excerpt whole (code cut it already), a model card's four fields each
+    cut at its limit."""
+    if EXCERPT in card:
+        return [card[EXCERPT]]
+    return [trim(str(card.get(f, "")), CARD_MAX_CHARS[f]) for f in CARD_FIELDS]
 
 
 def paper_block(paper: Paper, short_name: str | None, *, abstract: bool = True, card: str | None = None) -> str:

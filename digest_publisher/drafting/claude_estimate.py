@@ -1,7 +1,8 @@
 """The Claude engine's cost before any call (``draft --estimate``): per stage, from the requests it would send.
 
-Cards: the exact card requests for the papers without a cached card (their prompts counted locally, see
-:mod:`digest_publisher.claude.estimate`), :data:`CARD_OUTPUT_TOKENS` per card. Outline, sections and meta:
+Cards: none while the papers' excerpt cards fit ``excerpt_cards_max_tokens`` (made by code; the block they make
+is counted exactly); else the exact card requests for the papers without a cached card (their prompts counted
+locally, see :mod:`digest_publisher.claude.estimate`), :data:`CARD_OUTPUT_TOKENS` per card. Outline, sections and meta:
 their prompts with the cards block and the outline block they share (cached when long enough), the
 section count the outline prompts ask for (:func:`section_count`), key papers with their abstracts, and
 answers of the lengths the prompts ask for (:data:`OUTLINE_TOKENS_PER_PAPER`, the section word bounds at
@@ -18,7 +19,7 @@ from ..claude.estimate import NoClient, StageEstimate, tokens
 from ..models import NullProgress, Paper, PostKind, Topic
 from ..names import short_names
 from .base import DraftRequest
-from .claude_cards import CardStage
+from .claude_cards import CardStage, excerpt_cards
 from .claude_context import DraftContext
 from .claude_sections import WORDS_PER_KEY_PAPER, WORDS_PER_PAPER
 from .prompts import load_prompt_set
@@ -49,16 +50,21 @@ def estimate_draft(
     prompts = load_prompt_set(prompts_dir / kind.value)
     request = DraftRequest(topic, tuple(papers), kind, window, short_names(papers))  # type: ignore[arg-type]
     ctx = DraftContext(ClaudeService(NoClient(), settings, cache_dir, NullProgress()), request, prompts)
-    stage = CardStage(ctx)
-    todo = [p for p in papers if ctx.service.cache.get("card", stage.paper_key(p)) is None]
-    cards = StageEstimate("cards", batchable=True, note=f"{len(todo)} of {len(papers)} papers need a card")
-    for call in stage.calls(todo) if todo else []:
-        cards.calls += 1
-        cards.input_tokens += sum(tokens(b["text"]) for b in call.params["system"])
-        cards.input_tokens += sum(tokens(b["text"]) for b in call.params["messages"][0]["content"])
-        cards.output_tokens += CARD_OUTPUT_TOKENS * str(call.params["messages"]).count("<paper id=")
+    excerpts = excerpt_cards(papers, settings.excerpt_cards_max_tokens)
+    if excerpts is not None:
+        cards = StageEstimate("cards", note="excerpts of the abstracts, made by code: no call")
+        block = tokens(ctx.cards_block(excerpts))
+    else:
+        stage = CardStage(ctx)
+        todo = [p for p in papers if ctx.service.cache.get("card", stage.paper_key(p)) is None]
+        cards = StageEstimate("cards", batchable=True, note=f"{len(todo)} of {len(papers)} papers need a card")
+        for call in stage.calls(todo) if todo else []:
+            cards.calls += 1
+            cards.input_tokens += sum(tokens(b["text"]) for b in call.params["system"])
+            cards.input_tokens += sum(tokens(b["text"]) for b in call.params["messages"][0]["content"])
+            cards.output_tokens += CARD_OUTPUT_TOKENS * str(call.params["messages"]).count("<paper id=")
+        block = 20 + CARD_LINE_TOKENS * len(papers)
     system = tokens(ctx.system[0]["text"])
-    block = 20 + CARD_LINE_TOKENS * len(papers)
     n = section_count(kind, len(papers))
     outline = StageEstimate("outline", calls=1, output_tokens=OUTLINE_TOKENS_PER_PAPER * len(papers)
                             + OUTLINE_TOKENS_PER_SECTION * n)

@@ -15,7 +15,7 @@ from .base import Section, cite_key
 from .claude_context import DraftContext
 from .claude_plan import Outline
 from .grounding import SectionLimits, check_grounding, citations_in, parse_blocks
-from .text import word_count
+from .text import split_sentences, word_count
 
 # A section's maximum length is at least these many words per paper it cites and per key paper's subsection.
 WORDS_PER_PAPER = 30
@@ -32,6 +32,7 @@ class SectionSpec:
     closing: bool
     min_words: int
     max_words: int
+    angle: str = ""
 
 
 def insert_before_quote(body: str, addition: str) -> str:
@@ -40,6 +41,20 @@ def insert_before_quote(body: str, addition: str) -> str:
     if quote is None:
         return body.rstrip() + "\n\n" + addition
     return body[: quote.start()].rstrip() + "\n\n" + addition + "\n\n" + body[quote.start():]
+
+
+def text_ending(body: str, sentences: int = 2) -> str:
+    """The last ``sentences`` sentences of a section's text before its closing "Key implication" quote: where
+    an in-place update's paragraph goes, and what it follows on from."""
+    quote = re.search(r"^>\s*\*\*Key implication", body, re.M)
+    text = body[: quote.start()] if quote else body
+    paragraphs = [p for p in text.strip().split("\n\n") if p.strip()]
+    return " ".join(split_sentences(paragraphs[-1])[-sentences:]) if paragraphs else ""
+
+
+def repair_sentences(claims: list[dict[str, Any]]) -> list[str]:
+    """The sentences a repair call lists, numbered from 1 in this order (its answer names them by number)."""
+    return list(dict.fromkeys(str(c["sentence"]) for c in claims))
 
 
 def subsection_citations(body: str) -> set[str]:
@@ -99,7 +114,8 @@ class SectionStage:
             })
             inputs = [(cite_key(p), p.abstract, cards.get(cite_key(p))) for p in papers]
             key = self.ctx.key("section", spec, headings, inputs, min_words, most, is_closing)  # not the whole outline
-            section = SectionSpec(spec["heading"], [cite_key(p) for p in papers], keys, is_closing, min_words, most)
+            section = SectionSpec(spec["heading"], [cite_key(p) for p in papers], keys, is_closing, min_words, most,
+                                  spec["angle"])
             specs.append(section)
             calls.append(Call("section", key, self.ctx.params("section", prompt, shared, text, None),
                               self.section_validator(section), stream=True))
@@ -151,8 +167,13 @@ class SectionStage:
 
     def update_call(self, spec: SectionSpec, current: str, new: list[str], cards: dict[str, dict[str, str]]) -> Call:
         prompt = self.ctx.prompts["update"]
-        papers = "\n\n".join(self.ctx.paper_block(self.by_key[k], card=self.ctx.card_text(k, cards)) for k in new)
-        text = prompt.render({"heading": spec.heading, "section": current, "papers": papers})
+        # Its new papers' titles and cards only (they join as "other" papers, which a fresh section also writes
+        # from their cards), and of the section only its argument and closing sentences: the paragraph goes
+        # at its end, and the rest of the section is kept as written, not sent again.
+        papers = "\n\n".join(self.ctx.paper_block(self.by_key[k], abstract=False, card=self.ctx.card_text(k, cards))
+                              for k in new)
+        text = prompt.render({"heading": spec.heading, "angle": spec.angle, "ending": text_ending(current),
+                              "papers": papers})
 
         def validate(answer: str) -> list[str]:
             cited = set(citations_in(answer))
@@ -251,8 +272,8 @@ class SectionStage:
         claims = check_grounding(body, self.by_key, card_texts, SectionLimits(0, 0),
                                  names=self.short_names).unverified_claims
         if claims:
-            answer = self.service.ask(self.repair_call(spec, body, claims, card_texts, shared))
-            return self.apply_repairs(spec, body, answer, card_texts)
+            answer = self.service.ask(self.repair_call(spec, body, claims, shared))
+            return self.apply_repairs(spec, body, repair_sentences(claims), answer, card_texts)
         if word_count(body) <= spec.max_words * 1.25:
             return body
         answer = self.service.ask(self.condense_call(spec, body, shared))
@@ -264,14 +285,13 @@ class SectionStage:
                                                    "max_words": spec.max_words})
         return body
 
-    def repair_call(
-        self, spec: SectionSpec, body: str, claims: list[dict[str, Any]], card_texts: dict[str, str],
-        shared: list[str],
-    ) -> Call:
+    def repair_call(self, spec: SectionSpec, body: str, claims: list[dict[str, Any]], shared: list[str]) -> Call:
+        """The sentences to fix, numbered, with the reasons, and the abstracts of the papers they cite (not their
+        cards: a card's numbers are its abstract's); the answer holds only each rewritten sentence, by number."""
         prompt = self.ctx.prompts["repair"]
-        sentences = list(dict.fromkeys(c["sentence"] for c in claims))
+        sentences = repair_sentences(claims)
         cited = list(dict.fromkeys(k for c in claims if isinstance(c["sources"], list) for k in c["sources"]))
-        papers = "\n\n".join(self.ctx.paper_block(self.by_key[k], card=card_texts.get(k, "")) for k in cited)
+        papers = "\n\n".join(self.ctx.paper_block(self.by_key[k]) for k in cited)
         listing = "\n".join(
             f"{i}. {sentence}\n   unsupported: "
             + ", ".join(c["number"] for c in claims if c["sentence"] == sentence)
@@ -282,23 +302,27 @@ class SectionStage:
         text = prompt.render({"heading": spec.heading, "sentences": listing, "papers": papers or "(none cited)"})
 
         def validate(answer: str) -> list[str]:
-            shape = '{"fixes": [{"sentence": ..., "rewrite": ...}]}'
+            shape = '{"fixes": [{"n": <the number of the sentence>, "rewrite": "<the fixed sentence>"}]}'
             parsed = json_answer(answer, "fixes", shape)
             if isinstance(parsed, str):
                 return [parsed]
-            if not all(isinstance(f, dict) for f in parsed[1]):
+            if not all(isinstance(f, dict) and isinstance(f.get("rewrite"), str) for f in parsed[1]):
                 return [f"the JSON must be {shape}"]
-            return []
+            return [f"there is no sentence {f.get('n')!r}; number a fix by its sentence's number, 1 to "
+                    f"{len(sentences)}" for f in parsed[1] if f.get("n") not in range(1, len(sentences) + 1)]
 
         return Call("repair", self.ctx.key("repair", spec.heading, body, sentences),
                     self.ctx.params("repair", prompt, shared[:1], text, None), validate, json_output=True,
                     optional=True)
 
-    def apply_repairs(self, spec: SectionSpec, body: str, answer: str, card_texts: dict[str, str]) -> str:
+    def apply_repairs(
+        self, spec: SectionSpec, body: str, sentences: list[str], answer: str, card_texts: dict[str, str]
+    ) -> str:
         """Apply each rewrite that keeps its sentence's citations and whose numbers its papers state."""
         fixes = parse_json(answer).get("fixes", []) if answer.strip() else []
         for fix in fixes:
-            original, rewrite = str(fix.get("sentence", "")), str(fix.get("rewrite", ""))
+            number, rewrite = fix.get("n"), str(fix.get("rewrite", ""))
+            original = sentences[number - 1] if isinstance(number, int) and 1 <= number <= len(sentences) else ""
             if not original or original not in body:
                 continue
             if sorted(citations_in(rewrite)) != sorted(citations_in(original)):

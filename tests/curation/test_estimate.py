@@ -66,6 +66,8 @@ def test_the_estimate_is_within_20_percent_of_the_run(tmp_path: Path) -> None:
         assert abs(data["totals"]["usd_streamed"] - total) <= 0.2 * total, (data["totals"], total)
         assert abs(data["totals"]["calls"] - calls) <= 0.2 * calls
         for row in data["stages"]:  # each stage's tokens are of the right size too
+            if row["calls"] == 0 and row["stage"] not in spent:  # the cards, excerpts made by code: no call
+                continue
             used = spent[row["stage"]]
             measured = used["input_tokens"] + used["cache_creation_input_tokens"] + used["cache_read_input_tokens"]
             assert 0.5 * measured <= row["input_tokens"] <= 1.5 * measured, row

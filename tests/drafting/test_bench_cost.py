@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from bench.drafting_bench import one_model_usd, prices_note
+from bench.drafting_bench import (
+    WINDOW_EXTENDED,
+    WINDOW_FIRST,
+    draft_once,
+    one_model_usd,
+    paper_sets,
+    prices_note,
+    window_papers,
+)
 from digest_publisher.claude.settings import load_settings
 
 MODELS = Path(__file__).resolve().parents[2] / "prompts" / "models.toml"
@@ -46,3 +54,31 @@ def test_prices_note_names_each_model_and_its_prices() -> None:
     assert "cards claude-haiku-4-5 $1/$5" in note
     assert "other stages claude-sonnet-4-6 $3/$15" in note
     assert "one model: every call claude-sonnet-4-6 $3/$15" in note
+
+
+def test_prices_note_without_card_calls_says_both_pricings_are_one() -> None:
+    note = prices_note(load_settings(MODELS), card_calls=False)
+    assert "per model = one model: every call claude-sonnet-4-6 $3/$15" in note
+    assert "no call on claude-haiku-4-5" in note and "cards claude-haiku-4-5 $1/$5" not in note
+
+
+def test_issue_18_cost_goals_hold_on_the_real_week(tmp_path: Path) -> None:
+    """The bench's cost scenarios, without the fake's latency (the same tokens): topic 07's first 77 papers of
+    the real week fresh, and its 05-19..20 post extended by a day (+10 papers) on the first draft's cache, in
+    both pricings, against the physical limit of the post each wrote."""
+    settings = load_settings(MODELS)
+    sets = paper_sets()
+    assert len(sets.fresh) == 77, "the real week is shipped in tests/data/real"
+    fresh = draft_once(sets.fresh, sets.topic, settings, posts_dir=tmp_path / "a" / "posts",
+                       cache_dir=tmp_path / "a" / "cache", latency=False)
+    assert "cards" not in fresh.report["stages"]  # excerpts: no card call
+    assert max(fresh.cost_usd, fresh.one_model_usd) <= 1.3 * fresh.limit_usd, (fresh.cost_usd, fresh.limit_usd)
+    posts, cache = tmp_path / "b" / "posts", tmp_path / "b" / "cache"
+    first, longer = window_papers(WINDOW_FIRST), window_papers(WINDOW_EXTENDED)
+    draft_once(first, sets.topic, settings, posts_dir=posts, cache_dir=cache, window=WINDOW_FIRST, latency=False)
+    grown = draft_once(longer, sets.topic, settings, posts_dir=posts, cache_dir=cache, window=WINDOW_EXTENDED,
+                       latency=False)
+    assert len(longer) - len(first) == 10
+    stages = {name for name, u in grown.report["stages"].items() if u["calls"]}
+    assert stages == {"place", "update"}  # no card, outline, section or meta call: placed, paragraphs added
+    assert max(grown.cost_usd, grown.one_model_usd) <= 0.35 * grown.limit_usd, (grown.cost_usd, grown.limit_usd)

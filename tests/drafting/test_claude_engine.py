@@ -23,6 +23,9 @@ from tests.fake_claude import MENTIONED_PAPER, MISSING_PAPER, FakeClaude
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk-ant-test-SECRET-123"
+# The card stage writes the cards (on cards_model) instead of taking excerpts of the abstracts: what a selection
+# whose excerpts exceed excerpt_cards_max_tokens gets.
+MODEL_CARDS: dict[str, Any] = {"excerpt_cards_max_tokens": 0}
 
 
 class RecordingProgress:
@@ -104,7 +107,8 @@ def test_fresh_draft_through_the_real_sdk(run: Run, fake: FakeClaude, papers: li
     report = result.report
     assert report["drafter"] == "claude" and report["model"] == base_settings.model
     stages = report["stages"]
-    assert stages["cards"]["calls"] == 2  # 12 papers, 10 per call
+    # The cards are excerpts of the abstracts, made by code: no card call (issue 18's cost goals).
+    assert fake.calls("cards") == [] and "cards" not in stages
     assert stages["outline"]["calls"] == 1 and stages["meta"]["calls"] == 1
     assert stages["section"]["calls"] == len(fake.calls("section")) >= 2
     assert report["papers"]["covered"] == len(papers) and report["left_out"] == []
@@ -116,13 +120,13 @@ def test_fresh_draft_through_the_real_sdk(run: Run, fake: FakeClaude, papers: li
             "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}))
         assert usage["cost_usd"] == pytest.approx(expected, rel=1e-4, abs=1e-6)  # the report rounds to 6 places
     assert report["totals"]["cost_usd"] > 0 and report["totals"]["cache_read_input_tokens"] > 0
-    # What was sent: structured output for cards, streaming for sections, cached system prompt, the key.
-    cards = fake.calls("cards")[0].body
-    assert cards is not None and cards["output_config"]["format"]["type"] == "json_schema"
-    # The card stage runs on the cheaper cards_model, every other stage on the main model.
-    assert {r.body["model"] for r in fake.calls("cards") if r.body} == {"claude-haiku-4-5"}
-    assert {r.body["model"] for r in fake.calls() if r.body and r.stage != "cards"} == {base_settings.model}
-    assert stages["cards"]["model"] == "claude-haiku-4-5" and stages["section"]["model"] == base_settings.model
+    # What was sent: the excerpts in the outline's first block, streaming for sections, cached system prompt, the key.
+    outline = fake.calls("outline")[0].body
+    assert outline is not None
+    block = outline["messages"][0]["content"][0]["text"]
+    assert block.startswith("Paper cards (id | short name | title | what the paper does and its main result")
+    assert len(block.splitlines()) == len(papers) + 1
+    assert {r.body["model"] for r in fake.calls() if r.body} == {base_settings.model}
     assert all(r.stream for r in fake.calls("section"))
     assert all(r.body and r.body["system"][0]["cache_control"] == {"type": "ephemeral"} for r in fake.calls())
     assert all(r.had_api_key for r in fake.requests)
@@ -134,6 +138,44 @@ def test_fresh_draft_through_the_real_sdk(run: Run, fake: FakeClaude, papers: li
     assert [p["authors"] for p in saved] == [list(p.authors) for p in papers]
     assert API_KEY not in text and API_KEY not in json.dumps(report)
     assert ("stage", "section", len(fake.calls("section"))) in progress.events
+
+
+def test_each_excerpt_is_the_papers_own_sentences(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
+    """An excerpt card is what the paper does and its first result, verbatim: every one of its sentences (or
+    the start of one, cut with an ellipsis) is the abstract's."""
+    from digest_publisher.drafting.claude_cards import excerpt_card
+    from digest_publisher.drafting.text import detex, plain_abstract, split_sentences
+
+    run(papers)
+    block = fake.calls("outline")[0].body["messages"][0]["content"][0]["text"]  # type: ignore[index]
+    for paper in papers:
+        excerpt = excerpt_card(paper)["excerpt"]
+        assert f"{paper.arxiv_id} | " in block and excerpt in block
+        abstract = detex(plain_abstract(paper.abstract))
+        pieces = [s for part in re.split(r"(?<=…) ", excerpt) for s in split_sentences(part)]
+        assert pieces and all(s.rstrip("…") in abstract for s in pieces), (paper.arxiv_id, excerpt)
+        assert len(excerpt) <= 2 * 260 + 1
+
+
+def test_a_selection_too_big_for_excerpts_gets_model_cards(run: Run, fake: FakeClaude, papers: list[Paper],
+                                                           base_settings: ClaudeSettings) -> None:
+    """Past excerpt_cards_max_tokens the card stage writes the cards on the cheaper cards_model, every other
+    stage on the main model; each stage is priced at its own model's prices."""
+    result = run(papers, excerpt_cards_max_tokens=len(papers) * 20)  # too small for 12 excerpts
+    stages = result.report["stages"]
+    assert stages["cards"]["calls"] == 2  # 12 papers, 10 per call
+    cards = fake.calls("cards")[0].body
+    assert cards is not None and cards["output_config"]["format"]["type"] == "json_schema"
+    assert {r.body["model"] for r in fake.calls("cards") if r.body} == {"claude-haiku-4-5"}
+    assert {r.body["model"] for r in fake.calls() if r.body and r.stage != "cards"} == {base_settings.model}
+    assert stages["cards"]["model"] == "claude-haiku-4-5" and stages["section"]["model"] == base_settings.model
+    for name, usage in stages.items():
+        expected = base_settings.price_for(name).cost(StageUsage(**{k: usage[k] for k in (
+            "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}))
+        assert usage["cost_usd"] == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    block = fake.calls("outline")[0].body["messages"][0]["content"][0]["text"]  # type: ignore[index]
+    assert block.startswith("Paper cards (id | short name | contribution | method | key result | limitations)")
+    assert result.report["papers"]["covered"] == len(papers)
 
 
 def test_unchanged_rerun_makes_no_call(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
@@ -148,14 +190,10 @@ def test_unchanged_rerun_makes_no_call(run: Run, fake: FakeClaude, papers: list[
 
 def test_adding_papers_places_them_and_updates_sections_in_place(run: Run, fake: FakeClaude,
                                                                  sample_papers: list[Paper]) -> None:
-    run(sample_papers[:30])
+    first = run(sample_papers[:30])
     sections_before = len(fake.calls("section"))
-    cards_before = len(fake.calls("cards"))
     result = run(sample_papers[:33])
-    new_cards = fake.calls("cards")[cards_before:]
-    assert len(new_cards) == 1  # only the three new papers need cards
-    sent_ids = {r.body["messages"][0]["content"][-1]["text"].count("<paper id=") for r in new_cards if r.body}
-    assert sent_ids == {3}
+    assert fake.calls("cards") == []  # excerpts: no card calls, before or after
     # The new papers are placed into the previous outline by one small call; the outline is not planned again.
     stages = result.report["stages"]
     assert stages["place"]["calls"] == 1, stages["place"]["retry_reasons"]
@@ -168,6 +206,14 @@ def test_adding_papers_places_them_and_updates_sections_in_place(run: Run, fake:
     assert 1 <= len(updated) == stages["update"]["calls"] <= 3
     added = sorted(str(p.arxiv_id) for p in sample_papers[30:33])
     assert sorted(k for u in updated for k in u["papers_added"]) == added
+    # An update is sent its section's argument and closing sentences, not the section: it writes one paragraph.
+    before = {s["heading"]: s for s in first.report["sections"]}
+    for call in fake.calls("update"):
+        asked = json.dumps(call.body)
+        heading = re.search(r'The section \\"(.+?)\\" is drafted already', asked)
+        assert heading is not None and heading.group(1) in before
+        assert "This part of the story runs through" not in asked  # the section's opening is not sent
+        assert "abstract:" not in asked and asked.count("card: ") == asked.count("<paper id=") >= 1
     text = body_of(result)
     assert all(f"[@{p.arxiv_id}]" in text for p in sample_papers[:33])
     # An unchanged re-run of the grown post makes no call at all.
@@ -187,7 +233,7 @@ def test_429_with_retry_after_is_retried_by_the_sdk(run: Run, fake: FakeClaude, 
 def test_529_and_500_are_retried(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
     fake.fail("meta", "529")
     fake.fail("cards", "500")
-    run(papers)
+    run(papers, **MODEL_CARDS)
     assert [r.status for r in fake.calls("meta")] == [529, 200]
     assert [r.status for r in fake.calls("cards")][:2] == [500, 200]
 
@@ -224,7 +270,7 @@ def test_max_tokens_without_continuations_retries_then_fails(run: Run, fake: Fak
 
 def test_invalid_json_is_retried_with_the_failure_explained(run: Run, fake: FakeClaude, papers: list[Paper]) -> None:
     fake.fail("cards", "invalid_json")
-    result = run(papers, max_concurrency=1)
+    result = run(papers, max_concurrency=1, **MODEL_CARDS)
     assert result.report["stages"]["cards"]["retries"] == 1
     retry = fake.calls("cards")[1].body
     assert retry is not None
@@ -236,7 +282,7 @@ def test_invalid_json_is_retried_with_the_failure_explained(run: Run, fake: Fake
 def test_invalid_json_twice_fails(run: Run, fake: FakeClaude, papers: list[Paper], tmp_path: Path) -> None:
     fake.fail("cards", "invalid_json", times=2)
     with pytest.raises(DraftError) as caught:
-        run(papers, max_concurrency=1)
+        run(papers, max_concurrency=1, **MODEL_CARDS)
     assert "cards stage failed its checks twice" in str(caught.value)
     assert not (tmp_path / "posts").exists()
 
@@ -263,6 +309,22 @@ def test_invented_number_is_repaired_by_one_small_call(run: Run, fake: FakeClaud
     assert result.report["numbers_removed"] == []
 
 
+def test_a_repair_names_its_fixes_by_number_and_a_wrong_number_is_retried(run: Run, fake: FakeClaude,
+                                                                          papers: list[Paper]) -> None:
+    """The repair answer holds only the rewritten sentences, each by the number its sentence was listed under:
+    a fix numbered past the list fails the check and is asked again (with the reason), the right one applied."""
+    fake.fail("section", "invented_number")
+    fake.fail("repair", "wrong_n")
+    result = run(papers, max_concurrency=1)
+    repair = result.report["stages"]["repair"]
+    assert repair["calls"] == 2 and repair["retries"] == 1
+    assert "there is no sentence 101" in repair["retry_reasons"][0]
+    answers = fake.calls("repair")
+    assert answers[0].body is not None and "1. " in answers[0].body["messages"][0]["content"][-1]["text"]
+    assert "97.3%" not in body_of(result) and result.report["numbers_repaired"]
+    assert result.report["numbers_removed"] == []
+
+
 def test_a_number_still_unverified_after_the_repair_is_removed_not_fatal(run: Run, fake: FakeClaude,
                                                                          papers: list[Paper]) -> None:
     fake.fail("section", "invented_number")
@@ -283,7 +345,7 @@ def test_slow_stream_is_assembled(run: Run, fake: FakeClaude, papers: list[Paper
 def test_batch_mode_uses_message_batches_at_half_price(run: Run, fake: FakeClaude, papers: list[Paper],
                                                        base_settings: ClaudeSettings) -> None:
     progress = RecordingProgress()
-    result = run(papers, batch=True, progress=progress)
+    result = run(papers, batch=True, progress=progress, **MODEL_CARDS)
     created = [r for r in fake.requests if r.method == "POST" and r.path == "/v1/messages/batches"]
     assert len(created) == 2  # cards, sections
     assert all(r.body and all(q["params"]["system"][0]["cache_control"] == {"type": "ephemeral", "ttl": "1h"}
@@ -366,7 +428,7 @@ def test_section_still_omitting_a_paper_after_the_retry_fails(run: Run, fake: Fa
 def test_rambling_card_is_kept_trimmed_for_later_stages_and_counted(run: Run, fake: FakeClaude, papers: list[Paper],
                                                                     tmp_path: Path) -> None:
     fake.fail("cards", "long_card")
-    result = run(papers, max_concurrency=1)
+    result = run(papers, max_concurrency=1, **MODEL_CARDS)
     assert result.report["stages"]["cards"]["retries"] == 0  # a soft limit: no retry, no failure
     trimmed = result.report["card_fields_trimmed"]
     assert len(trimmed) == 1 and trimmed[0]["field"] == "method" and trimmed[0]["chars"] == 400
@@ -381,9 +443,9 @@ def test_rambling_card_is_kept_trimmed_for_later_stages_and_counted(run: Run, fa
 
 def test_changing_the_cards_model_reruns_the_cards_only(run: Run, fake: FakeClaude, papers: list[Paper],
                                                         base_settings: ClaudeSettings) -> None:
-    first = run(papers)
+    first = run(papers, **MODEL_CARDS)
     sent = len(fake.calls())
-    second = run(papers, cards_model=base_settings.model)
+    second = run(papers, cards_model=base_settings.model, **MODEL_CARDS)
     again = fake.calls()[sent:]
     assert {r.stage for r in again} == {"cards"} and len(again) == 2  # same cards back: the rest stays cached
     assert {r.body["model"] for r in again if r.body} == {base_settings.model}
@@ -416,7 +478,7 @@ def test_a_card_for_an_id_not_asked_is_trimmed_and_missing_cards_asked_again(
     """An abstract that mentions another arXiv id ("see 2503.10460") must never fail the draft (issue 17)."""
     fake.fail("cards", "extra_id")
     fake.fail("cards", "drop_ids")
-    result = run(papers)
+    result = run(papers, **MODEL_CARDS)
     report = result.report
     assert report["papers"]["covered"] == len(papers)
     assert [t["id"] for t in report["cards_trimmed"]] == [MENTIONED_PAPER]
@@ -429,8 +491,9 @@ def test_extending_the_window_re_runs_only_the_new_papers_cards(
     fake: FakeClaude, tmp_path: Path, base_settings: ClaudeSettings, topic: Topic, sample_papers: list[Paper]
 ) -> None:
     """Cards do not depend on the window (issue 18 item 6): +3 papers and a day more cost 3 cards."""
-    drafter = ClaudeDrafter(lambda: AnthropicClient.for_base_url(fake.base_url, API_KEY, base_settings),
-                            base_settings, ROOT / "prompts", tmp_path / "cache")
+    settings = dataclasses.replace(base_settings, **MODEL_CARDS)
+    drafter = ClaudeDrafter(lambda: AnthropicClient.for_base_url(fake.base_url, API_KEY, settings),
+                            settings, ROOT / "prompts", tmp_path / "cache")
     first = sample_papers[:12]
     draft_post(topic, first, kind=PostKind.BACKFILL, drafter=drafter, posts_dir=tmp_path / "posts",
                window=(date(2026, 5, 18), date(2026, 5, 21)))
@@ -448,5 +511,5 @@ def test_a_re_ask_of_the_very_papers_a_cached_answer_left_out_makes_a_new_call(
 ) -> None:
     """One call of two papers whose answer has no card: the re-ask of the same two must not read that answer."""
     fake.fail("cards", "drop_ids")
-    report = run(papers[:2]).report
+    report = run(papers[:2], **MODEL_CARDS).report
     assert "cards_missing" not in report and len(fake.calls("cards")) == 2

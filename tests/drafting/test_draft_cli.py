@@ -62,7 +62,8 @@ def test_claude_is_the_default_with_a_key(tmp_path: Path, fake: FakeClaude) -> N
     assert code == 0, err
     report = json.loads(out)
     assert report["drafter"] == "claude" and report["totals"]["calls"] == len(fake.calls()) > 0
-    assert "Drafter: Claude (claude-sonnet-4-6, cards by claude-haiku-4-5)" in err
+    assert ("Drafter: Claude (claude-sonnet-4-6; cards: excerpts of the abstracts, by claude-haiku-4-5 past "
+            "100,000 tokens)") in err
     assert "(ANTHROPIC_API_KEY is set)" in err
     assert KEY not in out and KEY not in err
     assert KEY not in (tmp_path / "posts" / report["slug"] / "post.md").read_text()

@@ -61,11 +61,13 @@ def test_settings_and_price_table(tmp_path: Path) -> None:
         load_settings(ROOT / "prompts" / "models.toml", model="claude-nope")
     bad = tmp_path / "models.toml"
     bad.write_text('[drafting]\nmodel = "m"\nmax_concurrency = "four"\nspeed = 3\nunverified = "ignore"\n'
-                   '[models.m]\ninput = 1.0\n')
+                   'excerpt_cards_max_tokens = "lots"\n[models.m]\ninput = 1.0\n')
     with pytest.raises(ConfigError) as caught:
         load_settings(bad)
     message = str(caught.value)
+    assert load_settings(ROOT / "prompts" / "models.toml").excerpt_cards_max_tokens == 100_000
     for expected in ("max_concurrency must be a int", "unknown key 'speed'", "unverified must be",
+                     "excerpt_cards_max_tokens must be a int",
                      'lacks numeric output, cache_write, cache_read'):
         assert expected in message
 

@@ -144,7 +144,7 @@ def test_every_lie_is_repaired_or_removed_and_listed(fake: FakeClaude, settings:
 
 def test_the_window_phrase_reaches_every_stage_but_the_cards(fake: FakeClaude, settings: ClaudeSettings,
                                                              day_papers: list[Paper], tmp_path: Path) -> None:
-    draft(fake, settings, day_papers, tmp_path)
+    draft(fake, dataclasses.replace(settings, excerpt_cards_max_tokens=0), day_papers, tmp_path)  # model cards
     assert fake.calls("cards")
     for call in fake.calls():
         assert call.body is not None
