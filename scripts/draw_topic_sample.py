@@ -1,16 +1,17 @@
 """Draw the catalogue's labelled sample of the real year (tests/data/topic_labels/, README there).
 
-    python scripts/draw_topic_sample.py draw YEAR_DIR        # once: strata sizes + papers to label
+    python scripts/draw_topic_sample.py draw YEAR_DIR [2]    # strata sizes + papers to label (round 1, then 2)
     python scripts/draw_topic_sample.py merge LABELS.tsv     # the hand labels into papers.jsonl
 
 ``draw`` puts every paper of the year (``YEAR_DIR``: the daily listing files, one JSON object a line) in
 one stratum per new topic: ``core`` (a narrow keyword net: the topic's own words), ``near`` (a broad net,
 not core) or ``rest``, by the regular expressions below, written before any rule of those topics existed.
 It writes the stratum sizes into ``strata.json``, the strata of the 310 papers already labelled into
-``papers.jsonl``, and appends, with seed 20261206, ``DRAW`` papers per topic and stratum that are not yet
-in the sample, with empty labels for the new topics (to be labelled by reading title and abstract).
+``papers.jsonl``, and appends, with seed 20261206 (round 1: ``DRAW`` papers per topic and stratum) or
+20261207 (round 2: ``EXTRA``), papers not yet in the sample, with empty labels for the new topics (to be
+labelled by reading title and abstract). Round 2 runs on the file round 1 and its labels left.
 ``merge`` reads ``id<TAB>topics in (comma-separated numbers, or -)<TAB>reason`` lines and sets the new
-topics' labels of every paper; a paper the file leaves out is an error.
+topics' labels of every paper that lacks them; a paper the file leaves out is an error.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from pathlib import Path
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "topic_labels"
 SEED = 20261206
 DRAW = {"core": 18, "near": 14, "rest": 8}
+# Round 2, drawn after round 1 was labelled and still before any rule existed: more of the core strata of the
+# topics whose first sample held few papers in the topic (02, 06, 09, 11).
+EXTRA = {"02": {"core": 16}, "06": {"core": 10}, "09": {"core": 10}, "11": {"core": 12}}
 
 # topic: (core net, broad net); matched case-insensitively on title + " " + abstract.
 NETS: dict[str, tuple[str, str]] = {
@@ -122,7 +126,7 @@ def load_year(folder: Path) -> dict[str, dict[str, object]]:
     return papers
 
 
-def draw(folder: Path) -> None:
+def draw(folder: Path, round_number: int = 1) -> None:
     year = load_year(folder)
     strata = {pid: strata_of(record) for pid, record in year.items()}
     meta = json.loads((LABELS / "strata.json").read_text(encoding="utf-8"))
@@ -131,21 +135,26 @@ def draw(folder: Path) -> None:
         for found in strata.values():
             sizes[found[number]] += 1
         meta["sizes"][number] = sizes
-    meta["catalogue"] = {"seed": SEED, "per_topic": DRAW, "nets": {n: {"core": c, "near": b} for n, (c, b) in NETS.items()}}
+    meta["catalogue"] = {
+        "seeds": {"round 1": SEED, "round 2": SEED + 1}, "round 1 per topic": DRAW, "round 2": EXTRA,
+        "nets": {n: {"core": c, "near": b} for n, (c, b) in NETS.items()},
+    }  # fmt: skip
     path = LABELS / "papers.jsonl"
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     taken = {r["id"] for r in records}
     for record in records:
         record["strata"].update(strata[record["id"]])
-    rng = random.Random(SEED)
+    rng = random.Random(SEED + round_number - 1)
     ids = sorted(year)
-    for number in TOPICS:
-        for stratum, count in DRAW.items():
+    plan = {n: DRAW for n in TOPICS} if round_number == 1 else EXTRA
+    for number, counts in plan.items():
+        for stratum, count in counts.items():
             pool = [pid for pid in ids if strata[pid][number] == stratum and pid not in taken]
             for pid in rng.sample(pool, count):
                 taken.add(pid)
                 records.append({
                     "id": pid, "labels": {}, "reason": "", "drawn": f"{number}-{stratum}", "strata": strata[pid],
+                    "round": round_number,
                     **{k: year[pid][k] for k in ("title", "categories", "date", "summary")},
                 })  # fmt: skip
     (LABELS / "strata.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
@@ -164,11 +173,12 @@ def merge(labels_path: Path) -> None:
         given[pid] = (chosen, reason.strip())
     path = LABELS / "papers.jsonl"
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    missing = [r["id"] for r in records if r["id"] not in given]
-    if missing or len(given) != len(records):
-        sys.exit(f"Error: {labels_path} labels {len(given)} papers, the sample has {len(records)} "
-                 f"(missing {missing[:5]}). Label every paper.")  # fmt: skip
-    for record in records:
+    unlabelled = [r for r in records if not set(TOPICS) <= set(r["labels"])]
+    missing = [r["id"] for r in unlabelled if r["id"] not in given]
+    if missing or len(given) != len(unlabelled):
+        sys.exit(f"Error: {labels_path} labels {len(given)} papers, the sample has {len(unlabelled)} unlabelled "
+                 f"(missing {missing[:5]}). Label every unlabelled paper, and only those.")  # fmt: skip
+    for record in unlabelled:
         chosen, reason = given[record["id"]]
         record["labels"].update({n: n in chosen for n in TOPICS})
         record["reason"] = f"{record['reason']}; catalogue: {reason}" if record["reason"] else reason
@@ -177,4 +187,7 @@ def merge(labels_path: Path) -> None:
 
 if __name__ == "__main__":
     command, argument = sys.argv[1], Path(sys.argv[2])
-    draw(argument) if command == "draw" else merge(argument)
+    if command == "draw":
+        draw(argument, int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    else:
+        merge(argument)
