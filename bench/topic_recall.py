@@ -12,7 +12,9 @@ reason. Two figures per topic:
   drawn for another topic's strata are left out of the estimate: they are not a random draw of this
   topic's strata (the 07-selected papers would stand for a reasoning topic's "core" stratum, for
   instance). The strata are fixed when drawn; re-weighting stays valid when the rules change, since every
-  paper of the year belongs to exactly one stratum per topic.
+  paper of the year belongs to exactly one stratum per topic. With about a hundred such papers per topic, a
+  single paper of a large stratum moves the estimate by several points: the 90% interval printed with it
+  is a stratified bootstrap (the papers of each stratum resampled, 2,000 times, seed 20261206).
 
 ``python -m bench.topic_recall [topics.toml]`` prints the table; ``make bench`` includes it.
 """
@@ -20,6 +22,7 @@ reason. Two figures per topic:
 from __future__ import annotations
 
 import json
+import random
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +62,8 @@ class Scores:
     labelled: int  # papers labelled for the topic (the sample's size)
     positives: int  # of them, in the topic
     weighted: int  # of them, drawn at random from the topic's strata (the year estimate's basis)
+    precision_interval: tuple[float, float] = (0.0, 0.0)  # 90% stratified-bootstrap interval of year_precision
+    recall_interval: tuple[float, float] = (0.0, 0.0)  # ... of year_recall
 
     @property
     def precision(self) -> float:
@@ -84,6 +89,30 @@ def stratum_sizes(folder: Path = LABELS) -> dict[str, dict[str, int]]:
     return sizes
 
 
+def _ratio(tp: float, other: float) -> float:
+    return tp / (tp + other) if tp + other else 0.0
+
+
+def bootstrap_intervals(
+    strata: dict[str, list[str]], sizes: dict[str, int], rounds: int = 2000, seed: int = 20261206
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """90% intervals of the weighted precision and recall: each stratum's outcomes ("tp", "fp", "fn" or "")
+    resampled with replacement, each draw weighted by the stratum's size over its sample's size."""
+    rng = random.Random(seed)
+    precisions, recalls = [], []
+    for _ in range(rounds):
+        year = {"tp": 0.0, "fp": 0.0, "fn": 0.0, "": 0.0}
+        for stratum, kinds in strata.items():
+            for kind in rng.choices(kinds, k=len(kinds)):
+                year[kind] += sizes[stratum] / len(kinds)
+        precisions.append(_ratio(year["tp"], year["fp"]))
+        recalls.append(_ratio(year["tp"], year["fn"]))
+    precisions.sort()
+    recalls.sort()
+    low, high = int(0.05 * rounds), int(0.95 * rounds) - 1
+    return (precisions[low], precisions[high]), (recalls[low], recalls[high])
+
+
 def measure(topics_path: Path, folder: Path = LABELS) -> dict[str, Scores]:
     """Each topic of ``topics_path`` that the sample labels, scored on the sample and estimated on the year."""
     labelled = load_labelled(folder)
@@ -99,18 +128,22 @@ def measure(topics_path: Path, folder: Path = LABELS) -> dict[str, Scores]:
                 drawn[item.strata[topic.number]] = drawn.get(item.strata[topic.number], 0) + 1
         tp = fp = fn = 0
         year = {"tp": 0.0, "fp": 0.0, "fn": 0.0}
+        outcomes: dict[str, list[str]] = {}
         for item in mine:
             relevant, selected = item.labels[topic.number], match_topic(topic, item.paper) is not None
             kind = "tp" if relevant and selected else "fp" if selected else "fn" if relevant else ""
-            if kind and item.random_in(topic.number):
+            if item.random_in(topic.number):
                 stratum = item.strata[topic.number]
-                year[kind] += sizes[topic.number][stratum] / drawn[stratum]
+                outcomes.setdefault(stratum, []).append(kind)
+                if kind:
+                    year[kind] += sizes[topic.number][stratum] / drawn[stratum]
             tp, fp, fn = tp + (kind == "tp"), fp + (kind == "fp"), fn + (kind == "fn")
         chosen = year["tp"] + year["fp"]
         found = year["tp"] + year["fn"]
         scores[topic.number] = Scores(
             topic.number, tp, fp, fn, year["tp"] / chosen if chosen else 0.0, year["tp"] / found if found else 0.0,
             chosen, len(mine), sum(item.labels[topic.number] for item in mine), sum(drawn.values()),
+            *bootstrap_intervals(outcomes, sizes[topic.number]),
         )  # fmt: skip
     return scores
 
@@ -122,8 +155,9 @@ def run(topics_path: Path = REPO / "topics.toml") -> list[Row]:
             Row(
                 f"topic {number} rules on {s.labelled} hand-labelled papers of the year ({s.positives} in it)",
                 f"sample P {s.precision:.0%} R {s.recall:.0%} (TP {s.tp}, FP {s.fp}, FN {s.fn}); "
-                f"year estimate P {s.year_precision:.0%} R {s.year_recall:.0%} ({s.weighted} papers drawn at "
-                f"random from its strata), ~{s.year_selected:,.0f} selected",
+                f"year estimate P {s.year_precision:.0%} ({s.precision_interval[0]:.0%}-{s.precision_interval[1]:.0%}) "
+                f"R {s.year_recall:.0%} ({s.recall_interval[0]:.0%}-{s.recall_interval[1]:.0%}) from {s.weighted} "
+                f"papers drawn at random from its strata, ~{s.year_selected:,.0f} selected",
                 "sample P and R at or above the floors in tests/topics/test_topic_recall.py",
             )
         )

@@ -2,6 +2,7 @@
 
     python scripts/draw_topic_sample.py draw YEAR_DIR [2]    # strata sizes + papers to label (round 1, then 2)
     python scripts/draw_topic_sample.py merge LABELS.tsv     # the hand labels into papers.jsonl
+    python scripts/draw_topic_sample.py heldout YEAR_DIR     # after the rules: 15 selected papers per topic
 
 ``draw`` puts every paper of the year (``YEAR_DIR``: the daily listing files, one JSON object a line) in
 one stratum per new topic: ``core`` (a narrow keyword net: the topic's own words), ``near`` (a broad net,
@@ -11,7 +12,9 @@ It writes the stratum sizes into ``strata.json``, the strata of the 310 papers a
 20261207 (round 2: ``EXTRA``), papers not yet in the sample, with empty labels for the new topics (to be
 labelled by reading title and abstract). Round 2 runs on the file round 1 and its labels left.
 ``merge`` reads ``id<TAB>topics in (comma-separated numbers, or -)<TAB>reason`` lines and sets the new
-topics' labels of every paper that lacks them; a paper the file leaves out is an error.
+topics' labels of every paper that lacks them; a paper the file leaves out is an error. ``heldout`` (run
+once the rules were fixed) prints, with seed 20261208, 15 papers at random from each new topic's selection in
+the year that are not in the sample, to be judged by the same rules (``heldout-precision.tsv``).
 """
 
 from __future__ import annotations
@@ -144,7 +147,7 @@ def draw(folder: Path, round_number: int = 1) -> None:
     taken = {r["id"] for r in records}
     for record in records:
         record["strata"].update(strata[record["id"]])
-    rng = random.Random(SEED + round_number - 1)
+    rng = random.Random(SEED + round_number - 1)  # noqa: S311 (a reproducible sample, not a secret)
     ids = sorted(year)
     plan = {n: DRAW for n in TOPICS} if round_number == 1 else EXTRA
     for number, counts in plan.items():
@@ -185,9 +188,27 @@ def merge(labels_path: Path) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
 
 
+def heldout(folder: Path, per_topic: int = 15) -> None:
+    from digest_publisher.corpus.fields import listing_paper
+    from digest_publisher.topics import load_topics, match_topic
+
+    year = load_year(folder)
+    taken = {json.loads(line)["id"] for line in (LABELS / "papers.jsonl").read_text(encoding="utf-8").splitlines()}
+    topics = load_topics(LABELS.parent.parent.parent / "topics.toml")
+    papers = {pid: listing_paper(record, pid, None) for pid, record in sorted(year.items())}
+    rng = random.Random(SEED + 2)  # noqa: S311 (a reproducible sample, not a secret)
+    for number in TOPICS:
+        topic = topics.get(number)
+        chosen = [pid for pid, paper in papers.items() if pid not in taken and match_topic(topic, paper) is not None]
+        for pid in rng.sample(chosen, per_topic):
+            print(f"[{number}] {pid} | {year[pid]['title']}\n{text_of(year[pid])}\n")
+
+
 if __name__ == "__main__":
     command, argument = sys.argv[1], Path(sys.argv[2])
     if command == "draw":
         draw(argument, int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+    elif command == "heldout":
+        heldout(argument)
     else:
         merge(argument)
