@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest_publisher.corpus import corpus_files, iter_papers
-from digest_publisher.errors import CorpusError
+from digest_publisher.errors import CorpusError, EmptySelectionError
 from digest_publisher.models import Paper, Topic
 from digest_publisher.selection import is_better, select_corpus
 from digest_publisher.topics import load_topics, match_topic, topic_screen
@@ -45,8 +45,17 @@ def straightforward(folder: Path, topic: Topic) -> tuple[int, int, dict[str, str
 @pytest.mark.parametrize("topic", list(TOPICS), ids=lambda t: t.number)
 def test_the_screened_scan_selects_what_every_paper_selects(folder: Path, topic: Topic) -> None:
     records, unique, expected = straightforward(folder, topic)
-    assert expected, f"topic {topic.number} selects nothing of {folder.name}: the comparison would prove little"
+    # The bundled week is mostly topic 07's papers: a catalogue topic may select none of it, but then it
+    # selects some of the other sample, or the comparison would prove little for it.
+    assert expected or any(straightforward(other, topic)[2] for other in SAMPLES if other != folder), (
+        f"topic {topic.number} selects nothing of the samples: the comparison would prove little"
+    )
     assert topic_screen(topic) is not None  # the shipped topics are all screened
+    if not expected:  # both paths select nothing: the selection says so, as the CLI does
+        for workers in (1, 2):
+            with pytest.raises(EmptySelectionError), select_corpus([folder], topic, workers=workers):
+                pass
+        return
     for workers in (1, 2):
         with select_corpus([folder], topic, workers=workers, parallel_min_bytes=1) as selection:
             assert selection.matched == expected
