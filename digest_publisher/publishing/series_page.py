@@ -103,7 +103,9 @@ def _publish_locked(
     site = load_site_facts(posts_dir, settings.site_url) if posts_dir is not None else None
     client = UserClient(settings, session=session, rest_root=record.rest_root or (site.rest_root if site else None))
     journal = RecordJournal(folder, record)
-    body = {"title": page.title, "content": page.content, "status": page.status, "slug": page.slug}
+    # The excerpt is sent (empty) because WordPress stores one for pages too: the fingerprints compare it.
+    body = {"title": page.title, "content": page.content, "excerpt": page.excerpt, "status": page.status,
+            "slug": page.slug}  # fmt: skip
     notes: list[str] = []
 
     target: dict[str, Any] | None = None
@@ -129,6 +131,7 @@ def _publish_locked(
             return PageResult(page.slug, "unchanged", record.wordpress_id, target.get("status"), target.get("link"),
                               "unchanged since the last publish: nothing was sent", client.request_count)  # fmt: skip
     else:
+        _require_page_capabilities(client, page)  # before the lookup, which needs them too (status=any)
         target = _page_of_ours_by_slug(client, page, record, settings, notes)
 
     if target is not None and remote_holds(target, body, page.status):

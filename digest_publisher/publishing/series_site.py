@@ -216,6 +216,8 @@ def publish_series_site(
             page = PageResult(slug, _failure_action(exc), message=str(exc), requests=page.requests)
             return
         done.requests += page.requests
+        if done.action == "unchanged" and page.action in ("created", "updated", "verified"):
+            done.action, done.notes = page.action, page.notes  # written earlier in this run (step 2)
         page = done
 
     for member in ordered:  # 1. the posts WordPress does not have yet

@@ -9,8 +9,8 @@
 
 A page is a post of another type: its stored fields, their fingerprint and THE rule for "edited in WordPress"
 are the posts' (:func:`~digest_publisher.wordpress.posts.rest_fingerprint`,
-:func:`~digest_publisher.wordpress.posts.is_remote_edit`); pages have no excerpt, categories or tags, so those
-compare as absent on both sides.
+:func:`~digest_publisher.wordpress.posts.is_remote_edit`); pages have no categories or tags, so those
+compare as absent on both sides (their excerpt is stored: it is sent, empty).
 """
 
 from __future__ import annotations
