@@ -16,7 +16,8 @@ import requests
 
 from digest_publisher.publishing.series_site import SeriesMember, SeriesSiteReport
 from tests.publishing.pubhelpers import settings_for
-from tests.series_site.serieshelpers import RecordingSession, SiteView, raw, run_series
+from tests.republish.rephelpers import env_for, run_cli
+from tests.series_site.serieshelpers import TOPICS, RecordingSession, SiteView, raw, run_series
 from tests.wp_lab import WordPressLab
 
 pytestmark = pytest.mark.wordpress
@@ -104,6 +105,16 @@ def test_the_series_is_created_once_with_linked_posts_and_an_index_page_then_a_r
     assert session.writes() == [] and session.sent  # reads only
     after = {i: (site.item(k, i)["modified_gmt"], len(site.revisions(k, i))) for k, i in items}
     assert after == before
+
+    # Every verb renders the footer the same way: status sees no change, republish sends nothing.
+    env = env_for(wp_lab, wp_lab.admin, posts)
+    status = run_cli(env, "status", "--json", "--topics", str(TOPICS), *(m.folder.name for m in trio))
+    assert status.exit_code == 0, status.output
+    assert [(p["local"], p["remote"]) for p in json.loads(status.stdout)["posts"]] == [("same", "same")] * 3
+    republished = run_cli(env, "republish", "--all", "--json", "--topics", str(TOPICS))
+    assert republished.exit_code == 0, republished.output
+    assert {p["action"] for p in json.loads(republished.stdout)["posts"]} == {"unchanged"}
+    assert {i: (site.item(k, i)["modified_gmt"], len(site.revisions(k, i))) for k, i in items} == before
 
 
 def test_a_member_added_updates_the_page_in_place_and_each_sibling_once(
