@@ -10,6 +10,7 @@ from . import (
     drafting_bench,
     publish_vs_baseline,
     render_publish_bench,
+    series_site_bench,
     startup_bench,
     topic_recall,
     year_bench,
@@ -29,6 +30,7 @@ def main() -> int:
         ("baseline", publish_vs_baseline.run),
         ("drafting", drafting_bench.run),
         ("year", curation_bench.run),
+        ("series", series_site_bench.run),
     ]
     only = set(sys.argv[1:])
     sections = [s for s in sections if not only or s[0] in only]

@@ -9,12 +9,14 @@ import html
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import requests
 
 from digest_publisher.publishing.series_site import SeriesMember, SeriesSiteReport
+from digest_publisher.records import load_folder, write_post
 from tests.publishing.pubhelpers import settings_for
 from tests.republish.rephelpers import env_for, run_cli
 from tests.series_site.serieshelpers import TOPICS, RecordingSession, SiteView, raw, run_series
@@ -142,6 +144,32 @@ def test_a_member_added_updates_the_page_in_place_and_each_sibling_once(
     assert site.revisions("posts", new) == []  # created with its siblings' links: never rewritten
     assert {f"{wp_lab.url}/?p={i}" for i in ids.values()} <= hrefs(raw(site.item("posts", new), "content"))
     assert f'href="{wp_lab.url}/?p={new}"' in raw(the_page(site, token), "content")
+
+
+def test_a_member_republished_updates_its_post_and_the_page_and_no_sibling(
+    series: Callable[..., SeriesSiteReport], members: Members, site: SiteView, token: str
+) -> None:
+    trio = members("03", "07", "12")
+    first = series(trio)
+    ids = [int(m.wordpress_id or 0) for m in first.members]
+    page_id = int(first.page.wordpress_id or 0)
+    before = {i: len(site.revisions("posts", i)) for i in ids}
+    page_revisions = len(site.revisions("pages", page_id))
+    # 07 redrafted (as republish --refresh-corpus does): a new body and one more paper discussed.
+    redrafted = trio[1]
+    post = load_folder(redrafted.folder)
+    write_post(redrafted.folder, replace(post.source, body=post.source.body + "\n\nOne more finding.\n"),
+               list(post.papers.values()))  # fmt: skip
+    trio[1] = replace(redrafted, discussed=redrafted.discussed + 1)
+
+    report = series(trio)
+
+    assert [m.action for m in report.members] == ["unchanged", "updated", "unchanged"]
+    assert report.page.action == "updated" and report.page.wordpress_id == page_id
+    assert len(site.revisions("pages", page_id)) == page_revisions + 1
+    assert {i: len(site.revisions("posts", i)) for i in ids} == {**before, ids[1]: before[ids[1]] + 1}
+    assert f">{redrafted.discussed + 1:,}</td>" in raw(site.item("pages", page_id), "content")
+    assert any(line.startswith("index page series-") and "updated" in line for line in report.lines())
 
 
 def test_edits_made_in_wordpress_are_left_alone_and_reported(
