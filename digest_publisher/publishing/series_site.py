@@ -14,10 +14,12 @@ published post's permalink), read from their records.
 
 The order keeps writes to one per changed post: the members WordPress does not have yet are created first
 (their footers link what already exists), then the index page is created if it is new, then every member is
-published with the complete links (a post whose footer and source did not change costs one read and no write),
-once more for a post whose sibling's link changed meanwhile (a status change), and finally the page, which is
-written only when a row of it changed. One member that fails (or was edited in WordPress, or belongs to another
-site) is reported and left out; the others and the page go on.
+published with the complete links (a post whose footer and source did not change costs one read and no write)
+and the page, which is written only when a row of it changed. When a link moved in that pass (a status change:
+a draft published gets its permalink), the pass runs again, so one run leaves every footer and the page
+linking what WordPress serves (a drafted series published costs each post two updates). One member that fails
+(or was edited in WordPress, or belongs to another site) is reported and left out; the others and the page go
+on.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ from .series_page import EDITED, PageResult, publish_page
 Renderer = Callable[[Path], RenderedPost]
 
 FAILED = frozenset({"failed", "other-site"})
+#: Passes over the posts and the page after the creates: one when no link moves; a second when one did (a draft
+#: published gets its permalink, so the footers that show it change); a third only if the second moved one.
+MAX_PASSES = 3
 
 
 @dataclass(frozen=True)
@@ -216,8 +221,8 @@ def publish_series_site(
             page = PageResult(slug, _failure_action(exc), message=str(exc), requests=page.requests)
             return
         done.requests += page.requests
-        if done.action == "unchanged" and page.action in ("created", "updated", "verified"):
-            done.action, done.notes = page.action, page.notes  # written earlier in this run (step 2)
+        if page.action == "created" or (done.action == "unchanged" and page.action in ("updated", "verified")):
+            done.action, done.message = page.action, page.message  # what this run did to it first says more
         page = done
 
     for member in ordered:  # 1. the posts WordPress does not have yet
@@ -225,17 +230,15 @@ def publish_series_site(
             publish_member(member)
     if site.page_link() is None:  # 2. a new index page, so that every footer can link it
         publish_index()
-    linked = {m.topic_number: site.post_link(m.folder) for m in ordered}
-    for member in ordered:  # 3. every post with the complete links: a write only where something changed
-        if results[member.topic_number].ok:
-            publish_member(member)
-    changed = [m for m in ordered if results[m.topic_number].ok and site.post_link(m.folder) != linked[m.topic_number]]
-    if changed:  # 4. a sibling's link changed in 3 (a draft published): the footers that show it
-        for member in ordered:
-            if results[member.topic_number].ok and any(o is not member for o in changed):
+    for _ in range(MAX_PASSES):  # 3. every post with the complete links, then the page, until no link moves
+        seen = site.links(ordered)
+        for member in ordered:  # a write only where the source or the footer changed
+            if results[member.topic_number].ok:
                 publish_member(member)
-    if page.action not in FAILED | {EDITED}:  # 5. the page, written only when a row changed
-        publish_index()
+        if page.action not in FAILED | {EDITED}:  # written only when a row changed
+            publish_index()
+        if site.links(ordered) == seen:
+            break
     return SeriesSiteReport(series, [results[m.topic_number] for m in ordered], page, time.perf_counter() - started)
 
 
@@ -251,6 +254,9 @@ class _Site:
 
     def page_link(self) -> str | None:
         return self._link(self.page_folder)
+
+    def links(self, members: Sequence[SeriesMember]) -> list[str | None]:
+        return [*(self.post_link(m.folder) for m in members), self.page_link()]
 
     def _link(self, folder: Path) -> str | None:
         try:

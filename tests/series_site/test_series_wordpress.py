@@ -172,6 +172,29 @@ def test_a_member_republished_updates_its_post_and_the_page_and_no_sibling(
     assert any(line.startswith("index page series-") and "updated" in line for line in report.lines())
 
 
+def test_publishing_a_drafted_series_moves_every_link_to_the_permalinks_in_one_run(
+    wp_lab: WordPressLab, series: Callable[..., SeriesSiteReport], members: Members, site: SiteView
+) -> None:
+    trio = members("03", "07", "12")
+    drafts = series(trio)
+    assert {str(m.link) for m in drafts.members} == {f"{wp_lab.url}/?p={m.wordpress_id}" for m in drafts.members}
+
+    published = series(trio, status="publish", page_status="publish")
+
+    assert published.ok and [m.action for m in published.members] == ["updated"] * 3
+    links = {str(m.link) for m in published.members}
+    assert not any("?p=" in link for link in links)  # permalinks now
+    for member in published.members:
+        stored = site.item("posts", int(member.wordpress_id or 0))
+        assert stored["status"] == "publish"
+        assert links - {str(member.link)} <= hrefs(raw(stored, "content"))  # the siblings' new links
+        assert not any("?p=" in h for h in hrefs(raw(stored, "content")))
+    assert links <= hrefs(raw(site.item("pages", int(published.page.wordpress_id or 0)), "content"))
+    session = RecordingSession()
+    assert series(trio, status="publish", page_status="publish", session=session).ok
+    assert session.writes() == []  # converged in one run
+
+
 def test_edits_made_in_wordpress_are_left_alone_and_reported(
     wp_lab: WordPressLab, series: Callable[..., SeriesSiteReport], members: Members, site: SiteView, token: str,
     posts: Path,
