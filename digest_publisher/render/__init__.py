@@ -3,6 +3,7 @@
 The pipeline, as :func:`render_post` runs it::
 
     post.md body --parse_markdown--> block tree (citations resolved, inline HTML sanitised by nh3)
+                 (+ series.json --> a "More in the series" footer linking the post's siblings: render/series.py)
                  --to_blocks / to_classic--> content as SENT to WordPress (blocks: the markup the target
                                              version's editor saves, 6.8 by default)
                  --check_residue--> (raises ResidueError listing every problem)
