@@ -27,12 +27,18 @@ from ..wordpress.fingerprints import holds_our_post
 from ..wordpress.pages import (
     create_page,
     fetch_page_as_reader,
-    fetch_recorded_page,
     pages_by_slug,
     update_page,
     verify_page_response,
 )
-from ..wordpress.posts import body_fingerprint, is_remote_edit, raw_field, remote_holds, rest_fingerprint
+from ..wordpress.posts import (
+    body_fingerprint,
+    fetch_recorded_post,
+    is_remote_edit,
+    raw_field,
+    remote_holds,
+    rest_fingerprint,
+)
 from ..wordpress.publisher import create_intent, update_intent
 from ..wordpress.settings import WordPressSettings
 from ..wordpress.users import UserClient
@@ -110,7 +116,8 @@ def _publish_locked(
 
     target: dict[str, Any] | None = None
     if record.wordpress_id is not None:
-        target = fetch_recorded_page(client, record.wordpress_id, page.slug)
+        again = f"remove {folder / 'record.json'} to create it again with the next run of the series"
+        target = fetch_recorded_post(client, record.wordpress_id, page.slug, kind="page", again=again)
         if is_remote_edit(known_state(record), target):
             edited = (
                 f"page {page.slug!r} (WordPress id {target.get('id')}) was changed in WordPress at "

@@ -1,7 +1,7 @@
 """The WordPress page routes (``wp/v2/pages``): what the series' index page needs.
 
     pages_by_slug(client, slug)            GET pages?slug=...&status=any&context=edit
-    fetch_recorded_page(client, id, slug)  GET pages/<id>?context=edit, with the recovery for 404 / trash
+    (the page a record points at: ``posts.fetch_recorded_post(..., kind="page")``)
     create_page(client, body, label)       POST pages
     update_page(client, id, body, label)   POST pages/<id> (idempotent: retried safely)
     fetch_page_as_reader(client, id, st)   the page as a visitor's browser gets it
@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import WordPressError
 from .client import ApiResponse, WordPressClient
 from .fingerprints import first_html_difference, same_text, verification_error
 from .posts import raw_field
@@ -32,36 +31,6 @@ def pages_by_slug(client: WordPressClient, slug: str) -> list[dict[str, Any]]:
         label=f"page by slug {slug!r}",
     )
     return [p for p in response.data if isinstance(p, dict) and p.get("slug") == slug]
-
-
-def fetch_recorded_page(client: WordPressClient, page_id: int, slug: str) -> dict[str, Any]:
-    """The page a local record points at (``context=edit``), or an error that says how to recover when
-    WordPress no longer has it or holds it in the trash."""
-    response = client.get(
-        f"wp/v2/pages/{page_id}",
-        {"context": "edit"},
-        accept_codes=frozenset({"rest_post_invalid_id"}),
-        label=f"page {page_id}",
-    )
-    if response.status == 404:
-        raise WordPressError(
-            f"page {slug!r}: its record says WordPress id {page_id}, but {client.settings.site_url} has no "
-            "such page (deleted permanently?)",
-            f"Delete {slug}'s record.json (in the posts folder's .series/{slug}/) to create the page again",
-            status=404,
-            code="rest_post_invalid_id",
-            url=response.url,
-        )
-    data: dict[str, Any] = response.data
-    if data.get("status") == "trash":
-        raise WordPressError(
-            f"page {slug!r} (WordPress id {page_id}) is in the trash on {client.settings.site_url}",
-            f"Restore it in wp-admin (Pages > Trash), or delete it permanently and remove its record.json "
-            f"(in the posts folder's .series/{slug}/) to create it again",
-            code="post_in_trash",
-            url=response.url,
-        )
-    return data
 
 
 def create_page(client: WordPressClient, body: Mapping[str, Any], label: str) -> ApiResponse:

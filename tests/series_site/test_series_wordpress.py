@@ -261,3 +261,25 @@ def test_an_author_publishes_the_posts_but_may_not_write_the_page(
     first, second = (site.item("posts", int(m.wordpress_id or 0)) for m in report.members)
     assert str(report.members[1].link) in hrefs(raw(first, "content"))
     assert str(report.members[0].link) in hrefs(raw(second, "content"))
+
+
+def test_a_page_gone_from_wordpress_is_reported_with_the_way_back(
+    series: Callable[..., SeriesSiteReport], members: Members, site: SiteView, token: str, posts: Path
+) -> None:
+    first = series(members("07"))
+    page_id = int(first.page.wordpress_id or 0)
+    requests.delete(site.url(f"pages/{page_id}"), auth=site.auth, timeout=30)  # to the trash
+
+    trashed = series(members("07"))
+
+    assert trashed.page.action == "failed" and not trashed.ok
+    assert f"page 'series-{token}' (WordPress id {page_id}) is in the trash" in trashed.page.message
+    assert "Pages > Trash" in trashed.page.message
+    site.delete(f"pages/{page_id}")  # permanently
+    gone = series(members("07"))
+    assert "has no such page (deleted permanently?)" in gone.page.message
+    record = posts / ".series" / f"series-{token}" / "record.json"
+    assert f"Remove {record} to create it again" in gone.page.message
+    record.unlink()
+    again = series(members("07"))
+    assert again.page.action == "created" and again.page.wordpress_id != page_id and again.ok
