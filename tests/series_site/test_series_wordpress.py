@@ -283,3 +283,23 @@ def test_a_page_gone_from_wordpress_is_reported_with_the_way_back(
     record.unlink()
     again = series(members("07"))
     assert again.page.action == "created" and again.page.wordpress_id != page_id and again.ok
+
+
+def test_one_member_that_cannot_be_published_is_reported_and_the_rest_go_on(
+    series: Callable[..., SeriesSiteReport], members: Members, site: SiteView, token: str
+) -> None:
+    trio = members("03", "07", "12")
+    broken = load_folder(trio[0].folder)  # cites a paper its papers.json does not hold: the render refuses it
+    write_post(trio[0].folder, replace(broken.source, body=broken.source.body + "\n\nSee [@9999.99999].\n"),
+               list(broken.papers.values()))  # fmt: skip
+
+    report = series(trio)
+
+    assert [m.action for m in report.members] == ["failed", "created", "created"] and report.exit_code == 1
+    assert "9999.99999" in report.members[0].message and report.members[0].wordpress_id is None
+    assert site.get(f"posts?slug={trio[0].folder.name}&status=any") == []
+    page = raw(the_page(site, token), "content")
+    assert "<td>03</td>" in page and "not published yet" in page.split("<td>03</td>", 1)[1].split("</tr>")[0]
+    for member in report.members[1:]:  # the others link each other, and not the post that is not there
+        content = raw(site.item("posts", int(member.wordpress_id or 0)), "content")
+        assert "Agents &amp; Tool Use" not in content.split("More in the series", 1)[1]
