@@ -18,6 +18,16 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+_ASCII_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
+
+
+def md_literal(text: str) -> str:
+    """``text`` shown exactly as written, whatever it holds: every ASCII punctuation character escaped
+    (CommonMark lets any of them be), so no emphasis, link, entity (``&lt;``), strikethrough, table cell break
+    or citation (``[@id]``) is read in it. For names written into generated Markdown (the series' pages)."""
+    return _ASCII_PUNCTUATION.sub(r"\\\1", text)
+
+
 def md_unescape(text: str) -> str:
     return re.sub(r"\\([\\`*_\[\]<>#|!(){}.+\-])", r"\1", text)
 

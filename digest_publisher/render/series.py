@@ -2,7 +2,7 @@
 of each post (from the post's ``series.json``, see :mod:`digest_publisher.records.series_links`) and the
 series' index page (a table of each topic's post: number, name, window, papers discussed, link).
 
-Both are written as Markdown with every name escaped (:mod:`digest_publisher.mdtext`) and go through
+Both are written as Markdown with every name shown literally (:func:`~digest_publisher.mdtext.md_literal`) and go through
 :func:`~digest_publisher.render.parser.parse_markdown` and the block serializer like a post body, so WordPress
 stores the canonical block markup of the site's version, and the residue check reads them like any post.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..errors import ResidueError
-from ..mdtext import format_window, md_escape
+from ..mdtext import format_window, md_literal
 from ..records.series_links import SeriesLinks
 from .parser import parse_markdown
 from .residue import find_residue
@@ -31,12 +31,12 @@ def footer_markdown(links: SeriesLinks) -> str:
         return ""
     parts = [f"## {FOOTER_HEADING}"]
     if links.siblings:
-        parts.append(f"The other topics of the {md_escape(links.series)} backfill series:")
-        items = [f"- [{md_escape(s.topic_name)}]({_url(s.link)}) (topic {md_escape(s.topic_number)})"
+        parts.append(f"The other topics of the {md_literal(links.series)} backfill series:")
+        items = [f"- [{md_literal(s.topic_name)}]({_url(s.link)}) (topic {md_literal(s.topic_number)})"
                  for s in links.siblings]  # fmt: skip
         parts.append("\n".join(items))
     if links.index_link:
-        title = md_escape(links.index_title or f"The {links.series} backfill series")
+        title = md_literal(links.index_title or f"The {links.series} backfill series")
         parts.append(f"Every topic with its window and papers: [{title}]({_url(links.index_link)})")
     return "\n\n".join(parts) + "\n"
 
@@ -71,14 +71,14 @@ def index_markdown(series: str, rows: Sequence[IndexRow]) -> str:
     total = sum(row.discussed for row in rows)
     topics = f"{len(rows)} topic{'s' if len(rows) != 1 else ''}"
     intro = (
-        f"Each post of the {md_escape(series)} backfill series reads one topic of the digest over its window "
+        f"Each post of the {md_literal(series)} backfill series reads one topic of the digest over its window "
         f"and discusses the papers its curation kept. {topics}, {total:,} papers discussed in all."
     )
     lines = ["| Topic | Name | Window | Papers discussed | Post |", "| --- | --- | --- | ---: | --- |"]
     for row in sorted(rows, key=lambda r: r.topic_number):
-        post = f"[{md_escape(row.title)}]({_url(row.link)})" if row.link else "not published yet"
+        post = f"[{md_literal(row.title)}]({_url(row.link)})" if row.link else "not published yet"
         lines.append(
-            f"| {md_escape(row.topic_number)} | {md_escape(row.topic_name)} | "
+            f"| {md_literal(row.topic_number)} | {md_literal(row.topic_name)} | "
             f"{format_window(row.window_from, row.window_to)} | {row.discussed:,} | {post} |"
         )
     return intro + "\n\n" + "\n".join(lines) + "\n"

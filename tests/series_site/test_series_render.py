@@ -4,13 +4,17 @@ are shown as written; the index page lists each topic with its window, papers di
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest_publisher.drafting import edited_since_draft
 from digest_publisher.errors import ConfigError, PostSourceError
@@ -18,7 +22,8 @@ from digest_publisher.pipeline import render_for_site
 from digest_publisher.publishing.series_site import SeriesMember, default_page_slug, publish_series_site
 from digest_publisher.records import SeriesLinks, SiblingLink, load_folder, save_series_links, write_post
 from digest_publisher.render import IndexRow, index_page_content
-from digest_publisher.render.series import FOOTER_HEADING
+from digest_publisher.render.serialize import to_blocks
+from digest_publisher.render.series import FOOTER_HEADING, footer_blocks
 from digest_publisher.wordpress.settings import WordPressSettings
 from tests.series_site.serieshelpers import SERIES, TOPICS
 
@@ -132,14 +137,37 @@ def test_arguments_that_name_no_series_are_refused_before_anything_is_sent(
     def never(folder: Path) -> object:
         raise AssertionError("nothing may be rendered")
 
-    for given, slug, message in (
+    for arguments, slug, message in (
         ([], None, "the series has no members"),
         ([member, member], None, "topic(s) 07 appear twice"),
         ([member], "Not A Slug", "is not one WordPress keeps"),
     ):
         with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
-            publish_series_site(given, series=SERIES, posts_dir=tmp_path, settings=settings, render=never,  # type: ignore[arg-type]
+            publish_series_site(arguments, series=SERIES, posts_dir=tmp_path, settings=settings, render=never,  # type: ignore[arg-type]
                                 page_slug=slug)  # fmt: skip
     assert default_page_slug(SERIES) == "the-frontier-ai-research-digest-backfill-series"
     assert not (member.folder / "series.json").exists()
     assert json.loads((member.folder / "draft-report.json").read_text("utf-8"))["kind"] == "backfill"
+
+
+NAMES = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=30).filter(str.strip)
+
+
+def _shown(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=NAMES, title=NAMES)
+def test_any_name_and_title_are_shown_exactly_as_written(name: str, title: str) -> None:
+    """Markdown's syntax, entities (``&LT;``), a citation's ``[@id]``, ``~~``, ``|``: all shown as typed."""
+    links = SeriesLinks(SERIES, (SiblingLink("01", name, "http://wp.test/?p=1"),), title, "http://wp.test/?page_id=2")
+    footer = to_blocks(footer_blocks(links), "6.8")
+    assert _shown(re.findall(r'<a href="http://wp.test/\?p=1">(.*?)</a>', footer, re.S)[0]) == " ".join(name.split())
+    assert _shown(re.findall(r'<a href="http://wp.test/\?page_id=2">(.*?)</a>', footer, re.S)[0]) == " ".join(
+        title.split())
+    page = index_page_content(SERIES, [IndexRow("01", name, date(2025, 5, 1), date(2026, 5, 31), 3, title,
+                                                 "http://wp.test/?p=1")], "6.8")  # fmt: skip
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)
+    assert [_shown(c) for c in cells] == ["01", " ".join(name.split()), "May 2025 – May 2026", "3",
+                                          " ".join(title.split())]  # fmt: skip
