@@ -2,9 +2,10 @@
 of each post (from the post's ``series.json``, see :mod:`digest_publisher.records.series_links`) and the
 series' index page (a table of each topic's post: number, name, window, papers discussed, link).
 
-Both are written as Markdown with every name shown literally (:func:`~digest_publisher.mdtext.md_literal`) and go through
-:func:`~digest_publisher.render.parser.parse_markdown` and the block serializer like a post body, so WordPress
-stores the canonical block markup of the site's version, and the residue check reads them like any post.
+Both are written as Markdown with every name shown literally (:func:`~digest_publisher.mdtext.md_literal`) and
+go through :func:`~digest_publisher.render.parser.parse_markdown` and the block serializer like a post body, so
+WordPress stores the canonical block markup of the site's version, and the residue check reads them like any
+post.
 """
 
 from __future__ import annotations
