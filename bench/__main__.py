@@ -11,6 +11,7 @@ from . import (
     publish_vs_baseline,
     render_publish_bench,
     series_bench,
+    series_site_bench,
     startup_bench,
     topic_recall,
     year_bench,
@@ -31,6 +32,7 @@ def main() -> int:
         ("drafting", drafting_bench.run),
         ("year", curation_bench.run),
         ("series", series_bench.run),
+        ("series", series_site_bench.run),
     ]
     only = set(sys.argv[1:])
     sections = [s for s in sections if not only or s[0] in only]

@@ -10,6 +10,9 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from ..mdtext import format_window as format_window  # the one rule, shared with the series page
+from ..mdtext import md_escape as md_escape
+from ..mdtext import md_unescape as md_unescape
 from ..models import Paper
 from ..names import MATH_SPAN, readable_latex
 from ..phrases import BASE_STOPWORDS as STOPWORDS
@@ -124,18 +127,6 @@ def is_displayable(sentence: str) -> bool:
         "$" not in sentence and "\\" not in sentence and "`" not in sentence and "http" not in sentence
         and not _INJECTION.search(sentence) and not _OTHER_WORK.search(sentence)
     )
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
-
-
-def md_escape(text: str) -> str:
-    """Escape characters that Markdown would read as syntax (emphasis, links, HTML, tables)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def md_unescape(text: str) -> str:
-    return re.sub(r"\\([\\`*_\[\]<>#|!(){}.+\-])", r"\1", text)
 
 
 # --- sentences --------------------------------------------------------------------------------------
@@ -333,20 +324,6 @@ def stem(term: str) -> str:
 
 
 # --- dates and words --------------------------------------------------------------------------------
-
-def format_window(start: date, end: date) -> str:
-    """"May 18 – 22, 2026" inside one month, "May 18 – June 2, 2026" inside a year, and month
-    granularity ("May 2025 – May 2026") for windows longer than about two months, as in seed 000."""
-    if (end - start).days > 62:
-        return f"{start:%B} {start.year} – {end:%B} {end.year}"
-    if start == end:
-        return f"{start:%B} {start.day}, {start.year}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start:%B} {start.day} – {end.day}, {end.year}"
-    if start.year == end.year:
-        return f"{start:%B} {start.day} – {end:%B} {end.day}, {end.year}"
-    return f"{start:%B} {start.day}, {start.year} – {end:%B} {end.day}, {end.year}"
-
 
 def window_phrase(start: date, end: date) -> str:
     """How prose refers to the window: "this day" for one day, "this week" up to seven days, "this month"

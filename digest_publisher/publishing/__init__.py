@@ -7,6 +7,8 @@
     revisions.py  restore_revision: an older WordPress revision becomes the current version (a new revision)
     history.py    history: the local publish history beside WordPress's revisions
     results.py    what republish and restore report per post (and their exit codes)
+    series_site.py  publish_series_site: a series' posts, each linking its siblings, and its index page
+    series_page.py  the index page (a WordPress page): created once, updated in place, never over edits
 
 WordPress routes and response shapes are in :mod:`digest_publisher.wordpress`; the local record, locks and
 the atomic writer in :mod:`digest_publisher.records`. The pipeline calls these modules directly (this

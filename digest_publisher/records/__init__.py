@@ -9,6 +9,8 @@
     posts/<slug>/remote-<time>.json a WordPress version saved before `--force` overwrote it    record.py
     posts/<slug>/.lock              the per-post lock (flock: released when a run dies)         locks.py
     posts/<slug>/.render-cache.json the last render, reused while nothing it reads changes      render_cache.py
+    posts/<slug>/series.json        the links of a series post's footer (written by the tool)   series_links.py
+    posts/.series/<page>/record.json the record of a series' index page (a WordPress page)      series_links.py
     posts/.sites.json               per site: REST root, term ids, uploaded images (a cache)    record.py
     posts/.republish.lock           one `republish` run at a time                               locks.py
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from .atomic import atomic_binary, atomic_text, atomic_write_bytes, atomic_write_json, atomic_write_text
 from .images import featured_image_file
+from .series_links import SeriesLinks, SiblingLink, load_series_links, save_series_links, series_page_folder
 from .source import (
     PAPERS_FILE,
     POST_FILE,
@@ -44,6 +47,8 @@ __all__ = [
     "SLUG_RE",
     "PostFolder",
     "PostSource",
+    "SeriesLinks",
+    "SiblingLink",
     "atomic_binary",
     "atomic_text",
     "atomic_write_bytes",
@@ -57,7 +62,10 @@ __all__ = [
     "load_folder",
     "load_papers",
     "load_post",
+    "load_series_links",
     "parse_post_source",
     "posts_dir_of",
+    "save_series_links",
+    "series_page_folder",
     "write_post",
 ]

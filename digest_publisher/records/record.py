@@ -27,7 +27,8 @@ SITES_FILE = ".sites.json"  # in the posts folder: per-site facts shared by all 
 SITES_LOCK = ".sites.lock"
 REMOTE_COPY_PREFIX = "remote-"
 # TEST-ONLY: the crash tests set this to a step name ("after-media", "after-create", "after-update",
-# "during-record-write"), optionally with "#n" for its n-th time, to SIGKILL the process there.
+# "during-record-write"; the series' index page: "after-page-create", "after-page-update"), optionally with "#n"
+# for its n-th time, to SIGKILL the process there.
 _kill_counts: dict[str, int] = {}
 
 

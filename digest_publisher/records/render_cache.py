@@ -4,7 +4,8 @@
 render gives the same bytes again (rendering is a pure function of its inputs). The cache keeps the last
 :class:`~digest_publisher.models.RenderedPost` under a fingerprint of everything the render reads:
 
-- the post's own files: ``post.md``, ``papers.json`` and a user-supplied featured image;
+- the post's own files: ``post.md``, ``papers.json``, ``series.json`` (its series links) and a user-supplied
+  featured image;
 - the render's parameters: topic label, site URL, content format, WordPress markup version;
 - the code: every source file of this package and the list of installed distributions (an upgrade of
   the package or of a library it renders with changes the fingerprint).
@@ -34,6 +35,7 @@ from ..errors import PostSourceError
 from ..models import FeaturedImage, RenderedPost
 from .atomic import atomic_write_json
 from .images import featured_image_file, read_post_image
+from .series_links import SERIES_LINKS_FILE
 from .source import PAPERS_FILE, PostFolder
 
 CACHE_FILE = ".render-cache.json"
@@ -81,7 +83,7 @@ def cached_render(
     keep a fresh result for the next command ("read": dry runs write nothing); "off": no cache at all."""
     if mode == "off":
         return render()
-    files = [post.source_file, post.path / PAPERS_FILE]
+    files = [post.source_file, post.path / PAPERS_FILE, post.path / SERIES_LINKS_FILE]
     fingerprint = inputs_fingerprint(files, {**params, "featured_image": _image_fingerprint(post)})
     cached = load_rendered(post.path, fingerprint) if mode in ("read", "use") else None
     if cached is not None:

@@ -3,6 +3,7 @@
 The pipeline, as :func:`render_post` runs it::
 
     post.md body --parse_markdown--> block tree (citations resolved, inline HTML sanitised by nh3)
+                 (+ series.json --> a "More in the series" footer linking the post's siblings: render/series.py)
                  --to_blocks / to_classic--> content as SENT to WordPress (blocks: the markup the target
                                              version's editor saves, 6.8 by default)
                  --check_residue--> (raises ResidueError listing every problem)
@@ -33,6 +34,7 @@ from ..records import (
     atomic_write_json,
     atomic_write_text,
     featured_image_file,
+    load_series_links,
 )
 from ..wordpress.markup_versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS, markup_version
 from . import wpformat
@@ -45,6 +47,7 @@ from .preview import FEATURED_PNG, PREVIEW_FILE, make_preview_server, preview_ht
 from .residue import check_residue, find_residue
 from .sanitize import sanitize_html
 from .serialize import to_blocks, to_classic
+from .series import IndexRow, footer_blocks, index_page_content, index_title
 from .tree import Block, Footnotes, Heading
 
 RENDER_JSON = "render.json"
@@ -71,7 +74,12 @@ def kses_normalize(content: str) -> str:
 
 def title_for(source: PostSource) -> str:
     """The title as sent: plain text with ``& < >`` escaped, so admins and authors store the same."""
-    return html.escape(" ".join(source.title.split()), quote=False)
+    return title_text(source.title)
+
+
+def title_text(title: str) -> str:
+    """A post's or page's title as sent (see :func:`title_for`)."""
+    return html.escape(" ".join(title.split()), quote=False)
 
 
 def term_name(name: str) -> str:
@@ -209,11 +217,18 @@ def render_post(
         section = papers_covered([i for i in covered if i in folder.papers], folder.papers)
         cut = next((n for n, b in enumerate(blocks) if isinstance(b, Footnotes)), len(blocks))
         blocks = [*blocks[:cut], *section, *blocks[cut:]]
+    # A post of a series ends with links to its siblings, from its series.json (never written into post.md).
+    links = load_series_links(folder.path)
+    series = footer_blocks(links)
+    if series:
+        cut = next((n for n, b in enumerate(blocks) if isinstance(b, Footnotes)), len(blocks))
+        blocks = [*blocks[:cut], *series, *blocks[cut:]]
     content = to_blocks(blocks, wp_version) if content_format == "blocks" else to_classic(blocks)
 
     shown = [folder.papers[i] for i in covered if i in folder.papers]
     verbatim = [t for paper in shown for t in (" ".join(paper.title.split()), authors_line(paper))]
-    problems = find_residue(content, verbatim=[*verbatim, *(citations.name(i) for i in citations.cited)])
+    names = [s.topic_name for s in links.siblings] if links else []  # the footer shows topic names as written
+    problems = find_residue(content, verbatim=[*verbatim, *(citations.name(i) for i in citations.cited), *names])
     for i in missing:
         hint = " (an unquoted id in YAML is read as a number: write it in quotes)" if _looks_numeric(i) else ""
         problems.append(f"paper {i} is listed in the front matter but not in papers.json{hint}")
@@ -274,10 +289,13 @@ __all__ = [
     "CONTENT_FORMATS",
     "CURRENT_WP_VERSION",
     "TESTED_WP_VERSIONS",
+    "IndexRow",
     "check_residue",
     "excerpt_for",
     "featured_card",
     "find_residue",
+    "index_page_content",
+    "index_title",
     "kses_normalize",
     "make_preview_server",
     "markdown_to_blocks",
@@ -286,6 +304,7 @@ __all__ = [
     "render_post",
     "sanitize_html",
     "texturize",
+    "title_text",
     "to_blocks",
     "to_classic",
     "wp_display",

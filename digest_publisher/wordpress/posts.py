@@ -117,24 +117,26 @@ def rest_fingerprint(post: Mapping[str, Any]) -> str:
 
 
 def fetch_recorded_post(
-    client: WordPressClient, post_id: int, slug: str, fields: str | None = None
+    client: WordPressClient, post_id: int, slug: str, fields: str | None = None, *, kind: str = "post",
+    again: str | None = None,
 ) -> dict[str, Any]:
-    """The post a local record points at (``context=edit``), or an error that says how to recover when
-    WordPress no longer has it or holds it in the trash."""
+    """The post (``kind`` "page": the page) a local record points at (``context=edit``), or an error that says
+    how to recover when WordPress no longer has it or holds it in the trash (``again``: how to make it anew)."""
     params: dict[str, Any] = {"context": "edit"}
     if fields:
         params["_fields"] = fields
     response = client.get(
-        f"wp/v2/posts/{post_id}",
+        f"wp/v2/{kind}s/{post_id}",
         params,
         accept_codes=frozenset({"rest_post_invalid_id"}),
-        label=f"post {post_id}",
+        label=f"{kind} {post_id}",
     )
     if response.status == 404:
         raise WordPressError(
-            f"post {slug!r}: its record says WordPress id {post_id}, but {client.settings.site_url} has no "
-            "such post (deleted permanently?)",
-            f"Delete posts/{slug}/record.json and run `digest-publisher publish {slug}` to publish it as new",
+            f"{kind} {slug!r}: its record says WordPress id {post_id}, but {client.settings.site_url} has no "
+            f"such {kind} (deleted permanently?)",
+            again[0].upper() + again[1:] if again
+            else f"Delete posts/{slug}/record.json and run `digest-publisher publish {slug}` to publish it as new",
             status=404,
             code="rest_post_invalid_id",
             url=response.url,
@@ -142,9 +144,9 @@ def fetch_recorded_post(
     data: dict[str, Any] = response.data
     if data.get("status") == "trash":
         raise WordPressError(
-            f"post {slug!r} (WordPress id {post_id}) is in the trash on {client.settings.site_url}",
-            "Restore it in wp-admin (Posts > Trash), or delete it permanently and remove "
-            f"posts/{slug}/record.json to publish it as new",
+            f"{kind} {slug!r} (WordPress id {post_id}) is in the trash on {client.settings.site_url}",
+            f"Restore it in wp-admin ({kind.capitalize()}s > Trash), or delete it permanently and "
+            + (again or f"remove posts/{slug}/record.json to publish it as new"),
             code="post_in_trash",
             url=response.url,
         )

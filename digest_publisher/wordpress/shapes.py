@@ -38,9 +38,11 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
 _LIST_OF_INTS = frozenset({"categories", "tags"})
 
 # Routes that answer a list of objects on GET (everything else answers one object).
-_COLLECTION = re.compile(r"^wp/v2/(posts|media|categories|tags|users|posts/\d+/revisions|posts/\d+/autosaves)$")
+_COLLECTION = re.compile(
+    r"^wp/v2/(posts|pages|media|categories|tags|users|(posts|pages)/\d+/revisions|posts/\d+/autosaves)$"
+)
 # Routes whose objects are WordPress items with an id (the API index and a DELETE's answer are not).
-_ITEM = re.compile(r"^wp/v2/(posts|media|categories|tags|users)(/(\d+|me))?(/(revisions|autosaves)(/\d+)?)?$")
+_ITEM = re.compile(r"^wp/v2/(posts|pages|media|categories|tags|users)(/(\d+|me))?(/(revisions|autosaves)(/\d+)?)?$")
 
 
 def shape_problem(method: str, route: str, data: Any, params: Mapping[str, Any] | None) -> str | None:
