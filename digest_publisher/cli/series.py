@@ -47,6 +47,11 @@ def print_table(report: SeriesReport) -> None:
     click.echo(f"shared papers: {report.shared:,} of {report.papers:,} distinct candidates were selected by two topics "
                f"or more; {held:,} (paper, topic) places held out where the paper is not central; "
                f"spent this run: ${report.spent_usd_run:.4f}")  # fmt: skip
+    if report.page is not None:
+        page = report.page
+        where = f"page {page['wordpress_id']}, {page['status']}" if page.get("wordpress_id") else "no page"
+        click.echo(f"index page {page['slug']}: {page['action']} ({where}) {page.get('link') or ''}".rstrip()
+                   + (f": {page['message']}" if page.get("message") else ""))  # fmt: skip
 
 
 def print_estimate(data: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ together (each paper read once), curated with the overlap rule, drafted, rendere
     overlap.py  hold_shared: a shared paper is discussed only where it is central
     estimate.py estimate_series: calls, tokens and dollars per topic and in total, no call
     state.py    SeriesState: what an interrupted series resumes from
-    publish.py  publish_members: the series' posts to WordPress, through pipeline.publish
+    publish.py  publish_members: the series' posts and index page to WordPress (publishing.series_site)
 
 It sits above the pipeline (it composes its functions, as the CLI does); only the CLI imports it.
 """

@@ -1,10 +1,14 @@
-"""Publishing a series' posts: ONE function, :func:`publish_members`, so what the series adds on the site
-(an index page, sibling links) is called from one place once it exists."""
+"""Publishing a series' posts: ONE function, :func:`publish_members`, which hands the drafted posts to
+:func:`~digest_publisher.publishing.series_site.publish_series_site` (each post with a footer linking its
+siblings and the series' index page, and the index page itself, a WordPress page), then writes each post's
+preview page with the footer WordPress now shows."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from .. import pipeline
 from ..errors import DigestError
@@ -19,23 +23,54 @@ if TYPE_CHECKING:
 def publish_members(
     rows: Sequence[TopicRow], *, job: SeriesJob, settings: WordPressSettings, status: str | None, transport: str,
     state: SeriesState, progress: Progress,
-) -> None:
-    """Render each drafted post (its preview page) and publish it through :func:`pipeline.publish` (exactly
-    once: publishing's records make the re-publish of an unchanged post a no-write). A post WordPress
-    refuses fails its row alone; the others go on."""
-    progress.stage("publish", len(rows))
+) -> dict[str, Any] | None:
+    """Publish every drafted post of the series and its index page (exactly once: publishing's records make the
+    re-publish of an unchanged post or page a no-write). A post WordPress refuses, or one edited there by a
+    person (left alone), is its row's outcome; the others go on. Returns the index page's outcome
+    (:meth:`PageResult.to_dict`), None when no post could be handed over."""
+    from ..drafting import REPORT_FILE
+    from ..publishing.series_site import SeriesMember, publish_series_site
+    from ..publishing.site import site_markup_version
+
+    names = {t.number: t.name for t in job.topics()}
+    members, by_number = [], {}
     for row in rows:
+        folder = job.posts_dir / row.slug
         try:
-            pipeline.render(row.slug, posts_dir=job.posts_dir, topics_path=job.topics_path,
-                            site_url=settings.site_url)  # fmt: skip
-            done = pipeline.publish(row.slug, posts_dir=job.posts_dir, settings=settings,
-                                    topics_path=job.topics_path, status=status, transport=transport)  # fmt: skip
-        except DigestError as exc:
-            row.fail("publish", exc)
-            progress.note(f"topic {row.label}: publish failed: {exc}")
+            window = json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))["window"]
+            members.append(SeriesMember(row.number, names.get(row.number, row.label), folder,
+                                        date.fromisoformat(window["from"]), date.fromisoformat(window["to"]),
+                                        row.discussed))  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            row.status, row.error = "failed (publish)", f"{folder / REPORT_FILE}: no readable window ({exc})"
+            continue
+        by_number[row.number] = row
+    if not members:
+        return None
+    progress.stage("publish", len(members))
+    series = job.topics()[0].series
+    version = site_markup_version(settings, job.posts_dir)
+
+    def render(folder: Any) -> Any:
+        return pipeline.render_for_site(folder, topics_path=job.topics_path, site_url=settings.site_url,
+                                        wp_version=version, cache="use")[1]  # fmt: skip
+
+    site = publish_series_site(members, series=series, posts_dir=job.posts_dir, settings=settings, render=render,
+                               status=status, transport=transport, wp_version=version)  # fmt: skip
+    for result in site.members:
+        row = by_number[result.topic_number]
+        if not result.ok:
+            row.status, row.error = f"failed (publish: {result.action})", result.message or result.action
+            progress.note(f"topic {row.label}: publish failed: {row.error}")
         else:
-            summary = done.summary()
-            row.status, row.link = str(summary["status"]), str(summary["link"] or "")
-            state.update(row.number, published={"id": summary["id"], "status": summary["status"],
-                                                "link": summary["link"], "action": summary["action"]})  # fmt: skip
+            row.status = "kept: edited in WordPress" if result.action == "edited-in-wordpress" else str(result.status)
+            row.link = result.link or ""
+            state.update(row.number, published={"id": result.wordpress_id, "status": result.status,
+                                                "link": result.link, "action": result.action})  # fmt: skip
+            try:  # the preview page shows the footer WordPress now has
+                pipeline.render(row.slug, posts_dir=job.posts_dir, topics_path=job.topics_path,
+                                site_url=settings.site_url, wp_version=version)  # fmt: skip
+            except DigestError as exc:
+                progress.note(f"topic {row.label}: preview not written: {exc}")
         progress.advance("publish")
+    return site.page.to_dict()

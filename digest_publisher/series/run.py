@@ -79,10 +79,12 @@ class SeriesReport:
     spent_usd_run: float = 0.0  # what this run paid for Claude calls, triage and drafts
     state: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per stage
+    page: dict[str, Any] | None = None  # the series' index page on WordPress (PageResult.to_dict), if published
 
     @property
     def failed(self) -> bool:
-        return any(row.failed for row in self.rows)
+        page_failed = self.page is not None and self.page.get("action") in ("failed", "other-site")
+        return page_failed or any(row.failed for row in self.rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {"topics": [r.to_dict() for r in self.rows], "shared_papers": self.shared, "papers": self.papers,
@@ -90,7 +92,8 @@ class SeriesReport:
                 "spent_this_run_usd": round(self.spent_usd_run, 4),
                 "triage_this_run_usd": round(self.triage_usd_run, 4),
                 "state": str(self.state) if self.state else None,
-                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}, "failed": self.failed}  # fmt: skip
+                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}, "page": self.page,
+                "failed": self.failed}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -209,8 +212,9 @@ def run_series(
 
     clock = time.perf_counter()
     if settings is not None:
-        publish_members([r for r in rows.values() if r.slug and not r.failed], job=job, settings=settings,
-                        status=status, transport=transport, state=state, progress=progress)  # fmt: skip
+        report.page = publish_members([r for r in rows.values() if r.slug and not r.failed], job=job,
+                                      settings=settings, status=status, transport=transport, state=state,
+                                      progress=progress)  # fmt: skip
     report.seconds["publish"] = time.perf_counter() - clock
     return report
 

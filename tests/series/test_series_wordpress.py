@@ -28,6 +28,8 @@ pytestmark = [pytest.mark.wordpress, pytest.mark.slow]
 TOPIC_SLUGS = {"07": "rl-post-training", "03": "agents-tool-use", "12": "vision-language-models"}
 CATEGORIES = {"topic-07": "RL & Post-Training", "topic-03": "Agents & Tool Use", "topic-12": "Vision-Language Models"}
 SLUGS: dict[str, str] = {}  # this test's post slugs (set by the ``series`` fixture)
+SERIES = "Frontier AI Research Digest"
+PAGE: list[str] = []  # this test's index page slug (set by the ``site`` fixture)
 
 
 @pytest.fixture
@@ -45,17 +47,23 @@ def site(wp_lab: Lab, tmp_path: Path, token: str) -> Iterator[Site]:
     for number, slug in TOPIC_SLUGS.items():
         text = text.replace(f'slug = "{slug}"\n', f'slug = "{slug}-{token}"\n', 1)
         SLUGS[number] = f"backfill-{number}-{slug}-{token}"
+    # This test's own series, so that its index page is its own on the shared lab.
+    text = text.replace(f'series = "{SERIES}"', f'series = "{SERIES} {token}"')
+    PAGE[:] = [f"the-frontier-ai-research-digest-{token}-backfill-series"]
     (tmp_path / "topics.toml").write_text(text, encoding="utf-8")
     fast_prompts(tmp_path)
     yield admin
     for slug in SLUGS.values():
         for post in admin.posts_by_slug(slug):
             admin.delete(f"posts/{post['id']}")
+    for page in admin.get(f"pages?slug={PAGE[0]}&status=any&context=edit"):
+        admin.delete(f"pages/{page['id']}")
 
 
 def series_env(lab: Lab, tmp: Path, fake: FakeClaude | None) -> dict[str, str]:
     claude = {"ANTHROPIC_API_KEY": KEY, "ANTHROPIC_BASE_URL": fake.base_url} if fake else {}
-    return env_for(lab, lab.author, tmp / "posts", DIGEST_CACHE_DIR=str(tmp / "cache"), **claude)
+    # An editor's job: the series' index page is a WordPress page, which an author may not write.
+    return env_for(lab, lab.admin, tmp / "posts", DIGEST_CACHE_DIR=str(tmp / "cache"), **claude)
 
 
 def args(tmp: Path, *extra: str) -> list[str]:
@@ -92,6 +100,27 @@ def triage_batches(fake: FakeClaude) -> int:
                if any(fake.stage_of(i["params"]) == "series_triage" for i in (c.body or {}).get("requests", [])))
 
 
+def index_page(site: Site) -> dict[str, Any]:
+    """The series' one index page (a WordPress page, not a post)."""
+    found = list(site.get(f"pages?slug={PAGE[0]}&status=any&context=edit"))
+    assert len(found) == 1, [p["slug"] for p in found]
+    assert found[0]["type"] == "page"
+    return dict(found[0])
+
+
+def assert_series_linked(on_site: dict[str, dict[str, Any]], page: dict[str, Any]) -> None:
+    """The index page links every topic's post; each post's footer, as WordPress stores it, links its two
+    siblings and the index page, never itself."""
+    stored = page["content"]["raw"].replace("&amp;", "&")
+    for number, post in on_site.items():
+        assert f'href="{post["link"]}"' in stored, number
+        content = post["content"]["raw"].replace("&amp;", "&")
+        assert "More in the series" in content
+        assert all(f'href="{p["link"]}"' in content for n, p in on_site.items() if n != number), number
+        assert f'href="{post["link"]}"' not in content
+        assert f'href="{page["link"]}"' in content
+
+
 def assert_converged(site: Site, tmp: Path, fake: FakeClaude, lab: Lab) -> None:
     """The end state: one draft post per topic, and a further run that calls nothing and writes nothing."""
     on_site = posts_on_site(site)
@@ -121,8 +150,12 @@ def test_a_series_of_three_topics_publishes_one_post_each_and_reruns_without_a_c
             assert row["status"] == "draft" and row["discussed"] == 8 and row["words"] > 500 and row["cost_usd"] > 0
             assert row["link"] == on_site[number]["link"]
         assert data["shared_papers"] > 0 and data["papers"] > max(r["candidates"] for r in rows.values())
-        assert KEY not in first.stdout + first.stderr and wp_lab.author.app_password not in first.stdout + first.stderr
+        assert KEY not in first.stdout + first.stderr and wp_lab.admin.app_password not in first.stdout + first.stderr
         modified = {n: p["modified_gmt"] for n, p in on_site.items()}
+        revisions = {n: len(site.revisions(p["id"])) for n, p in on_site.items()}  # the footers' updates
+        page = index_page(site)
+        assert data["page"]["wordpress_id"] == page["id"] and data["page"]["action"] in ("created", "updated")
+        assert_series_linked(on_site, page)
 
         before = len(fake.requests)
         plain = run_main(series_env(wp_lab, tmp_path, fake), *[a for a in args(tmp_path, "--batch") if a != "--json"])
@@ -130,7 +163,8 @@ def test_a_series_of_three_topics_publishes_one_post_each_and_reruns_without_a_c
         assert len(fake.requests) == before  # no Claude call: triage scores, drafts kept
         again = posts_on_site(site)
         assert {n: p["modified_gmt"] for n, p in again.items()} == modified  # no WordPress write
-        assert all(site.revisions(p["id"]) == [] for p in again.values())
+        assert {n: len(site.revisions(p["id"])) for n, p in again.items()} == revisions
+        assert index_page(site)["modified_gmt"] == page["modified_gmt"]  # nor to the index page
         lines = plain.stdout.splitlines()
         assert lines[0].split()[:3] == ["topic", "candidates", "discussed"]
         for number in SLUGS:
