@@ -60,7 +60,8 @@ def publish_members(
     for result in site.members:
         row = by_number[result.topic_number]
         if not result.ok:
-            row.status, row.error = f"failed (publish: {result.action})", result.message or result.action
+            why = result.message or result.action
+            row.status, row.error = "failed (publish)", why if result.action == "failed" else f"{result.action}: {why}"
             progress.note(f"topic {row.label}: publish failed: {row.error}")
         else:
             row.status = "kept: edited in WordPress" if result.action == "edited-in-wordpress" else str(result.status)
