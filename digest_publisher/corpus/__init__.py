@@ -5,14 +5,32 @@
   Atom feeds and the bulk arXiv metadata snapshot (streamed), see :mod:`.readers`;
   :func:`jsonl_ranges` / :func:`iter_papers_range` read a JSON Lines corpus in parts, see :mod:`.jsonl`.
 - :func:`fetch_arxiv` queries the arXiv API politely and writes a listing JSONL, see :mod:`.fetch`.
+
+Fetching (``requests``, ``tenacity``) is imported when it is first used, not with the package: reading and
+selecting a corpus (`corpus select`) does not pay for the network stack.
 """
 
 from __future__ import annotations
 
-from .fetch import FetchResult, fetch_arxiv
+from typing import TYPE_CHECKING, Any
+
 from .fields import Skimmed
 from .jsonl import iter_papers_range, jsonl_ranges
 from .readers import FORMATS, corpus_files, detect_format, iter_papers, iter_screened
+
+if TYPE_CHECKING:
+    from .fetch import FetchResult, fetch_arxiv
+
+_LAZY = frozenset({"FetchResult", "fetch_arxiv"})
+
+
+def __getattr__(name: str) -> Any:
+    """``fetch_arxiv`` and ``FetchResult``, imported from :mod:`.fetch` on first use."""
+    if name in _LAZY:
+        from . import fetch
+
+        return getattr(fetch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FORMATS",
