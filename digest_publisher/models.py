@@ -171,9 +171,15 @@ class PostKind(StrEnum):
 _WORD_BYTES = bytes(c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256))
 
 
+# The same for ASCII text, lower-casing as it goes (str.lower of ASCII text changes only A-Z).
+_LOWER_WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else _WORD_BYTES[c] for c in range(256))
+
+
 def word_buffer(text: str) -> bytes:
     """The lower-cased ASCII words of ``text`` as one bytes string, each word between spaces
     (``b" grpo for llms "``): a word ``w`` is in :func:`word_set` exactly when ``b" w "`` occurs here."""
+    if text.isascii():  # most abstracts: one copy fewer (topic selection makes a buffer of every record)
+        return b" " + text.encode("ascii").translate(_LOWER_WORD_BYTES) + b" "
     return b" " + text.lower().encode("utf-8", "surrogatepass").translate(_WORD_BYTES) + b" "
 
 

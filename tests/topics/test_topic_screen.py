@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from digest_publisher.corpus import corpus_files, iter_papers
 from digest_publisher.errors import CorpusError
-from digest_publisher.models import Paper, Topic
+from digest_publisher.models import Paper, Topic, word_buffer
 from digest_publisher.selection import is_better, select_corpus
 from digest_publisher.topics import load_topics, match_topic, topic_screen
 from tests.paths import REPO_ROOT
@@ -151,3 +151,14 @@ def test_skimmed_records_keep_their_dates_for_the_window_and_the_span(tmp_path: 
         assert selection.matched == {"arxiv:2605.99999": "method-in-title"}
         assert (selection.records, selection.unique, selection.in_window) == (301, 301, 301)
         assert selection.corpus_from is not None and selection.corpus_from.isoformat() == "2026-05-01"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_an_ascii_texts_word_buffer_is_the_general_one(text: str) -> None:
+    """word_buffer takes a shortcut for ASCII text (lower-casing inside its translation table); a non-ASCII
+    letter at the end sends the same text down the general path (str.lower, UTF-8): its two bytes become two
+    spaces, the rest must be equal."""
+    assert word_buffer(text + "é")[:-2] == word_buffer(text)
+    every = "".join(map(chr, range(128)))
+    assert word_buffer(every + "é")[:-2] == word_buffer(every)
