@@ -3,7 +3,8 @@
 - :func:`corpus_files` expands folders given on the command line into their corpus files.
 - :func:`detect_format` / :func:`iter_papers` read listing JSONL, JSON arrays, CSV, BibTeX, arXiv
   Atom feeds and the bulk arXiv metadata snapshot (streamed), see :mod:`.readers`;
-  :func:`jsonl_ranges` / :func:`iter_papers_range` read a JSON Lines corpus in parts, see :mod:`.jsonl`.
+  :func:`jsonl_ranges` / :func:`iter_papers_range` (:func:`iter_screened_range`) read a JSON Lines corpus in
+  parts, see :mod:`.jsonl`.
 - :func:`fetch_arxiv` queries the arXiv API politely and writes a listing JSONL, see :mod:`.fetch`.
 
 Fetching (``requests``, ``tenacity``) is imported when it is first used, not with the package: reading and
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .fields import Skimmed
-from .jsonl import iter_papers_range, jsonl_ranges
+from .jsonl import iter_papers_range, iter_screened_range, jsonl_ranges
 from .readers import FORMATS, corpus_files, detect_format, iter_papers, iter_screened
 
 if TYPE_CHECKING:
@@ -42,5 +43,6 @@ __all__ = [
     "iter_papers",
     "iter_papers_range",
     "iter_screened",
+    "iter_screened_range",
     "jsonl_ranges",
 ]

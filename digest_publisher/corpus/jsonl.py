@@ -93,14 +93,16 @@ def iter_jsonl(
         yield listing_paper(record, f"{name}:{lineno}", listing_date)
 
 
-def iter_listing_screened(path: Path, may_select: Callable[[str, str], bool]) -> Iterator[Paper | Skimmed]:
-    """The records of a listing JSONL file as :func:`iter_jsonl` yields them (checked against the size
-    limits), except that a record ``may_select(title, abstract)`` rules out is only :class:`Skimmed`
-    (key and date; see :func:`~.fields.skim_listing`): the same papers, keys and dates at a fraction of
-    the cost when a topic selects few."""
+def iter_listing_screened(
+    path: Path, may_select: Callable[[str, str], bool], byte_range: tuple[int, int] | None = None, first_line: int = 1
+) -> Iterator[Paper | Skimmed]:
+    """The records of a listing JSONL file (or of a byte range of it) as :func:`iter_jsonl` yields them
+    (checked against the size limits), except that a record ``may_select(title, abstract)`` rules out is
+    only :class:`Skimmed` (key and date; see :func:`~.fields.skim_listing`): the same papers, keys and
+    dates at a fraction of the cost when a topic selects few."""
     listing_date = date_in_name(path)
     name = str(path)
-    for lineno, record in _records(path, None, 1):
+    for lineno, record in _records(path, byte_range, first_line):
         skimmed = skim_listing(record, name, lineno, listing_date, may_select)
         if skimmed is not None:
             yield skimmed
@@ -143,3 +145,13 @@ def iter_papers_range(path: Path, fmt: str, start: int, end: int, first_line: in
     return sized_papers(
         iter_jsonl(Path(path), snapshot=fmt == "snapshot", byte_range=(start, end), first_line=first_line)
     )
+
+
+def iter_screened_range(
+    path: Path, fmt: str, start: int, end: int, first_line: int, may_select: Callable[[str, str], bool] | None
+) -> Iterator[Paper | Skimmed]:
+    """:func:`iter_papers_range`, screened as :func:`~.readers.iter_screened` screens a whole file: a listing
+    record that ``may_select`` rules out is only :class:`Skimmed`."""
+    if may_select is not None and fmt == "listing":
+        return iter_listing_screened(Path(path), may_select, (start, end), first_line)
+    return iter_papers_range(path, fmt, start, end, first_line)

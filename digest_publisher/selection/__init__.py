@@ -17,11 +17,9 @@ import itertools
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
-import time
 import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -30,53 +28,23 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..corpus import Skimmed, corpus_files, detect_format, iter_papers_range, iter_screened, jsonl_ranges
+from ..corpus import Skimmed, corpus_files, detect_format, iter_screened, iter_screened_range, jsonl_ranges
 from ..errors import CorpusError, EmptySelectionError
 from ..models import Paper, Topic
 from ..topics import TopicScreen, match_topic, topic_screen
-from .store import SPILL_AFTER, _Kept, _Spill, _spill_failed, is_better
+from .store import (
+    _SPILL_PREFIX,
+    SPILL_AFTER,
+    _Kept,
+    _remove_spill,
+    _Spill,
+    _spill_failed,
+    is_better,
+    remove_stale_spills,
+)
 
 # ---------------------------------------------------------------------------------------------
 # The selection
-
-
-_SPILL_PREFIX = "digest-publisher-selection-"
-_SPILL_NAME = re.compile(rf"^{_SPILL_PREFIX}(?:(?P<pid>\d+)-)?[A-Za-z0-9_]{{8}}$")
-_OLD_SPILL_S = 24 * 3600  # a spill folder without a pid in its name (older versions) is removed after a day
-
-
-def remove_stale_spills(tmp: Path) -> list[Path]:
-    """Remove the spill folders in ``tmp`` that a killed selection left: those whose process no longer
-    runs (and, for names without a pid, those older than a day). Returns what was removed."""
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(tmp))
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        match = _SPILL_NAME.match(entry.name)
-        if match is None or not entry.is_dir(follow_symlinks=False):
-            continue
-        pid = match.group("pid")
-        from ..records.atomic import pid_running  # only when a spill folder is there: rarely
-
-        try:
-            stale = (
-                not pid_running(int(pid)) if pid is not None
-                else now - entry.stat(follow_symlinks=False).st_mtime > _OLD_SPILL_S
-            )
-        except OSError:
-            continue
-        if stale and (pid is None or int(pid) != os.getpid()):
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(Path(entry.path))
-    return removed
-
-
-def _remove_spill(kept: _Kept, folder: Path) -> None:
-    kept.discard()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(eq=False)
@@ -275,11 +243,12 @@ def _may_select(screen: TopicScreen | None) -> Callable[[str, str], bool] | None
 
 
 def _scan_range(
-    args: tuple[Path, str, int, int, int, Topic | None, date | None, date | None, _Spill],
+    args: tuple[Path, str, int, int, int, Topic | None, TopicScreen | None, date | None, date | None, _Spill],
 ) -> _Scan | CorpusError:
-    path, fmt, start, end, first_line, topic, date_from, date_to, spill = args
+    path, fmt, start, end, first_line, topic, screen, date_from, date_to, spill = args
     try:
-        scan = _scan(iter_papers_range(path, fmt, start, end, first_line), topic, date_from, date_to, spill)
+        papers = iter_screened_range(path, fmt, start, end, first_line, _may_select(screen))
+        scan = _scan(papers, topic, date_from, date_to, spill)
     except CorpusError as exc:  # returned, not raised: the parent reports the error of the EARLIEST part
         return exc
     scan.kept.close()  # complete on disk: the parent opens the file by name
@@ -326,8 +295,11 @@ def _scan_file(
     workers: int,
     parallel_min_bytes: int,
     spill: _Spill,
+    screen: TopicScreen | None,
     may_select: Callable[[str, str], bool] | None,
 ) -> _Scan:
+    """One file: read here with ``may_select`` (the screen of all the files read here), or, big enough, by
+    reader processes, a byte range each, each with its own copy of ``screen``."""
     kind = fmt
     if workers > 1:
         try:
@@ -340,7 +312,7 @@ def _scan_file(
         return _scan(iter_screened(path, fmt, may_select), topic, date_from, date_to, spill)
     assert kind is not None
     ranges = jsonl_ranges(path, workers)
-    tasks = [(path, kind, start, end, line, topic, date_from, date_to, spill) for start, end, line in ranges]
+    tasks = [(path, kind, start, end, line, topic, screen, date_from, date_to, spill) for start, end, line in ranges]
     total = _Scan(_Kept(spill))
     with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
         # In file order, each part merged and dropped as it arrives: the first bad part's error wins.
@@ -402,7 +374,7 @@ def select_corpus(
         for path in [] if groups else found:
             files += 1
             total.merge(
-                _scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill, may_select)
+                _scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill, screen, may_select)
             )
         selection = Selection(
             files=files,
