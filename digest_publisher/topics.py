@@ -35,6 +35,11 @@ def keyword_pattern(keywords: list[str]) -> re.Pattern[str]:
     as many alternatives as it has distinct first words, not forty. Whether the pattern finds a match
     anywhere is the same as for the plain alternation of the keywords (all the selection asks).
     """
+    return re.compile(keyword_source(keywords), re.IGNORECASE)
+
+
+def keyword_source(keywords: list[str]) -> str:
+    """The source of :func:`keyword_pattern` (the trie of the keywords), without its flags."""
     trie: dict[str, Any] = {}
     for keyword in sorted(set(keywords)):
         node, entry = trie, None
@@ -43,7 +48,7 @@ def keyword_pattern(keywords: list[str]) -> re.Pattern[str]:
             node = entry["next"]
         if entry is not None:
             entry["ends"].add(keyword[-1:].isalnum())
-    return re.compile(_alternatives(trie, first=True), re.IGNORECASE)
+    return _alternatives(trie, first=True)
 
 
 def _alternatives(trie: dict[str, Any], *, first: bool) -> str:
@@ -75,6 +80,7 @@ def keyword_matcher(keywords: list[str]) -> TextMatcher:
         return TextMatcher(pattern)
     return TextMatcher(
         pattern,
+        lowered=keyword_source([k.lower() for k in keywords]),
         guarded=True,
         single_words=frozenset(w[0] for w in split if len(w) == 1),
         phrases=tuple(frozenset(w) for w in split if len(w) > 1),

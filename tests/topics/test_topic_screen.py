@@ -17,7 +17,7 @@ from digest_publisher.corpus import corpus_files, iter_papers
 from digest_publisher.errors import CorpusError
 from digest_publisher.models import Paper, Topic, word_buffer
 from digest_publisher.selection import is_better, select_corpus
-from digest_publisher.topics import load_topics, match_topic, topic_screen
+from digest_publisher.topics import keyword_matcher, load_topics, match_topic, topic_screen
 from tests.paths import REPO_ROOT
 
 TOPICS = load_topics(REPO_ROOT / "topics.toml")
@@ -165,3 +165,20 @@ def test_an_ascii_texts_word_buffer_is_the_general_one(text: str) -> None:
     assert word_buffer(text + "é")[:-2] == word_buffer(text)
     every = "".join(map(chr, range(128)))
     assert word_buffer(every + "é")[:-2] == word_buffer(every)
+
+
+ASCII_PIECE = st.sampled_from(["GRPO", "grpo", "Rl", "RL", "rlhf", "LLM", "llms", "Language", "MODEL", "models",
+                               "post", "Training", "-", " ", "  ", "\n", "_", "x", "1", "r1", "R1-Zero", "tool-use",
+                               ".", "/"])  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(keywords=st.lists(KEYWORD, min_size=1, max_size=4),
+       text=st.lists(ASCII_PIECE, max_size=14).map("".join))  # fmt: skip
+def test_a_keyword_groups_lowered_regex_finds_what_its_own_finds_in_ascii_text(keywords: list[str], text: str) -> None:
+    """TextMatcher.search runs the group's regex lower-cased and without IGNORECASE on a lower-cased ASCII
+    text: it must find a match exactly when the case-insensitive regex does."""
+    matcher = keyword_matcher(keywords)
+    assert matcher.lowered is not None and matcher.lowered == matcher.lowered.lower()
+    assert matcher.search(text) == (matcher.pattern.search(text) is not None)
+    assert matcher.search(text.upper()) == (matcher.pattern.search(text.upper()) is not None)
