@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -171,9 +172,15 @@ class PostKind(StrEnum):
 _WORD_BYTES = bytes(c if (48 <= c <= 57 or 97 <= c <= 122) else 32 for c in range(256))
 
 
+# The same for ASCII text, lower-casing as it goes (str.lower of ASCII text changes only A-Z).
+_LOWER_WORD_BYTES = bytes(c + 32 if 65 <= c <= 90 else _WORD_BYTES[c] for c in range(256))
+
+
 def word_buffer(text: str) -> bytes:
     """The lower-cased ASCII words of ``text`` as one bytes string, each word between spaces
     (``b" grpo for llms "``): a word ``w`` is in :func:`word_set` exactly when ``b" w "`` occurs here."""
+    if text.isascii():  # most abstracts: one copy fewer (topic selection makes a buffer of every record)
+        return b" " + text.encode("ascii").translate(_LOWER_WORD_BYTES) + b" "
     return b" " + text.lower().encode("utf-8", "surrogatepass").translate(_WORD_BYTES) + b" "
 
 
@@ -206,6 +213,10 @@ class TextMatcher:
     phrases: tuple[frozenset[bytes], ...] = ()  # the words of each multi-word keyword
     phrase_keys: frozenset[bytes] = frozenset()  # the longest word of each phrase: one C call rules most out
     keywords: tuple[tuple[bytes, ...], ...] = ()  # the words of each keyword, in order (see topics.TopicScreen)
+    # ``pattern``'s source for ASCII keywords, lower-cased, to run without IGNORECASE: on an ASCII text,
+    # lower-cased, it finds a match exactly when ``pattern`` does (str.lower changes only A-Z there), three
+    # times faster. Compiled when first used (:func:`_lowered`): loading topics.toml does not pay for it.
+    lowered: str | None = None
 
     def may_match(self, words: frozenset[bytes]) -> bool:
         if not self.guarded or not self.single_words.isdisjoint(words):
@@ -215,7 +226,12 @@ class TextMatcher:
         return any(phrase <= words for phrase in self.phrases)
 
     def search(self, text: str) -> bool:
+        if self.lowered is not None and text.isascii():
+            return _lowered(self.lowered).search(text.lower()) is not None
         return self.pattern.search(text) is not None
+
+
+_lowered = functools.lru_cache(maxsize=None)(re.compile)
 
 
 @dataclass(frozen=True, slots=True)

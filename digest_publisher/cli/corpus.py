@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .. import config, pipeline
+from .. import pipeline
 from ._common import corpus_format_option, echo_json, from_to_options, info, topic_option, topics_option
 
 if TYPE_CHECKING:
@@ -106,6 +106,8 @@ def fetch_command(
     page_size: int,
 ) -> None:
     """Fetch papers from the arXiv API into a listing JSONL file (one polite request at a time)."""
+    from .. import config  # here: `corpus select` and `stats` need no settings (and load faster)
+
     if date_to < date_from:
         raise click.BadParameter("--to is before --from", param_hint="--to")
     result = pipeline.fetch(
@@ -132,6 +134,7 @@ def harvest_command(set_spec: str, date_from: date, date_to: date, output: Path,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from .. import config
     from ..corpus.fields import date_in_name
     from ..corpus.harvest import harvest_oai
 

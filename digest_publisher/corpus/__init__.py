@@ -3,16 +3,35 @@
 - :func:`corpus_files` expands folders given on the command line into their corpus files.
 - :func:`detect_format` / :func:`iter_papers` read listing JSONL, JSON arrays, CSV, BibTeX, arXiv
   Atom feeds and the bulk arXiv metadata snapshot (streamed), see :mod:`.readers`;
-  :func:`jsonl_ranges` / :func:`iter_papers_range` read a JSON Lines corpus in parts, see :mod:`.jsonl`.
+  :func:`jsonl_ranges` / :func:`iter_papers_range` (:func:`iter_screened_range`) read a JSON Lines corpus in
+  parts, see :mod:`.jsonl`.
 - :func:`fetch_arxiv` queries the arXiv API politely and writes a listing JSONL, see :mod:`.fetch`.
+
+Fetching (``requests``, ``tenacity``) is imported when it is first used, not with the package: reading and
+selecting a corpus (`corpus select`) does not pay for the network stack.
 """
 
 from __future__ import annotations
 
-from .fetch import FetchResult, fetch_arxiv
+from typing import TYPE_CHECKING, Any
+
 from .fields import Skimmed
-from .jsonl import iter_papers_range, jsonl_ranges
+from .jsonl import iter_papers_range, iter_screened_range, jsonl_ranges
 from .readers import FORMATS, corpus_files, detect_format, iter_papers, iter_screened
+
+if TYPE_CHECKING:
+    from .fetch import FetchResult, fetch_arxiv
+
+_LAZY = frozenset({"FetchResult", "fetch_arxiv"})
+
+
+def __getattr__(name: str) -> Any:
+    """``fetch_arxiv`` and ``FetchResult``, imported from :mod:`.fetch` on first use."""
+    if name in _LAZY:
+        from . import fetch
+
+        return getattr(fetch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FORMATS",
@@ -24,5 +43,6 @@ __all__ = [
     "iter_papers",
     "iter_papers_range",
     "iter_screened",
+    "iter_screened_range",
     "jsonl_ranges",
 ]

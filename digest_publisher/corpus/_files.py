@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import CorpusError
-from ..records.atomic import atomic_text
 
 
 def unreadable(path: Path, exc: OSError) -> CorpusError:
@@ -62,6 +61,9 @@ def decode_utf8(data: bytes, path: Path) -> str:
 @contextmanager
 def atomic_output(path: Path) -> Iterator[IO[str]]:
     """Write a text file through a temporary sibling that replaces ``path`` only on success: the
-    project's one atomic writer (:mod:`digest_publisher.records.atomic`, which honours the umask)."""
+    project's one atomic writer (:mod:`digest_publisher.records.atomic`, which honours the umask; imported
+    here, when a fetch writes, since the records package is not needed to read a corpus)."""
+    from ..records.atomic import atomic_text
+
     with atomic_text(path) as handle:
         yield handle

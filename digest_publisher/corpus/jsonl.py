@@ -13,7 +13,6 @@ from ..errors import CorpusError
 from ..models import Paper
 from ._files import open_binary
 from .fields import Skimmed, bad_record, date_in_name, json_problem, listing_paper, sized_papers, skim_listing
-from .snapshot import snapshot_paper
 
 JSONL_HINT = "Fix or remove that line: each line must hold one JSON object"
 
@@ -22,11 +21,37 @@ JSONL_HINT = "Fix or remove that line: each line must hold one JSON object"
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 
 
-def _records(path: Path, byte_range: tuple[int, int] | None, first_line: int) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(file:line, record)`` of each non-blank line; with ``byte_range``, only the lines that START in
-    [start, end) (``start`` must be 0 or just after a newline), numbered from ``first_line``."""
+_DECODE = json.JSONDecoder().decode  # what json.loads hands a str to (no hooks)
+
+
+def _parse_line(raw: bytes, where: str) -> dict[str, Any]:
+    """One line as a JSON object, or the corpus's error for it (the line's own check)."""
+    if len(raw) > MAX_RECORD_BYTES:  # refused before it is parsed (a paper's fields are capped too)
+        what = f"record refused: its line has {len(raw):,} bytes, over the {MAX_RECORD_BYTES:,} allowed"
+        raise bad_record(where, what, "Shorten that record or remove it")
+    try:
+        record = json.loads(raw)
+    except UnicodeDecodeError:
+        raise bad_record(where, "line is not valid UTF-8", "Re-save the file as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise bad_record(where, json_problem(exc), JSONL_HINT) from None
+    if not isinstance(record, dict):
+        what = f"expected a JSON object, got a JSON {type(record).__name__}"
+        raise bad_record(where, what, JSONL_HINT)
+    return record
+
+
+def _records(path: Path, byte_range: tuple[int, int] | None, first_line: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` of each non-blank line; with ``byte_range``, only the lines that START in
+    [start, end) (``start`` must be 0 or just after a newline), numbered from ``first_line``.
+
+    The common line, one that starts with ``{`` and has no NUL byte after it (json's own encoding detection
+    says UTF-8 then), is decoded as json.loads decodes it and handed to the same decoder, without
+    json.loads's per-call checks (a year of listings is 61,000 calls); any other line, and any line that
+    fails, goes through :func:`_parse_line`: the same records and the same errors."""
     name = str(path)
     lineno = first_line - 1
+    decode = _DECODE
     with open_binary(path) as handle:
         try:
             position, end = (0, -1) if byte_range is None else byte_range
@@ -37,23 +62,16 @@ def _records(path: Path, byte_range: tuple[int, int] | None, first_line: int) ->
                     if position >= end:
                         break
                     position += len(raw)
-                if raw.isspace():
+                if raw[:1] == b"{" and raw[1:2] != b"\x00" and len(raw) <= MAX_RECORD_BYTES:
+                    try:
+                        record = decode(raw.decode("utf-8", "surrogatepass"))  # an object: it starts with {
+                    except ValueError:  # JSONDecodeError, UnicodeDecodeError: the line's own error
+                        record = _parse_line(raw, f"{name}:{lineno}")
+                elif raw.isspace():
                     continue
-                where = f"{name}:{lineno}"
-                if len(raw) > MAX_RECORD_BYTES:  # refused before it is parsed (a paper's fields are capped too)
-                    what = f"record refused: its line has {len(raw):,} bytes, over the {MAX_RECORD_BYTES:,} allowed"
-                    raise bad_record(where, what, "Shorten that record or remove it")
-                try:
-                    record = json.loads(raw)
-                except UnicodeDecodeError:
-                    raise bad_record(where, "line is not valid UTF-8", "Re-save the file as UTF-8") from None
-                except json.JSONDecodeError as exc:
-                    what = json_problem(exc)
-                    raise bad_record(where, what, JSONL_HINT) from None
-                if not isinstance(record, dict):
-                    what = f"expected a JSON object, got a JSON {type(record).__name__}"
-                    raise bad_record(where, what, JSONL_HINT)
-                yield where, record
+                else:
+                    record = _parse_line(raw, f"{name}:{lineno}")
+                yield lineno, record
         except OSError as exc:
             raise bad_record(f"{name}:{lineno + 1}", f"read failed: {exc.strerror or exc}") from exc
 
@@ -63,27 +81,33 @@ def iter_jsonl(
 ) -> Iterator[Paper]:
     """Records of a JSON Lines file; with ``byte_range``, only the lines that START in [start, end)
     (``start`` must be 0 or just after a newline), numbered from ``first_line``."""
+    name = str(path)
     if snapshot:
-        for where, record in _records(path, byte_range, first_line):
-            yield snapshot_paper(record, where)
+        from .snapshot import snapshot_paper  # (and email.utils) only for a snapshot file
+
+        for lineno, record in _records(path, byte_range, first_line):
+            yield snapshot_paper(record, f"{name}:{lineno}")
         return
     listing_date = date_in_name(path)
-    for where, record in _records(path, byte_range, first_line):
-        yield listing_paper(record, where, listing_date)
+    for lineno, record in _records(path, byte_range, first_line):
+        yield listing_paper(record, f"{name}:{lineno}", listing_date)
 
 
-def iter_listing_screened(path: Path, may_select: Callable[[str, str], bool]) -> Iterator[Paper | Skimmed]:
-    """The records of a listing JSONL file as :func:`iter_jsonl` yields them (checked against the size
-    limits), except that a record ``may_select(title, abstract)`` rules out is only :class:`Skimmed`
-    (key and date; see :func:`~.fields.skim_listing`): the same papers, keys and dates at a fraction of
-    the cost when a topic selects few."""
+def iter_listing_screened(
+    path: Path, may_select: Callable[[str, str], bool], byte_range: tuple[int, int] | None = None, first_line: int = 1
+) -> Iterator[Paper | Skimmed]:
+    """The records of a listing JSONL file (or of a byte range of it) as :func:`iter_jsonl` yields them
+    (checked against the size limits), except that a record ``may_select(title, abstract)`` rules out is
+    only :class:`Skimmed` (key and date; see :func:`~.fields.skim_listing`): the same papers, keys and
+    dates at a fraction of the cost when a topic selects few."""
     listing_date = date_in_name(path)
-    for where, record in _records(path, None, 1):
-        skimmed = skim_listing(record, where, listing_date, may_select)
+    name = str(path)
+    for lineno, record in _records(path, byte_range, first_line):
+        skimmed = skim_listing(record, name, lineno, listing_date, may_select)
         if skimmed is not None:
             yield skimmed
             continue
-        yield from sized_papers((listing_paper(record, where, listing_date),))
+        yield from sized_papers((listing_paper(record, f"{name}:{lineno}", listing_date),))
 
 
 def jsonl_ranges(path: Path, parts: int) -> list[tuple[int, int, int]]:
@@ -121,3 +145,13 @@ def iter_papers_range(path: Path, fmt: str, start: int, end: int, first_line: in
     return sized_papers(
         iter_jsonl(Path(path), snapshot=fmt == "snapshot", byte_range=(start, end), first_line=first_line)
     )
+
+
+def iter_screened_range(
+    path: Path, fmt: str, start: int, end: int, first_line: int, may_select: Callable[[str, str], bool] | None
+) -> Iterator[Paper | Skimmed]:
+    """:func:`iter_papers_range`, screened as :func:`~.readers.iter_screened` screens a whole file: a listing
+    record that ``may_select`` rules out is only :class:`Skimmed`."""
+    if may_select is not None and fmt == "listing":
+        return iter_listing_screened(Path(path), may_select, (start, end), first_line)
+    return iter_papers_range(path, fmt, start, end, first_line)

@@ -14,7 +14,8 @@ Formats (``FORMATS``):
 - ``atom``: an arXiv API Atom feed, see :mod:`.atom` (parsed whole; the reader is here).
 
 This module chooses the reader (:func:`detect_format`, :func:`corpus_files`) and dispatches to it
-(:func:`iter_papers`).
+(:func:`iter_papers`). The readers of the other formats (BibTeX brings ``bibtexparser`` and ``pylatexenc``)
+are imported when a file of theirs is read: selecting from a year of JSON Lines loads none of them.
 
 Every Paper carries ``source="<file>:<line>"``; every bad record raises
 :class:`~digest_publisher.errors.CorpusError` naming file, line and what is wrong.
@@ -31,11 +32,7 @@ from ..choices import CORPUS_FORMATS
 from ..errors import CorpusError
 from ..models import Paper
 from ._files import decode_utf8, open_binary, unreadable
-from .atom import AtomFormatError, parse_feed
-from .bibtex import iter_bibtex
-from .csvfile import iter_csv
 from .fields import Skimmed, bad_record, listing_paper, sized_papers
-from .jsonarray import iter_json_array
 from .jsonl import iter_jsonl, iter_listing_screened
 
 FORMATS = CORPUS_FORMATS
@@ -128,6 +125,8 @@ def detect_format(path: Path) -> str:
 
 
 def _iter_atom(path: Path) -> Iterator[Paper]:
+    from .atom import AtomFormatError, parse_feed
+
     name = str(path)
     try:
         data = path.read_bytes()
@@ -195,10 +194,16 @@ def iter_papers(path: Path, fmt: str | None = None) -> Iterator[Paper]:
     if fmt == "snapshot":
         return sized_papers(iter_jsonl(path, snapshot=True))
     if fmt == "json":
+        from .jsonarray import iter_json_array
+
         return sized_papers(iter_json_array(path))
     if fmt == "csv":
+        from .csvfile import iter_csv
+
         return sized_papers(iter_csv(path))
     if fmt == "bibtex":
+        from .bibtex import iter_bibtex
+
         return sized_papers(iter_bibtex(path))
     if fmt == "atom":
         return sized_papers(_iter_atom(path))

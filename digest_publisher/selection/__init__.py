@@ -9,6 +9,7 @@ error reported are the same whether or not the selection spilled.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import heapq
@@ -16,11 +17,9 @@ import itertools
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
-import time
 import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator
@@ -29,52 +28,23 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..corpus import Skimmed, corpus_files, detect_format, iter_papers_range, iter_screened, jsonl_ranges
+from ..corpus import Skimmed, corpus_files, detect_format, iter_screened, iter_screened_range, jsonl_ranges
 from ..errors import CorpusError, EmptySelectionError
 from ..models import Paper, Topic
-from ..records.atomic import atomic_text, pid_running
-from ..topics import match_topic, topic_screen
-from .store import SPILL_AFTER, _Kept, _Spill, _spill_failed, is_better
+from ..topics import TopicScreen, match_topic, topic_screen
+from .store import (
+    _SPILL_PREFIX,
+    SPILL_AFTER,
+    _Kept,
+    _remove_spill,
+    _Spill,
+    _spill_failed,
+    is_better,
+    remove_stale_spills,
+)
 
 # ---------------------------------------------------------------------------------------------
 # The selection
-
-
-_SPILL_PREFIX = "digest-publisher-selection-"
-_SPILL_NAME = re.compile(rf"^{_SPILL_PREFIX}(?:(?P<pid>\d+)-)?[A-Za-z0-9_]{{8}}$")
-_OLD_SPILL_S = 24 * 3600  # a spill folder without a pid in its name (older versions) is removed after a day
-
-
-def remove_stale_spills(tmp: Path) -> list[Path]:
-    """Remove the spill folders in ``tmp`` that a killed selection left: those whose process no longer
-    runs (and, for names without a pid, those older than a day). Returns what was removed."""
-    removed: list[Path] = []
-    try:
-        entries = list(os.scandir(tmp))
-    except OSError:
-        return removed
-    now = time.time()
-    for entry in entries:
-        match = _SPILL_NAME.match(entry.name)
-        if match is None or not entry.is_dir(follow_symlinks=False):
-            continue
-        pid = match.group("pid")
-        try:
-            stale = (
-                not pid_running(int(pid)) if pid is not None
-                else now - entry.stat(follow_symlinks=False).st_mtime > _OLD_SPILL_S
-            )
-        except OSError:
-            continue
-        if stale and (pid is None or int(pid) != os.getpid()):
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(Path(entry.path))
-    return removed
-
-
-def _remove_spill(kept: _Kept, folder: Path) -> None:
-    kept.discard()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(eq=False)
@@ -140,6 +110,8 @@ class Selection:
 
     def write_jsonl(self, path: Path) -> int:
         """Stream :meth:`jsonl_lines` into ``path``, replaced atomically; returns how many papers."""
+        from ..records.atomic import atomic_text
+
         count = 0
         with atomic_text(path) as handle:
             for line in self.jsonl_lines():
@@ -234,15 +206,17 @@ def _scan(
     offer = scan.kept.offer
     span_min: date | None = None
     span_max: date | None = None
+    records = 0
+    windowed = date_from is not None or date_to is not None
     for paper in papers:
-        scan.records += 1
+        records += 1
         key, submitted = paper if isinstance(paper, Skimmed) else (paper.key, paper.submitted)
         digest = _digest(key)
         seen.add(digest)
         if submitted:
             span_min = submitted if span_min is None or submitted < span_min else span_min
             span_max = submitted if span_max is None or submitted > span_max else span_max
-        if not _in_window(submitted, date_from, date_to):
+        if windowed and not _in_window(submitted, date_from, date_to):
             continue
         window_keys.add(digest)
         if isinstance(paper, Skimmed):
@@ -251,6 +225,7 @@ def _scan(
         if rule is None:
             continue
         offer(key, paper, rule)
+    scan.records = records
     scan.span_min, scan.span_max = span_min, span_max
     scan.seen = [array("Q", sorted(seen))]
     scan.window = [array("Q", sorted(window_keys))]
@@ -261,18 +236,19 @@ def _scan(
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 
 
-def _may_select(topic: Topic | None) -> Callable[[str, str], bool] | None:
-    """The topic's screen, one per stream of files (it learns from the first texts which guards rule out most)."""
-    screen = topic_screen(topic) if topic else None
-    return screen.may_select if screen else None
+def _may_select(screen: TopicScreen | None) -> Callable[[str, str], bool] | None:
+    """The topic's screen for one stream of files: a copy of ``screen`` (built, its regexes compiled, once
+    in the parent) that learns from the stream's first texts which guards rule out most."""
+    return copy.deepcopy(screen).may_select if screen else None
 
 
 def _scan_range(
-    args: tuple[Path, str, int, int, int, Topic | None, date | None, date | None, _Spill],
+    args: tuple[Path, str, int, int, int, Topic | None, TopicScreen | None, date | None, date | None, _Spill],
 ) -> _Scan | CorpusError:
-    path, fmt, start, end, first_line, topic, date_from, date_to, spill = args
+    path, fmt, start, end, first_line, topic, screen, date_from, date_to, spill = args
     try:
-        scan = _scan(iter_papers_range(path, fmt, start, end, first_line), topic, date_from, date_to, spill)
+        papers = iter_screened_range(path, fmt, start, end, first_line, _may_select(screen))
+        scan = _scan(papers, topic, date_from, date_to, spill)
     except CorpusError as exc:  # returned, not raised: the parent reports the error of the EARLIEST part
         return exc
     scan.kept.close()  # complete on disk: the parent opens the file by name
@@ -280,12 +256,12 @@ def _scan_range(
 
 
 def _scan_files(
-    args: tuple[list[Path], str | None, Topic | None, date | None, date | None, _Spill],
+    args: tuple[list[Path], str | None, Topic | None, TopicScreen | None, date | None, date | None, _Spill],
 ) -> _Scan | CorpusError:
     """Whole files, one after the other, in a reader process (see :func:`_file_groups`)."""
-    paths, fmt, topic, date_from, date_to, spill = args
+    paths, fmt, topic, screen, date_from, date_to, spill = args
     try:
-        may_select = _may_select(topic)
+        may_select = _may_select(screen)
         papers = itertools.chain.from_iterable(iter_screened(path, fmt, may_select) for path in paths)
         scan = _scan(papers, topic, date_from, date_to, spill)
     except CorpusError as exc:  # returned, not raised: the parent reports the error of the EARLIEST group
@@ -296,7 +272,7 @@ def _scan_files(
 
 def _file_groups(paths: list[Path], workers: int, parallel_min_bytes: int) -> list[list[Path]]:
     """Many files that together hold ``parallel_min_bytes`` or more (a year of daily listings), none of
-    them that big alone: consecutive groups of whole files, about four per reader process. Empty when
+    them that big alone: consecutive groups of whole files, two per reader process. Empty when
     the files are better read one by one (few, small, or one big enough to be split by byte ranges)."""
     if workers <= 1 or len(paths) < 2 * workers:
         return []
@@ -306,7 +282,7 @@ def _file_groups(paths: list[Path], workers: int, parallel_min_bytes: int) -> li
         return []  # iter_papers reports the missing file, in order
     if sum(sizes) < parallel_min_bytes or max(sizes) >= parallel_min_bytes:
         return []
-    count = min(len(paths), 4 * workers)
+    count = min(len(paths), 2 * workers)  # more groups balance better, but each starts a screen anew
     return [paths[len(paths) * i // count: len(paths) * (i + 1) // count] for i in range(count)]
 
 
@@ -319,8 +295,11 @@ def _scan_file(
     workers: int,
     parallel_min_bytes: int,
     spill: _Spill,
+    screen: TopicScreen | None,
     may_select: Callable[[str, str], bool] | None,
 ) -> _Scan:
+    """One file: read here with ``may_select`` (the screen of all the files read here), or, big enough, by
+    reader processes, a byte range each, each with its own copy of ``screen``."""
     kind = fmt
     if workers > 1:
         try:
@@ -333,7 +312,7 @@ def _scan_file(
         return _scan(iter_screened(path, fmt, may_select), topic, date_from, date_to, spill)
     assert kind is not None
     ranges = jsonl_ranges(path, workers)
-    tasks = [(path, kind, start, end, line, topic, date_from, date_to, spill) for start, end, line in ranges]
+    tasks = [(path, kind, start, end, line, topic, screen, date_from, date_to, spill) for start, end, line in ranges]
     total = _Scan(_Kept(spill))
     with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
         # In file order, each part merged and dropped as it arrives: the first bad part's error wins.
@@ -381,20 +360,21 @@ def select_corpus(
         files = 0
         found = corpus_files(paths)
         groups = _file_groups(found, workers, parallel_min_bytes)
+        screen = topic_screen(topic) if topic else None
         if groups:  # whole files per reader process, merged in file order: the same result
             files = len(found)
-            tasks = [(group, fmt, topic, date_from, date_to, spill) for group in groups]
+            tasks = [(group, fmt, topic, screen, date_from, date_to, spill) for group in groups]
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for part in pool.imap(_scan_files, tasks, chunksize=1):
                     if isinstance(part, CorpusError):
                         raise part
                     total.merge(part)
                     del part
-        may_select = None if groups else _may_select(topic)  # one screen for all the files read here
+        may_select = None if groups else _may_select(screen)  # one screen for all the files read here
         for path in [] if groups else found:
             files += 1
             total.merge(
-                _scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill, may_select)
+                _scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill, screen, may_select)
             )
         selection = Selection(
             files=files,

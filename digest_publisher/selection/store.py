@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import marshal
 import os
+import re
+import shutil
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -250,3 +253,44 @@ class _Kept:
             self._pending.clear()
 
 
+# ---------------------------------------------------------------------------------------------
+# Spill folders
+
+
+_SPILL_PREFIX = "digest-publisher-selection-"
+_SPILL_NAME = re.compile(rf"^{_SPILL_PREFIX}(?:(?P<pid>\d+)-)?[A-Za-z0-9_]{{8}}$")
+_OLD_SPILL_S = 24 * 3600  # a spill folder without a pid in its name (older versions) is removed after a day
+
+
+def remove_stale_spills(tmp: Path) -> list[Path]:
+    """Remove the spill folders in ``tmp`` that a killed selection left: those whose process no longer
+    runs (and, for names without a pid, those older than a day). Returns what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(tmp))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _SPILL_NAME.match(entry.name)
+        if match is None or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = match.group("pid")
+        from ..records.atomic import pid_running  # only when a spill folder is there: rarely
+
+        try:
+            stale = (
+                not pid_running(int(pid)) if pid is not None
+                else now - entry.stat(follow_symlinks=False).st_mtime > _OLD_SPILL_S
+            )
+        except OSError:
+            continue
+        if stale and (pid is None or int(pid) != os.getpid()):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _remove_spill(kept: _Kept, folder: Path) -> None:
+    kept.discard()
+    shutil.rmtree(folder, ignore_errors=True)
