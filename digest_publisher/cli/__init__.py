@@ -5,6 +5,16 @@ of :mod:`digest_publisher.pipeline` and prints. This package is the only place t
 prints, or reads ``.env``. Errors derived from :class:`~digest_publisher.errors.DigestError` are
 translated once, in :class:`DigestGroup`, into ``Error: <what happened>. <what to do>`` and exit code 1.
 
+    corpus.py     ``corpus fetch | harvest | select | stats``
+    draft.py      ``draft``: select, curate and draft a topic's post (``--shortlist``, the progress display)
+    backfill.py   ``backfill``: draft, render, publish, print the link (the editor's one command)
+    series.py     ``series``: every topic's backfill as one job, printed as one table
+    estimate.py   the ``--estimate`` table of ``draft`` and ``backfill``, printed before any call
+    render.py     ``render`` and ``preview``
+    publish.py    ``publish``, ``check`` and ``status``
+    republish.py  ``republish`` (and ``--to-revision``) and ``history``, with republish's exit codes for cron
+    _common.py    output helpers, ``.env`` loading and every option more than one command uses
+
 Commands are imported when they run, not when the program starts: ``digest-publisher --help`` or
 ``status`` never loads the drafting stage or the HTTP stack, and ``--help`` not even the options the
 commands share (``_common``). The one-line summaries ``--help`` lists

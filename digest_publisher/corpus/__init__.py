@@ -7,6 +7,22 @@
   parts, see :mod:`.jsonl`.
 - :func:`fetch_arxiv` queries the arXiv API politely and writes a listing JSONL, see :mod:`.fetch`.
 
+Its modules:
+
+    readers.py    detect_format, corpus_files, iter_papers: one reader per format (FORMATS), by extension or content
+    jsonl.py      JSON Lines (listing, snapshot), streamed, and split into byte ranges for parallel reads
+    jsonarray.py  JSON arrays of listing-shaped records (parsed whole)
+    csvfile.py    CSV with a header row and the common column synonyms (streamed)
+    bibtex.py     BibTeX entries (bibtexparser v2, pylatexenc for accents; parsed whole)
+    atom.py       arXiv API Atom feeds: one parser for the ``atom`` reader and ``corpus fetch``
+    snapshot.py   the bulk arXiv metadata snapshot's records -> Papers
+    fields.py     what the listing-shaped readers share: one record's fields checked and made a Paper
+    text.py       text clean-up: whitespace, abstracts, LaTeX accents, author and category lists
+    _files.py     opening corpus files with errors a user can act on; atomic outputs (records.atomic)
+    fetch.py      ``corpus fetch``: the arXiv API, politely, as a listing JSONL
+    harvest.py    ``corpus harvest``: an arXiv set over a date range by OAI-PMH, resumable, as a listing JSONL
+    oai.py        OAI-PMH ``ListRecords`` pages in arXiv's metadata format -> listing-shaped records
+
 Fetching (``requests``, ``tenacity``) is imported when it is first used, not with the package: reading and
 selecting a corpus (`corpus select`) does not pay for the network stack.
 """

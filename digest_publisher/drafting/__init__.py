@@ -9,6 +9,29 @@ The pipeline reads top to bottom in :func:`draft_post`:
       -> records.write_post()     papers.json + post.md, atomically; then draft-report.json
 
 Nothing is written unless every check passed, so a failed draft never leaves a half-done post.
+
+    base.py             the Drafter interface and the data between the parts (DraftRequest, DraftContent, Section)
+    builtin.py          BuiltinDrafter: deterministic, offline, extractive (sentences from the abstracts)
+    themes.py           theme discovery from a selection's phrases, per-paper sentence roles (analyse_paper)
+    claude.py           ClaudeDrafter: cards -> outline -> sections -> title/hook/excerpt/tags, cached on disk
+    claude_cards.py     the card stage: excerpt cards made by code, else model cards cached per paper
+    claude_plan.py      the outline stage: every paper in a section or left out with a reason
+    claude_sections.py  the section stage: sections in parallel, checked, repaired, condensed
+    claude_context.py   what the stages of one Claude draft share (request, prompts, cache key, paper blocks)
+    claude_estimate.py  the Claude engine's calls and tokens per stage before any call (``draft --estimate``)
+    prompts.py          drafting's prompt set (one file per stage in ``prompts/<kind>/``)
+    assemble.py         the parts code writes: the header line, separators, series footer, Run Metadata
+    safety.py           links, images, HTML, shortcodes and foreign citations removed from drafted text
+    citing.py           how ``[@id]`` reads: doubled names dropped, dangling citations put in parentheses
+    grounding.py        check_grounding: citations, names, numbers and section lengths, by code
+    numbers.py          numbers as careful writers state them, matched against the numbers a paper states
+    number_context.py   what a number is about: two numbers swapped, or one put where another belongs
+    attribution.py      which paper each number of a sentence that cites several is about
+    alignment.py        a post's sentence that restates an abstract's sentence closely: swaps, dropped hedges
+    hedges.py           a claim keeps its paper's certainty: hedges kept, none invented (soften)
+    removal.py          unverified numbers taken out so the prose stays whole; a restated closing dropped
+    factcheck.py        the editor's fact-check view: each number and cited claim with the sentence it rests on
+    text.py             string helpers: sentences, LaTeX clean-up, numbers, key terms, word counts, window phrases
 """
 
 from __future__ import annotations

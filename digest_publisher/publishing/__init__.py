@@ -6,7 +6,10 @@
     republish.py  republish: bring every changed post up to date, safely, from cron
     revisions.py  restore_revision: an older WordPress revision becomes the current version (a new revision)
     history.py    history: the local publish history beside WordPress's revisions
-    results.py    what republish and restore report per post (and their exit codes)
+    results.py    what republish and restore report per post (and their exit codes); a record's shared facts
+    journal.py    RecordJournal: THE write-intent protocol of a record (intend, write, settle)
+    sent.py       what is sent, as hashes (content_hash, publish key) and the residue check of what came back
+    site.py       which block markup a site gets: its WordPress version, found once and remembered per site
     series_site.py  publish_series_site: a series' posts, each linking its siblings, and its index page
     series_page.py  the index page (a WordPress page): created once, updated in place, never over edits
 

@@ -12,6 +12,21 @@ The pipeline, as :func:`render_post` runs it::
                                                       6.8 has seed 000's)
                  --> featured image (generated card or the user's file)
 
+Its modules:
+
+    parser.py          Markdown -> the block tree (markdown-it-py; citations an inline rule), both conversions
+    tree.py            the block tree's nodes (Paragraph, Heading, ListBlock, ...) and CitationResolver
+    serialize.py       the block tree -> block markup of the target version's editor, or classic HTML
+    sanitize.py        allowlist sanitising of inline and block HTML (nh3), shortcode escaping
+    citations.py       ``[@id]`` -> links named by the paper's short name; the "Papers covered" section
+    series.py          a series post's "More in the series" footer and the series' index page, as Markdown
+    residue.py         check_residue: no literal Markdown, empty section or raw citation in the content
+    wpformat.py        ports of WordPress 6.1's and 6.8's display filters (wptexturize, wpautop, ...), byte for byte
+    dryrun.py          the dry-run post object, as WordPress's REST API will return it
+    card.py            the featured image: a generated 1200x630 PNG card, or the user's image file checked
+    preview.py         the standalone preview page (everything inline) and the local server that shows it
+    factcheck_view.py  the preview page's fact-check view (a toggle): marks, sources, what was removed and why
+
 Everything here is a pure function of the post folder, except :func:`write_preview`, which writes
 ``preview.html``, ``render.json`` and ``featured.png`` into the post folder atomically.
 """

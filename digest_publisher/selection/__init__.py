@@ -5,6 +5,9 @@ papers only for the ones that pass the filters, and of those at most ``spill_aft
 that, the selected papers move to a SQLite file in a temporary folder (:class:`_Kept`), so memory
 does not grow with the share of the corpus a topic selects. The result, its order and the first
 error reported are the same whether or not the selection spilled.
+
+    (here)        select_corpus and Selection: the scan (large JSON Lines files read by several processes), counts
+    store.py      where a selection keeps its papers: a dict, then a SQLite file; the duplicate rule (is_better)
 """
 
 from __future__ import annotations

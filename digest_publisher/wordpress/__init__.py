@@ -17,6 +17,7 @@
     xmlrpc_media.py  the featured image over XML-RPC: found by its hash, uploaded, attached
     xmlrpc_reads.py  what status and history read over XML-RPC (a post's state, its revisions)
     check.py      diagnose the connection: credentials, Application Passwords, stripped headers ...
+    pages.py      the page routes (wp/v2/pages) the series' index page needs: find, create, update, verify
     users.py      who the REST user is (users/me), asked once per publish
     publisher.py  what a transport is to publishing: its protocol, KnownState, PublishOutcome, write intents
     fingerprints.py  what was sent vs what WordPress kept: HTML by meaning, stored-field hashes, the
