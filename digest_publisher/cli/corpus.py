@@ -1,4 +1,4 @@
-"""``digest-publisher corpus ...``: fetch, select and count papers."""
+"""``digest-publisher corpus ...``: fetch, harvest (OAI-PMH), select and count papers."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Text helpers shared by both drafters and the grounding checks.
 
 Pure functions over strings: sentence splitting of abstracts, light LaTeX clean-up for display,
-Markdown escaping, paper short names, number extraction, key-term extraction and date formatting.
+number extraction, key-term extraction, name joining and date phrases. Markdown escaping and the window's
+format are :mod:`digest_publisher.mdtext`'s (re-exported here); paper short names are :mod:`digest_publisher.names`'s.
 """
 
 from __future__ import annotations
