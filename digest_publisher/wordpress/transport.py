@@ -157,6 +157,7 @@ class Transport:
         self.policy = retry_policy(settings)
         self._auth = requests.auth.HTTPBasicAuth(settings.username, settings.app_password)
         self.request_count = 0  # HTTP attempts actually sent, retries included
+        self._count_lock = threading.Lock()
         self.log: list[LoggedRequest] = []
 
     def send_once(
@@ -177,7 +178,8 @@ class Transport:
         are sent)."""
         if not same_origin(url, self.settings.site_url):
             raise off_origin_error(url, self.settings.site_url, found_where="the address", method=method)
-        self.request_count += 1
+        with self._count_lock:  # requests may be sent together (WordPressClient.together)
+            self.request_count += 1
         if label == "discover":
             self.log.append(LoggedRequest(method, url, None, sent=True, label=label))
         timeout = self.settings.timeout
