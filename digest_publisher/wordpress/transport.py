@@ -258,7 +258,7 @@ class Transport:
             return response
 
         try:
-            return self.policy.retrying(idempotent=idempotent)(attempt)
+            return self.policy.call(attempt, idempotent=idempotent)
         except _RetryableStatus as exc:
             raise self._status_error(method, url, exc.response, idempotent) from None
         except requests.Timeout as exc:
