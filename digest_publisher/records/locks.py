@@ -126,7 +126,7 @@ def site_locks(site_url: str, keys: Iterable[str], wait: float = SITE_LOCK_WAIT_
 
     Taken after the post's own lock and in sorted order, so two runs never wait for each other in a circle.
     A run on another machine does not see these locks: the media upload checks for a racing copy on the
-    site itself as well (``wordpress.media.oldest_copy``).
+    site itself as well (``wordpress.media.upload_image``).
     """
     folder = site_lock_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -1,6 +1,5 @@
 """The featured image (``wp/v2/media``): uploaded once per image, found again by the SHA-256 kept in its
-description (and in its file name), whoever uploaded it first (the oldest copy wins a race); attached to the
-post that uploaded it."""
+description (and in its file name), whoever uploaded it first; attached to the post that uploaded it."""
 
 from __future__ import annotations
 
@@ -32,12 +31,10 @@ def media_filename(image: FeaturedImage) -> str:
 
 @dataclass(frozen=True)
 class Attachment:
-    """An attachment holding the image: its id, the post it is attached to (0: none) and the path of its
-    stored file."""
+    """An attachment holding the image: its id and the post it is attached to (0: none)."""
 
     id: int
     post: int = 0
-    file: str = ""
 
 
 def find_media(
@@ -73,10 +70,17 @@ def media_holding(client: WordPressClient, sha: str) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: int(item["id"]))
 
 
-def upload_image(client: WordPressClient, image: FeaturedImage, *, post_id: int | None = None) -> Attachment:
-    """Upload the image (attached to ``post_id`` when the post exists already) and verify what WordPress
-    stored. The caller then makes sure the site holds ONE attachment with these bytes: it searches
-    (:func:`media_holding`) and keeps the oldest copy (:func:`oldest_copy`, :func:`give_way`)."""
+def upload_image(
+    client: WordPressClient, image: FeaturedImage, notes: list[str], *, post_id: int | None = None
+) -> Attachment:
+    """Upload the image (attached to ``post_id`` when the post exists already), then make sure the site
+    holds ONE attachment with these bytes: if another holds the hash (uploaded before, or by a run racing
+    this one, from another posts folder or another machine), the oldest is kept and this copy deleted.
+
+    Every racing run keeps the oldest of the copies it sees, and the run whose copy WordPress stored last
+    sees all of them (the hash is in the description from the moment WordPress stores the attachment), so
+    the runs agree on one attachment.
+    """
     filename = media_filename(image)
     form = {
         "alt_text": image.alt_text,
@@ -111,34 +115,18 @@ def upload_image(client: WordPressClient, image: FeaturedImage, *, post_id: int 
             problems,
             response.url,
         )
-    return _attachment(data)
-
-
-def oldest_copy(ours: Attachment, holders: list[dict[str, Any]]) -> Attachment | None:
-    """The attachment to keep instead of the one just uploaded (``ours``), given every attachment holding
-    the image after the upload (:func:`media_holding`); None when ours is the first copy on the site.
-
-    Another copy comes from an upload before, or from a run racing this one (another posts folder, another
-    machine). Every racing run keeps the oldest of the copies it sees, and the run whose copy WordPress stored
-    last sees all of them (the hash is in the description from the moment WordPress stores the attachment),
-    so the runs agree on one attachment; a run that uploaded another copy deletes its own (:func:`give_way`).
-    """
-    oldest = next((item for item in holders if int(item["id"]) != ours.id), None)
+    ours = _attachment(data)
+    oldest = next((item for item in media_holding(client, image.sha256) if int(item["id"]) != ours.id), None)
     if oldest is None or int(oldest["id"]) > ours.id:
-        return None
-    return _attachment(oldest)
-
-
-def give_way(client: WordPressClient, ours: Attachment, kept: Attachment, notes: list[str]) -> None:
-    """Delete our copy of an image the site already held in ``kept`` (once nothing of ours shows it)."""
-    if kept.file == ours.file:
+        return ours  # the first copy on the site: a run that uploaded another copy deletes its own
+    if _stored_file(oldest) == _stored_file(data):
         # Two uploads raced to the same file name: deleting this copy would delete the file both show.
         notes.append(
-            f"the image was uploaded at the same moment by another run (attachment {kept.id}, the same "
+            f"the image was uploaded at the same moment by another run (attachment {oldest['id']}, the same "
             f"file): used that one; attachment {ours.id} is a second entry for the file, delete it in the "
             "media library without deleting the file"
         )
-        return
+        return _attachment(oldest)
     client.request(
         "DELETE",
         f"wp/v2/media/{ours.id}",
@@ -146,7 +134,8 @@ def give_way(client: WordPressClient, ours: Attachment, kept: Attachment, notes:
         accept_codes=frozenset({"rest_post_invalid_id"}),
         label=f"undo featured image {ours.id}",
     )
-    notes.append(f"the image was uploaded before (attachment {kept.id}): used it, deleted the new copy")
+    notes.append(f"the image was uploaded before (attachment {oldest['id']}): used it, deleted the new copy")
+    return _attachment(oldest)
 
 
 def attach_media(client: WordPressClient, media_id: int, post_id: int) -> None:
@@ -169,7 +158,11 @@ def attach_media(client: WordPressClient, media_id: int, post_id: int) -> None:
 
 
 def _attachment(item: Mapping[str, Any]) -> Attachment:
-    return Attachment(int(item["id"]), int(item.get("post") or 0), urlsplit(str(item.get("source_url") or "")).path)
+    return Attachment(int(item["id"]), int(item.get("post") or 0))
+
+
+def _stored_file(item: Mapping[str, Any]) -> str:
+    return urlsplit(str(item.get("source_url") or "")).path
 
 
 def holds_hash(media: Mapping[str, Any], sha: str) -> bool:

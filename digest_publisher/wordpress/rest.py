@@ -12,13 +12,12 @@ REST root: the slug lookup and the media search before the upload are skipped wh
 earlier attempt (write intents, see ``Journal``). WordPress suffixes a taken slug instead of refusing it,
 so the answer tells: a suffixed create is deleted again and the slug's holder adopted (ours) or refused
 (not ours). After an upload the library is searched for the image's hash: an older copy (uploaded before,
-or by a racing run) wins, the post is pointed at it and the new one is deleted.
+or by a racing run) wins and the new one is deleted.
 
 Requests that do not depend on each other go out together (``WordPressClient.together``), so a first
 publish waits for four rounds, not eight: the reads (users/me, the terms, the image, the post the record
-knows); the missing terms' creates with the image upload; the post's write with the search for other copies
-of the image; the image's attaching with the reader's fetch. No write is sent before every read and check
-is done.
+knows), then the missing terms' creates and the image upload, then the post, then the image's attaching
+and the reader's fetch. No write is sent before every read and check is done.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from ..errors import WordPressError
 from ..models import FeaturedImage, RenderedPost
 from .client import ApiResponse, WordPressClient
 from .fingerprints import holds_our_post
-from .media import Attachment, attach_media, find_media, give_way, media_holding, oldest_copy, upload_image
+from .media import Attachment, attach_media, find_media, upload_image
 from .posts import (
     LISTING_FIELDS,
     body_fingerprint,
@@ -183,10 +182,11 @@ class RestPublisher:
                 job_notes.append([])
                 slug = post.category_slugs.get(name) if taxonomy == "categories" else None
                 jobs.append(partial(create_term, client, taxonomy, name, job_notes[-1], slug))
-        uploaded: Attachment | None = None
         if image is not None and attachment is None:
-            journal.intend(upload_intent(image.sha256))  # settled once the search after it has been made
-            jobs.append(partial(upload_image, client, image, post_id=target.get("id") if target else None))
+            journal.intend(upload_intent(image.sha256))
+            job_notes.append([])
+            post_id = target.get("id") if target else None
+            jobs.append(partial(upload_image, client, image, job_notes[-1], post_id=post_id))
         done = client.together(*jobs)
         for said in job_notes:
             notes += said
@@ -196,7 +196,9 @@ class RestPublisher:
             tags[name] = term_id
         terms = {"categories": categories, "tags": tags}
         if image is not None and attachment is None:
-            uploaded = attachment = done[-1]
+            attachment = done[-1]
+            assert isinstance(attachment, Attachment)
+            journal.settle(upload_intent(image.sha256), media={image.sha256: attachment.id})
         media_id = attachment.id if attachment is not None else 0
         if image is not None:
             media[image.sha256] = media_id
@@ -213,18 +215,27 @@ class RestPublisher:
         }
         if post.date_gmt:
             body["date_gmt"] = format_gmt(post.date_gmt)
-        write = partial(self._write_post, post, body, status, target, journal, notes)
-        holders: list[dict[str, Any]] | WordPressError | None = None
-        if uploaded is not None and image is not None and not client.dry_run:
-            # The search for other copies of the image (a read) goes out with the post's write.
-            wrote, holders = client.together(partial(_returning_errors, write), partial(self._copies_of, image))
-            if isinstance(wrote, WordPressError):
-                if not isinstance(holders, WordPressError):  # the post failed, not the image: keep one copy
-                    self._keep_one_copy(image, uploaded, holders, journal, notes)
-                raise wrote
-            action, written, target = wrote
-        else:
-            action, written, target = write()
+        written: ApiResponse | None = None
+        if target is None:
+            journal.intend(create_intent())
+            written = client.post("wp/v2/posts", body, label=f"post {post.slug!r}")
+            action = "created"
+            if not client.dry_run and written.data.get("slug") != post.slug:
+                # The slug is taken (WordPress suffixed ours): undo, then see whose post holds it.
+                target = self._undo_suffixed_create(written.data, post, journal, notes)
+                written = None
+        if target is not None and written is None:
+            action = "updated"
+            if not client.dry_run and remote_holds(target, body, status):
+                # An earlier run wrote exactly this and died before recording it: sending it again would
+                # only add a revision (WordPress saves one on the first update even when nothing changed).
+                notes.append("WordPress already holds this version (written by an earlier run): nothing sent")
+                action = "verified"
+            else:
+                journal.intend(update_intent(body_fingerprint(body)))
+                written = client.post(
+                    f"wp/v2/posts/{target['id']}", body, idempotent=True, label=f"post {post.slug!r}"
+                )
         if client.dry_run:
             return PublishOutcome(
                 action="planned",
@@ -249,15 +260,6 @@ class RestPublisher:
         )
         # Remember the id BEFORE verifying: if verification fails, a rerun updates this post.
         on_written(outcome)
-        if image is not None and uploaded is not None and holders is not None:
-            kept = oldest_copy(uploaded, holders) if not isinstance(holders, WordPressError) else None
-            if kept is not None:
-                # Another copy of the image came first (an earlier upload, a racing run): the post shows it.
-                data, written_url = self._show_image(outcome, kept, body, journal, post.slug)
-                media[image.sha256] = kept.id  # outcome.media: the record keeps the copy the post shows
-                attachment = kept
-                on_written(outcome)
-            self._keep_one_copy(image, uploaded, holders, journal, notes)
         stale = sorted(t for t in self._from_cache if sorted(data.get(t) or []) != sorted(body[t]))
         if stale:
             # WordPress drops unknown term ids without an error: ids remembered for this site were stale.
@@ -280,79 +282,6 @@ class RestPublisher:
         outcome.rendered_where = reader.url
         outcome.link = reader.data.get("link") or outcome.link
         return outcome
-
-    def _write_post(
-        self,
-        post: RenderedPost,
-        body: dict[str, Any],
-        status: str,
-        target: dict[str, Any] | None,
-        journal: Journal,
-        notes: list[str],
-    ) -> tuple[str, ApiResponse | None, dict[str, Any] | None]:
-        """Create the post, or update ``target``: (action, WordPress's answer or None, the target)."""
-        client = self.client
-        written: ApiResponse | None = None
-        action = "created"
-        if target is None:
-            journal.intend(create_intent())
-            written = client.post("wp/v2/posts", body, label=f"post {post.slug!r}")
-            if not client.dry_run and written.data.get("slug") != post.slug:
-                # The slug is taken (WordPress suffixed ours): undo, then see whose post holds it.
-                target = self._undo_suffixed_create(written.data, post, journal, notes)
-                written = None
-        if target is not None and written is None:
-            action = "updated"
-            if not client.dry_run and remote_holds(target, body, status):
-                # An earlier run wrote exactly this and died before recording it: sending it again would
-                # only add a revision (WordPress saves one on the first update even when nothing changed).
-                notes.append("WordPress already holds this version (written by an earlier run): nothing sent")
-                action = "verified"
-            else:
-                journal.intend(update_intent(body_fingerprint(body)))
-                written = client.post(
-                    f"wp/v2/posts/{target['id']}", body, idempotent=True, label=f"post {post.slug!r}"
-                )
-        return action, written, target
-
-    def _keep_one_copy(
-        self,
-        image: FeaturedImage,
-        uploaded: Attachment,
-        holders: list[dict[str, Any]] | WordPressError | None,
-        journal: Journal,
-        notes: list[str],
-    ) -> None:
-        """After our upload and the search for other copies: delete ours if an older copy holds the image (a
-        post of ours that showed it now shows the older one), and settle the upload's intent with the copy
-        kept. A failed search is raised, the intent left for a rerun to search again."""
-        if isinstance(holders, WordPressError):
-            raise holders
-        kept = oldest_copy(uploaded, holders or [])
-        if kept is not None:
-            give_way(self.client, uploaded, kept, notes)
-        journal.settle(upload_intent(image.sha256), media={image.sha256: (kept or uploaded).id})
-
-    def _copies_of(self, image: FeaturedImage) -> list[dict[str, Any]] | WordPressError:
-        """Every attachment holding the image, after our upload; a failed search is returned, to be raised
-        once the post written meanwhile is recorded."""
-        try:
-            return media_holding(self.client, image.sha256)
-        except WordPressError as exc:
-            return exc
-
-    def _show_image(
-        self, outcome: PublishOutcome, kept: Attachment, body: dict[str, Any], journal: Journal, slug: str
-    ) -> tuple[Mapping[str, Any], str]:
-        """Point the post just written at ``kept`` instead of the copy this run uploaded."""
-        body["featured_media"] = kept.id
-        journal.intend(update_intent(body_fingerprint(body)))
-        # The terms go with it: an update without categories gets WordPress's default category.
-        fields = {key: body[key] for key in ("featured_media", "categories", "tags")}
-        written = update_post(self.client, outcome.post_id or 0, fields, f"featured image of post {slug!r}")
-        outcome.modified_gmt = written.data.get("modified_gmt")
-        outcome.remote_fingerprint = rest_fingerprint(written.data)
-        return written.data, written.url
 
     # -- reads ------------------------------------------------------------------------------------
 
@@ -536,12 +465,3 @@ def _holds(item: Mapping[str, Any], post: RenderedPost) -> bool:
     return holds_our_post(str(raw_field(item, "content") or ""), post)
 
 
-def _returning_errors(
-    write: Callable[[], tuple[str, ApiResponse | None, dict[str, Any] | None]],
-) -> tuple[str, ApiResponse | None, dict[str, Any] | None] | WordPressError:
-    """``write()``, its WordPress error returned rather than raised: the image uploaded before it is settled
-    whatever became of the post."""
-    try:
-        return write()
-    except WordPressError as exc:
-        return exc

@@ -7,7 +7,7 @@ The race is made certain, not left to chance: a must-use plugin holds the FIRST 
 3 s after WordPress saved its file and before it stores the attachment, so a second upload gets a renamed
 file and is stored first (the window that once left two attachments, 1 run in 6). "One machine" runs share
 the site-wide locks (``records.locks.site_locks``); "two machines" runs each get their own temporary folder,
-so only the check on the site itself (``wordpress.media.oldest_copy``) keeps the image single.
+so only the check on the site itself (``wordpress.media.upload_image``) keeps the image single.
 """
 
 from __future__ import annotations
