@@ -24,7 +24,7 @@ from digest_publisher.corpus.fetch import retry_policy as arxiv_policy
 from digest_publisher.errors import DigestError, DraftError
 from digest_publisher.retry import MAX_RETRY_AFTER, RETRY_ALWAYS, RETRY_IF_IDEMPOTENT, parse_retry_after
 from digest_publisher.wordpress.client import WordPressClient
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.transport import retry_policy as wordpress_policy
 from tests.fake_claude import FakeClaude
 

@@ -25,9 +25,9 @@ from typing import Any
 import requests
 
 from ..errors import WordPressError
+from .connection_settings import WordPressSettings
 from .discovery import discover_root, join_route
 from .failures import wordpress_error
-from .settings import WordPressSettings
 from .shapes import shape_problem
 from .transport import LoggedRequest, Transport, is_json
 

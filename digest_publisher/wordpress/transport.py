@@ -28,9 +28,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ..errors import WordPressError
 from ..retry import RETRY_ALWAYS, RETRY_IF_IDEMPOTENT, RetryPolicy, Transient
+from .connection_settings import TIMEOUT_VAR, WordPressSettings
 from .failures import connection_error, wordpress_error
 from .origin import off_origin_error, same_origin
-from .settings import TIMEOUT_VAR, WordPressSettings
 
 USER_AGENT = "digest-publisher/0.1 (+https://github.com/; WordPress REST client)"
 # Seconds before the second attempt (doubled for each further one, with jitter; see digest_publisher.retry).

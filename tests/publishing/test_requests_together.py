@@ -20,7 +20,7 @@ import requests
 
 from digest_publisher.errors import WordPressError
 from digest_publisher.wordpress.client import WordPressClient
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 
 PAIR_WAIT_S = 10.0  # how long one of a pair waits for the other before it answers 500 (not a time limit)
 
