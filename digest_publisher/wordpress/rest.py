@@ -14,10 +14,9 @@ so the answer tells: a suffixed create is deleted again and the slug's holder ad
 (not ours). After an upload the library is searched for the image's hash: an older copy (uploaded before,
 or by a racing run) wins and the new one is deleted.
 
-Requests that do not depend on each other go out together (``WordPressClient.together``), so a first
-publish waits for four rounds, not eight: the reads (users/me, the terms, the image, the post the record
-knows), then the missing terms' creates and the image upload, then the post, then the image's attaching
-and the reader's fetch. No write is sent before every read and check is done.
+Requests that do not depend on each other go out together (``WordPressClient.together``): the reads (users/me,
+the terms, the image, the post the record knows); the missing terms' creates with the image upload; after the
+post, the image's attaching with the reader's fetch. No write is sent before every read and check is done.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from functools import partial
 from typing import Any
 
 from ..errors import WordPressError
-from ..models import FeaturedImage, RenderedPost
+from ..models import RenderedPost
 from .client import ApiResponse, WordPressClient
 from .fingerprints import holds_our_post
 from .media import Attachment, attach_media, find_media, upload_image
@@ -98,8 +97,7 @@ class RestPublisher:
         trusted = journal is not None  # the record's intents are known: a missing intent means no write
         journal = journal or NoJournal()
 
-        # An unchanged post costs one read: is the remote still what we last wrote? Only the fields the edit
-        # check reads (WordPress then skips rendering the content, which a full answer runs the_content for).
+        # An unchanged post costs one read of the fields the edit check needs (no content rendered for it).
         if known.wordpress_id and content_hash and known.content_hash == content_hash and not force:
             remote = fetch_recorded_post(self.client, known.wordpress_id, post.slug, LISTING_FIELDS)
             self._refuse_remote_edits(remote, known, post.slug)
@@ -129,11 +127,11 @@ class RestPublisher:
                 client, "categories", post.categories, search_misses=False, cached=known.site_terms.get("categories"),
                 from_cache=self._from_cache, slugs=post.category_slugs, notes=term_notes,
             ),
-            lambda: resolve_terms(
-                client, "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags"),
-                from_cache=self._from_cache,
-            ),
-            lambda: self._find_media(image, known, media, trusted),
+            lambda: resolve_terms(client, "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags"),
+                                  from_cache=self._from_cache),
+            # The image by its remembered id; searched by its hash when an earlier run may have uploaded it.
+            lambda: find_media(client, image, {**known.site_media, **media},
+                               search=not trusted or upload_intent(image.sha256) in known.pending) if image else None,
             # By the record's id (a read); a lookup by slug may delete a crashed run's copy: after the checks.
             lambda: self._find_target(post, known, target_notes, lookup=False),
         )  # fmt: skip
@@ -157,8 +155,7 @@ class RestPublisher:
         if missing_categories and not can_create_categories:
             existing = existing_names(self.client, "categories")
             raise WordPressError(
-                f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, "
-                "which do "
+                f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, which do "
                 f"not exist on {site}, and the user {who} may not create categories; nothing was written",
                 "Ask an editor or administrator to create them (Posts > Categories), or use existing ones in "
                 "post.md" + (f": {', '.join(existing)}" if existing else ""),
@@ -188,8 +185,7 @@ class RestPublisher:
             post_id = target.get("id") if target else None
             jobs.append(partial(upload_image, client, image, job_notes[-1], post_id=post_id))
         done = client.together(*jobs)
-        for said in job_notes:
-            notes += said
+        notes += [note for said in job_notes for note in said]
         for name, term_id in zip(missing_categories, done, strict=False):
             categories[name] = term_id
         for name, term_id in zip(missing_tags, done[len(missing_categories) :], strict=False):
@@ -326,19 +322,6 @@ class RestPublisher:
         notes.append(f"the {' and '.join(stale)} ids remembered for this site were stale: looked up again, sent again")
         return written.data, written.url
 
-    def _find_media(
-        self, image: FeaturedImage | None, known: KnownState, media: Mapping[str, int], trusted: bool
-    ) -> Attachment | None:
-        """The attachment already holding the featured image, if any; searched by its hash unless the record
-        says no earlier run tried to upload it (``trusted``: the record's intents are known)."""
-        if image is None:
-            return None
-        search = not trusted or upload_intent(image.sha256) in known.pending
-        return find_media(self.client, image, {**known.site_media, **media}, search=search)
-
-    def _get_target_by_id(self, post_id: int, slug: str) -> dict[str, Any]:
-        return fetch_recorded_post(self.client, post_id, slug)
-
     def _find_target(
         self, post: RenderedPost, known: KnownState, notes: list[str], *, lookup: bool = True
     ) -> dict[str, Any] | None:
@@ -346,7 +329,7 @@ class RestPublisher:
         created. A lookup also finds copies of ours under a suffixed slug that a crashed run left
         behind (``slug-2`` ...) and deletes them."""
         if known.wordpress_id:
-            return self._get_target_by_id(known.wordpress_id, post.slug)
+            return fetch_recorded_post(self.client, known.wordpress_id, post.slug)
         if not lookup:
             return None
         suffixed = [f"{post.slug}-{n}" for n in range(2, 5)]
