@@ -30,11 +30,11 @@ from pathlib import Path
 from ..choices import CORPUS_FORMATS
 from ..errors import CorpusError
 from ..models import Paper
-from ._files import decode_utf8, open_binary, unreadable
 from .atom import AtomFormatError, parse_feed
 from .bibtex import iter_bibtex
 from .csvfile import iter_csv
 from .fields import Skimmed, bad_record, listing_paper, sized_papers
+from .file_io import decode_utf8, open_binary, unreadable
 from .jsonarray import iter_json_array
 from .jsonl import iter_jsonl, iter_listing_screened
 
