@@ -40,9 +40,9 @@ from .builtin import BuiltinDrafter
 from .citing import tidy_citations
 from .factcheck import fact_check, fact_check_view
 from .grounding import EXEMPT_SECTIONS, GroundingReport, SectionLimits, check_grounding
+from .prose import word_count
 from .removal import drop_restated_closing, remove_unverified_numbers
 from .safety import clean_markdown
-from .text import word_count
 
 __all__ = [
     "BuiltinDrafter",
