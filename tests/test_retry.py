@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from digest_publisher.claude.anthropic_client import MAX_WAIT_S, AnthropicClient
-from digest_publisher.claude.settings import ClaudeSettings
+from digest_publisher.claude.model_settings import ClaudeSettings
 from digest_publisher.corpus import fetch_arxiv
 from digest_publisher.corpus.fetch import retry_policy as arxiv_policy
 from digest_publisher.errors import DigestError, DraftError

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bench.drafting_bench import one_model_usd, prices_note
-from digest_publisher.claude.settings import load_settings
+from digest_publisher.claude.model_settings import load_settings
 
 MODELS = Path(__file__).resolve().parents[2] / "prompts" / "models.toml"
 
