@@ -51,7 +51,7 @@ from typing import Any
 
 from digest_publisher.claude.anthropic_client import AnthropicClient
 from digest_publisher.claude.client import BatchFailure, ClaudeClient, Reply, RetryHook
-from digest_publisher.claude.settings import ClaudeSettings, ModelPrice, load_settings
+from digest_publisher.claude.model_settings import ClaudeSettings, ModelPrice, load_settings
 from digest_publisher.claude.usage import StageUsage
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.base import cite_key

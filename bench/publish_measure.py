@@ -19,8 +19,8 @@ from digest_publisher.records import PostSource, write_post
 from digest_publisher.records.record import load_record, load_site_facts, update_site_facts
 from digest_publisher.render.residue import check_residue
 from digest_publisher.wordpress.client import WordPressClient
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.posts import list_posts_by_id
-from digest_publisher.wordpress.settings import WordPressSettings
 
 
 def measure_publishing(

@@ -28,7 +28,7 @@ from digest_publisher.pipeline import render_for_site
 from digest_publisher.publishing.series_site import SeriesMember, SeriesSiteReport, publish_series_site
 from digest_publisher.publishing.site import site_markup_version
 from digest_publisher.topics import load_topics
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 
 from .table import Row
 from .wp import ROOT, start_wordpress, stop_wordpress

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from digest_publisher.corpus._files import atomic_output
+from digest_publisher.corpus.file_io import atomic_output
 
 _IDS_PER_MONTH = 99_999  # new-style ids have five digits after the yymm
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -7,7 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 # A lab of its own; DP_WP_BENCH_LAB_DIR / _PORT / _CONF_NAME choose another (several checkouts on one machine).

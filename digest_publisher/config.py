@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError, register_secret
-from .wordpress.settings import (
+from .wordpress.connection_settings import (
     APP_PASSWORD_VAR,
     DEFAULT_TIMEOUT,
     TIMEOUT_VAR,

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the heavier stages are imported where they are used, so eac
     from .publishing.status import StatusReport
     from .records import PostFolder
     from .wordpress.check import CheckReport
-    from .wordpress.settings import WordPressSettings
+    from .wordpress.connection_settings import WordPressSettings
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,18 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, TypeVar
 
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from urllib3.exceptions import NewConnectionError
+
+if TYPE_CHECKING:  # tenacity is loaded when a retry is due (see RetryPolicy.call)
+    from tenacity import RetryCallState, Retrying
+
+T = TypeVar("T")
 
 #: Not processed, come back later: safe to resend even a request that creates something (529: Anthropic's
 #: "overloaded", its 503).
@@ -127,19 +132,36 @@ class RetryPolicy:
         backoff += backoff * self.jitter * self.rand()
         return max(self.min_wait, min(backoff, self.max_wait))
 
+    def call(self, attempt: Callable[[], T], *, idempotent: bool, sleep: Callable[[float], None] = time.sleep) -> T:
+        """``attempt()`` under this rule, exactly as :meth:`retrying` runs it; the first attempt is made
+        directly, so tenacity is loaded only by a call that failed in a way worth another attempt (most
+        succeed at once: a command that sends one request does not pay for the library)."""
+        try:
+            return attempt()
+        except (Transient, requests.RequestException) as exc:  # the failures retries() may let through
+            if self.attempts <= 1 or not self.retries(exc, idempotent=idempotent):
+                raise
+            first = exc
+        sleep(self.wait(1, first.retry_after if isinstance(first, Transient) else None))
+        rest = replace(self, attempts=self.attempts - 1)
+        return rest.retrying(idempotent=idempotent, sleep=sleep, first_attempt=2)(attempt)
+
     def retrying(
         self,
         *,
         idempotent: bool,
         sleep: Callable[[float], None] = time.sleep,
         before_sleep: Callable[[RetryCallState], None] | None = None,
+        first_attempt: int = 1,
     ) -> Retrying:
-        """A tenacity ``Retrying`` that applies this policy; the last failure is re-raised as it was."""
+        """A tenacity ``Retrying`` that applies this policy; the last failure is re-raised as it was.
+        ``first_attempt``: the number of its first attempt (2 after :meth:`call` made one), for the backoff."""
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             retry_after = exc.retry_after if isinstance(exc, Transient) else None
-            return self.wait(state.attempt_number, retry_after)
+            return self.wait(state.attempt_number + first_attempt - 1, retry_after)
 
         return Retrying(
             stop=stop_after_attempt(max(1, self.attempts)),

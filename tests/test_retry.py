@@ -18,13 +18,13 @@ import pytest
 import requests
 
 from digest_publisher.claude.anthropic_client import MAX_WAIT_S, AnthropicClient
-from digest_publisher.claude.settings import ClaudeSettings
+from digest_publisher.claude.model_settings import ClaudeSettings
 from digest_publisher.corpus import fetch_arxiv
 from digest_publisher.corpus.fetch import retry_policy as arxiv_policy
 from digest_publisher.errors import DigestError, DraftError
 from digest_publisher.retry import MAX_RETRY_AFTER, RETRY_ALWAYS, RETRY_IF_IDEMPOTENT, parse_retry_after
 from digest_publisher.wordpress.client import WordPressClient
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.transport import retry_policy as wordpress_policy
 from tests.fake_claude import FakeClaude
 
@@ -177,3 +177,55 @@ def test_backoff_doubles_with_bounded_jitter() -> None:
     bases = [min(0.5 * 2 ** (n - 1), 30.0) for n in range(1, 8)]
     assert all(base <= wait <= min(base * (1 + policy.jitter), 30.0) for base, wait in zip(bases, waits, strict=True))
     assert waits[-1] == 30.0  # capped
+
+
+def test_a_call_waits_and_stops_as_the_rule_says() -> None:
+    """RetryPolicy.call (the WordPress transport's way in): the same attempts and waits as ``retrying``,
+    the first attempt made without tenacity."""
+    from digest_publisher.retry import RetryPolicy, Transient
+
+    policy = RetryPolicy(attempts=4, backoff=0.5, max_wait=30.0, jitter=0.0)
+    slept: list[float] = []
+    failures = [Transient("HTTP 503", status=503), Transient("HTTP 429", status=429, retry_after=7.0)]
+
+    def attempt() -> str:
+        if failures:
+            raise failures.pop(0)
+        return "ok"
+
+    assert policy.call(attempt, idempotent=False, sleep=slept.append) == "ok"
+    assert slept == [0.5, 7.0]  # backoff after the first, Retry-After after the second
+    always: list[Transient] = []
+
+    def failing() -> str:
+        always.append(Transient("HTTP 503", status=503))
+        raise always[-1]
+
+    slept.clear()
+    with pytest.raises(Transient):
+        policy.call(failing, idempotent=False, sleep=slept.append)
+    assert len(always) == 4 and slept == [0.5, 1.0, 2.0]  # four attempts in all, backoff doubling
+    not_again: list[int] = []
+
+    def gone() -> str:
+        not_again.append(1)
+        raise Transient("HTTP 502", status=502)
+
+    with pytest.raises(Transient):
+        policy.call(gone, idempotent=False, sleep=slept.append)  # a create that may have been done: once
+    assert not_again == [1]
+
+
+def test_one_request_that_succeeds_does_not_load_tenacity(tmp_path: Path) -> None:
+    """The library is loaded only when a request failed in a way worth another attempt."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from digest_publisher.retry import RetryPolicy\n"
+        "assert RetryPolicy(attempts=3, backoff=0.5, max_wait=1).call(lambda: 1, idempotent=True) == 1\n"
+        "print('tenacity' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.strip() == "False"

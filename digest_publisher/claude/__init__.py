@@ -3,7 +3,7 @@ files, and the :class:`ClaudeService` that drafting's and curation's stages call
 
     client.py    ClaudeClient protocol, Reply, BatchFailure
     anthropic_client.py  AnthropicClient: the real SDK (import it only where a Claude run starts)
-    settings.py  ClaudeSettings, ModelPrice, load_settings (prompts/models.toml)
+    model_settings.py  ClaudeSettings, ModelPrice, load_settings (prompts/models.toml)
     prompts.py   prompt files with checked front matter
     service.py   ClaudeService: requests, stage cache, checked answers, retries, batches, usage and cost
     usage.py     StageUsage
@@ -15,6 +15,7 @@ The package imports no stage, so both drafting and curation use it without impor
 from __future__ import annotations
 
 from .client import BatchFailure, ClaudeClient, Reply, RetryHook, Usage
+from .model_settings import ClaudeSettings, ModelPrice, load_settings
 from .prompts import Prompt, PromptSet, load_prompt, load_prompt_folder
 from .service import (
     Call,
@@ -27,7 +28,6 @@ from .service import (
     parse_json,
     stable_hash,
 )
-from .settings import ClaudeSettings, ModelPrice, load_settings
 from .usage import StageUsage
 
 __all__ = [

@@ -18,7 +18,7 @@ import anthropic
 from ..errors import DraftError
 from ..retry import RetryPolicy, Transient
 from .client import BatchFailure, Reply, RetryHook, Usage
-from .settings import ClaudeSettings
+from .model_settings import ClaudeSettings
 
 
 def _usage(raw: Any) -> Usage:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from .client import BatchFailure, Reply, RetryHook
-from .settings import ClaudeSettings
+from .model_settings import ClaudeSettings
 from .usage import StageUsage
 
 CHARS_PER_TOKEN = 4

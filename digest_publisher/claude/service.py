@@ -24,7 +24,7 @@ from ..errors import DraftError
 from ..models import Progress
 from ..records import atomic_write_json
 from .client import BatchFailure, ClaudeClient, Reply, ResumableBatches
-from .settings import ClaudeSettings
+from .model_settings import ClaudeSettings
 from .usage import StageUsage
 
 Validator = Callable[[str], list[str]]

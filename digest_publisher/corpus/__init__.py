@@ -17,8 +17,8 @@ Its modules:
     atom.py       arXiv API Atom feeds: one parser for the ``atom`` reader and ``corpus fetch``
     snapshot.py   the bulk arXiv metadata snapshot's records -> Papers
     fields.py     what the listing-shaped readers share: one record's fields checked and made a Paper
-    text.py       text clean-up: whitespace, abstracts, LaTeX accents, author and category lists
-    _files.py     opening corpus files with errors a user can act on; atomic outputs (records.atomic)
+    text_cleanup.py  text clean-up: whitespace, abstracts, LaTeX accents, author and category lists
+    file_io.py    opening corpus files with errors a user can act on; atomic outputs (records.atomic)
     fetch.py      ``corpus fetch``: the arXiv API, politely, as a listing JSONL
     harvest.py    ``corpus harvest``: an arXiv set over a date range by OAI-PMH, resumable, as a listing JSONL
     oai.py        OAI-PMH ``ListRecords`` pages in arXiv's metadata format -> listing-shaped records

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import split_arxiv_id
-from .text import collapse_whitespace, unwrap_abstract
+from .text_cleanup import collapse_whitespace, unwrap_abstract
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"

@@ -17,8 +17,8 @@ from bibtexparser.model import DuplicateBlockKeyBlock, DuplicateFieldKeyBlock, E
 
 from ..errors import CorpusError
 from ..models import Paper, date_from_arxiv_id, split_arxiv_id
-from ._files import read_text
-from .text import collapse_whitespace, latex_to_unicode, unwrap_abstract
+from .file_io import read_text
+from .text_cleanup import collapse_whitespace, latex_to_unicode, unwrap_abstract
 
 _MONTHS = {
     name: number

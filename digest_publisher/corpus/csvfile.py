@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..models import Paper, date_from_arxiv_id, split_arxiv_id
-from ._files import unreadable
 from .fields import bad_record, parse_date
-from .text import collapse_whitespace, split_authors, split_categories, unwrap_abstract
+from .file_io import unreadable
+from .text_cleanup import collapse_whitespace, split_authors, split_categories, unwrap_abstract
 
 _CSV_COLUMNS = {
     "title": "title",

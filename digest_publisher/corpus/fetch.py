@@ -23,8 +23,8 @@ from tenacity import RetryCallState
 from .. import __version__
 from ..errors import FetchError
 from ..retry import MAX_RETRY_AFTER, RetryPolicy, Transient
-from ._files import atomic_output
 from .atom import AtomFeed, AtomFormatError, parse_feed
+from .file_io import atomic_output
 
 ARXIV_API = "https://export.arxiv.org/api/query"
 USER_AGENT = f"digest-publisher/{__version__} (corpus fetch; one request at a time)"

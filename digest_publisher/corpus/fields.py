@@ -26,7 +26,7 @@ from ..models import (
     date_from_arxiv_id,
     split_arxiv_id,
 )
-from .text import collapse_whitespace, split_authors, split_categories, unwrap_abstract
+from .text_cleanup import collapse_whitespace, split_authors, split_categories, unwrap_abstract
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _NEW_ID = ARXIV_NEW_ID.match

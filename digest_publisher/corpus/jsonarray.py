@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..models import Paper
-from ._files import read_text
 from .fields import bad_record, date_in_name, json_problem, listing_paper
+from .file_io import read_text
 
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
 

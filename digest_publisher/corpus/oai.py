@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import split_arxiv_id
-from .text import collapse_whitespace, unwrap_abstract
+from .text_cleanup import collapse_whitespace, unwrap_abstract
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV_FORMAT = "{http://arxiv.org/OAI/arXiv/}"

@@ -31,8 +31,8 @@ from pathlib import Path
 from ..choices import CORPUS_FORMATS
 from ..errors import CorpusError
 from ..models import Paper
-from ._files import decode_utf8, open_binary, unreadable
 from .fields import Skimmed, bad_record, listing_paper, sized_papers
+from .file_io import decode_utf8, open_binary, unreadable
 from .jsonl import iter_jsonl, iter_listing_screened
 
 FORMATS = CORPUS_FORMATS

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..models import Paper, date_from_arxiv_id, split_arxiv_id
 from .fields import bad_record, optional_text, record_title, string_list
-from .text import collapse_whitespace, latex_to_unicode, split_authors, split_categories, unwrap_abstract
+from .text_cleanup import collapse_whitespace, latex_to_unicode, split_authors, split_categories, unwrap_abstract
 
 _MONTHS = {
     m: i

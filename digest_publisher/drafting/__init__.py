@@ -31,7 +31,7 @@ Nothing is written unless every check passed, so a failed draft never leaves a h
     hedges.py           a claim keeps its paper's certainty: hedges kept, none invented (soften)
     removal.py          unverified numbers taken out so the prose stays whole; a restated closing dropped
     factcheck.py        the editor's fact-check view: each number and cited claim with the sentence it rests on
-    text.py             string helpers: sentences, LaTeX clean-up, numbers, key terms, word counts, window phrases
+    prose.py            string helpers: sentences, LaTeX clean-up, numbers, key terms, word counts, window phrases
 """
 
 from __future__ import annotations
@@ -63,9 +63,9 @@ from .builtin import BuiltinDrafter
 from .citing import tidy_citations
 from .factcheck import fact_check, fact_check_view
 from .grounding import EXEMPT_SECTIONS, GroundingReport, SectionLimits, check_grounding
+from .prose import word_count
 from .removal import drop_restated_closing, remove_unverified_numbers
 from .safety import clean_markdown
-from .text import word_count
 
 __all__ = [
     "BuiltinDrafter",

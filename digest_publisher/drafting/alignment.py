@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .text import detex, split_sentences
+from .prose import detex, split_sentences
 
 CLOSE = 0.7
 _TOKEN = re.compile(r"\[@[^\]]*\]|(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?|[A-Za-z][\w'\-]*")

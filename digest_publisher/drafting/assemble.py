@@ -13,7 +13,7 @@ from typing import Any
 
 from ..models import PostKind
 from .base import DraftContent, DraftRequest, StageUsage
-from .text import format_window
+from .prose import format_window
 
 SEPARATOR = "---"
 
@@ -107,7 +107,7 @@ def assemble_body(request: DraftRequest, content: DraftContent, now: datetime) -
 def section_stats(body: str) -> list[dict[str, Any]]:
     """Words and citations per H2 section, for the draft report."""
     from .grounding import citations_in
-    from .text import word_count
+    from .prose import word_count
 
     out: list[dict[str, Any]] = []
     current: dict[str, Any] | None = None

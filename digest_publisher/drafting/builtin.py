@@ -17,7 +17,7 @@ from ..models import PostKind
 from ..names import author_name
 from ..phrases import topic_vocabulary
 from .base import DraftContent, DraftRequest, Progress, Section
-from .text import (
+from .prose import (
     detex,
     format_window,
     join_names,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from .text import split_sentences
+from .prose import split_sentences
 
 _CITATION = r"\[@[^\]]+\]"
 # Words after which a citation stands where a name does ("as shown in [@id]").

@@ -26,7 +26,7 @@ from ..models import Paper
 from .base import cite_key
 from .claude_context import CARD_FIELDS, CARD_MAX_CHARS, EXCERPT, DraftContext, trim
 from .numbers import is_faithful, remove_number, stated_values, written_numbers
-from .text import detex, plain_abstract
+from .prose import detex, plain_abstract
 from .themes import analyse_paper
 
 EXCERPT_SENTENCE_CHARS = 260  # each of an excerpt's two sentences, cut at a word boundary beyond it

@@ -10,7 +10,7 @@ from ..claude import ClaudeService, stable_hash
 from ..claude.prompts import Prompt, PromptSet
 from ..models import Paper
 from .base import DraftRequest, cite_key
-from .text import detex, format_window, window_phrase
+from .prose import detex, format_window, window_phrase
 
 CARD_FIELDS = ("contribution", "method", "key_result", "limitations")
 # Card fields are short by design (the prompt gives word limits; every later stage re-reads them). The

@@ -15,7 +15,7 @@ from .base import Section, cite_key
 from .claude_context import DraftContext
 from .claude_plan import Outline
 from .grounding import SectionLimits, check_grounding, citations_in, parse_blocks
-from .text import split_sentences, word_count
+from .prose import split_sentences, word_count
 
 # A section's maximum length is at least these many words per paper it cites and per key paper's subsection.
 WORDS_PER_PAPER = 30

@@ -32,7 +32,7 @@ from .grounding import (
     parse_blocks,
 )
 from .numbers import is_faithful, is_faithful_ratio, sentence_claims, stated_ratios, stated_values
-from .text import detex, md_unescape, split_sentences
+from .prose import detex, md_unescape, split_sentences
 
 _WORD = re.compile(r"[a-z]{4,}")
 

@@ -38,7 +38,7 @@ from .numbers import (
     stated_values,
     written_numbers,
 )
-from .text import md_unescape, split_sentences, word_count
+from .prose import md_unescape, split_sentences, word_count
 
 CITATION = re.compile(r"\[(@[^\]]*)\]")
 HEADER_LINE = re.compile(r"^\*\*\d[\d,]* papers (?:analy[sz]ed|discussed of \d[\d,]* screened)\*\*")

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .numbers import COUNT_WORD, Written, is_faithful, written_numbers
-from .text import detex, split_sentences
+from .prose import detex, split_sentences
 
 REACH = 5  # words either side of a number that can belong to it
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from .text import detex
+from .prose import detex
 
 _SMALL = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
           "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
@@ -237,7 +237,7 @@ def written_ratios(text: str) -> list[Written]:
 def stated_ratios(text: str) -> set[Decimal]:
     """Every ratio a source states: factors, percentage changes and shares, ratio words, and the ratio of
     any two numbers of one sentence."""
-    from .text import split_sentences
+    from .prose import split_sentences
 
     ratios: set[Decimal] = set()
     for sentence in split_sentences(detex(text)):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ..models import Paper
 from ..phrases import phrase_themes
 from .base import cite_key
-from .text import (
+from .prose import (
     claim_numbers,
     content_terms,
     detex,

@@ -15,8 +15,8 @@ import requests
 
 from ..records.record import load_record
 from ..wordpress.client import WordPressClient
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.posts import list_revisions, raw_field
-from ..wordpress.settings import WordPressSettings
 from .results import refuse_other_site
 
 if TYPE_CHECKING:

@@ -32,6 +32,7 @@ from ..records.record import (
     update_site_facts,
 )
 from ..wordpress.client import WordPressClient
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.publisher import (
     Journal,
     KnownState,
@@ -42,7 +43,6 @@ from ..wordpress.publisher import (
     planned_notes,
 )
 from ..wordpress.rest import RestPublisher
-from ..wordpress.settings import WordPressSettings
 from ..wordpress.users import UserClient
 from .journal import RecordJournal
 from .results import refuse_other_site

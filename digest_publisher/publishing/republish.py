@@ -39,6 +39,7 @@ from ..records import find_post_folder, list_post_folders
 from ..records.locks import post_lock, run_lock
 from ..records.record import PostRecord, load_record, load_site_facts, save_record, save_remote_copy
 from ..wordpress.client import WordPressClient
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.fingerprints import holds_our_post
 from ..wordpress.posts import (
     LISTING_FIELDS,
@@ -55,7 +56,6 @@ from ..wordpress.posts import (
     update_post,
 )
 from ..wordpress.publisher import parse_gmt, update_intent
-from ..wordpress.settings import WordPressSettings
 from .journal import RecordJournal
 from .publish import publish_post
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record

@@ -12,8 +12,8 @@ from typing import Any
 from ..errors import PostSourceError, WordPressError
 from ..records import list_post_folders
 from ..records.record import NO_SITE, PostRecord, load_record
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.publisher import KnownState
-from ..wordpress.settings import WordPressSettings
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a post failed or was refused

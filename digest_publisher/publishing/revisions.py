@@ -17,6 +17,7 @@ from ..errors import DigestError, LockError, WordPressError
 from ..records import posts_dir_of
 from ..records.locks import post_lock, run_lock
 from ..wordpress.client import WordPressClient
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.fingerprints import first_html_difference, same_text
 from ..wordpress.posts import (
     fetch_recorded_post,
@@ -29,7 +30,6 @@ from ..wordpress.posts import (
     update_post,
 )
 from ..wordpress.publisher import update_intent
-from ..wordpress.settings import WordPressSettings
 from .journal import RecordJournal
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
 

@@ -40,7 +40,7 @@ from ..wordpress.posts import (
     rest_fingerprint,
 )
 from ..wordpress.publisher import create_intent, update_intent
-from ..wordpress.settings import WordPressSettings
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.users import UserClient
 from .journal import RecordJournal
 from .results import known_state, now_stamp, refuse_other_site

@@ -40,7 +40,7 @@ from ..models import RenderedPost
 from ..records import SLUG_RE, SeriesLinks, SiblingLink, posts_dir_of, save_series_links, series_page_folder
 from ..records.record import load_record
 from ..render import IndexRow, index_page_content, index_title, title_text
-from ..wordpress.settings import WordPressSettings
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.terms import wp_slug
 from .publish import apply_overrides, publish_post
 from .sent import ResidueCheck, check_residue

@@ -12,8 +12,8 @@ from pathlib import Path
 from ..errors import WordPressError
 from ..records.record import load_site_facts, update_site_facts
 from ..wordpress.client import WordPressClient
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.markup_versions import markup_version
-from ..wordpress.settings import WordPressSettings
 from ..wordpress.site_version import site_wordpress_version
 
 

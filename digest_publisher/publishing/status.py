@@ -14,9 +14,9 @@ from ..errors import DigestError
 from ..models import RenderedPost
 from ..records.record import NO_SITE, PostRecord, load_record
 from ..wordpress.client import WordPressClient
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.fingerprints import remote_edit
 from ..wordpress.posts import find_post, is_remote_edit
-from ..wordpress.settings import WordPressSettings
 from .results import known_state, other_site_error
 from .sent import content_hash
 

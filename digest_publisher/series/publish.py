@@ -15,7 +15,7 @@ from ..errors import DigestError
 from ..models import Progress
 
 if TYPE_CHECKING:
-    from ..wordpress.settings import WordPressSettings
+    from ..wordpress.connection_settings import WordPressSettings
     from .run import SeriesJob, TopicRow
     from .state import SeriesState
 

@@ -34,7 +34,7 @@ from .state import SeriesState, state_folder
 
 if TYPE_CHECKING:
     from ..drafting.base import Drafter
-    from ..wordpress.settings import WordPressSettings
+    from ..wordpress.connection_settings import WordPressSettings
     from .triage import SeriesTriage
 
 

@@ -1,6 +1,6 @@
 """Everything that speaks to WordPress: the REST client and publisher, the XML-RPC publisher, ``check``.
 
-    settings.py   WORDPRESS_URL / WORDPRESS_USERNAME / WORDPRESS_APP_PASSWORD / WORDPRESS_TIMEOUT
+    connection_settings.py  WordPressSettings: WORDPRESS_URL / _USERNAME / _APP_PASSWORD / _TIMEOUT, checked
     client.py     the one HTTP client of the REST API: requests by route, answers parsed, dry runs
     transport.py  under it: session, credentials, the total deadline and size cap, the retry rule, the
                   request log and count

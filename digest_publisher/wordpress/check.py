@@ -32,8 +32,8 @@ import requests
 
 from ..errors import SiteUnreachable, WordPressError
 from .client import WordPressClient
+from .connection_settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
 from .failures import BLOCKING_CODES
-from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
 from .site_version import site_wordpress_version
 from .terms import wp_slug
 

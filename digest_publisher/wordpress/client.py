@@ -9,25 +9,31 @@ rule, the request log) and ``failures.py`` (what an error answer or a failed con
 A client built with ``dry_run=True`` sends reads (GET, HEAD) but only *records* writes: each write gets
 a synthetic answer whose ``id`` is a negative placeholder, so the publishing flow can run to the end and
 print every request it would send.
+
+Requests that do not depend on each other go out at once (:meth:`WordPressClient.together`), each on its own
+pooled connection of the one session; a dry run sends them one after the other, so its plan reads in order.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
 from ..errors import WordPressError
+from .connection_settings import WordPressSettings
 from .discovery import discover_root, join_route
 from .failures import wordpress_error
-from .settings import WordPressSettings
 from .shapes import shape_problem
 from .transport import LoggedRequest, Transport, is_json
 
 ME_ROUTE = "wp/v2/users/me"
+#: The most requests one client has in flight at once (the session's pool keeps 10 connections per host).
+MAX_TOGETHER = 4
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class WordPressClient:
         self.placeholders: dict[int, str] = {}  # dry run: negative id -> what it stands for
         self.home_html: str | None = None  # the home page, when discovery had to GET it
         self._me: Mapping[str, Any] | None = None
+        self._lock = threading.Lock()  # requests sent together: one discovery of the root, one users/me
 
     @property
     def request_count(self) -> int:
@@ -89,8 +96,10 @@ class WordPressClient:
     @property
     def root(self) -> str:
         if self._root is None:
-            self._root = self.discover_root()
-            self._root_from_cache = False
+            with self._lock:
+                if self._root is None:
+                    self._root = self.discover_root()
+                    self._root_from_cache = False
         return self._root
 
     @property
@@ -180,18 +189,40 @@ class WordPressClient:
             "accept_codes": accept_codes,
             "label": label,
         }
+        root = self.root
         try:
             return self._request(method, route, **kwargs)
         except WordPressError as exc:
             stale = exc.code == "rest_no_route" or (
                 exc.code is None and exc.status is not None and (300 <= exc.status < 400 or exc.status == 200)
             )
-            if not (self._root_from_cache and stale):
-                raise
-            # The remembered root answered with a redirect, HTML or "no route": find the root again.
-            self._root_from_cache = False
-            self._root = self.discover_root()
+            with self._lock:
+                # A request sent together with this one may have found the root again already.
+                if not (stale and self._root != root):
+                    if not (self._root_from_cache and stale):
+                        raise
+                    # The remembered root answered with a redirect, HTML or "no route": find the root again.
+                    self._root_from_cache = False
+                    self._root = self.discover_root()
             return self._request(method, route, **kwargs)
+
+    def together(self, *calls: Callable[[], Any]) -> list[Any]:
+        """Run ``calls`` (functions that send requests of this client and do not depend on each other) at
+        once and return their results in order. Every call runs to its end; then the first failure, in the
+        order of ``calls``, is raised (the others' requests were made: a write among them is in the log and
+        its caller's journal as usual). A dry run runs them one after the other."""
+        if self.dry_run or len(calls) < 2:
+            return [call() for call in calls]
+        from concurrent.futures import ThreadPoolExecutor  # loaded by the commands that write only
+
+        self.root  # noqa: B018 - discovered once here, not by each request sent together
+        with ThreadPoolExecutor(max_workers=min(MAX_TOGETHER, len(calls)), thread_name_prefix="wp") as pool:
+            futures = [pool.submit(call) for call in calls]
+        for future in futures:
+            error = future.exception()
+            if error is not None:
+                raise error
+        return [future.result() for future in futures]
 
     def _request(
         self,

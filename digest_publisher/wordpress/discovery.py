@@ -19,9 +19,9 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 
 from ..errors import WordPressError
+from .connection_settings import URL_VAR
 from .failures import connection_error
 from .origin import off_origin_error, same_origin, show_origin
-from .settings import URL_VAR
 from .transport import MAX_PAGE_REDIRECTS, Transport, is_json
 
 API_REL = "https://api.w.org/"

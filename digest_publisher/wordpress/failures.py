@@ -9,7 +9,7 @@ from typing import Any
 import requests
 
 from ..errors import SiteUnreachable, WordPressError
-from .settings import APP_PASSWORD_VAR, TIMEOUT_VAR, URL_VAR, USERNAME_VAR
+from .connection_settings import APP_PASSWORD_VAR, TIMEOUT_VAR, URL_VAR, USERNAME_VAR
 
 _CREDENTIAL_CODES = frozenset(
     {"rest_not_logged_in", "incorrect_password", "invalid_username", "invalid_email", "empty_username"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ..errors import WordPressError
-from .settings import URL_VAR
+from .connection_settings import URL_VAR
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -13,11 +13,16 @@ earlier attempt (write intents, see ``Journal``). WordPress suffixes a taken slu
 so the answer tells: a suffixed create is deleted again and the slug's holder adopted (ours) or refused
 (not ours). After an upload the library is searched for the image's hash: an older copy (uploaded before,
 or by a racing run) wins and the new one is deleted.
+
+Requests that do not depend on each other go out together (``WordPressClient.together``): the reads (users/me,
+the terms, the image, the post the record knows); the missing terms' creates with the image upload; after the
+post, the image's attaching with the reader's fetch. No write is sent before every read and check is done.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from ..errors import WordPressError
@@ -26,6 +31,7 @@ from .client import ApiResponse, WordPressClient
 from .fingerprints import holds_our_post
 from .media import Attachment, attach_media, find_media, upload_image
 from .posts import (
+    LISTING_FIELDS,
     body_fingerprint,
     fetch_as_reader,
     fetch_recorded_post,
@@ -91,9 +97,9 @@ class RestPublisher:
         trusted = journal is not None  # the record's intents are known: a missing intent means no write
         journal = journal or NoJournal()
 
-        # An unchanged post costs one read: is the remote still what we last wrote?
+        # An unchanged post costs one read of the fields the edit check needs (no content rendered for it).
         if known.wordpress_id and content_hash and known.content_hash == content_hash and not force:
-            remote = self._get_target_by_id(known.wordpress_id, post.slug)
+            remote = fetch_recorded_post(self.client, known.wordpress_id, post.slug, LISTING_FIELDS)
             self._refuse_remote_edits(remote, known, post.slug)
             return PublishOutcome(
                 action="unchanged",
@@ -106,38 +112,50 @@ class RestPublisher:
                 notes=["unchanged since the last publish: nothing was sent"],
             )
 
-        me = client.me()
-        self._finish_undos(known, journal)
+        if any(intent.startswith("undo:") for intent in known.pending):
+            client.me()
+            self._finish_undos(known, journal)  # before the slug lookup, which must not find them
+        image = post.featured_image
+        media = dict(known.media)
+        # Every read the writes depend on goes out at once: who we are, the terms, the image, the target.
+        term_notes: list[str] = []
+        target_notes: list[str] = []
+        self._from_cache.clear()
+        me, (categories, missing_categories), (tags, missing_tags), attachment, target = client.together(
+            client.me,
+            lambda: resolve_terms(
+                client, "categories", post.categories, search_misses=False, cached=known.site_terms.get("categories"),
+                from_cache=self._from_cache, slugs=post.category_slugs, notes=term_notes,
+            ),
+            lambda: resolve_terms(client, "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags"),
+                                  from_cache=self._from_cache),
+            # The image by its remembered id; searched by its hash when an earlier run may have uploaded it.
+            lambda: find_media(client, image, {**known.site_media, **media},
+                               search=not trusted or upload_intent(image.sha256) in known.pending) if image else None,
+            # By the record's id (a read); a lookup by slug may delete a crashed run's copy: after the checks.
+            lambda: self._find_target(post, known, target_notes, lookup=False),
+        )  # fmt: skip
         caps: Mapping[str, Any] = me.get("capabilities") or {}
         who = describe_user(me, client.settings.username)
         status, status_note = expected_status(post.status, post.date_gmt)
         if status_note:
             notes.append(status_note)
+        notes += term_notes
         self._require(caps, "edit_posts", who, "write posts")
         if post.status in ("publish", "future"):
             self._require(caps, "publish_posts", who, f"publish (status {post.status!r})")
 
         can_create_categories = bool(caps.get("manage_categories"))
-        self._from_cache.clear()
-        categories, missing_categories = resolve_terms(
-            self.client,
-            "categories",
-            post.categories,
-            search_misses=not can_create_categories,
-            cached=known.site_terms.get("categories"),
-            from_cache=self._from_cache,
-            slugs=post.category_slugs,
-            notes=notes,
-        )
-        tags, missing_tags = resolve_terms(
-            self.client,
-            "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags"), from_cache=self._from_cache
-        )
+        searchable = [name for name in missing_categories if name not in post.category_slugs]
+        if searchable and not can_create_categories:
+            # A user who may not create a category: a name whose slug we guessed wrong is searched by name.
+            more, still = resolve_terms(client, "categories", tuple(searchable), search_misses=True, notes=notes)
+            categories.update(more)
+            missing_categories = [n for n in missing_categories if n not in searchable] + still
         if missing_categories and not can_create_categories:
             existing = existing_names(self.client, "categories")
             raise WordPressError(
-                f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, "
-                "which do "
+                f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, which do "
                 f"not exist on {site}, and the user {who} may not create categories; nothing was written",
                 "Ask an editor or administrator to create them (Posts > Categories), or use existing ones in "
                 "post.md" + (f": {', '.join(existing)}" if existing else ""),
@@ -145,32 +163,38 @@ class RestPublisher:
                 code="rest_cannot_create",
                 url=client.api_url("wp/v2/categories"),
             )
-
-        media = dict(known.media)
-        image = post.featured_image
-        attachment: Attachment | None = None
-        if image is not None:
-            search = not trusted or upload_intent(image.sha256) in known.pending
-            attachment = find_media(self.client, image, {**known.site_media, **media}, search=search)
-            if attachment is None:
-                self._require(caps, "upload_files", who, "upload the featured image")
-
-        lookup = not trusted or create_intent() in known.pending
-        target = self._find_target(post, known, notes, lookup=lookup)
+        if image is not None and attachment is None:
+            self._require(caps, "upload_files", who, "upload the featured image")
+        notes += target_notes
+        if target is None and not known.wordpress_id and (not trusted or create_intent() in known.pending):
+            target = self._find_target(post, known, notes, lookup=True)
         if target is not None and known.wordpress_id == target.get("id") and not force:
             self._refuse_remote_edits(target, known, post.slug)
 
-        # ---- writes start here ----
-        for name in missing_categories:
-            categories[name] = create_term(self.client, "categories", name, notes, post.category_slugs.get(name))
-        for name in missing_tags:
-            tags[name] = create_term(self.client, "tags", name, notes)
+        # ---- writes start here: the missing terms and the image at once ----
+        jobs: list[Callable[[], Any]] = []
+        job_notes: list[list[str]] = []
+        for taxonomy, names in (("categories", missing_categories), ("tags", missing_tags)):
+            for name in names:
+                job_notes.append([])
+                slug = post.category_slugs.get(name) if taxonomy == "categories" else None
+                jobs.append(partial(create_term, client, taxonomy, name, job_notes[-1], slug))
+        if image is not None and attachment is None:
+            journal.intend(upload_intent(image.sha256))
+            job_notes.append([])
+            post_id = target.get("id") if target else None
+            jobs.append(partial(upload_image, client, image, job_notes[-1], post_id=post_id))
+        done = client.together(*jobs)
+        notes += [note for said in job_notes for note in said]
+        for name, term_id in zip(missing_categories, done, strict=False):
+            categories[name] = term_id
+        for name, term_id in zip(missing_tags, done[len(missing_categories) :], strict=False):
+            tags[name] = term_id
         terms = {"categories": categories, "tags": tags}
         if image is not None and attachment is None:
-            intent = upload_intent(image.sha256)
-            journal.intend(intent)
-            attachment = upload_image(self.client, image, notes, post_id=target.get("id") if target else None)
-            journal.settle(intent, media={image.sha256: attachment.id})
+            attachment = done[-1]
+            assert isinstance(attachment, Attachment)
+            journal.settle(upload_intent(image.sha256), media={image.sha256: attachment.id})
         media_id = attachment.id if attachment is not None else 0
         if image is not None:
             media[image.sha256] = media_id
@@ -243,10 +267,12 @@ class RestPublisher:
             on_written(outcome)
         verify_post_response(body, data, status, written_url, who)
         outcome.terms = terms
-        if attachment is not None and not attachment.post:
-            attach_media(client, attachment.id, outcome.post_id or 0)  # an image of another post stays its
-
-        reader = fetch_as_reader(client, outcome.post_id or 0, str(data.get("status")))
+        post_id = outcome.post_id or 0
+        read = partial(fetch_as_reader, client, post_id, str(data.get("status")))
+        if attachment is not None and not attachment.post:  # an image of another post stays its
+            _, reader = client.together(partial(attach_media, client, attachment.id, post_id), read)
+        else:
+            reader = read()
         outcome.post_object = reader.data
         outcome.rendered_html = str((reader.data.get("content") or {}).get("rendered") or "")
         outcome.rendered_where = reader.url
@@ -296,9 +322,6 @@ class RestPublisher:
         notes.append(f"the {' and '.join(stale)} ids remembered for this site were stale: looked up again, sent again")
         return written.data, written.url
 
-    def _get_target_by_id(self, post_id: int, slug: str) -> dict[str, Any]:
-        return fetch_recorded_post(self.client, post_id, slug)
-
     def _find_target(
         self, post: RenderedPost, known: KnownState, notes: list[str], *, lookup: bool = True
     ) -> dict[str, Any] | None:
@@ -306,7 +329,7 @@ class RestPublisher:
         created. A lookup also finds copies of ours under a suffixed slug that a crashed run left
         behind (``slug-2`` ...) and deletes them."""
         if known.wordpress_id:
-            return self._get_target_by_id(known.wordpress_id, post.slug)
+            return fetch_recorded_post(self.client, known.wordpress_id, post.slug)
         if not lookup:
             return None
         suffixed = [f"{post.slug}-{n}" for n in range(2, 5)]

@@ -28,9 +28,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ..errors import WordPressError
 from ..retry import RETRY_ALWAYS, RETRY_IF_IDEMPOTENT, RetryPolicy, Transient
+from .connection_settings import TIMEOUT_VAR, WordPressSettings
 from .failures import connection_error, wordpress_error
 from .origin import off_origin_error, same_origin
-from .settings import TIMEOUT_VAR, WordPressSettings
 
 USER_AGENT = "digest-publisher/0.1 (+https://github.com/; WordPress REST client)"
 # Seconds before the second attempt (doubled for each further one, with jitter; see digest_publisher.retry).
@@ -157,6 +157,7 @@ class Transport:
         self.policy = retry_policy(settings)
         self._auth = requests.auth.HTTPBasicAuth(settings.username, settings.app_password)
         self.request_count = 0  # HTTP attempts actually sent, retries included
+        self._count_lock = threading.Lock()
         self.log: list[LoggedRequest] = []
 
     def send_once(
@@ -177,7 +178,8 @@ class Transport:
         are sent)."""
         if not same_origin(url, self.settings.site_url):
             raise off_origin_error(url, self.settings.site_url, found_where="the address", method=method)
-        self.request_count += 1
+        with self._count_lock:  # requests may be sent together (WordPressClient.together)
+            self.request_count += 1
         if label == "discover":
             self.log.append(LoggedRequest(method, url, None, sent=True, label=label))
         timeout = self.settings.timeout
@@ -256,7 +258,7 @@ class Transport:
             return response
 
         try:
-            return self.policy.retrying(idempotent=idempotent)(attempt)
+            return self.policy.call(attempt, idempotent=idempotent)
         except _RetryableStatus as exc:
             raise self._status_error(method, url, exc.response, idempotent) from None
         except requests.Timeout as exc:

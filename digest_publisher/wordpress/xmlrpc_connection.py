@@ -35,8 +35,8 @@ from wordpress_xmlrpc.exceptions import (
 from wordpress_xmlrpc.methods import users
 
 from ..errors import WordPressError
+from .connection_settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
 from .fingerprints import fingerprint
-from .settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
 
 
 class _Counting:

@@ -12,7 +12,7 @@ from typing import Any
 from wordpress_xmlrpc.methods import posts as post_methods
 
 from ..errors import WordPressError
-from .settings import WordPressSettings
+from .connection_settings import WordPressSettings
 from .xmlrpc_connection import XmlRpcConnection, gmt_of, status_of, xmlrpc_fingerprint
 
 

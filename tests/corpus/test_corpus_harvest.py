@@ -31,7 +31,7 @@ from digest_publisher.cli import cli
 from digest_publisher.corpus import iter_papers
 from digest_publisher.corpus.harvest import HarvestResult, harvest_oai, part_path, state_path
 from digest_publisher.corpus.oai import parse_page
-from digest_publisher.corpus.text import unwrap_abstract
+from digest_publisher.corpus.text_cleanup import unwrap_abstract
 from digest_publisher.errors import FetchError
 from tests.paths import REPO_ROOT
 

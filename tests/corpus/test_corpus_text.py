@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest_publisher.corpus.bibtex import bibtex_name
-from digest_publisher.corpus.text import collapse_whitespace, latex_to_unicode, split_authors, unwrap_abstract
+from digest_publisher.corpus.text_cleanup import collapse_whitespace, latex_to_unicode, split_authors, unwrap_abstract
 
 
 def test_unwrap_arxiv_snapshot_abstract() -> None:

@@ -16,7 +16,7 @@ from bench.drafting_bench import (
     prices_note,
     window_papers,
 )
-from digest_publisher.claude.settings import load_settings
+from digest_publisher.claude.model_settings import load_settings
 
 MODELS = Path(__file__).resolve().parents[2] / "prompts" / "models.toml"
 

@@ -12,7 +12,7 @@ import pytest
 from digest_publisher import records
 from digest_publisher.drafting import BuiltinDrafter, draft_post
 from digest_publisher.drafting.grounding import check_grounding, citations_in, parse_blocks
-from digest_publisher.drafting.text import detex, is_displayable, word_count
+from digest_publisher.drafting.prose import detex, is_displayable, word_count
 from digest_publisher.models import Paper, PostKind, Topic
 from tests.drafting.conftest import make_topic
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from digest_publisher.drafting.grounding import attributed_sentences, check_grounding
 from digest_publisher.drafting.hedges import hedge_claims
 from digest_publisher.drafting.numbers import written_numbers
+from digest_publisher.drafting.prose import detex, is_displayable, split_sentences
 from digest_publisher.drafting.removal import remove_unverified_numbers
-from digest_publisher.drafting.text import detex, is_displayable, split_sentences
 from digest_publisher.models import Paper
 from digest_publisher.names import cite_key
 from tests.fake_claude import PaperIn, _careful_numbers, _esc, planted_lies

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from digest_publisher.claude.anthropic_client import AnthropicClient
-from digest_publisher.claude.settings import ClaudeSettings, load_settings
+from digest_publisher.claude.model_settings import ClaudeSettings, load_settings
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.base import StageUsage
 from digest_publisher.drafting.claude import ClaudeDrafter
@@ -144,7 +144,7 @@ def test_each_excerpt_is_the_papers_own_sentences(run: Run, fake: FakeClaude, pa
     """An excerpt card is what the paper does and its first result, verbatim: every one of its sentences (or
     the start of one, cut with an ellipsis) is the abstract's."""
     from digest_publisher.drafting.claude_cards import excerpt_card
-    from digest_publisher.drafting.text import detex, plain_abstract, split_sentences
+    from digest_publisher.drafting.prose import detex, plain_abstract, split_sentences
 
     run(papers)
     block = fake.calls("outline")[0].body["messages"][0]["content"][0]["text"]  # type: ignore[index]

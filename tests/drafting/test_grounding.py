@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest_publisher.drafting.grounding import SectionLimits, check_grounding, citations_in
-from digest_publisher.drafting.text import claim_numbers, detex, format_window, split_sentences
+from digest_publisher.drafting.prose import claim_numbers, detex, format_window, split_sentences
 from digest_publisher.models import Paper
 from digest_publisher.names import short_names
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from digest_publisher.drafting.grounding import check_grounding
 from digest_publisher.drafting.number_context import misplaced_numbers, stated_contexts
 from digest_publisher.drafting.numbers import written_numbers
+from digest_publisher.drafting.prose import detex, split_sentences
 from digest_publisher.drafting.removal import remove_unverified_numbers
-from digest_publisher.drafting.text import detex, split_sentences
 from digest_publisher.models import Paper
 from tests.fake_claude import _careful_numbers
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from digest_publisher.claude.settings import load_settings
+from digest_publisher.claude.model_settings import load_settings
 from digest_publisher.drafting.prompts import STAGES, load_prompt, load_prompt_set
 from digest_publisher.errors import ConfigError
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest_publisher.claude.anthropic_client import AnthropicClient
-from digest_publisher.claude.settings import ClaudeSettings, load_settings
+from digest_publisher.claude.model_settings import ClaudeSettings, load_settings
 from digest_publisher.drafting import DraftResult, draft_post
 from digest_publisher.drafting.claude import ClaudeDrafter
 from digest_publisher.errors import DraftError

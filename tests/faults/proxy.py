@@ -15,15 +15,18 @@ fault          what the client sees
 ``slow``       forwarded, then silence for ``slow_s`` (past the client's timeout), then the answer
 =============  =========================================================================================
 
-Faults come in bursts (a picked 5xx/429 repeats for up to ``max_burst`` requests in a row). WordPress
-writes absolute URLs (``Link`` header, ``link``, ``source_url``): the proxy rewrites its own address in
-for WordPress's, so discovery and every later request keep going through the proxy.
+Faults come in bursts (a picked 5xx/429 repeats for up to ``max_burst`` requests of the same kind in a
+row), and are picked per kind of request (:class:`Schedule`), so requests sent together meet the same faults
+whatever order they arrive in. WordPress writes absolute URLs (``Link`` header, ``link``, ``source_url``):
+the proxy rewrites its own address in for WordPress's, so discovery and every later request keep going
+through the proxy.
 """
 
 from __future__ import annotations
 
 import http.client
 import random
+import re
 import socket
 import struct
 import threading
@@ -31,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 FAULTS = ("500", "502", "503", "429", "500-after", "502-after", "reset", "slow")
 _BURSTY = frozenset({"500", "502", "503", "429"})
@@ -40,35 +43,47 @@ _HOP_BY_HOP = frozenset(
 )
 
 
+def request_kind(method: str, path: str) -> str:
+    """What a request is, whenever it arrives: its method, its route with the ids taken out and the names
+    of its parameters (``GET wp/v2/posts/N?context,_fields``)."""
+    parts = urlsplit(path)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    route = query.pop("rest_route", [parts.path])[0]
+    route = re.sub(r"/\d+", "/N", route.split("wp-json", 1)[-1].strip("/"))
+    return f"{method} {route}?{','.join(sorted(query))}"
+
+
 @dataclass
 class Schedule:
-    """Seeded fault decisions, one per request, in arrival order."""
+    """Seeded fault decisions, one per request, decided by the request's kind and how many requests of that
+    kind came before it (:func:`request_kind`), not by the order of arrival: requests sent together arrive
+    in any order, and each still meets the same fault in every run of the schedule."""
 
     seed: int
     rate: float = 0.25  # chance that a request (outside a burst) gets a fault
     max_burst: int = 3
     max_slow: int = 1  # slow faults cost real seconds: few per schedule
     kinds: tuple[str, ...] = FAULTS
-    _rng: random.Random = field(init=False, repr=False)
-    _burst: list[str] = field(init=False, default_factory=list, repr=False)
+    _seen: dict[str, int] = field(init=False, default_factory=dict, repr=False)
+    _bursts: dict[str, list[str]] = field(init=False, default_factory=dict, repr=False)
     _slow: int = field(init=False, default=0, repr=False)
 
-    def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
-
-    def next_fault(self) -> str | None:
-        if self._burst:
-            return self._burst.pop()
-        if self._rng.random() >= self.rate:
+    def next_fault(self, kind: str = "") -> str | None:
+        """The fault for the next request of this kind (a burst goes on over the retries of that kind)."""
+        count = self._seen[kind] = self._seen.get(kind, 0) + 1
+        if self._bursts.get(kind):
+            return self._bursts[kind].pop()
+        rng = random.Random(f"{self.seed}|{kind}|{count}")
+        if rng.random() >= self.rate:
             return None
-        kind = self._rng.choice(self.kinds)
-        if kind == "slow":
+        fault = rng.choice(self.kinds)
+        if fault == "slow":
             if self._slow >= self.max_slow:
                 return None
             self._slow += 1
-        if kind in _BURSTY:
-            self._burst = [kind] * (self._rng.randint(1, self.max_burst) - 1)
-        return kind
+        if fault in _BURSTY:
+            self._bursts[kind] = [fault] * (rng.randint(1, self.max_burst) - 1)
+        return fault
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -121,7 +136,7 @@ class FaultProxy:
 
     def _decide(self, method: str, path: str) -> Event:
         with self._lock:
-            fault = self.schedule.next_fault() if self.schedule else None
+            fault = self.schedule.next_fault(request_kind(method, path)) if self.schedule else None
             event = Event(method, path, fault, forwarded=fault not in _BURSTY)
             self.events.append(event)
             return event

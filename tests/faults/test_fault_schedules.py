@@ -19,7 +19,7 @@ from digest_publisher.publishing.publish import publish_post
 from digest_publisher.publishing.republish import republish
 from digest_publisher.publishing.sent import content_hash
 from digest_publisher.render import check_residue
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 from tests.faults.conftest import CLIENT_TIMEOUT_S
 from tests.faults.proxy import FAULTS, FaultProxy, Schedule
 from tests.helpers import render_as_published

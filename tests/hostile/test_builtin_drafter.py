@@ -10,7 +10,7 @@ import pytest
 
 from digest_publisher import records
 from digest_publisher.drafting import BuiltinDrafter, draft_post
-from digest_publisher.drafting.text import is_displayable
+from digest_publisher.drafting.prose import is_displayable
 from digest_publisher.models import Paper, PostKind
 from tests.drafting.conftest import make_topic, sample_papers
 

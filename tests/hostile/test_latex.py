@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest_publisher.drafting.text import detex
+from digest_publisher.drafting.prose import detex
 from digest_publisher.names import readable_latex
 
 

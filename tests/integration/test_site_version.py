@@ -11,8 +11,8 @@ import pytest
 from digest_publisher.errors import RenderError
 from digest_publisher.wordpress.check import check_site
 from digest_publisher.wordpress.client import WordPressClient
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.markup_versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS, is_tested, markup_version
-from digest_publisher.wordpress.settings import WordPressSettings
 from digest_publisher.wordpress.site_version import (
     SiteVersion,
     site_wordpress_version,

@@ -18,7 +18,7 @@ import requests
 from PIL import Image
 
 from digest_publisher.models import FeaturedImage, RenderedPost
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 
 
 class LabUser(Protocol):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from digest_publisher.corpus._files import atomic_output
+from digest_publisher.corpus.file_io import atomic_output
 from digest_publisher.records.atomic import atomic_text, atomic_write_json, current_umask
 from digest_publisher.records.record import PostRecord, load_record, save_record
 

@@ -26,7 +26,7 @@ import pytest
 from click.testing import Result
 
 from digest_publisher.wordpress.client import WordPressClient
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.terms import MAX_SLUGS_CHARS, resolve_terms
 from tests.publishing.listeners import Answer, Flood, Listener, Trickle, as_json
 from tests.publishing.test_site_origin import plant

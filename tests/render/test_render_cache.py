@@ -151,3 +151,35 @@ def test_a_dry_run_reuses_the_cache_and_writes_nothing(posts_dir: Path) -> None:
     assert render_for_site(folder, topics_path=TOPICS, cache="read")[1].title == "Marked in the cache"
     assert render_for_site(folder, topics_path=TOPICS, cache="refresh")[1].title != "Marked in the cache"
     assert cache.read_bytes() != before
+
+
+def test_the_code_fingerprint_changes_with_any_source_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source edited in place (same size, new modification time), added or removed gives another
+    fingerprint; an untouched tree the same one."""
+    import os
+
+    from digest_publisher.records import render_cache
+
+    package = tmp_path / "pkg"
+    (package / "render").mkdir(parents=True)
+    module = package / "render" / "parser.py"
+    module.write_text("RULE = 1\n", encoding="utf-8")
+    monkeypatch.setattr(render_cache, "PACKAGE_DIR", package)
+
+    def fingerprint() -> str:
+        render_cache.code_fingerprint.cache_clear()
+        return render_cache.code_fingerprint()
+
+    first = fingerprint()
+    assert fingerprint() == first
+    stat = module.stat()
+    module.write_text("RULE = 2\n", encoding="utf-8")  # same size
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    edited = fingerprint()
+    assert edited != first
+    (package / "render" / "extra.py").write_text("", encoding="utf-8")
+    added = fingerprint()
+    assert added not in (first, edited)
+    (package / "render" / "extra.py").unlink()
+    assert fingerprint() == edited
+    render_cache.code_fingerprint.cache_clear()

@@ -24,7 +24,7 @@ from digest_publisher.models import RenderedPost
 from digest_publisher.pipeline import render_for_site
 from digest_publisher.publishing.series_site import SeriesMember, SeriesSiteReport, publish_series_site
 from digest_publisher.records import load_folder, write_post
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 from tests.paths import REPO_ROOT, SAMPLE_YEAR
 from tests.publishing.pubhelpers import Rest
 

@@ -24,7 +24,7 @@ from digest_publisher.records import SeriesLinks, SiblingLink, load_folder, save
 from digest_publisher.render import IndexRow, index_page_content
 from digest_publisher.render.serialize import to_blocks
 from digest_publisher.render.series import FOOTER_HEADING, footer_blocks
-from digest_publisher.wordpress.settings import WordPressSettings
+from digest_publisher.wordpress.connection_settings import WordPressSettings
 from tests.series_site.serieshelpers import SERIES, TOPICS
 
 LINKS = SeriesLinks(
