@@ -11,8 +11,8 @@ from typing import Any
 
 from ..errors import CorpusError
 from ..models import Paper
-from .file_io import open_binary
 from .fields import Skimmed, bad_record, date_in_name, json_problem, listing_paper, sized_papers, skim_listing
+from .file_io import open_binary
 
 JSONL_HINT = "Fix or remove that line: each line must hold one JSON object"
 

@@ -23,6 +23,7 @@ from ..errors import WordPressError
 from ..models import RenderedPost
 from ..records.locks import post_lock, site_locks
 from ..records.record import PostRecord, kill_point, load_record, load_site_facts, save_record, save_remote_copy
+from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.fingerprints import holds_our_post
 from ..wordpress.pages import (
     create_page,
@@ -40,7 +41,6 @@ from ..wordpress.posts import (
     rest_fingerprint,
 )
 from ..wordpress.publisher import create_intent, update_intent
-from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.users import UserClient
 from .journal import RecordJournal
 from .results import known_state, now_stamp, refuse_other_site
