@@ -106,7 +106,10 @@ def test_random_corpus_records_through_draft_builtin(tmp_path_factory: pytest.Te
     start = _rss_mb()
     outcomes: list[int] = []
 
-    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    # derandomize: the same 20 examples on every run, so the count below cannot pass or fail by luck (it failed
+    # 1 CI run of many: an id of 0, "0", None or "" refuses the whole corpus, by design, and that run drew few
+    # examples whose four ids were all valid)
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     @given(st.tuples(*(record(i) for i in range(4))))
     def check(records: tuple[dict[str, object], ...]) -> None:
         folder = tmp_path_factory.mktemp("fuzz")
@@ -119,6 +122,8 @@ def test_random_corpus_records_through_draft_builtin(tmp_path_factory: pytest.Te
         ], env=ENV)  # fmt: skip
         _assert_clean(result)
         outcomes.append(result.exit_code)
+        if all(isinstance(r["id"], str) and r["id"] not in ("", "0") for r in records):
+            assert result.exit_code == 0, result.output  # hostile text in valid records is drafted from
         if result.exit_code == 0:
             (post,) = (folder / "posts").glob("*/post.md")
             rendered = CliRunner().invoke(cli, ["render", post.parent.name, "--posts-dir", str(folder / "posts")],
