@@ -48,10 +48,9 @@ def print_table(report: SeriesReport) -> None:
                f"or more; {held:,} (paper, topic) places held out where the paper is not central; "
                f"spent this run: ${report.spent_usd_run:.4f}")  # fmt: skip
     if report.page is not None:
-        page = report.page
-        where = f"page {page['wordpress_id']}, {page['status']}" if page.get("wordpress_id") else "no page"
-        click.echo(f"index page {page['slug']}: {page['action']} ({where}) {page.get('link') or ''}".rstrip()
-                   + (f": {page['message']}" if page.get("message") else ""))  # fmt: skip
+        from ..publishing.series_page import PageResult
+
+        click.echo(PageResult(**report.page).line())  # the line publish_series_site's report prints
 
 
 def print_estimate(data: dict[str, Any]) -> None:

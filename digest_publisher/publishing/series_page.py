@@ -72,6 +72,12 @@ class PageResult:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def line(self) -> str:
+        """The page in one line, for a terminal or cron mail (the series table's last line)."""
+        state = f"page {self.wordpress_id}, {self.status}" if self.wordpress_id else "no page"
+        return (f"index page {self.slug}: {self.action} ({state}) {self.link or ''}".rstrip()
+                + (f": {self.message}" if self.message else ""))  # fmt: skip
+
 
 def publish_page(
     page: RenderedPost,

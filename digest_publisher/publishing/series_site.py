@@ -127,10 +127,7 @@ class SeriesSiteReport:
             state = f"post {m.wordpress_id}, {m.status}" if m.wordpress_id else "no post"
             out.append(f"{m.topic_number} {m.topic_name}: {m.action} ({state}) {m.link or ''}".rstrip()
                        + (f": {m.message}" if m.message else ""))  # fmt: skip
-        p = self.page
-        state = f"page {p.wordpress_id}, {p.status}" if p.wordpress_id else "no page"
-        out.append(f"index page {p.slug}: {p.action} ({state}) {p.link or ''}".rstrip()
-                   + (f": {p.message}" if p.message else ""))  # fmt: skip
+        out.append(self.page.line())
         return out
 
     def to_dict(self) -> dict[str, Any]:
