@@ -21,6 +21,7 @@ from digest_publisher.render.residue import check_residue
 from digest_publisher.wordpress.client import WordPressClient
 from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.posts import list_posts_by_id
+from digest_publisher.wordpress.site import Site
 
 
 def measure_publishing(
@@ -43,7 +44,7 @@ def measure_publishing(
     if load_site_facts(work_dir, settings.site_url).rest_root is None:
         update_site_facts(work_dir, settings.site_url, rest_root=WordPressClient(settings).discover_root())
     for case in ("first publish (REST)", "unchanged re-publish (REST)"):
-        report = publish_post(rest_post, rest_dir, settings, residue_check=residue_check, posts_dir=work_dir)
+        report = publish_post(rest_post, rest_dir, Site(settings), residue_check=residue_check, posts_dir=work_dir)
         rows.append(
             {
                 "case": case,
@@ -55,7 +56,7 @@ def measure_publishing(
         )
     xml_post = replace(rendered, slug=f"{rendered.slug}-{token}-xmlrpc")
     report = publish_post(
-        xml_post, work_dir / xml_post.slug, settings, transport="xmlrpc", residue_check=residue_check
+        xml_post, work_dir / xml_post.slug, Site(settings), transport="xmlrpc", residue_check=residue_check
     )
     rows.append(
         {
@@ -105,8 +106,8 @@ def measure_republish_pass(
 
     _ensure_bench_posts(settings, posts_dir, n, render)
     slugs = [BENCH_SLUG.format(i) for i in range(n)]
-    republish(posts_dir, settings, render=render, slugs=slugs)  # as cron meets them: each render cached once
-    report = republish(posts_dir, settings, render=render, slugs=slugs)
+    republish(posts_dir, Site(settings), render=render, slugs=slugs)  # as cron meets them: each render cached once
+    report = republish(posts_dir, Site(settings), render=render, slugs=slugs)
     actions = Counter(p.action for p in report.posts)
     return {
         "case": f"republish pass, {n} unchanged posts (render cache warm)",
@@ -144,5 +145,5 @@ def _ensure_bench_posts(settings: WordPressSettings, posts_dir: Path, n: int, re
         write_post(folder, source, [])
         # Every run of the benchmark on a site shares these posts (same slugs, same content): this posts
         # folder takes over the ones an earlier run published, explicitly (a post belongs to one record).
-        publish_post(render(folder), folder, settings, posts_dir=posts_dir, adopt=True)
+        publish_post(render(folder), folder, Site(settings), posts_dir=posts_dir, adopt=True)
 

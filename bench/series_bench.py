@@ -75,7 +75,7 @@ def run_mode(folder: Path, settings: ClaudeSettings, *, batch: bool) -> tuple[Se
         cache, posts = Path(tmp) / "cache", Path(tmp) / "posts"
         drafter = ClaudeDrafter(client, settings, ROOT / "prompts", cache, batch=batch)
         triage = SeriesTriage(client, settings, ROOT / "prompts", cache, batch=batch)
-        report = run_series(series_job(folder, posts), drafter=drafter, triage=triage, settings=None)
+        report = run_series(series_job(folder, posts), drafter=drafter, triage=triage, site=None)
         bodies = []
         for row in report.rows:
             if row.slug and not row.failed:

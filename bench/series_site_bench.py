@@ -26,9 +26,9 @@ import requests
 from digest_publisher.models import RenderedPost
 from digest_publisher.pipeline import render_for_site
 from digest_publisher.publishing.series_site import SeriesMember, SeriesSiteReport, publish_series_site
-from digest_publisher.publishing.site import site_markup_version
 from digest_publisher.topics import load_topics
 from digest_publisher.wordpress.connection_settings import WordPressSettings
+from digest_publisher.wordpress.site import Site
 
 from .table import Row
 from .wp import ROOT, start_wordpress, stop_wordpress
@@ -49,7 +49,7 @@ def run() -> list[Row]:
         drafted = time.perf_counter() - started
         settings = start_wordpress()
         try:
-            version = site_markup_version(settings, posts, refresh=True)
+            version = Site(settings, posts).markup_version(refresh=True)
             first = _publish(members[:-1], settings, posts, version)
             again = _publish(members[:-1], settings, posts, version)
             added = _publish(members, settings, posts, version)
@@ -92,7 +92,7 @@ def _publish(
         return render_for_site(folder, topics_path=TOPICS, site_url=settings.site_url, wp_version=version,
                                cache="use")[1]  # fmt: skip
 
-    return publish_series_site(members, series=SERIES, posts_dir=posts, settings=settings, render=render,
+    return publish_series_site(members, series=SERIES, posts_dir=posts, site=Site(settings), render=render,
                                wp_version=version)  # fmt: skip
 
 

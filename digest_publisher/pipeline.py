@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # the heavier stages are imported where they are used, so eac
     from .publishing.status import StatusReport
     from .records import PostFolder
     from .wordpress.check import CheckReport
-    from .wordpress.connection_settings import WordPressSettings
+    from .wordpress.site import Site
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def backfill(
     kind: PostKind | None,
     drafter: Drafter,
     posts_dir: Path,
-    settings: WordPressSettings,
+    site: Site,
     status: str | None = None,
     date_gmt: str | None = None,
     transport: str = "rest",
@@ -156,13 +156,11 @@ def backfill(
         excludes=excludes, scorer=scorer,
     )
     shown = render(
-        outcome.result.slug, posts_dir=posts_dir, topics_path=topics_path, site_url=settings.site_url,
-        content_format=content_format, wp_version=_site_markup(settings, posts_dir),
+        outcome.result.slug, posts_dir=posts_dir, topics_path=topics_path, site_url=site.site_url,
+        content_format=content_format, wp_version=site.markup_version(posts_dir),
     )
-    report = _publish_rendered(
-        shown.post, shown.folder.path, settings, status=status, date_gmt=date_gmt, transport=transport,
-        dry_run=False, force=False,
-    )
+    report = _publish_rendered(shown.post, shown.folder.path, site, status=status, date_gmt=date_gmt,
+                               transport=transport, force=False)  # fmt: skip
     preview = shown.page
     return BackfillResult(outcome.result.slug, outcome.result.report, preview, report)
 
@@ -185,10 +183,11 @@ def render_for_site(
     "read" only reuses, "refresh" only keeps (:mod:`~digest_publisher.records.render_cache`)."""
     from .records import load_folder
     from .records.render_cache import cached_render
+    from .wordpress.connection_settings import normalise_site_url
     from .wordpress.markup_versions import CURRENT_WP_VERSION
 
     post = load_folder(folder)
-    params = {"topic_label": topic_label(post.source.topic, topics_path), "site_url": site_url.rstrip("/"),
+    params = {"topic_label": topic_label(post.source.topic, topics_path), "site_url": normalise_site_url(site_url),
               "content_format": content_format, "wp_version": wp_version or CURRENT_WP_VERSION}  # fmt: skip
 
     def fresh() -> RenderedPost:
@@ -223,13 +222,14 @@ def render(
     """Render a post and write its preview page, post object and card, for the WordPress version asked,
     else the one remembered for ``site_url`` (what publish sends), else the current line."""
     from .drafting import fact_check_view
-    from .publishing.site import remembered_markup_version
     from .records import find_post_folder, posts_dir_of
     from .render import write_preview
+    from .wordpress.connection_settings import normalise_site_url
     from .wordpress.markup_versions import CURRENT_WP_VERSION as CURRENT
+    from .wordpress.site import remembered_markup_version
 
     folder = find_post_folder(ref, posts_dir)
-    wp_version = wp_version or remembered_markup_version(site_url.rstrip("/"), posts_dir_of(folder)) or CURRENT
+    wp_version = wp_version or remembered_markup_version(normalise_site_url(site_url), posts_dir_of(folder)) or CURRENT
     post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site_url,
                                      content_format=content_format, wp_version=wp_version, cache="refresh")  # fmt: skip
     view, patterns = fact_check_view(post.path, post.source.body, post.papers.values())
@@ -241,86 +241,68 @@ def render(
 def _publish_rendered(
     rendered: RenderedPost,
     folder: Path,
-    settings: WordPressSettings,
+    site: Site,
     *,
     status: str | None,
     date_gmt: str | None,
     transport: str,
-    dry_run: bool,
     force: bool,
     adopt: bool = False,
 ) -> PublishReport:
     from .publishing.publish import apply_overrides, publish_post
     from .records import posts_dir_of
 
-    return publish_post(
-        apply_overrides(rendered, status, date_gmt),
-        folder,
-        settings,
-        transport=transport,
-        dry_run=dry_run,
-        force=force,
-        posts_dir=posts_dir_of(folder),
-        adopt=adopt,
-    )
-
-
-def _site_markup(settings: WordPressSettings, posts_dir: Path, *, quiet: bool = False) -> str | None:
-    from .publishing.site import site_markup_version
-
-    return site_markup_version(settings, posts_dir, quiet=quiet)
+    return publish_post(apply_overrides(rendered, status, date_gmt), folder, site, transport=transport, force=force,
+                        posts_dir=posts_dir_of(folder), adopt=adopt)  # fmt: skip
 
 
 def publish(
     ref: str,
     *,
     posts_dir: Path,
-    settings: WordPressSettings,
+    site: Site,
     topics_path: Path,
     status: str | None = None,
     date_gmt: str | None = None,
     transport: str = "rest",
-    dry_run: bool = False,
     force: bool = False,
     content_format: str = "blocks",
     adopt: bool = False,
 ) -> PublishReport:
-    """Render the post as ``render`` does and create or update it on WordPress, exactly once (``adopt``:
-    see :func:`~digest_publisher.publishing.publish.publish_post`)."""
+    """Render the post as ``render`` does and create or update it on WordPress through ``site``, exactly once
+    (``adopt``: see :func:`~digest_publisher.publishing.publish.publish_post`; a dry run: ``site.dry_run``)."""
     from .records import find_post_folder, posts_dir_of
 
     folder = find_post_folder(ref, posts_dir)
-    post, rendered = render_for_site(folder, topics_path=topics_path, site_url=settings.site_url,
+    post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site.site_url,
                                      content_format=content_format,
-                                     wp_version=_site_markup(settings, posts_dir_of(folder)),
-                                     cache="read" if dry_run else "use")  # fmt: skip
-    report = _publish_rendered(
-        rendered, folder, settings, status=status, date_gmt=date_gmt, transport=transport, dry_run=dry_run,
-        force=force, adopt=adopt,
-    )
+                                     wp_version=site.markup_version(posts_dir_of(folder)),
+                                     cache="read" if site.dry_run else "use")  # fmt: skip
+    report = _publish_rendered(rendered, folder, site, status=status, date_gmt=date_gmt, transport=transport,
+                               force=force, adopt=adopt)  # fmt: skip
     report.outcome.notes[:0] = list(post.source.warnings)
     return report
 
 
-def status(posts_dir: Path, settings: WordPressSettings | None, *, topics_path: Path, transport: str = "rest",
+def status(posts_dir: Path, site: Site | None, *, topics_path: Path, transport: str = "rest",
            refs: Sequence[str] = ()) -> StatusReport:  # fmt: skip
     """Each local post (``refs``: the posts they name, loose files too) with its WordPress id, status and link,
-    and whether local and remote differ, the local side rendered as ``publish`` would (``settings`` None: local
+    and whether local and remote differ, the local side rendered as ``publish`` would (``site`` None: local
     only; the site's markup version is read per posts folder, when the first of its posts is rendered)."""
     from .publishing.status import post_statuses
     from .records import find_post_folder, list_post_folders, posts_dir_of
 
     folders = [find_post_folder(ref, posts_dir) for ref in refs] if refs else list_post_folders(posts_dir)
-    site_url = settings.site_url if settings is not None else ""
+    site_url = site.site_url if site is not None else ""
     versions: dict[Path, str | None] = {}
 
     def rendered(folder: Path) -> RenderedPost:
         if (where := posts_dir_of(folder)) not in versions:  # not answering: post_statuses says so for each post
-            versions[where] = _site_markup(settings, where, quiet=True) if settings is not None else None
+            versions[where] = site.markup_version(where, quiet=True) if site is not None else None
         return render_for_site(folder, topics_path=topics_path, site_url=site_url, wp_version=versions[where],
                                cache="use")[1]  # fmt: skip
 
-    return post_statuses(folders, settings, rendered, transport=transport)
+    return post_statuses(folders, site, rendered, transport=transport)
 
 
 @dataclass(frozen=True)
@@ -382,12 +364,11 @@ def _redraft_from(refresh: CorpusRefresh) -> Callable[[Path, bool], tuple[int, s
 
 def republish(
     posts_dir: Path,
-    settings: WordPressSettings,
+    site: Site,
     *,
     topics_path: Path,
     slugs: Sequence[str] = (),
     force: bool = False,
-    dry_run: bool = False,
     wait: float = 0.0,
     refresh: CorpusRefresh | None = None,
     rebind_from: str | None = None,
@@ -400,51 +381,48 @@ def republish(
 
     def rendered(folder: Path) -> RenderedPost:
         if not versions:
-            versions.append(_site_markup(settings, posts_dir) or "")
-        return render_for_site(folder, topics_path=topics_path, site_url=settings.site_url,
-                               wp_version=versions[0], cache="read" if dry_run else "use")[1]  # fmt: skip
+            versions.append(site.markup_version(posts_dir) or "")
+        return render_for_site(folder, topics_path=topics_path, site_url=site.site_url,
+                               wp_version=versions[0], cache="read" if site.dry_run else "use")[1]  # fmt: skip
 
     return republish_posts(
         posts_dir,
-        settings,
+        site,
         render=rendered,
         slugs=slugs,
         force=force,
-        dry_run=dry_run,
         wait=wait,
         refresh=_redraft_from(refresh) if refresh is not None else None,
         rebind_from=rebind_from,
     )
 
 
-def restore(
-    ref: str, *, posts_dir: Path, settings: WordPressSettings, revision: int, wait: float = 0.0, dry_run: bool = False
-) -> RepublishReport:
+def restore(ref: str, *, posts_dir: Path, site: Site, revision: int, wait: float = 0.0) -> RepublishReport:
     """Make WordPress revision ``revision`` of the post the current version again (as a new revision)."""
     from .publishing.revisions import restore_revision
     from .records import find_post_folder
 
-    return restore_revision(find_post_folder(ref, posts_dir), settings, revision, wait=wait, dry_run=dry_run)
+    return restore_revision(find_post_folder(ref, posts_dir), site, revision, wait=wait)
 
 
-def history(ref: str, *, posts_dir: Path, settings: WordPressSettings | None, transport: str = "rest") -> PostHistory:
-    """The local publish history of a post beside its WordPress revisions (``settings`` None: local only)."""
+def history(ref: str, *, posts_dir: Path, site: Site | None, transport: str = "rest") -> PostHistory:
+    """The local publish history of a post beside its WordPress revisions (``site`` None: local only)."""
     from .publishing.history import history as post_history
     from .records import find_post_folder
 
-    return post_history(find_post_folder(ref, posts_dir), settings, transport=transport)
+    return post_history(find_post_folder(ref, posts_dir), site, transport=transport)
 
 
-def check(settings: WordPressSettings, *, categories: Sequence[str] = (), posts_dir: Path | None = None) -> CheckReport:
+def check(site: Site, *, categories: Sequence[str] = ()) -> CheckReport:
     """What is wrong with the WordPress connection, or who we are there; the site's WordPress version is
-    remembered for the posts in ``posts_dir`` (the markup they get)."""
+    remembered for the posts in the Site's posts folder (the markup they get)."""
     from .publishing.results import records_of_other_sites
-    from .publishing.site import remember_version
     from .wordpress.check import Finding, check_site
 
-    report = check_site(settings, categories=tuple(categories))
+    report = check_site(site, categories=tuple(categories))
+    posts_dir = site.posts_dir
     if posts_dir is not None and report.wordpress_version:
-        remember_version(settings, posts_dir, report.wordpress_version)
-    for error in records_of_other_sites(posts_dir, settings) if posts_dir is not None else []:
+        site.remember_version(posts_dir, report.wordpress_version)
+    for error in records_of_other_sites(posts_dir, site) if posts_dir is not None else []:
         report.problems.append(Finding("other-site", error.message, error.hint or ""))
     return report

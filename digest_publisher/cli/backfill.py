@@ -12,6 +12,7 @@ from ..errors import ConfigError
 from ..models import PostKind
 from ._common import (
     DRAFT_WINDOW_HELP,
+    command_site,
     corpus_format_option,
     corpus_option,
     date_option,
@@ -107,7 +108,7 @@ def backfill_command(
             model=model, papers=papers_k,
         ), as_json)
         return
-    settings = config.wordpress_settings()  # before any work: missing settings are reported all at once
+    site = command_site(posts_dir)  # before any work: missing settings are reported all at once
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     drafter = build_drafter(name, model=model, batch=False, prompts_dir=prompts_dir, cache_dir=config.cache_dir())
     info(f"Drafter: {drafter.describe()}")
@@ -115,7 +116,7 @@ def backfill_command(
         result = pipeline.backfill(
             list(corpus_paths), topic_ref, topics_path=topics_path, date_from=date_from, date_to=date_to,
             fmt=fmt, kind=PostKind(kind) if kind else None, drafter=drafter,
-            posts_dir=config.posts_dir(posts_dir), settings=settings, status=status, date_gmt=date_gmt,
+            posts_dir=config.posts_dir(posts_dir), site=site, status=status, date_gmt=date_gmt,
             transport=transport, progress=progress, overwrite=force, papers=papers_k, pins=pins, excludes=excludes,
         )
     summary = result.publish.summary()

@@ -10,6 +10,7 @@ import click
 from .. import config, pipeline
 from ..errors import ConfigError
 from ._common import (
+    command_site,
     date_option,
     dry_run_option,
     echo_json,
@@ -62,12 +63,11 @@ def publish_command(
     report = pipeline.publish(
         slug,
         posts_dir=config.posts_dir(posts_dir),
-        settings=config.wordpress_settings(),
+        site=command_site(posts_dir, dry_run=dry_run),
         topics_path=topics_path,
         status=status,
         date_gmt=date_gmt,
         transport=transport,
-        dry_run=dry_run,
         force=force,
         adopt=adopt,
     )
@@ -110,7 +110,7 @@ def publish_command(
 @posts_dir_option
 def check_command(categories: tuple[str, ...], as_json: bool, posts_dir: Path | None) -> None:
     """Diagnose the WordPress connection: credentials, Application Passwords, headers, plugins, roles."""
-    report = pipeline.check(config.wordpress_settings(), categories=categories, posts_dir=config.posts_dir(posts_dir))
+    report = pipeline.check(command_site(posts_dir), categories=categories)
     if as_json:
         echo_json(report.to_dict())
     else:
@@ -143,13 +143,11 @@ def status_command(
 
     Given SLUG|FILE.md arguments (loose Markdown files too): only those posts."""
     try:
-        settings = config.wordpress_settings()
+        site = command_site(posts_dir)
     except ConfigError as exc:
-        settings = None
+        site = None
         info(f"note: remote not compared ({exc.message})")
-    report = pipeline.status(
-        config.posts_dir(posts_dir), settings, topics_path=topics_path, transport=transport, refs=refs
-    )
+    report = pipeline.status(config.posts_dir(posts_dir), site, topics_path=topics_path, transport=transport, refs=refs)
     if as_json:
         echo_json(report.to_dict())
         raise click.exceptions.Exit(report.exit_code)

@@ -17,6 +17,7 @@ from ..publishing.history import PostHistory
 from ..publishing.results import EXIT_TEMPFAIL, RepublishReport
 from ._common import (
     GreedyOption,
+    command_site,
     drafter_option,
     dry_run_option,
     echo_json,
@@ -125,21 +126,18 @@ def republish_command(
         raise click.UsageError("--to-revision restores one post: give exactly one SLUG")
     if rebind_from is not None and (dry_run or revision is not None):
         raise click.UsageError("--rebind-site writes the records: run it without --dry-run and --to-revision")
-    settings = config.wordpress_settings()
+    site = command_site(posts_dir, dry_run=dry_run)
     folder_root = config.posts_dir(posts_dir)
     try:
         if revision is not None:
-            report = pipeline.restore(
-                slugs[0], posts_dir=folder_root, settings=settings, revision=revision, wait=wait, dry_run=dry_run
-            )
+            report = pipeline.restore(slugs[0], posts_dir=folder_root, site=site, revision=revision, wait=wait)
         else:
             report = pipeline.republish(
                 folder_root,
-                settings,
+                site,
                 topics_path=topics_path,
                 slugs=slugs,
                 force=force,
-                dry_run=dry_run,
                 wait=wait,
                 refresh=_refresh(corpus_paths, overwrite_edits, topics_path, drafter_name, model, prompts_dir),
                 rebind_from=rebind_from,
@@ -204,8 +202,8 @@ def _print_report(report: RepublishReport, as_json: bool, quiet: bool) -> None:
 @posts_dir_option
 def history_command(slug: str, as_json: bool, local_only: bool, transport: str, posts_dir: Path | None) -> None:
     """The local publish history of SLUG beside its WordPress revisions (ids, dates, what changed)."""
-    settings = None if local_only else config.wordpress_settings()
-    result = pipeline.history(slug, posts_dir=config.posts_dir(posts_dir), settings=settings, transport=transport)
+    site = None if local_only else command_site(posts_dir)
+    result = pipeline.history(slug, posts_dir=config.posts_dir(posts_dir), site=site, transport=transport)
     if as_json:
         echo_json(result.to_dict())
         return

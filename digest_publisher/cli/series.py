@@ -12,6 +12,7 @@ import click
 from .. import config
 from ..series import SeriesJob, SeriesReport, SeriesTriage, run_series
 from ._common import (
+    command_site,
     corpus_format_option,
     corpus_option,
     drafter_option,
@@ -123,7 +124,7 @@ def series_command(
                                prompts_dir=prompts_dir, cache_dir=config.cache_dir())  # fmt: skip
         echo_json(data) if as_json else print_estimate(data)
         return
-    settings = config.wordpress_settings()  # before any work: missing settings are reported all at once
+    site = command_site(posts_dir)  # before any work: missing settings are reported all at once
     name = drafter_name or ("claude" if config.claude_key_set() else "builtin")
     drafter = build_drafter(name, model=model, batch=batch, prompts_dir=prompts_dir, cache_dir=config.cache_dir())
     triage = None
@@ -134,7 +135,7 @@ def series_command(
         triage = SeriesTriage(drafter.client_factory, drafter.settings, prompts_dir, config.cache_dir(), batch=batch)
     info(f"Drafter: {drafter.describe()}")
     with RichProgress(enabled=not as_json) as progress:
-        report = run_series(job, drafter=drafter, triage=triage, settings=settings, status=status,
+        report = run_series(job, drafter=drafter, triage=triage, site=site, status=status,
                             transport=transport, progress=progress)  # fmt: skip
     for row in report.rows:
         if row.failed:

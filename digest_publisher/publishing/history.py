@@ -11,13 +11,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from ..records.record import load_record
 from ..wordpress.client import WordPressClient
-from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.posts import list_revisions, raw_field
-from .results import refuse_other_site
+from ..wordpress.site import Site
 
 if TYPE_CHECKING:
     from ..wordpress.xmlrpc_reads import XmlRpcReader
@@ -51,12 +48,11 @@ class PostHistory:
 
 def history(
     folder: Path,
-    settings: WordPressSettings | None,
+    site: Site | None,
     *,
     transport: str = "rest",
-    session: requests.Session | None = None,
 ) -> PostHistory:
-    """The local publish history of a post beside WordPress's revisions of it (``settings`` None: local
+    """The local publish history of a post beside WordPress's revisions of it (``site`` None: local
     only; ``transport`` "xmlrpc" reads them over XML-RPC). WordPress keeps a revision per update of title,
     content or excerpt; a post's first version, as created, is not a revision."""
     slug = folder.name
@@ -65,17 +61,15 @@ def history(
     if record is None or record.wordpress_id is None:
         return PostHistory(slug, None, None, None, list(record.history) if record else [], [], copies)
     out = PostHistory(slug, record.wordpress_id, record.status, record.link, list(record.history), [], copies)
-    if settings is None:
+    if site is None:
         return out
-    refuse_other_site(folder, record, settings)  # the same-site rule, before any request
     reader: WordPressClient | XmlRpcReader
     if transport == "xmlrpc":
-        from ..wordpress.xmlrpc_reads import XmlRpcReader  # loads python-wordpress-xmlrpc only when used
-
-        reader = XmlRpcReader(settings)
+        site.check_record(folder, record)  # the same-site rule, before any request
+        reader = site.xmlrpc_reader()  # loads python-wordpress-xmlrpc only when used
         raw = reader.list_revisions(record.wordpress_id)
     else:
-        reader = WordPressClient(settings, session=session, rest_root=record.rest_root)
+        reader = site.client_for(folder, record)  # the same-site rule, before any request
         raw = list_revisions(reader, record.wordpress_id)
     raw.sort(key=lambda r: (str(r.get("date_gmt") or ""), int(r.get("id") or 0)), reverse=True)
     for index, item in enumerate(raw):

@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..choices import TRANSPORTS
 from ..errors import ConfigError, DigestError, WordPressError
 from ..models import RenderedPost
@@ -26,13 +24,10 @@ from ..records.record import (
     PostRecord,
     kill_point,
     load_record,
-    load_site_facts,
     remove_record,
     save_record,
-    update_site_facts,
 )
 from ..wordpress.client import WordPressClient
-from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.publisher import (
     Journal,
     KnownState,
@@ -43,9 +38,9 @@ from ..wordpress.publisher import (
     planned_notes,
 )
 from ..wordpress.rest import RestPublisher
+from ..wordpress.site import Site
 from ..wordpress.users import UserClient
 from .journal import RecordJournal
-from .results import refuse_other_site
 from .sent import ResidueCheck, check_residue, content_hash, publish_key_of
 from .staging import Staging
 
@@ -81,19 +76,15 @@ def _now() -> str:
 
 
 def make_transport(
-    name: str,
-    settings: WordPressSettings,
-    *,
-    rest_root: str | None = None,
-    dry_run: bool = False,
-    session: requests.Session | None = None,
+    name: str, site: Site, folder: Path, record: PostRecord | None, posts_dir: Path | None = None
 ) -> PostTransport:
+    """The publisher of the post of ``folder`` over ``name``, from the command's Site: refused before any request
+    when ``record`` is another site's (:meth:`Site.client_for`)."""
     if name == "rest":
-        return RestPublisher(UserClient(settings, session=session, rest_root=rest_root, dry_run=dry_run))
+        return RestPublisher(site.client_for(folder, record, posts_dir))
     if name == "xmlrpc":
-        from ..wordpress.xmlrpc import XmlRpcPublisher  # imports python-wordpress-xmlrpc only when used
-
-        return XmlRpcPublisher(settings, dry_run=dry_run)
+        site.check_record(folder, record)
+        return site.xmlrpc_publisher()  # imports python-wordpress-xmlrpc only when used
     raise DigestError(f"unknown transport {name!r}", f"Use one of: {', '.join(TRANSPORTS)}")
 
 
@@ -112,13 +103,11 @@ def apply_overrides(rendered: RenderedPost, status: str | None, date_gmt: str | 
 def publish_post(
     rendered: RenderedPost,
     folder: Path,
-    settings: WordPressSettings,
+    site: Site,
     *,
     transport: str = "rest",
-    dry_run: bool = False,
     force: bool = False,
     residue_check: ResidueCheck = check_residue,
-    session: requests.Session | None = None,
     posts_dir: Path | None = None,
     lock_wait: float = 0.0,
     locked: bool = False,
@@ -127,8 +116,9 @@ def publish_post(
     """Create or update ``rendered`` on the site, verify it, and record it in ``folder/record.json``.
 
     ``residue_check(html, where)`` (the renderer's ``check_residue``: always on; tests may wrap it to
-    observe it) runs on ``content.rendered`` as a reader receives it. A dry run reads from the site but
-    sends no write and writes no local file.
+    observe it) runs on ``content.rendered`` as a reader receives it. The requests go through ``site``, the
+    command's one :class:`~digest_publisher.wordpress.site.Site` (its client, or its XML-RPC publisher, after its
+    same-site rule); a dry run (``site.dry_run``) reads from the site but sends no write and writes no local file.
     ``posts_dir`` (the folder of all posts) lets posts share what one found out about the site (its
     REST root, the images uploaded) in ``.sites.json``; without it each post finds out for itself.
     ``lock_wait``: seconds to wait for another run that holds the post's lock; ``locked``: the caller
@@ -138,8 +128,8 @@ def publish_post(
     ``adopt``.
     """
     started = time.perf_counter()
-    args = (rendered, folder, settings, transport, dry_run, force, residue_check, session, started, posts_dir)
-    if dry_run:
+    args = (rendered, folder, site, transport, force, residue_check, started, posts_dir)
+    if site.dry_run:
         return _publish_locked(*args, adopt=adopt)
     with ExitStack() as stack:
         if not locked:
@@ -148,33 +138,32 @@ def publish_post(
         keys = [f"post {rendered.slug}"]
         if rendered.featured_image is not None:
             keys.append(f"image {rendered.featured_image.sha256}")
-        stack.enter_context(site_locks(settings.site_url, keys))
+        stack.enter_context(site_locks(site.site_url, keys))
         return _publish_locked(*args, adopt=adopt)
 
 
 def _publish_locked(
     rendered: RenderedPost,
     folder: Path,
-    settings: WordPressSettings,
+    site: Site,
     transport_name: str,
-    dry_run: bool,
     force: bool,
     residue_check: ResidueCheck,
-    session: requests.Session | None,
     started: float,
     posts_dir: Path | None,
     *,
     adopt: bool,
 ) -> PublishReport:
     record = load_record(folder)
-    refuse_other_site(folder, record, settings)
+    dry_run = site.dry_run
+    rest = transport_name == "rest"
+    publisher = make_transport(transport_name, site, folder, record, posts_dir)  # the same-site rule, first
     existed = record is not None
     record = record or PostRecord(slug=rendered.slug)
     hash_ = content_hash(rendered)
-    rest = transport_name == "rest"
-    # What other posts of this site found out: the REST root (no discovery for a first publish) and
-    # the images already uploaded (no search for a second post with the same image).
-    site = load_site_facts(posts_dir, settings.site_url) if rest and posts_dir is not None else None
+    # What other posts of this site found out: the REST root (no discovery for a first publish, see
+    # Site.client_for) and the images already uploaded (no search for a second post with the same image).
+    facts = site.facts(posts_dir) if rest and posts_dir is not None else None
     known = KnownState(
         wordpress_id=record.wordpress_id,
         modified_gmt=record.modified_gmt,
@@ -183,19 +172,13 @@ def _publish_locked(
         remote_fingerprint=record.remote_fingerprint,
         media=dict(record.media),
         pending=frozenset(record.pending),
-        site_media=dict(site.media) if site else {},
-        site_terms=dict(site.terms) if site else {},
+        site_media=dict(facts.media) if facts else {},
+        site_terms=dict(facts.terms) if facts else {},
     )
-    # The REST root is remembered per record (and per site) so a publish skips discovery.
-    rest_root = record.rest_root if rest and record.transport in (None, "rest") else None
-    if rest and rest_root is None and site is not None:
-        rest_root = site.rest_root
-    publisher = make_transport(
-        transport_name, settings, rest_root=rest_root, dry_run=dry_run, session=session
-    )
+    log_start = len(publisher.client.log) if isinstance(publisher, RestPublisher) else 0
     entry = RecordJournal(folder, record, dry_run=dry_run)  # the record as this run changes it
     # The record owns a post when it knows its id, or announced a create that a crashed run may have made.
-    owner = _Ownership(folder, rendered.slug, settings.site_url, adopt or record.wordpress_id is not None
+    owner = _Ownership(folder, rendered.slug, site.site_url, adopt or record.wordpress_id is not None
                        or create_intent() in record.pending)
 
     def on_written(outcome: PublishOutcome) -> None:
@@ -205,7 +188,7 @@ def _publish_locked(
         kill_point("after-create" if outcome.action == "created" else "after-update")
         current = entry.record
         entry.save(
-            site_url=settings.site_url,
+            site_url=site.site_url,
             rest_root=_rest_root_of(publisher) or current.rest_root,
             transport=publisher.name,
             wordpress_id=outcome.post_id,
@@ -223,7 +206,7 @@ def _publish_locked(
             ),
         )
 
-    journal = _TransportJournal(entry, settings, publisher.name, posts_dir, owner) if rest else None
+    journal = _TransportJournal(entry, site, publisher.name, posts_dir, owner) if rest else None
     # XML-RPC has no journal: the one-record rule is asked right before a post found by its slug is written.
     before_update = None if rest else owner.require
     publish_key = publish_key_of(hash_, rendered.status, rendered.date_gmt) or ""
@@ -258,7 +241,7 @@ def _publish_locked(
     if dry_run:
         client = getattr(publisher, "client", None)
         planned = (
-            client.planned_requests()
+            client.planned_requests()[log_start:]  # this post's: the command's client may have sent others
             if isinstance(client, WordPressClient)
             else getattr(publisher, "planned", [])
         )
@@ -294,9 +277,7 @@ def _publish_locked(
     )
     save_record(folder, final)
     if rest and posts_dir is not None:
-        update_site_facts(
-            posts_dir, settings.site_url, rest_root=_rest_root_of(publisher), media=outcome.media, terms=outcome.terms
-        )
+        site.remember(posts_dir, rest_root=_rest_root_of(publisher), media=outcome.media, terms=outcome.terms)
     return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, False)
 
 
@@ -337,7 +318,7 @@ class _TransportJournal:
     def __init__(
         self,
         entry: RecordJournal,
-        settings: WordPressSettings,
+        site: Site,
         transport: str,
         posts_dir: Path | None,
         owner: _Ownership,
@@ -345,7 +326,7 @@ class _TransportJournal:
         self.entry = entry
         self.owner = owner
         self.posts_dir = posts_dir
-        self.settings = settings
+        self.site = site
         self.transport = transport
 
     def intend(self, intent: str) -> None:
@@ -353,7 +334,7 @@ class _TransportJournal:
             self.owner.require()  # a post found by its slug, not one this record created
         if self.entry.dry_run or intent in self.entry.record.pending:
             return
-        self.entry.intend(intent, site_url=self.settings.site_url, transport=self.transport)
+        self.entry.intend(intent, site_url=self.site.site_url, transport=self.transport)
 
     def settle(self, intent: str, *, media: Mapping[str, int] | None = None) -> None:
         if self.entry.dry_run:
@@ -362,7 +343,7 @@ class _TransportJournal:
             kill_point("after-media")
         self.entry.settle(intent, media={**self.entry.record.media, **dict(media or {})})
         if media and self.posts_dir is not None:
-            update_site_facts(self.posts_dir, self.settings.site_url, media=media)
+            self.site.remember(self.posts_dir, media=dict(media))
 
 
 def _call_publish(

@@ -31,15 +31,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..errors import DigestError, LockError, PostSourceError, WordPressError
 from ..models import RenderedPost
 from ..records import find_post_folder, list_post_folders
 from ..records.locks import post_lock, run_lock
-from ..records.record import PostRecord, load_record, load_site_facts, save_record, save_remote_copy
+from ..records.record import PostRecord, load_record, save_record, save_remote_copy
 from ..wordpress.client import WordPressClient
-from ..wordpress.connection_settings import WordPressSettings
+from ..wordpress.connection_settings import normalise_site_url
 from ..wordpress.fingerprints import holds_our_post
 from ..wordpress.posts import (
     LISTING_FIELDS,
@@ -56,6 +54,7 @@ from ..wordpress.posts import (
     update_post,
 )
 from ..wordpress.publisher import parse_gmt, update_intent
+from ..wordpress.site import Site
 from .journal import RecordJournal
 from .publish import publish_post
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
@@ -71,22 +70,21 @@ class _Run:
     """What every post of one run shares."""
 
     posts_dir: Path
-    settings: WordPressSettings
+    site: Site
     render: RenderFolder
     client: WordPressClient
-    session: requests.Session
     force: bool
     dry_run: bool
     wait: float
     now: datetime
     refresh: Redraft | None
     residue_check: ResidueCheck
-    requests: int = 0  # requests made by publish_post calls (the run's own client counts its own)
+    requests: int = 0  # XML-RPC requests of publish_post calls (the REST ones are counted by the run's client)
 
 
 def republish(
     posts_dir: Path,
-    settings: WordPressSettings,
+    site: Site,
     *,
     render: RenderFolder,
     slugs: Sequence[str] = (),
@@ -95,7 +93,6 @@ def republish(
     wait: float = 0.0,
     refresh: Redraft | None = None,
     residue_check: ResidueCheck = check_residue,
-    session: requests.Session | None = None,
     now: datetime | None = None,
     rebind_from: str | None = None,
 ) -> RepublishReport:
@@ -103,9 +100,10 @@ def republish(
 
     ``render(folder)`` renders a post folder as ``publish`` sends it; ``refresh`` redrafts a post first
     when the corpus gained papers in its window. ``rebind_from``: the site URL the records were bound to
-    before the site moved to ``settings.site_url``; those records are bound to it first. Raises :class:`LockError` when
-    another run holds the run lock for longer than ``wait`` seconds (exit code 75 for cron); any other
-    problem is reported per post, and the other posts go on. A dry run writes nothing anywhere.
+    before the site moved to ``site.site_url``; those records are bound to it first. Every request goes through
+    ``site`` (the command's one client, after its same-site rule). Raises :class:`LockError` when another run
+    holds the run lock for longer than ``wait`` seconds (exit code 75 for cron); any other problem is reported
+    per post, and the other posts go on. A dry run (``site.dry_run``) writes nothing anywhere.
     """
     started = time.perf_counter()
     if not posts_dir.is_dir():
@@ -113,30 +111,29 @@ def republish(
             f"{posts_dir}: no such posts folder",
             "Pass --posts-dir, set DIGEST_POSTS_DIR, or run from the project folder",
         )
-    session = session or requests.Session()
+    dry_run = site.dry_run
     with nullcontext() if dry_run else run_lock(posts_dir, wait):
         folders, results = _select(posts_dir, slugs)
         if rebind_from is not None and not dry_run:
-            results.update(_rebind(folders, rebind_from, WordPressClient(settings, session=session), render))
+            results.update(_rebind(folders, rebind_from, site, render))
         records: dict[Path, PostRecord] = {}
         for folder in folders:
             if folder in results:
                 continue  # a record the rebind refused
-            outcome = published_record(folder, settings, bool(slugs))
+            outcome = published_record(folder, site, bool(slugs))
             if isinstance(outcome, PostResult):
                 results[folder] = outcome
             else:
                 records[folder] = outcome
-        rest_root = load_site_facts(posts_dir, settings.site_url).rest_root or next(
-            (r.rest_root for r in records.values() if r.rest_root), None
-        )
-        client = WordPressClient(settings, session=session, rest_root=rest_root, dry_run=dry_run)
+        # Every record here passed the same-site rule; the first with a REST root gives the client its first root.
+        first = next(((f, r) for f, r in records.items() if r.rest_root), None)
+        client = site.client_for(*first, posts_dir) if first else site.client
+        count_before = client.request_count
         run = _Run(
             posts_dir=posts_dir,
-            settings=settings,
+            site=site,
             render=render,
             client=client,
-            session=session,
             force=force,
             dry_run=dry_run,
             wait=wait,
@@ -159,7 +156,9 @@ def republish(
         for folder, record in records.items():
             results[folder] = _republish_one(run, folder, record, listing.get(record.wordpress_id or 0))
     ordered = [results[f] for f in sorted(results, key=lambda f: f.name)]
-    return RepublishReport(ordered, client.request_count + run.requests, time.perf_counter() - started, dry_run)
+    # publish_post's REST requests are the client's too (one client per command): counted once.
+    requests = client.request_count - count_before + run.requests
+    return RepublishReport(ordered, requests, time.perf_counter() - started, dry_run)
 
 
 def _select(posts_dir: Path, slugs: Sequence[str]) -> tuple[list[Path], dict[Path, PostResult]]:
@@ -176,15 +175,13 @@ def _select(posts_dir: Path, slugs: Sequence[str]) -> tuple[list[Path], dict[Pat
     return folders, failed
 
 
-def _rebind(
-    folders: Sequence[Path], old_site: str, client: WordPressClient, render: RenderFolder
-) -> dict[Path, PostResult]:
+def _rebind(folders: Sequence[Path], old_site: str, site: Site, render: RenderFolder) -> dict[Path, PostResult]:
     """Bind the records of ``old_site`` (and those naming no site) to WORDPRESS_URL (the same WordPress, moved):
     the post ids stay, the REST root is found again. A record is bound only when the post its id names at
     WORDPRESS_URL is its own (:func:`_not_its_post`), so that a later ``--force`` cannot overwrite another
     post; the refused ones are returned. The usual checks then apply: a post changed at the new address since
     our last write is refused, as any edit made in WordPress is."""
-    old_site, new_site = old_site.rstrip("/"), client.settings.site_url
+    old_site, new_site = normalise_site_url(old_site), site.site_url
     refused: dict[Path, PostResult] = {}
     for folder in folders:
         with post_lock(folder):
@@ -194,7 +191,7 @@ def _rebind(
                 continue  # reported by the run itself
             if record is None or record.wordpress_id is None or record.site_url not in (old_site, None):
                 continue
-            reason = _not_its_post(client, folder, record, render)
+            reason = _not_its_post(site.client, folder, record, render)  # the record is not this site's yet
             if reason is not None:
                 refused[folder] = PostResult(
                     folder.name, "refused", reason, record.wordpress_id, record.status, record.link
@@ -332,16 +329,15 @@ def _update(
     report = publish_post(
         rendered,
         folder,
-        run.settings,
+        run.site,
         transport=transport,
-        dry_run=run.dry_run,
         force=force,
         residue_check=run.residue_check,
-        session=run.session if transport == "rest" else None,
         posts_dir=run.posts_dir,
         locked=True,
     )
-    run.requests += report.requests
+    if transport != "rest":
+        run.requests += report.requests  # XML-RPC: not the command's REST client
     outcome = report.outcome
     notes += [n for n in outcome.notes if n not in notes]
     if run.dry_run:

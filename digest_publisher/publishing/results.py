@@ -11,9 +11,9 @@ from typing import Any
 
 from ..errors import PostSourceError, WordPressError
 from ..records import list_post_folders
-from ..records.record import NO_SITE, PostRecord, load_record
-from ..wordpress.connection_settings import WordPressSettings
+from ..records.record import PostRecord, load_record
 from ..wordpress.publisher import KnownState
+from ..wordpress.site import Site
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a post failed or was refused
@@ -84,28 +84,20 @@ class RepublishReport:
         }
 
 
-def refuse_other_site(folder: Path, record: PostRecord | None, settings: WordPressSettings) -> None:
-    """Raise THE same-site refusal (:func:`other_site_error`) when ``record`` is not WORDPRESS_URL's."""
-    elsewhere = record.other_site(settings.site_url) if record is not None else None
-    if elsewhere:
-        raise other_site_error(folder, elsewhere, settings.site_url)
-
-
-def records_of_other_sites(posts_dir: Path, settings: WordPressSettings) -> list[WordPressError]:
+def records_of_other_sites(posts_dir: Path, site: Site) -> list[WordPressError]:
     """The refusal for each record in ``posts_dir`` that is not WORDPRESS_URL's (what ``check`` reports)."""
     errors: list[WordPressError] = []
     for folder in list_post_folders(posts_dir) if posts_dir.is_dir() else []:
         try:
-            record = load_record(folder)
+            site.check_record(folder, load_record(folder))
         except PostSourceError:
             continue  # a broken record is the verbs' to report
-        elsewhere = record.other_site(settings.site_url) if record is not None else None
-        if elsewhere:
-            errors.append(other_site_error(folder, elsewhere, settings.site_url))
+        except WordPressError as exc:
+            errors.append(exc)
     return errors
 
 
-def published_record(folder: Path, settings: WordPressSettings, explicit: bool) -> PostRecord | PostResult:
+def published_record(folder: Path, site: Site, explicit: bool) -> PostRecord | PostResult:
     """The record of a post republish may update, or the reason it will not."""
     slug = folder.name
     try:
@@ -115,31 +107,11 @@ def published_record(folder: Path, settings: WordPressSettings, explicit: bool) 
     if record is None or record.wordpress_id is None:
         message = f"never published: run `digest-publisher publish {slug}` first"
         return PostResult(slug, "failed" if explicit else "skipped", message)
-    elsewhere = record.other_site(settings.site_url)
-    if elsewhere:
-        return PostResult(slug, "other-site", str(other_site_error(folder, elsewhere, settings.site_url)))
+    try:
+        site.check_record(folder, record)
+    except WordPressError as exc:
+        return PostResult(slug, "other-site", str(exc))
     return record
-
-
-def other_site_error(folder: Path, elsewhere: str, site_url: str) -> WordPressError:
-    """THE refusal of every verb for a record of another site (or of no recorded site): why it is not applied
-    to WORDPRESS_URL, and the ways forward."""
-    if elsewhere == NO_SITE:
-        return WordPressError(
-            f"{folder / 'record.json'} names no site_url (an old or hand-edited record), so its post may be "
-            f"another site's: nothing was sent to WORDPRESS_URL {site_url}",
-            f"If its post is on {site_url}, bind it once with `digest-publisher republish --all --rebind-site "
-            f"{site_url}` (it first checks that the post there holds what this record published); otherwise "
-            "set WORDPRESS_URL to the site it was published to, or keep a separate --posts-dir per site",
-            code="other_site",
-        )
-    return WordPressError(
-        f"{folder / 'record.json'} belongs to {elsewhere}, not to WORDPRESS_URL {site_url}: nothing was sent",
-        f"If the site moved there (http to https, a new domain), bind its records to it once with "
-        f"`digest-publisher republish --all --rebind-site {elsewhere}`; otherwise set WORDPRESS_URL to "
-        f"{elsewhere}, or keep a separate --posts-dir per site",
-        code="other_site",
-    )
 
 
 def known_state(record: PostRecord) -> KnownState:

@@ -11,13 +11,9 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-import requests
-
 from ..errors import DigestError, LockError, WordPressError
 from ..records import posts_dir_of
 from ..records.locks import post_lock, run_lock
-from ..wordpress.client import WordPressClient
-from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.fingerprints import first_html_difference, same_text
 from ..wordpress.posts import (
     fetch_recorded_post,
@@ -30,50 +26,46 @@ from ..wordpress.posts import (
     update_post,
 )
 from ..wordpress.publisher import update_intent
+from ..wordpress.site import Site
 from .journal import RecordJournal
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
 
 
 def restore_revision(
     folder: Path,
-    settings: WordPressSettings,
+    site: Site,
     revision_id: int,
     *,
     wait: float = 0.0,
-    dry_run: bool = False,
-    session: requests.Session | None = None,
 ) -> RepublishReport:
     """Make WordPress revision ``revision_id`` of the post the newest version again: its title, content
     and excerpt are sent as an update, so WordPress keeps it as a NEW revision and every version stays.
 
     The local source is not touched and the record's content hash stays, so a later ``republish``
-    leaves the restored version alone until post.md changes.
+    leaves the restored version alone until post.md changes. A dry run (``site.dry_run``) sends reads only.
     """
     started = time.perf_counter()
     slug = folder.name
-    client = WordPressClient(settings, session=session, dry_run=dry_run)
+    dry_run = site.dry_run
     with nullcontext() if dry_run else run_lock(posts_dir_of(folder), wait):
         try:
             with nullcontext() if dry_run else post_lock(folder, wait=wait):
-                result = _restore_locked(client, folder, settings, revision_id, dry_run)
+                result = _restore_locked(site, folder, revision_id, dry_run)
         except LockError as exc:
             result = PostResult(slug, "busy", str(exc))
         except DigestError as exc:
             result = PostResult(slug, "failed", str(exc))
-    result.requests = client.request_count
-    return RepublishReport([result], client.request_count, time.perf_counter() - started, dry_run)
+    result.requests = site.client.request_count
+    return RepublishReport([result], result.requests, time.perf_counter() - started, dry_run)
 
 
-def _restore_locked(
-    client: WordPressClient, folder: Path, settings: WordPressSettings, revision_id: int, dry_run: bool
-) -> PostResult:
+def _restore_locked(site: Site, folder: Path, revision_id: int, dry_run: bool) -> PostResult:
     slug = folder.name
-    record = published_record(folder, settings, True)
+    record = published_record(folder, site, True)  # the same-site rule, before any request
     if isinstance(record, PostResult):
         return record
     post_id = record.wordpress_id
-    if record.rest_root:
-        client.use_root(record.rest_root)
+    client = site.client_for(folder, record)
     found, revision = fetch_revision(client, post_id or 0, revision_id)
     if found is None:
         raise WordPressError(

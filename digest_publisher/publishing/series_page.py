@@ -7,7 +7,7 @@ update is announced in the record before it is sent (``create``, ``update:<field
 WordPress answered, so a run killed between the write and the record finds the page it made (by its slug,
 holding exactly this content) instead of making a second one, and takes a change that carries exactly the
 fields it announced for its own, not for an edit. The same-site rule, the "edited in WordPress" rule and the
-fingerprints are the posts' (:func:`~digest_publisher.publishing.results.refuse_other_site`,
+fingerprints are the posts' (:meth:`~digest_publisher.wordpress.site.Site.client_for`,
 :func:`~digest_publisher.wordpress.posts.is_remote_edit`).
 """
 
@@ -17,13 +17,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..errors import WordPressError
 from ..models import RenderedPost
 from ..records.locks import post_lock, site_locks
-from ..records.record import PostRecord, kill_point, load_record, load_site_facts, save_record, save_remote_copy
-from ..wordpress.connection_settings import WordPressSettings
+from ..records.record import PostRecord, kill_point, load_record, save_record, save_remote_copy
 from ..wordpress.fingerprints import holds_our_post
 from ..wordpress.pages import (
     create_page,
@@ -41,9 +38,10 @@ from ..wordpress.posts import (
     rest_fingerprint,
 )
 from ..wordpress.publisher import create_intent, update_intent
+from ..wordpress.site import Site
 from ..wordpress.users import UserClient
 from .journal import RecordJournal
-from .results import known_state, now_stamp, refuse_other_site
+from .results import known_state, now_stamp
 from .sent import ResidueCheck, check_residue, content_hash, publish_key_of
 
 #: What :func:`publish_page` may answer (besides raising): the page was written, found already written by an
@@ -82,10 +80,9 @@ class PageResult:
 def publish_page(
     page: RenderedPost,
     folder: Path,
-    settings: WordPressSettings,
+    site: Site,
     *,
     posts_dir: Path | None = None,
-    session: requests.Session | None = None,
     force: bool = False,
     residue_check: ResidueCheck = check_residue,
 ) -> PageResult:
@@ -95,25 +92,23 @@ def publish_page(
     ``remote-<time>.json`` beside the record). Raises :class:`~digest_publisher.errors.DigestError` with the
     reason when the page cannot be written (another site's record, a slug held by another page, a user who
     may not edit pages, WordPress not keeping what was sent)."""
-    with post_lock(folder), site_locks(settings.site_url, [f"page {page.slug}"]):
-        return _publish_locked(page, folder, settings, posts_dir, session, force, residue_check)
+    with post_lock(folder), site_locks(site.site_url, [f"page {page.slug}"]):
+        return _publish_locked(page, folder, site, posts_dir, force, residue_check)
 
 
 def _publish_locked(
     page: RenderedPost,
     folder: Path,
-    settings: WordPressSettings,
+    site: Site,
     posts_dir: Path | None,
-    session: requests.Session | None,
     force: bool,
     residue_check: ResidueCheck,
 ) -> PageResult:
     record = load_record(folder)
-    refuse_other_site(folder, record, settings)
+    client = site.client_for(folder, record, posts_dir)  # the same-site rule, before any request
+    before = client.request_count  # the command's client: this page's requests are those sent from here
     record = record or PostRecord(slug=page.slug)
     hash_ = content_hash(page)
-    site = load_site_facts(posts_dir, settings.site_url) if posts_dir is not None else None
-    client = UserClient(settings, session=session, rest_root=record.rest_root or (site.rest_root if site else None))
     journal = RecordJournal(folder, record)
     # The excerpt is sent (empty) because WordPress stores one for pages too: the fingerprints compare it.
     body = {"title": page.title, "content": page.content, "excerpt": page.excerpt, "status": page.status,
@@ -134,7 +129,7 @@ def _publish_locked(
                     page.slug, EDITED, record.wordpress_id, target.get("status"), target.get("link"),
                     f"{edited}: left alone, the edits are kept (to replace them with the generated page, publish "
                     "the series with force_page; the edited version is saved beside the page's record first)",
-                    client.request_count,
+                    client.request_count - before,
                 )  # fmt: skip
             copy = save_remote_copy(folder, target)
             notes.append(f"{edited}: overwritten as asked, its version saved in {copy.name}")
@@ -142,10 +137,11 @@ def _publish_locked(
             if (target.get("status"), target.get("link")) != (record.status, record.link):
                 save_record(folder, replace(record, status=target.get("status"), link=target.get("link")))
             return PageResult(page.slug, "unchanged", record.wordpress_id, target.get("status"), target.get("link"),
-                              "unchanged since the last publish: nothing was sent", client.request_count)  # fmt: skip
+                              "unchanged since the last publish: nothing was sent",
+                              client.request_count - before)  # fmt: skip
     else:
         _require_page_capabilities(client, page)  # before the lookup, which needs them too (status=any)
-        target = _page_of_ours_by_slug(client, page, record, settings, notes)
+        target = _page_of_ours_by_slug(client, page, record, site.site_url, notes)
 
     if target is not None and remote_holds(target, body, page.status):
         # An earlier run wrote exactly this and died before recording it: nothing to send.
@@ -156,19 +152,19 @@ def _publish_locked(
     else:
         _require_page_capabilities(client, page)
         if target is None:
-            journal.intend(create_intent(), site_url=settings.site_url, transport="rest")
+            journal.intend(create_intent(), site_url=site.site_url, transport="rest")
             written = create_page(client, body, f"page {page.slug!r}")
             kill_point("after-page-create")
             action = "created"
         else:
-            journal.intend(update_intent(body_fingerprint(body)), site_url=settings.site_url, transport="rest")
+            journal.intend(update_intent(body_fingerprint(body)), site_url=site.site_url, transport="rest")
             written = update_page(client, int(target["id"]), body, f"page {page.slug!r}")
             kill_point("after-page-update")
             action = "updated"
         data, url = written.data, written.url
         # The page's id and state are recorded at once: a rerun updates this page, never makes another.
         journal.save(
-            site_url=settings.site_url, rest_root=client.cached_root, transport="rest", wordpress_id=int(data["id"]),
+            site_url=site.site_url, rest_root=client.cached_root, transport="rest", wordpress_id=int(data["id"]),
             link=data.get("link"), status=data.get("status"), modified_gmt=data.get("modified_gmt"),
             remote_fingerprint=rest_fingerprint(data), content_hash=None,
             pending=tuple(p for p in journal.record.pending if p != create_intent() and not p.startswith("update:")),
@@ -180,7 +176,7 @@ def _publish_locked(
     link = reader.data.get("link") or data.get("link")
     final = replace(
         journal.record,
-        site_url=settings.site_url,
+        site_url=site.site_url,
         rest_root=client.cached_root or journal.record.rest_root,
         transport="rest",
         wordpress_id=int(data["id"]),
@@ -193,14 +189,15 @@ def _publish_locked(
         pending=(),
         last_response=reader.data,
         history=(*journal.record.history, f"{now_stamp()} verified page {data['id']} ({data.get('status')}) {link} "
-                 f"[{client.request_count} requests]"),
+                 f"[{client.request_count - before} requests]"),
     )  # fmt: skip
     save_record(folder, final)
-    return PageResult(page.slug, action, final.wordpress_id, final.status, link, "", client.request_count, notes)
+    return PageResult(page.slug, action, final.wordpress_id, final.status, link, "", client.request_count - before,
+                      notes)
 
 
 def _page_of_ours_by_slug(
-    client: UserClient, page: RenderedPost, record: PostRecord, settings: WordPressSettings, notes: list[str]
+    client: UserClient, page: RenderedPost, record: PostRecord, site_url: str, notes: list[str]
 ) -> dict[str, Any] | None:
     """The page to update when the record knows no id: one with this slug that holds exactly this content (a
     create a killed run never recorded, or a lost record.json), else None (create it). Any other holder of the
@@ -212,7 +209,7 @@ def _page_of_ours_by_slug(
             notes.append(f"found WordPress page {item['id']} by its slug, holding this page's content ({why}): kept")
             return item
         raise WordPressError(
-            f"a page with the slug {page.slug!r} already exists on {settings.site_url} (id {item.get('id')}, status "
+            f"a page with the slug {page.slug!r} already exists on {site_url} (id {item.get('id')}, status "
             f"{item.get('status')}, {item.get('link')}); no local record says digest-publisher created it and it "
             "holds other content, so nothing was written",
             "digest-publisher never overwrites pages it did not create: give the series' index page another slug, "

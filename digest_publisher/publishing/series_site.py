@@ -33,14 +33,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..errors import ConfigError, DigestError, PostSourceError, WordPressError
 from ..models import RenderedPost
 from ..records import SLUG_RE, SeriesLinks, SiblingLink, posts_dir_of, save_series_links, series_page_folder
 from ..records.record import load_record
 from ..render import IndexRow, index_page_content, index_title, title_text
-from ..wordpress.connection_settings import WordPressSettings
+from ..wordpress.site import Site
 from ..wordpress.terms import wp_slug
 from .publish import apply_overrides, publish_post
 from .sent import ResidueCheck, check_residue
@@ -151,7 +149,7 @@ def publish_series_site(
     *,
     series: str,
     posts_dir: Path,
-    settings: WordPressSettings,
+    site: Site,
     render: Renderer,
     status: str | None = None,
     transport: str = "rest",
@@ -159,7 +157,6 @@ def publish_series_site(
     page_slug: str | None = None,
     wp_version: str | None = None,
     force_page: bool = False,
-    session: requests.Session | None = None,
     residue_check: ResidueCheck = check_residue,
 ) -> SeriesSiteReport:
     """Publish every member's post with a footer linking its siblings and the index page, and create or update
@@ -175,7 +172,7 @@ def publish_series_site(
     ordered = sorted(members, key=lambda m: m.topic_number)
     results = {m.topic_number: MemberResult(m.topic_number, m.topic_name, m.folder.name) for m in ordered}
     page_folder = series_page_folder(posts_dir, slug)
-    site = _Site(settings, page_folder)
+    served = _Links(site.site_url, page_folder)
     page = PageResult(slug, "skipped")
 
     def publish_member(member: SeriesMember) -> None:
@@ -184,13 +181,13 @@ def publish_series_site(
             links = SeriesLinks(
                 series=series,
                 siblings=tuple(SiblingLink(o.topic_number, o.topic_name, link) for o in ordered
-                               if o is not member and (link := site.post_link(o.folder))),
-                index_title=index_title(series) if site.page_link() else None,
-                index_link=site.page_link(),
+                               if o is not member and (link := served.post_link(o.folder))),
+                index_title=index_title(series) if served.page_link() else None,
+                index_link=served.page_link(),
             )  # fmt: skip
             save_series_links(member.folder, links)
             rendered = apply_overrides(render(member.folder), status, None)
-            report = publish_post(rendered, member.folder, settings, transport=transport, session=session,
+            report = publish_post(rendered, member.folder, site, transport=transport,
                                   posts_dir=posts_dir_of(member.folder), residue_check=residue_check)  # fmt: skip
         except DigestError as exc:
             result.actions.append(_failure_action(exc))
@@ -204,7 +201,7 @@ def publish_series_site(
 
     def publish_index() -> None:
         nonlocal page
-        rows = [_row(m, site, render) for m in ordered]
+        rows = [_row(m, served, render) for m in ordered]
         try:
             content = index_page_content(series, rows, wp_version)
             rendered = RenderedPost(
@@ -212,7 +209,7 @@ def publish_series_site(
                 status=page_status or status or "draft", date_gmt=None, categories=(), tags=(), featured_image=None,
                 post_object={},
             )  # fmt: skip
-            done = publish_page(rendered, page_folder, settings, posts_dir=posts_dir, session=session,
+            done = publish_page(rendered, page_folder, site, posts_dir=posts_dir,
                                 force=force_page, residue_check=residue_check)  # fmt: skip
         except DigestError as exc:
             page = PageResult(slug, _failure_action(exc), message=str(exc), requests=page.requests)
@@ -223,27 +220,27 @@ def publish_series_site(
         page = done
 
     for member in ordered:  # 1. the posts WordPress does not have yet
-        if site.post_link(member.folder) is None:
+        if served.post_link(member.folder) is None:
             publish_member(member)
-    if site.page_link() is None:  # 2. a new index page, so that every footer can link it
+    if served.page_link() is None:  # 2. a new index page, so that every footer can link it
         publish_index()
     for _ in range(MAX_PASSES):  # 3. every post with the complete links, then the page, until no link moves
-        seen = site.links(ordered)
+        seen = served.links(ordered)
         for member in ordered:  # a write only where the source or the footer changed
             if results[member.topic_number].ok:
                 publish_member(member)
         if page.action not in FAILED | {EDITED}:  # written only when a row changed
             publish_index()
-        if site.links(ordered) == seen:
+        if served.links(ordered) == seen:
             break
     return SeriesSiteReport(series, [results[m.topic_number] for m in ordered], page, time.perf_counter() - started)
 
 
-class _Site:
+class _Links:
     """The links WordPress serves for the series' posts and page, read from their records (this site's only)."""
 
-    def __init__(self, settings: WordPressSettings, page_folder: Path) -> None:
-        self.site_url = settings.site_url
+    def __init__(self, site_url: str, page_folder: Path) -> None:
+        self.site_url = site_url
         self.page_folder = page_folder
 
     def post_link(self, folder: Path) -> str | None:
@@ -265,8 +262,8 @@ class _Site:
         return record.link
 
 
-def _row(member: SeriesMember, site: _Site, render: Renderer) -> IndexRow:
-    link = site.post_link(member.folder)
+def _row(member: SeriesMember, served: _Links, render: Renderer) -> IndexRow:
+    link = served.post_link(member.folder)
     title = member.topic_name
     if link is not None:
         with contextlib.suppress(DigestError):  # the post's own publish reported why; the row names the topic

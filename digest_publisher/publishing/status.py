@@ -8,16 +8,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..errors import DigestError
 from ..models import RenderedPost
 from ..records.record import NO_SITE, PostRecord, load_record
-from ..wordpress.client import WordPressClient
-from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.fingerprints import remote_edit
 from ..wordpress.posts import find_post, is_remote_edit
-from .results import known_state, other_site_error
+from ..wordpress.site import Site, other_site_error
+from .results import known_state
 from .sent import content_hash
 
 
@@ -52,20 +49,19 @@ class StatusReport:
 
 def post_statuses(
     folders: Sequence[Path],
-    settings: WordPressSettings | None,
+    site: Site | None,
     render: Callable[[Path], RenderedPost] | None,
     *,
     transport: str = "rest",
-    session: requests.Session | None = None,
 ) -> StatusReport:
     """Each post of ``folders`` with its WordPress id, status and link, and whether local and remote differ.
 
-    ``render(folder)`` re-renders a post to compare its content hash; ``settings`` None skips the remote
+    ``render(folder)`` re-renders a post to compare its content hash; ``site`` None skips the remote
     comparison (one read per published post otherwise, over REST or, with ``transport`` "xmlrpc", over
     XML-RPC). When WordPress fails to answer, the remaining posts are not compared and the report
     carries the error.
     """
-    read = _remote_reader(settings, transport, session) if settings else None
+    read = _remote_reader(site, transport) if site else None
     out: list[PostStatus] = []
     error: str | None = None
     refused: str | None = None  # a record of another site: the others are compared, the exit code is 1
@@ -84,16 +80,16 @@ def post_statuses(
             local = "last publish not verified"
         remote = "not checked (no WordPress settings)"
         status, link = record.status, record.link
-        if read is not None and settings is not None:
-            elsewhere = record.other_site(settings.site_url)
+        if read is not None and site is not None:
+            elsewhere = site.other_site(record)
             if elsewhere:
                 remote = f"not checked ({'no site recorded' if elsewhere == NO_SITE else 'published to ' + elsewhere})"
-                refused = refused or str(other_site_error(folder, elsewhere, settings.site_url))
+                refused = refused or str(other_site_error(folder, elsewhere, site.site_url))
             elif error is not None:
                 remote = "not checked (WordPress failed, see the error)"
             else:
                 try:
-                    status, link, remote = read(record)
+                    status, link, remote = read(folder, record)
                 except DigestError as exc:
                     error = str(exc)
                     remote = f"error: {exc}"
@@ -102,18 +98,17 @@ def post_statuses(
     return StatusReport(out, error or refused)
 
 
-# (record) -> (status, link, how the remote compares): "same", "edited in WordPress at ...", ...
-RemoteRead = Callable[[PostRecord], tuple[str | None, str | None, str]]
+# (folder, record) -> (status, link, how the remote compares): "same", "edited in WordPress at ...", ...
+RemoteRead = Callable[[Path, PostRecord], tuple[str | None, str | None, str]]
 
 
-def _remote_reader(settings: WordPressSettings, transport: str, session: requests.Session | None) -> RemoteRead:
+def _remote_reader(site: Site, transport: str) -> RemoteRead:
     """How the post of a record is read and compared, by the same edit rule publish and republish apply."""
     if transport == "xmlrpc":
-        from ..wordpress.xmlrpc_reads import XmlRpcReader  # loads python-wordpress-xmlrpc only when used
+        reader = site.xmlrpc_reader()  # loads python-wordpress-xmlrpc only when used
 
-        reader = XmlRpcReader(settings)
-
-        def over_xmlrpc(record: PostRecord) -> tuple[str | None, str | None, str]:
+        def over_xmlrpc(folder: Path, record: PostRecord) -> tuple[str | None, str | None, str]:
+            site.check_record(folder, record)
             post = reader.find_post(record.wordpress_id or 0)
             if post is None:
                 return record.status, record.link, "missing on WordPress (deleted)"
@@ -124,12 +119,9 @@ def _remote_reader(settings: WordPressSettings, transport: str, session: request
             return post.status, post.link, "same"
 
         return over_xmlrpc
-    client = WordPressClient(settings, session=session)
 
-    def over_rest(record: PostRecord) -> tuple[str | None, str | None, str]:
-        if record.rest_root and client.cached_root is None:
-            client.use_root(record.rest_root)
-        data = find_post(client, record.wordpress_id or 0)
+    def over_rest(folder: Path, record: PostRecord) -> tuple[str | None, str | None, str]:
+        data = find_post(site.client_for(folder, record), record.wordpress_id or 0)
         if data is None:
             return record.status, record.link, "missing on WordPress (deleted)"
         status, link = data.get("status"), data.get("link")

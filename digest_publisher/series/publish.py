@@ -15,13 +15,13 @@ from ..errors import DigestError
 from ..models import Progress
 
 if TYPE_CHECKING:
-    from ..wordpress.connection_settings import WordPressSettings
+    from ..wordpress.site import Site
     from .run import SeriesJob, TopicRow
     from .state import SeriesState
 
 
 def publish_members(
-    rows: Sequence[TopicRow], *, job: SeriesJob, settings: WordPressSettings, status: str | None, transport: str,
+    rows: Sequence[TopicRow], *, job: SeriesJob, site: Site, status: str | None, transport: str,
     state: SeriesState, progress: Progress,
 ) -> dict[str, Any] | None:
     """Publish every drafted post of the series and its index page (exactly once: publishing's records make the
@@ -30,7 +30,6 @@ def publish_members(
     (:meth:`PageResult.to_dict`), None when no post could be handed over."""
     from ..drafting import REPORT_FILE
     from ..publishing.series_site import SeriesMember, publish_series_site
-    from ..publishing.site import site_markup_version
 
     names = {t.number: t.name for t in job.topics()}
     members, by_number = [], {}
@@ -49,15 +48,15 @@ def publish_members(
         return None
     progress.stage("publish", len(members))
     series = job.topics()[0].series
-    version = site_markup_version(settings, job.posts_dir)
+    version = site.markup_version(job.posts_dir)
 
     def render(folder: Any) -> Any:
-        return pipeline.render_for_site(folder, topics_path=job.topics_path, site_url=settings.site_url,
+        return pipeline.render_for_site(folder, topics_path=job.topics_path, site_url=site.site_url,
                                         wp_version=version, cache="use")[1]  # fmt: skip
 
-    site = publish_series_site(members, series=series, posts_dir=job.posts_dir, settings=settings, render=render,
+    done = publish_series_site(members, series=series, posts_dir=job.posts_dir, site=site, render=render,
                                status=status, transport=transport, wp_version=version)  # fmt: skip
-    for result in site.members:
+    for result in done.members:
         row = by_number[result.topic_number]
         if not result.ok:
             why = result.message or result.action
@@ -70,8 +69,8 @@ def publish_members(
                                                 "link": result.link, "action": result.action})  # fmt: skip
             try:  # the preview page shows the footer WordPress now has
                 pipeline.render(row.slug, posts_dir=job.posts_dir, topics_path=job.topics_path,
-                                site_url=settings.site_url, wp_version=version)  # fmt: skip
+                                site_url=site.site_url, wp_version=version)  # fmt: skip
             except DigestError as exc:
                 progress.note(f"topic {row.label}: preview not written: {exc}")
         progress.advance("publish")
-    return site.page.to_dict()
+    return done.page.to_dict()

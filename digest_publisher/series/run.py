@@ -34,7 +34,7 @@ from .state import SeriesState, state_folder
 
 if TYPE_CHECKING:
     from ..drafting.base import Drafter
-    from ..wordpress.connection_settings import WordPressSettings
+    from ..wordpress.site import Site
     from .triage import SeriesTriage
 
 
@@ -166,13 +166,13 @@ def run_series(
     *,
     drafter: Drafter,
     triage: SeriesTriage | None,
-    settings: WordPressSettings | None,
+    site: Site | None,
     status: str | None = None,
     transport: str = "rest",
     progress: Progress | None = None,
 ) -> SeriesReport:
     """The series (see the module docstring). ``triage``: the Claude pass (None: the built-in scorer per
-    topic); ``settings`` None: draft only, publish nothing."""
+    topic); ``site`` None: draft only, publish nothing."""
     from .publish import publish_members
 
     progress = progress or NullProgress()
@@ -211,9 +211,9 @@ def run_series(
     report.seconds["draft"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    if settings is not None:
+    if site is not None:
         report.page = publish_members([r for r in rows.values() if r.slug and not r.failed], job=job,
-                                      settings=settings, status=status, transport=transport, state=state,
+                                      site=site, status=status, transport=transport, state=state,
                                       progress=progress)  # fmt: skip
     report.seconds["publish"] = time.perf_counter() - clock
     return report

@@ -28,12 +28,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import requests
-
 from ..errors import SiteUnreachable, WordPressError
-from .client import WordPressClient
-from .connection_settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
+from .connection_settings import APP_PASSWORD_VAR, USERNAME_VAR
 from .failures import BLOCKING_CODES
+from .site import Site
 from .site_version import site_wordpress_version
 from .terms import wp_slug
 
@@ -81,27 +79,24 @@ class CheckReport:
         return data
 
 
-def check_site(
-    settings: WordPressSettings,
-    *,
-    categories: Sequence[str] = (),
-    session: requests.Session | None = None,
-) -> CheckReport:
-    """Probe the site (REST discovery, index, ``users/me?context=edit``) and diagnose what is wrong.
+def check_site(site: Site, *, categories: Sequence[str] = ()) -> CheckReport:
+    """Probe the site (REST discovery, index, ``users/me?context=edit``) through the command's
+    :class:`~digest_publisher.wordpress.site.Site` and diagnose what is wrong.
 
     ``categories``: category names a post will use; any that do not exist and cannot be created by the
     user are reported as a missing capability.
     """
-    client = WordPressClient(settings, session=session)
-    report = CheckReport(site_url=settings.site_url)
+    client = site.client
+    report = CheckReport(site_url=site.site_url)
     try:
-        _check(client, report, categories)
+        _check(site, report, categories)
     finally:
         report.requests = client.request_count + report.requests
     return report
 
 
-def _check(client: WordPressClient, report: CheckReport, categories: Sequence[str]) -> None:
+def _check(site: Site, report: CheckReport, categories: Sequence[str]) -> None:
+    client = site.client
     try:
         report.rest_root = client.root
     except WordPressError as exc:
@@ -169,7 +164,7 @@ def _check(client: WordPressClient, report: CheckReport, categories: Sequence[st
         | BLOCKING_CODES,
     )
     if me.status >= 400:
-        _diagnose_rejection(client, report, me.status, me.data)
+        _diagnose_rejection(site, report, me.status, me.data)
         return
     user = me.data
     report.user = str(user.get("username") or user.get("name") or client.settings.username)
@@ -215,7 +210,8 @@ def _check(client: WordPressClient, report: CheckReport, categories: Sequence[st
             )
 
 
-def _diagnose_rejection(client: WordPressClient, report: CheckReport, status: int, body: Any) -> None:
+def _diagnose_rejection(site: Site, report: CheckReport, status: int, body: Any) -> None:
+    client = site.client
     code = body.get("code") if isinstance(body, dict) else None
     message = body.get("message") if isinstance(body, dict) else ""
     said = f"GET users/me answered HTTP {status} {code}: {message}"
@@ -232,9 +228,7 @@ def _diagnose_rejection(client: WordPressClient, report: CheckReport, status: in
         return  # already explained: WordPress ignores the password
     # Same 401 for a wrong password and for a header the web server dropped. XML-RPC carries the
     # credentials in the request body, so it tells the two apart.
-    from .xmlrpc import XmlRpcPublisher  # the XML-RPC library is imported only when needed
-
-    probe = XmlRpcPublisher(client.settings)
+    probe = site.xmlrpc_publisher()  # the XML-RPC library is imported only when needed
     try:
         accepted: bool | None = probe.probe_credentials()
     except WordPressError:

@@ -39,7 +39,13 @@ class WordPressSettings:
     @property
     def site_url(self) -> str:
         """The URL without a trailing slash, as the one key of "which site" in records."""
-        return self.url.rstrip("/")
+        return normalise_site_url(self.url)
+
+
+def normalise_site_url(url: str) -> str:
+    """THE form of a site's URL as the key of "which site" (records, ``.sites.json``, ``--rebind-site``, the
+    card): without its trailing slash."""
+    return url.strip().rstrip("/")
 
 
 # Paths that are WordPress's own pages, not the site's root: a URL ending in one binds records to the wrong

@@ -59,17 +59,17 @@ from .users import describe_user
 
 
 class RestPublisher:
-    """Publishes RenderedPosts through one :class:`WordPressClient`."""
+    """Publishes RenderedPosts through one :class:`WordPressClient` (the command's, shared by its posts)."""
 
     name = "rest"
 
     def __init__(self, client: WordPressClient) -> None:
-        self.client = client
+        self.client, self._count_before = client, client.request_count
         self._from_cache: set[str] = set()  # taxonomies whose ids came from the site cache, this publish
 
     @property
-    def request_count(self) -> int:
-        return self.client.request_count
+    def request_count(self) -> int:  # this post's requests, not the command's (one client per command)
+        return self.client.request_count - self._count_before
 
     # -- the flow ---------------------------------------------------------------------------------
 

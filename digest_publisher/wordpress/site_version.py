@@ -74,7 +74,7 @@ def version_in_feed(xml: str) -> str | None:
 def site_wordpress_version(client: WordPressClient) -> SiteVersion:
     """Find the site's WordPress version: the home page (already fetched by REST discovery when it had to
     be), else the RSS feed. Anonymous GETs, so the result is the same for an admin and an author."""
-    site = client.settings.site_url.rstrip("/")
+    site = client.settings.site_url
     home = client.home_html if client.home_html is not None else client.get_page(site + "/")
     found = version_in_home_page(home or "")
     if found is not None:

@@ -32,6 +32,7 @@ from .connection_settings import TIMEOUT_VAR, WordPressSettings
 from .failures import connection_error, wordpress_error
 from .origin import off_origin_error, same_origin
 
+Session = requests.Session  # THE session type a Site holds (one per command)
 USER_AGENT = "digest-publisher/0.1 (+https://github.com/; WordPress REST client)"
 # Seconds before the second attempt (doubled for each further one, with jitter; see digest_publisher.retry).
 BACKOFF = 0.5

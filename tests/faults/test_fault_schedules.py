@@ -19,6 +19,7 @@ from digest_publisher.publishing.publish import publish_post
 from digest_publisher.publishing.republish import republish
 from digest_publisher.publishing.sent import content_hash
 from digest_publisher.render import check_residue
+from digest_publisher.wordpress import site as wordpress_site
 from digest_publisher.wordpress.connection_settings import WordPressSettings
 from tests.faults.conftest import CLIENT_TIMEOUT_S
 from tests.faults.proxy import FAULTS, FaultProxy, Schedule
@@ -38,7 +39,8 @@ REQUESTS_PER_SCHEDULE = 30
 def _publish(folder: Path, posts: Path, settings: WordPressSettings) -> str | None:
     """One `publish` run; the error text if it failed."""
     try:
-        publish_post(render_as_published(folder), folder, settings, residue_check=check_residue, posts_dir=posts)
+        site = wordpress_site.Site(settings)
+        publish_post(render_as_published(folder), folder, site, residue_check=check_residue, posts_dir=posts)
     except DigestError as exc:
         return str(exc)
     return None
@@ -47,7 +49,8 @@ def _publish(folder: Path, posts: Path, settings: WordPressSettings) -> str | No
 def _republish(posts: Path, settings: WordPressSettings) -> str | None:
     """One `republish --all` run; the errors if it failed (the listing, or a post)."""
     try:
-        report = republish(posts, settings, render=render_as_published, residue_check=check_residue)
+        site = wordpress_site.Site(settings)
+        report = republish(posts, site, render=render_as_published, residue_check=check_residue)
     except DigestError as exc:
         return str(exc)
     if report.exit_code == 0:

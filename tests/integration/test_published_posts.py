@@ -24,6 +24,7 @@ import requests
 
 from digest_publisher import pipeline
 from digest_publisher.records.record import load_record
+from digest_publisher.wordpress.site import Site
 from tests.paths import REPO_ROOT
 from tests.publishing.pubhelpers import settings_for
 from tests.render.block_editor import CHROMIUM, BlockEditor
@@ -74,7 +75,7 @@ def test_published_fixture_posts_open_valid_current_and_canonical_in_the_editor(
     session = wp_lab.session(wp_lab.admin)
     try:
         for fixture, slug in slugs.items():
-            report = pipeline.publish(slug, posts_dir=tmp_path / "posts", settings=settings, topics_path=TOPICS)
+            report = pipeline.publish(slug, posts_dir=tmp_path / "posts", site=Site(settings), topics_path=TOPICS)
             _, rendered = pipeline.render_for_site(
                 tmp_path / "posts" / slug, topics_path=TOPICS, site_url=settings.site_url, wp_version=wp_lab.wp_version
             )
@@ -104,12 +105,12 @@ def test_the_preview_is_what_is_uploaded(wp_lab: WordPressLab, tmp_path: Path) -
     settings = settings_for(wp_lab, wp_lab.admin)
 
     # As an editor would: `check` (which remembers the site's WordPress version), then preview, then publish.
-    assert pipeline.check(settings, posts_dir=posts).ok
+    assert pipeline.check(Site(settings, posts)).ok
     preview = pipeline.render(slug, posts_dir=posts, topics_path=TOPICS, site_url=settings.site_url)
     assert preview.wp_version == wp_lab.wp_version
     card = (posts / slug / "featured.png").read_bytes()
     previewed = json.loads((posts / slug / "render.json").read_text(encoding="utf-8"))
-    report = pipeline.publish(slug, posts_dir=posts, settings=settings, topics_path=TOPICS)
+    report = pipeline.publish(slug, posts_dir=posts, site=Site(settings), topics_path=TOPICS)
 
     # The card names the topic as topics.toml labels it, in the preview and in the upload alike.
     assert preview.post.featured_image is not None and preview.post.featured_image.data == card

@@ -13,6 +13,7 @@ from digest_publisher.wordpress.check import check_site
 from digest_publisher.wordpress.client import WordPressClient
 from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.markup_versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS, is_tested, markup_version
+from digest_publisher.wordpress.site import Site
 from digest_publisher.wordpress.site_version import (
     SiteVersion,
     site_wordpress_version,
@@ -68,7 +69,7 @@ def test_without_the_meta_tag_the_feed_tells(wp_lab: WordPressLab, mu_plugin: Mu
 
 @pytest.mark.wordpress
 def test_check_reports_the_version_and_says_nothing_more_when_tested(wp_lab: WordPressLab) -> None:
-    report = check_site(_settings(wp_lab, wp_lab.admin))
+    report = check_site(Site(_settings(wp_lab, wp_lab.admin)))
     assert report.ok, report.problems
     assert report.wordpress_version == wp_lab.wp_release
     assert not [note for note in report.notes if "WordPress" in note]
@@ -81,7 +82,7 @@ def test_check_warns_about_a_version_the_tests_do_not_cover(wp_lab: WordPressLab
         "add_filter('get_the_generator_xhtml', function () { return '<meta name=\"generator\" "
         'content="WordPress 7.0.1" />\'; });',
     )
-    report = check_site(_settings(wp_lab, wp_lab.author))
+    report = check_site(Site(_settings(wp_lab, wp_lab.author)))
     assert report.wordpress_version == "7.0.1"
     warnings = [note for note in report.notes if "outside the versions the tests cover" in note]
     assert warnings == [
@@ -94,7 +95,7 @@ def test_check_warns_about_a_version_the_tests_do_not_cover(wp_lab: WordPressLab
 @pytest.mark.wordpress
 def test_check_warns_when_the_site_hides_its_version(wp_lab: WordPressLab, mu_plugin: MuPlugin) -> None:
     mu_plugin("no-generator", "add_filter('the_generator', '__return_empty_string');")
-    report = check_site(_settings(wp_lab, wp_lab.admin))
+    report = check_site(Site(_settings(wp_lab, wp_lab.admin)))
     assert report.ok, report.problems
     assert report.wordpress_version is None
     assert any(note.startswith("the site hides its WordPress version") for note in report.notes), report.notes

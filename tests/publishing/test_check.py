@@ -10,13 +10,14 @@ import pytest
 import requests
 
 from digest_publisher.wordpress.check import check_site
+from digest_publisher.wordpress.site import Site
 from tests.publishing.pubhelpers import Lab, Rest, settings_for
 
 pytestmark = pytest.mark.wordpress
 
 
 def test_all_good_as_admin(wp_lab: Lab, admin_rest: Rest) -> None:
-    report = check_site(settings_for(wp_lab, wp_lab.admin))
+    report = check_site(Site(settings_for(wp_lab, wp_lab.admin)))
 
     assert report.ok, report.problems
     assert report.site_name == admin_rest.site_name()
@@ -26,7 +27,7 @@ def test_all_good_as_admin(wp_lab: Lab, admin_rest: Rest) -> None:
 
 
 def test_author_is_told_which_capability_a_post_needs(wp_lab: Lab, token: str) -> None:
-    report = check_site(settings_for(wp_lab, wp_lab.author), categories=(f"Nowhere {token}",))
+    report = check_site(Site(settings_for(wp_lab, wp_lab.author)), categories=(f"Nowhere {token}",))
 
     assert report.kinds == ["missing-capability"]
     assert f"'Nowhere {token}'" in report.problems[0].message
@@ -36,7 +37,7 @@ def test_author_is_told_which_capability_a_post_needs(wp_lab: Lab, token: str) -
 
 
 def test_wrong_password(wp_lab: Lab) -> None:
-    report = check_site(settings_for(wp_lab, wp_lab.author, app_password="aaaa bbbb cccc dddd eeee ffff"))
+    report = check_site(Site(settings_for(wp_lab, wp_lab.author, app_password="aaaa bbbb cccc dddd eeee ffff")))
 
     assert report.kinds == ["wrong-credentials"]
     assert "aaaa" not in str(report.to_dict())
@@ -45,7 +46,7 @@ def test_wrong_password(wp_lab: Lab) -> None:
 @pytest.mark.parametrize("role", ["admin", "author"])
 def test_login_password_instead_of_an_application_password(wp_lab: Lab, role: str) -> None:
     user = wp_lab.admin if role == "admin" else wp_lab.author
-    report = check_site(settings_for(wp_lab, user, app_password=user.password))
+    report = check_site(Site(settings_for(wp_lab, user, app_password=user.password)))
 
     assert report.kinds == ["login-password"]
     assert "holds the login password" in report.problems[0].message
@@ -62,7 +63,7 @@ class HeaderStrippingSession(requests.Session):
 
 
 def test_authorization_header_stripped_by_the_web_server(wp_lab: Lab) -> None:
-    report = check_site(settings_for(wp_lab, wp_lab.admin), session=HeaderStrippingSession())
+    report = check_site(Site(settings_for(wp_lab, wp_lab.admin), session=HeaderStrippingSession()))
 
     assert report.kinds == ["auth-header-stripped"]
     assert "CGIPassAuth" in report.problems[0].hint
@@ -72,7 +73,7 @@ def test_application_passwords_unavailable(wp_lab: Lab, mu_plugin: Callable[[str
     # What WordPress does on a non-local site over plain http.
     mu_plugin("no-app-passwords", "add_filter('wp_is_application_passwords_available', '__return_false');")
 
-    report = check_site(settings_for(wp_lab, wp_lab.admin))
+    report = check_site(Site(settings_for(wp_lab, wp_lab.admin)))
 
     assert report.kinds == ["app-passwords-off"]
     assert "HTTPS" in report.problems[0].message and "WP_ENVIRONMENT_TYPE" in report.problems[0].hint
@@ -87,7 +88,7 @@ def test_rest_api_blocked_by_a_security_plugin(wp_lab: Lab, mu_plugin: Callable[
         "array('status' => 401)); });",
     )
 
-    report = check_site(settings_for(wp_lab, wp_lab.admin))
+    report = check_site(Site(settings_for(wp_lab, wp_lab.admin)))
 
     assert "rest-blocked" in report.kinds
     assert "rest_cannot_access" in report.problems[0].message

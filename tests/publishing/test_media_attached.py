@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from digest_publisher.publishing.publish import publish_post
+from digest_publisher.wordpress.site import Site
 from tests.publishing.pubhelpers import Lab, LabUser, Rest, make_post, settings_for
 
 pytestmark = pytest.mark.wordpress
@@ -21,13 +22,13 @@ def test_the_uploaded_image_is_attached_to_its_post(
     settings = settings_for(wp_lab, user)
     slug = f"attach-{transport}-{role}-{token}"
 
-    first = publish_post(make_post(slug, image_seed=f"{token}-1"), tmp_path, settings, transport=transport)
+    first = publish_post(make_post(slug, image_seed=f"{token}-1"), tmp_path, Site(settings), transport=transport)
 
     post_id = first.outcome.post_id
     first_media = admin_rest.get(f"posts/{post_id}?context=edit")["featured_media"]
     assert first_media and admin_rest.get(f"media/{first_media}?context=edit")["post"] == post_id
 
-    second = publish_post(make_post(slug, image_seed=f"{token}-2"), tmp_path, settings, transport=transport)
+    second = publish_post(make_post(slug, image_seed=f"{token}-2"), tmp_path, Site(settings), transport=transport)
 
     assert second.outcome.action == "updated" and second.outcome.post_id == post_id
     second_media = admin_rest.get(f"posts/{post_id}?context=edit")["featured_media"]
@@ -40,8 +41,8 @@ def test_an_image_of_another_post_stays_attached_to_that_post(
 ) -> None:
     """An attachment has one parent: a second post using the same image leaves it where it is."""
     settings = settings_for(wp_lab, wp_lab.admin)
-    first = publish_post(make_post(f"attach-a-{token}", image_seed=token), tmp_path / "a", settings)
-    second = publish_post(make_post(f"attach-b-{token}", image_seed=token), tmp_path / "b", settings)
+    first = publish_post(make_post(f"attach-a-{token}", image_seed=token), tmp_path / "a", Site(settings))
+    second = publish_post(make_post(f"attach-b-{token}", image_seed=token), tmp_path / "b", Site(settings))
 
     media = admin_rest.get(f"posts/{second.outcome.post_id}?context=edit")["featured_media"]
     assert media == admin_rest.get(f"posts/{first.outcome.post_id}?context=edit")["featured_media"]

@@ -12,6 +12,7 @@ from digest_publisher.errors import LockError, WordPressError
 from digest_publisher.publishing.publish import publish_post
 from digest_publisher.records.locks import post_lock
 from digest_publisher.records.record import load_record
+from digest_publisher.wordpress.site import Site
 from tests.publishing.pubhelpers import Lab, LabUser, Rest, image_sha, make_post, settings_for
 
 pytestmark = pytest.mark.wordpress
@@ -31,7 +32,7 @@ def test_first_publish_then_unchanged_republish_sends_no_write(
     settings = settings_for(wp_lab, user)
     seen: list[tuple[str, str]] = []
 
-    first = publish_post(post, tmp_path, settings, residue_check=lambda html, where: seen.append((html, where)))
+    first = publish_post(post, tmp_path, Site(settings), residue_check=lambda html, where: seen.append((html, where)))
 
     assert first.outcome.action == "created"
     remote = admin_rest.get(f"posts/{first.outcome.post_id}?context=edit")
@@ -57,7 +58,7 @@ def test_first_publish_then_unchanged_republish_sends_no_write(
     assert record.content_hash and len(record.history) == 2
     before = (tmp_path / "record.json").read_bytes()
 
-    again = publish_post(post, tmp_path, settings)
+    again = publish_post(post, tmp_path, Site(settings))
 
     assert again.outcome.action == "unchanged"
     assert again.requests == 1  # one read: is the remote still what we wrote?
@@ -70,9 +71,10 @@ def test_changed_post_is_updated_in_place_never_duplicated(
 ) -> None:
     settings = settings_for(wp_lab, user)
     slug = f"update-{role}-{token}"
-    first = publish_post(make_post(slug, tags=(f"t-{token}",)), tmp_path, settings)
+    first = publish_post(make_post(slug, tags=(f"t-{token}",)), tmp_path, Site(settings))
 
-    second = publish_post(make_post(slug, title="A better title", tags=(f"t-{token}", "second")), tmp_path, settings)
+    retitled = make_post(slug, title="A better title", tags=(f"t-{token}", "second"))
+    second = publish_post(retitled, tmp_path, Site(settings))
 
     assert second.outcome.action == "updated"
     assert second.outcome.post_id == first.outcome.post_id
@@ -86,13 +88,13 @@ def test_changed_post_is_updated_in_place_never_duplicated(
 def test_lost_record_adopts_our_post_by_slug(wp_lab: Lab, admin_rest: Rest, token: str, tmp_path: Path) -> None:
     settings = settings_for(wp_lab, wp_lab.admin)
     slug = f"adopt-{token}"
-    first = publish_post(make_post(slug), tmp_path, settings)
+    first = publish_post(make_post(slug), tmp_path, Site(settings))
     (tmp_path / "record.json").unlink()
     with pytest.raises(WordPressError) as refused:  # a post belongs to one record: taken over only on request
-        publish_post(make_post(slug, title="After losing the record"), tmp_path, settings)
+        publish_post(make_post(slug, title="After losing the record"), tmp_path, Site(settings))
     assert refused.value.code == "post_of_another_record" and "--adopt" in str(refused.value)
 
-    again = publish_post(make_post(slug, title="After losing the record"), tmp_path, settings, adopt=True)
+    again = publish_post(make_post(slug, title="After losing the record"), tmp_path, Site(settings), adopt=True)
 
     assert again.outcome.action == "updated" and again.outcome.post_id == first.outcome.post_id
     assert any("found WordPress post" in note for note in again.outcome.notes)
@@ -106,11 +108,11 @@ def test_lost_record_and_changed_content_is_refused_not_adopted(
     post.md could as well be another post that wants the same slug, so nothing is overwritten."""
     settings = settings_for(wp_lab, wp_lab.admin)
     slug = f"adopt-changed-{token}"
-    first = publish_post(make_post(slug), tmp_path, settings)
+    first = publish_post(make_post(slug), tmp_path, Site(settings))
     (tmp_path / "record.json").unlink()
 
     with pytest.raises(WordPressError) as caught:
-        publish_post(make_post(slug, body="Rewritten since"), tmp_path, settings)
+        publish_post(make_post(slug, body="Rewritten since"), tmp_path, Site(settings))
 
     assert caught.value.code == "slug_taken"
     assert "restore its record.json" in str(caught.value)
@@ -127,7 +129,7 @@ def test_refuses_a_post_with_the_same_slug_that_it_did_not_create(
     )
 
     with pytest.raises(WordPressError) as caught:
-        publish_post(make_post(slug), tmp_path, settings_for(wp_lab, user))
+        publish_post(make_post(slug), tmp_path, Site(settings_for(wp_lab, user)))
 
     assert caught.value.code == "slug_taken"
     assert "change 'slug' in post.md" in str(caught.value).lower()
@@ -148,7 +150,7 @@ def test_author_who_cannot_create_a_category_fails_before_anything_is_written(
     post = make_post(f"nocat-{token}", categories=(missing,), tags=(f"fresh-{token}",), image_seed=token)
 
     with pytest.raises(WordPressError) as caught:
-        publish_post(post, tmp_path, settings_for(wp_lab, wp_lab.author))
+        publish_post(post, tmp_path, Site(settings_for(wp_lab, wp_lab.author)))
 
     message = str(caught.value)
     assert repr(missing) in message and "may not create categories" in message
@@ -166,7 +168,7 @@ def test_admin_creates_missing_category_and_reuses_existing_term(
     existing = admin_rest.post("tags", {"name": f"Known & Used {token}"})
     post = make_post(f"terms-{token}", categories=(f"RL & Post-Training {token}",), tags=(f"Known & Used {token}",))
 
-    report = publish_post(post, tmp_path, settings_for(wp_lab, wp_lab.admin))
+    report = publish_post(post, tmp_path, Site(settings_for(wp_lab, wp_lab.admin)))
 
     remote = admin_rest.get(f"posts/{report.outcome.post_id}?context=edit")
     assert remote["tags"] == [existing["id"]]
@@ -179,9 +181,9 @@ def test_featured_image_is_uploaded_once_for_two_posts(
     wp_lab: Lab, user: LabUser, role: str, admin_rest: Rest, token: str, tmp_path: Path
 ) -> None:
     settings = settings_for(wp_lab, user)
-    one = publish_post(make_post(f"img-a-{role}-{token}", image_seed=token), tmp_path / "a", settings)
+    one = publish_post(make_post(f"img-a-{role}-{token}", image_seed=token), tmp_path / "a", Site(settings))
     # Another post folder, no record knows the image: it is found on the server by its hash.
-    two = publish_post(make_post(f"img-b-{role}-{token}", image_seed=token), tmp_path / "b", settings)
+    two = publish_post(make_post(f"img-b-{role}-{token}", image_seed=token), tmp_path / "b", Site(settings))
 
     media_a = admin_rest.get(f"posts/{one.outcome.post_id}")["featured_media"]
     media_b = admin_rest.get(f"posts/{two.outcome.post_id}")["featured_media"]
@@ -199,13 +201,13 @@ def test_future_date_schedules_and_near_date_publishes_with_a_note(
     scheduled = publish_post(
         make_post(f"sched-{token}", status="future", date_gmt=tomorrow.strftime("%Y-%m-%dT%H:%M:%SZ")),
         tmp_path / "a",
-        settings,
+        Site(settings),
     )
     soon = datetime.now(UTC) + timedelta(seconds=20)
     immediate = publish_post(
         make_post(f"soon-{token}", status="future", date_gmt=soon.strftime("%Y-%m-%dT%H:%M:%SZ")),
         tmp_path / "b",
-        settings,
+        Site(settings),
     )
 
     remote = admin_rest.get(f"posts/{scheduled.outcome.post_id}?context=edit")
@@ -223,16 +225,16 @@ def test_edits_made_in_wordpress_are_not_overwritten_without_force(
 ) -> None:
     settings = settings_for(wp_lab, wp_lab.admin)
     slug = f"edited-{token}"
-    first = publish_post(make_post(slug), tmp_path, settings)
+    first = publish_post(make_post(slug), tmp_path, Site(settings))
     admin_rest.post(f"posts/{first.outcome.post_id}", {"title": "Edited by a human"})
 
     with pytest.raises(WordPressError) as caught:
-        publish_post(make_post(slug, title="New local title"), tmp_path, settings)
+        publish_post(make_post(slug, title="New local title"), tmp_path, Site(settings))
     assert caught.value.code == "remote_modified" and "--force" in str(caught.value)
     title = admin_rest.get(f"posts/{first.outcome.post_id}?context=edit")["title"]["raw"]
     assert title == "Edited by a human"
 
-    forced = publish_post(make_post(slug, title="New local title"), tmp_path, settings, force=True)
+    forced = publish_post(make_post(slug, title="New local title"), tmp_path, Site(settings), force=True)
     assert forced.outcome.action == "updated"
     assert admin_rest.get(f"posts/{first.outcome.post_id}?context=edit")["title"]["raw"] == "New local title"
 
@@ -245,7 +247,7 @@ def test_author_content_filtered_by_wordpress_fails_loudly_and_keeps_the_id(
     post = type(post)(**{**post.__dict__, "content": post.content + "\n\n<script>alert(1)</script>"})
 
     with pytest.raises(WordPressError) as caught:
-        publish_post(post, tmp_path, settings_for(wp_lab, wp_lab.author))
+        publish_post(post, tmp_path, Site(settings_for(wp_lab, wp_lab.author)))
 
     assert "did not keep what was sent" in str(caught.value) and "content was changed" in str(caught.value)
     record = load_record(tmp_path)
@@ -255,7 +257,7 @@ def test_author_content_filtered_by_wordpress_fails_loudly_and_keeps_the_id(
 
 def test_second_run_on_the_same_post_is_locked_out(wp_lab: Lab, token: str, tmp_path: Path) -> None:
     with post_lock(tmp_path), pytest.raises(LockError) as caught:
-        publish_post(make_post(f"lock-{token}"), tmp_path, settings_for(wp_lab, wp_lab.admin))
+        publish_post(make_post(f"lock-{token}"), tmp_path, Site(settings_for(wp_lab, wp_lab.admin)))
     assert str(tmp_path / ".lock") in str(caught.value)
     assert not (tmp_path / "record.json").exists()
 
@@ -266,7 +268,7 @@ def test_dry_run_lists_every_request_and_writes_nothing(
     post = make_post(f"dry-{token}", categories=(f"Dry {token}",), tags=(f"dry-{token}",), image_seed=token)
     folder = tmp_path / "post"
 
-    report = publish_post(post, folder, settings_for(wp_lab, wp_lab.admin), dry_run=True)
+    report = publish_post(post, folder, Site(settings_for(wp_lab, wp_lab.admin), dry_run=True))
 
     assert report.outcome.action == "planned"
     writes = [r for r in report.planned if not r["sent"]]
@@ -290,14 +292,14 @@ def test_term_ids_are_remembered_per_site_and_a_stale_one_is_replaced(
     posts = tmp_path / "posts"
     category, tag = f"Cached {token}", f"cached-{token}"
     first = publish_post(
-        make_post(f"terms-a-{token}", categories=(category,), tags=(tag,)), posts / "a", settings, posts_dir=posts
+        make_post(f"terms-a-{token}", categories=(category,), tags=(tag,)), posts / "a", Site(settings), posts_dir=posts
     )
     sites = json.loads((posts / ".sites.json").read_text(encoding="utf-8"))
     remembered = sites["sites"][settings.site_url]["terms"]
     assert set(remembered["categories"]) == {category} and set(remembered["tags"]) == {tag}
 
     second = publish_post(
-        make_post(f"terms-b-{token}", categories=(category,), tags=(tag,)), posts / "b", settings, posts_dir=posts
+        make_post(f"terms-b-{token}", categories=(category,), tags=(tag,)), posts / "b", Site(settings), posts_dir=posts
     )
     # users/me, the create, the reader's fetch: no lookup of either taxonomy, the ids were known
     assert second.requests == 3 < first.requests
@@ -305,7 +307,7 @@ def test_term_ids_are_remembered_per_site_and_a_stale_one_is_replaced(
     stale_id = remembered["categories"][category]
     admin_rest.delete(f"categories/{stale_id}")
     third = publish_post(
-        make_post(f"terms-c-{token}", categories=(category,), tags=(tag,)), posts / "c", settings, posts_dir=posts
+        make_post(f"terms-c-{token}", categories=(category,), tags=(tag,)), posts / "c", Site(settings), posts_dir=posts
     )
 
     stored = admin_rest.get(f"posts/{third.outcome.post_id}?context=edit")

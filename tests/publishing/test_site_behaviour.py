@@ -11,6 +11,7 @@ from digest_publisher.publishing.publish import publish_post
 from digest_publisher.records.record import load_record
 from digest_publisher.wordpress.client import WordPressClient
 from digest_publisher.wordpress.posts import verify_post_response
+from digest_publisher.wordpress.site import Site
 from tests.publishing.pubhelpers import Lab, Rest, make_post, settings_for
 
 pytestmark = pytest.mark.wordpress
@@ -71,7 +72,7 @@ def test_wrong_password_passes_a_public_get_but_publish_stops_before_writing(
     assert client.get("wp/v2/posts").status == 200  # the trap: served as anonymous
 
     with pytest.raises(WordPressError) as caught:
-        publish_post(make_post(f"badpw-{token}", image_seed=token), tmp_path, settings)
+        publish_post(make_post(f"badpw-{token}", image_seed=token), tmp_path, Site(settings))
 
     assert caught.value.status == 401 and caught.value.code == "rest_not_logged_in"
     assert "users/me" in str(caught.value) and "WORDPRESS_APP_PASSWORD" in str(caught.value)
@@ -100,7 +101,7 @@ def test_publish_works_in_each_permalink_mode(
     wp_permalinks(mode)  # type: ignore[operator]
     post = make_post(f"mode-{mode}-{token}", status="publish", tags=(f"m-{token}",), image_seed=token)
 
-    report = publish_post(post, tmp_path, settings_for(wp_lab, wp_lab.author))
+    report = publish_post(post, tmp_path, Site(settings_for(wp_lab, wp_lab.author)))
 
     assert report.outcome.action == "created" and report.outcome.status == "publish"
     record = load_record(tmp_path)
@@ -109,7 +110,7 @@ def test_publish_works_in_each_permalink_mode(
     assert post.featured_image is not None
     featured = admin_rest.get(f"posts/{report.outcome.post_id}")["featured_media"]
     assert featured == record.media[post.featured_image.sha256]
-    again = publish_post(post, tmp_path, settings_for(wp_lab, wp_lab.author))
+    again = publish_post(post, tmp_path, Site(settings_for(wp_lab, wp_lab.author)))
     assert again.outcome.action == "unchanged" and again.requests == 1
 
 
@@ -132,12 +133,12 @@ def test_a_remembered_rest_root_that_stopped_working_is_discovered_again(
     wp_lab: Lab, wp_permalinks: object, admin_rest: Rest, token: str, tmp_path: Path
 ) -> None:
     settings = settings_for(wp_lab, wp_lab.admin)
-    first = publish_post(make_post(f"stale-{token}"), tmp_path, settings)
+    first = publish_post(make_post(f"stale-{token}"), tmp_path, Site(settings))
     record = load_record(tmp_path)
     assert record is not None and record.rest_root is not None and "/wp-json/" in record.rest_root
     wp_permalinks("plain")  # type: ignore[operator]
 
-    second = publish_post(make_post(f"stale-{token}", title="Changed after the switch"), tmp_path, settings)
+    second = publish_post(make_post(f"stale-{token}", title="Changed after the switch"), tmp_path, Site(settings))
 
     assert second.outcome.action == "updated" and second.outcome.post_id == first.outcome.post_id
     record = load_record(tmp_path)

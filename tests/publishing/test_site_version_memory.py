@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from digest_publisher import pipeline
-from digest_publisher.publishing.site import site_markup_version
+from digest_publisher.wordpress.site import Site
 from tests.paths import REPO_ROOT
 from tests.publishing.pubhelpers import settings_for
 from tests.wp_lab import WordPressLab
@@ -30,19 +30,19 @@ def test_the_version_is_read_once_remembered_and_read_again_when_a_day_old(
     posts.mkdir()
     settings = settings_for(wp_lab, wp_lab.author)
 
-    assert site_markup_version(settings, posts) == wp_lab.wp_version
+    assert Site(settings, posts).markup_version() == wp_lab.wp_version
     entry = _sites(posts)[settings.site_url]
     assert str(entry["wp_version"]).startswith(wp_lab.wp_version + ".")
 
     # Remembered: a site that stops answering still gets the markup of the version it ran.
     offline = settings_for("http://127.0.0.1:9", wp_lab.author, attempts=1)
     (posts / ".sites.json").write_text(json.dumps({"version": 1, "sites": {offline.site_url: entry}}), encoding="utf-8")
-    assert site_markup_version(offline, posts) == wp_lab.wp_version
+    assert Site(offline, posts).markup_version() == wp_lab.wp_version
 
     # A day old: read again (the site may have been upgraded); unreachable, nothing is remembered wrongly.
     stale = {**entry, "wp_version": "6.1.1", "wp_version_seen": (datetime.now(UTC) - timedelta(days=2)).isoformat()}
     (posts / ".sites.json").write_text(json.dumps({"version": 1, "sites": {settings.site_url: stale}}), "utf-8")
-    assert site_markup_version(settings, posts) == wp_lab.wp_version
+    assert Site(settings, posts).markup_version() == wp_lab.wp_version
     assert str(_sites(posts)[settings.site_url]["wp_version"]).startswith(wp_lab.wp_version + ".")
 
 
@@ -54,7 +54,7 @@ def test_publish_sends_the_markup_of_the_site_s_version(wp_lab: WordPressLab, tm
         f"---\ntitle: Versioned {token}\nfeatured_image: none\n---\n## A heading\n\n- one\n- two\n", encoding="utf-8"
     )
     settings = settings_for(wp_lab, wp_lab.admin)
-    report = pipeline.publish(folder.name, posts_dir=posts, settings=settings, topics_path=REPO_ROOT / "topics.toml")
+    report = pipeline.publish(folder.name, posts_dir=posts, site=Site(settings), topics_path=REPO_ROOT / "topics.toml")
     assert report.outcome.post_id is not None
     stored = (
         wp_lab.session(wp_lab.admin)

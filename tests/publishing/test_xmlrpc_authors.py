@@ -11,6 +11,7 @@ import pytest
 from digest_publisher.errors import WordPressError
 from digest_publisher.publishing.publish import publish_post
 from digest_publisher.records.record import load_record
+from digest_publisher.wordpress.site import Site
 from tests.publishing.pubhelpers import Lab, Rest, make_post, settings_for
 
 pytestmark = pytest.mark.wordpress
@@ -24,7 +25,7 @@ def test_an_author_post_that_kses_changes_stays_an_unpublished_draft(
 
     for _ in range(2):  # the same answer on every run, and never public
         with pytest.raises(WordPressError) as caught:
-            publish_post(post, tmp_path, settings_for(wp_lab, wp_lab.author), transport="xmlrpc")
+            publish_post(post, tmp_path, Site(settings_for(wp_lab, wp_lab.author)), transport="xmlrpc")
         assert caught.value.code == "kses_changed"
         assert "it stays an unpublished draft" in str(caught.value) and "&amp;#x61;" in str(caught.value)
         posts = admin_rest.get(f"posts?slug={slug}&status=any&context=edit")
@@ -35,7 +36,7 @@ def test_an_author_post_verified_as_a_draft_then_goes_public(
     wp_lab: Lab, admin_rest: Rest, token: str, tmp_path: Path
 ) -> None:
     report = publish_post(
-        make_post(f"xr-pub-{token}", status="publish"), tmp_path, settings_for(wp_lab, wp_lab.author),
+        make_post(f"xr-pub-{token}", status="publish"), tmp_path, Site(settings_for(wp_lab, wp_lab.author)),
         transport="xmlrpc",
     )  # fmt: skip
 
@@ -51,11 +52,11 @@ def test_an_author_over_xmlrpc_never_writes_to_a_post_of_another_record(
 ) -> None:
     settings = settings_for(wp_lab, wp_lab.author)
     slug = f"xr-own-{token}"
-    first = publish_post(make_post(slug), tmp_path / "a", settings, transport="xmlrpc")
+    first = publish_post(make_post(slug), tmp_path / "a", Site(settings), transport="xmlrpc")
     before = admin_rest.get(f"posts/{first.outcome.post_id}?context=edit")
 
     with pytest.raises(WordPressError) as refused:  # another posts folder, the same post, a new title
-        publish_post(make_post(slug, title=f"Taken over {token}"), tmp_path / "b", settings, transport="xmlrpc")
+        publish_post(make_post(slug, title=f"Taken over {token}"), tmp_path / "b", Site(settings), transport="xmlrpc")
 
     assert refused.value.code == "post_of_another_record" and "--adopt" in str(refused.value)
     after = admin_rest.get(f"posts/{first.outcome.post_id}?context=edit")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest_publisher import pipeline
+from digest_publisher.wordpress.site import Site
 from tests.paths import REPO_ROOT
 from tests.publishing.pubhelpers import settings_for
 from tests.republish.rephelpers import retitle
@@ -28,7 +29,7 @@ def _published(wp_lab: WordPressLab, tmp_path: Path) -> tuple[Path, int, str]:
     shutil.copytree(FIXTURE, posts / slug)
     post = posts / slug / "post.md"
     post.write_text(post.read_text(encoding="utf-8").replace("slug: brief-llm-post-train-2026-05-22", f"slug: {slug}"))
-    report = pipeline.publish(slug, posts_dir=posts, settings=settings_for(wp_lab, wp_lab.admin), topics_path=TOPICS)
+    report = pipeline.publish(slug, posts_dir=posts, site=Site(settings_for(wp_lab, wp_lab.admin)), topics_path=TOPICS)
     assert report.outcome.post_id is not None
     return posts, report.outcome.post_id, slug
 
@@ -50,7 +51,7 @@ def test_a_resave_in_another_version_s_markup_is_not_an_edit(wp_lab: WordPressLa
     _resave(wp_lab, post_id, migrated.content)  # the editor re-spelled every heading and list, nothing else
 
     retitle(posts / slug, "A title changed locally")
-    report = pipeline.republish(posts, settings_for(wp_lab, wp_lab.admin), topics_path=TOPICS, slugs=[slug])
+    report = pipeline.republish(posts, Site(settings_for(wp_lab, wp_lab.admin)), topics_path=TOPICS, slugs=[slug])
 
     (result,) = report.posts
     assert result.action == "updated", result.message
@@ -64,7 +65,7 @@ def test_a_changed_word_is_still_an_edit(wp_lab: WordPressLab, tmp_path: Path) -
     _resave(wp_lab, post_id, ours.content.replace("Credit assignment", "Credit bookkeeping", 1))
 
     retitle(posts / slug, "A title changed locally")
-    report = pipeline.republish(posts, settings_for(wp_lab, wp_lab.admin), topics_path=TOPICS, slugs=[slug])
+    report = pipeline.republish(posts, Site(settings_for(wp_lab, wp_lab.admin)), topics_path=TOPICS, slugs=[slug])
 
     (result,) = report.posts
     assert result.action == "refused" and "edited in WordPress" in result.message, result

@@ -44,7 +44,7 @@ def test_the_estimate_matches_the_run_and_is_zero_for_pairs_scored_before(tmp_pa
     expected = estimate_series(job(tmp_path / "posts"), settings=settings(), prompts_dir=PROMPTS, cache_dir=cache)
     with FakeClaude() as fake:
         drafter, triage = claude(fake, cache, batch=False)
-        run_series(job(tmp_path / "posts"), drafter=drafter, triage=triage, settings=None)
+        run_series(job(tmp_path / "posts"), drafter=drafter, triage=triage, site=None)
         sent = fake.calls("series_triage")
         assert len(sent) == expected["triage"]["calls"]
         texts = [b["text"] for c in sent if c.body for b in [*c.body["system"], *c.body["messages"][0]["content"]]]

@@ -48,7 +48,7 @@ def test_each_paper_is_read_once_in_one_batch_and_central_papers_go_to_their_top
     with FakeClaude() as fake:
         fake.plant_topics({"03": [only_03], "07": [both], "12": [both]})  # central to 03; to 07 and 12 alike
         drafter, triage = claude(fake, tmp_path / "cache", batch=True)
-        report = run_series(job(posts), drafter=drafter, triage=triage, settings=None)
+        report = run_series(job(posts), drafter=drafter, triage=triage, site=None)
         assert not report.failed, [r.error for r in report.rows]
 
         seen, asked, batches = listed(fake)
@@ -82,7 +82,7 @@ def test_each_paper_is_read_once_in_one_batch_and_central_papers_go_to_their_top
         assert report.triage_usd_run > 0 and all(r.cost_usd > 0 for r in report.rows)
 
         before = len(fake.requests)
-        again = run_series(job(posts), drafter=drafter, triage=triage, settings=None)
+        again = run_series(job(posts), drafter=drafter, triage=triage, site=None)
         assert len(fake.requests) == before  # no call at all: scores, batch and drafts all kept
         assert again.spent_usd_run == 0 and [r.resumed for r in again.rows] == [["draft"]] * 3
         assert [(r.discussed, r.words) for r in again.rows] == [(r.discussed, r.words) for r in report.rows]
@@ -94,14 +94,14 @@ def test_streamed_triage_and_a_new_topic_asks_only_its_new_pairs(tmp_path: Path)
     with FakeClaude() as fake:
         drafter, triage = claude(fake, tmp_path / "cache", batch=False)
         first = run_series(dataclasses.replace(job(posts), topic_refs=("07", "03")), drafter=drafter, triage=triage,
-                           settings=None)
+                           site=None)
         assert not first.failed
         calls = fake.calls("series_triage")
         assert calls and fake.calls(path="/v1/messages/batches") == []
         text = "".join(c.body["messages"][0]["content"][-1]["text"] for c in calls if c.body)
         assert "Topics: 07, 03" in text and all("12" not in t for t in re.findall(r"^Topics: (.*)$", text, re.M))
         fake.requests.clear()
-        run_series(job(posts), drafter=drafter, triage=triage, settings=None)
+        run_series(job(posts), drafter=drafter, triage=triage, site=None)
         asked = "".join(c.body["messages"][0]["content"][-1]["text"] for c in fake.calls("series_triage") if c.body)
         topics_asked = set(re.findall(r"^Topics: (.*)$", asked, re.M))
         assert topics_asked == {"12"}  # 07's and 03's pairs were scored before: only topic 12's are asked

@@ -25,6 +25,7 @@ from digest_publisher.pipeline import render_for_site
 from digest_publisher.publishing.series_site import SeriesMember, SeriesSiteReport, publish_series_site
 from digest_publisher.records import load_folder, write_post
 from digest_publisher.wordpress.connection_settings import WordPressSettings
+from digest_publisher.wordpress.site import Site
 from tests.paths import REPO_ROOT, SAMPLE_YEAR
 from tests.publishing.pubhelpers import Rest
 
@@ -99,7 +100,8 @@ def run_series(
         return render_for_site(folder, topics_path=TOPICS, site_url=settings.site_url, wp_version=wp_version,
                                cache="use")[1]  # fmt: skip
 
-    return publish_series_site(members, series=SERIES, posts_dir=posts, settings=settings, render=render,
+    site = Site(settings, posts, session=options.pop("session", None))  # as the CLI builds it, once per command
+    return publish_series_site(members, series=SERIES, posts_dir=posts, site=site, render=render,
                                wp_version=wp_version, page_slug=page_slug, **options)  # fmt: skip
 
 

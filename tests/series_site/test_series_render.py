@@ -25,6 +25,7 @@ from digest_publisher.render import IndexRow, index_page_content
 from digest_publisher.render.serialize import to_blocks
 from digest_publisher.render.series import FOOTER_HEADING, footer_blocks
 from digest_publisher.wordpress.connection_settings import WordPressSettings
+from digest_publisher.wordpress.site import Site
 from tests.series_site.serieshelpers import SERIES, TOPICS
 
 LINKS = SeriesLinks(
@@ -143,7 +144,7 @@ def test_arguments_that_name_no_series_are_refused_before_anything_is_sent(
         ([member], "Not A Slug", "is not one WordPress keeps"),
     ):
         with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
-            publish_series_site(arguments, series=SERIES, posts_dir=tmp_path, settings=settings, render=never,  # type: ignore[arg-type]
+            publish_series_site(arguments, series=SERIES, posts_dir=tmp_path, site=Site(settings), render=never,  # type: ignore[arg-type]
                                 page_slug=slug)  # fmt: skip
     assert default_page_slug(SERIES) == "the-frontier-ai-research-digest-backfill-series"
     assert not (member.folder / "series.json").exists()
