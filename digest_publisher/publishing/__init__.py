@@ -9,10 +9,11 @@
     results.py    what republish and restore report per post (and their exit codes); a record's shared facts
     journal.py    RecordJournal: THE write-intent protocol of a record (intend, write, settle)
     sent.py       what is sent, as hashes (content_hash, publish key) and the residue check of what came back
-    site.py       which block markup a site gets: its WordPress version, found once and remembered per site
     series_site.py  publish_series_site: a series' posts, each linking its siblings, and its index page
     series_page.py  the index page (a WordPress page): created once, updated in place, never over edits
 
+Every verb receives the command's :class:`~digest_publisher.wordpress.site.Site` (built once by the CLI) and
+reaches WordPress only through it: its one client, handed out for a post's record after the same-site rule.
 WordPress routes and response shapes are in :mod:`digest_publisher.wordpress`; the local record, locks and
 the atomic writer in :mod:`digest_publisher.records`. The pipeline calls these modules directly (this
 package imports nothing itself).

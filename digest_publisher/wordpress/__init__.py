@@ -1,6 +1,8 @@
 """Everything that speaks to WordPress: the REST client and publisher, the XML-RPC publisher, ``check``.
 
     connection_settings.py  WordPressSettings: WORDPRESS_URL / _USERNAME / _APP_PASSWORD / _TIMEOUT, checked
+    site.py       Site: THE site of one command (settings, one session and client, the REST root, the posts
+                  folder's facts, the markup version) and the same-site rule; every verb reaches WordPress through it
     client.py     the one HTTP client of the REST API: requests by route, answers parsed, dry runs
     transport.py  under it: session, credentials, the total deadline and size cap, the retry rule, the
                   request log and count
