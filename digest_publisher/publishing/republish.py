@@ -1,6 +1,6 @@
 """Scheduled republish: bring WordPress up to date with the local post sources, safely, from cron.
 
-    republish(posts_dir, settings, render=...)   run lock -> one listing of every post -> per post:
+    republish(posts_dir, site, render=...)       run lock -> one listing of every post -> per post:
                                                  [redraft] -> render -> compare -> update / publish / refuse
 
 A pass costs one read per 100 posts (``GET /posts?include=...&per_page=100&context=edit``) when nothing

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-import requests
 
 from digest_publisher.errors import WordPressError
 from digest_publisher.records.record import SITES_FILE, PostRecord, load_record, load_site_facts, save_record
 from digest_publisher.wordpress import site as site_module
+from digest_publisher.wordpress import transport
 from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.site import Site, other_site_error
 from tests.paths import REPO_ROOT
@@ -119,8 +119,8 @@ def test_the_posts_folder_s_facts_are_read_once_and_kept_up_to_date(listener: Li
 # -- through the real CLI, against the real WordPress -------------------------------------------------
 
 
-class RecordingSession(requests.Session):
-    """THE session type, remembering each instance made and every request sent through it."""
+class RecordingSession(transport.Session):
+    """THE session type (``transport.Session``), remembering each instance made and every request sent through it."""
 
     made: ClassVar[list[RecordingSession]] = []
 
@@ -129,7 +129,7 @@ class RecordingSession(requests.Session):
         self.sent: list[tuple[str, str]] = []
         RecordingSession.made.append(self)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         self.sent.append((str(method), str(url)))
         return super().request(method, url, *args, **kwargs)
 
