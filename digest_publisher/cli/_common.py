@@ -20,7 +20,6 @@ from ..models import PostKind
 
 if TYPE_CHECKING:  # the render model is loaded only by the commands that render
     from ..models import RenderedPost
-    from ..wordpress.connection_settings import WordPressSettings
     from ..wordpress.site import Site
 
 _loaded = False
@@ -256,10 +255,10 @@ DRAFT_WINDOW_HELP = ("the topic's window in topics.toml, else 12 months (backfil
                      "ending at the corpus's newest listing")
 
 
-def command_site(posts_dir: Path | None, *, dry_run: bool = False, settings: WordPressSettings | None = None) -> Site:
+def command_site(posts_dir: Path | None, *, dry_run: bool = False) -> Site:
     """THE :class:`~digest_publisher.wordpress.site.Site` of a command (its settings, its posts folder, one
     session): built here, once per command, and handed to the one pipeline function the command calls."""
     from .. import config
     from ..wordpress.site import Site
 
-    return Site(settings or config.wordpress_settings(), config.posts_dir(posts_dir), dry_run=dry_run)
+    return Site(config.wordpress_settings(), config.posts_dir(posts_dir), dry_run=dry_run)
