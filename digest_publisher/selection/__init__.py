@@ -211,23 +211,33 @@ def _scan(
     span_max: date | None = None
     records = 0
     windowed = date_from is not None or date_to is not None
+    # A listing file's records share one date object (its name's): the span and the window are worked
+    # out once per date, not per record (``last`` is the date they were worked out for).
+    last: object = object()
+    inside = True
     for paper in papers:
         records += 1
-        key, submitted = paper if isinstance(paper, Skimmed) else (paper.key, paper.submitted)
+        if type(paper) is Skimmed:
+            key, submitted = paper
+        else:
+            key, submitted = paper.key, paper.submitted
         digest = _digest(key)
         seen.add(digest)
-        if submitted:
-            span_min = submitted if span_min is None or submitted < span_min else span_min
-            span_max = submitted if span_max is None or submitted > span_max else span_max
-        if windowed and not _in_window(submitted, date_from, date_to):
+        if submitted is not last:
+            last = submitted
+            if submitted:
+                span_min = submitted if span_min is None or submitted < span_min else span_min
+                span_max = submitted if span_max is None or submitted > span_max else span_max
+            inside = not windowed or _in_window(submitted, date_from, date_to)
+        if not inside:
             continue
         window_keys.add(digest)
-        if isinstance(paper, Skimmed):
+        if type(paper) is Skimmed:
             continue
-        rule = match_topic(topic, paper) if topic else ""
+        rule = match_topic(topic, paper) if topic else ""  # type: ignore[arg-type]  # a Paper here
         if rule is None:
             continue
-        offer(key, paper, rule)
+        offer(key, paper, rule)  # type: ignore[arg-type]
     scan.records = records
     scan.span_min, scan.span_max = span_min, span_max
     scan.seen = [array("Q", sorted(seen))]
