@@ -29,6 +29,21 @@ def test_groups_only_for_many_files_none_of_them_big() -> None:
     assert file_groups(files, 2, files[0].stat().st_size) == []  # one file big enough for byte ranges
 
 
+def test_groups_hold_about_the_same_bytes_in_file_order(tmp_path: Path) -> None:
+    # The later files fuller, as the year's are (its last quarter of listings held 35 MB, its third 21 MB).
+    sizes = [1000] * 12 + [4000] * 4 + [1000] * 2
+    files = []
+    for day, size in enumerate(sizes, 1):
+        files.append(tmp_path / f"2026-01-{day:02d}.jsonl")
+        files[-1].write_bytes(b"x" * size)
+    groups = file_groups(files, 2, max(sizes) + 1)
+    assert [f for g in groups for f in g] == files and len(groups) == 4
+    totals = [sum(f.stat().st_size for f in g) for g in groups]
+    # each within one file of an even share (split by the number of files: 4000, 5000, 7000, 14000)
+    share = sum(sizes) / 4
+    assert all(abs(total - share) <= max(sizes) for total in totals), totals
+
+
 @pytest.mark.parametrize("topic_ref", ["07", None])
 def test_the_same_selection_in_one_process_or_several(topic_ref: str | None) -> None:
     topic = load_topics(REPO_ROOT / "topics.toml").get(topic_ref) if topic_ref else None
