@@ -4,11 +4,15 @@ is the one a single process gets, papers, order, counts and the first error alik
 from __future__ import annotations
 
 import shutil
+from array import array
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest_publisher.errors import CorpusError
+from digest_publisher.selection import _count_distinct as count_distinct
 from digest_publisher.selection import _file_groups as file_groups
 from digest_publisher.selection import select_corpus
 from digest_publisher.topics import load_topics
@@ -67,3 +71,11 @@ def test_the_first_bad_file_in_order_is_reported(tmp_path: Path) -> None:
             select_corpus([tmp_path], None, workers=workers, parallel_min_bytes=GROUPED + 20)
         errors.append(caught.value.message)
     assert errors[0] == errors[1] and files[5].name in errors[0]
+
+
+@given(st.lists(st.sets(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=30), min_size=1, max_size=6))
+def test_distinct_digests_are_counted_alike_in_a_set_or_by_merging(parts: list[set[int]]) -> None:
+    arrays = [array("Q", sorted(part)) for part in parts]
+    expected = len(set().union(*parts))
+    assert count_distinct(arrays) == expected  # in a set (small)
+    assert count_distinct(arrays, in_a_set=0) == expected  # merged, as for a corpus of millions
