@@ -49,8 +49,7 @@ from .store import (
 # ---------------------------------------------------------------------------------------------
 # The selection
 
-# json.dumps(..., ensure_ascii=False), without making a new encoder for every line
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(ensure_ascii=False), one encoder
 
 
 @dataclass(eq=False)
@@ -164,13 +163,9 @@ def _digest(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-# Up to this many digests in all, distinct ones are counted with a set (about 65 bytes each, for a moment):
-# ten times faster than merging the sorted arrays in Python, which keeps memory flat for bigger corpora.
-_COUNT_IN_A_SET = 500_000
-
-
-def _count_distinct(parts: list[array[int]], in_a_set: int = _COUNT_IN_A_SET) -> int:
-    """Distinct values across sorted arrays (each already without repeats)."""
+def _count_distinct(parts: list[array[int]], in_a_set: int = 500_000) -> int:
+    """Distinct values across sorted arrays (each already without repeats): up to ``in_a_set`` values in all
+    in a set (65 bytes each for a moment, ten times faster), else by merging the arrays (flat memory)."""
     if len(parts) == 1:
         return len(parts[0])
     if sum(map(len, parts)) <= in_a_set:
@@ -221,16 +216,11 @@ def _scan(
     span_max: date | None = None
     records = 0
     windowed = date_from is not None or date_to is not None
-    # A listing file's records share one date object (its name's): the span and the window are worked
-    # out once per date, not per record (``last`` is the date they were worked out for).
-    last: object = object()
+    last: object = object()  # a listing file's records share its date: span and window once per date
     inside = True
     for paper in papers:
         records += 1
-        if type(paper) is Skimmed:
-            key, submitted = paper
-        else:
-            key, submitted = paper.key, paper.submitted
+        key, submitted = paper if isinstance(paper, Skimmed) else (paper.key, paper.submitted)
         digest = _digest(key)
         seen.add(digest)
         if submitted is not last:
@@ -242,12 +232,12 @@ def _scan(
         if not inside:
             continue
         window_keys.add(digest)
-        if type(paper) is Skimmed:
+        if isinstance(paper, Skimmed):
             continue
-        rule = match_topic(topic, paper) if topic else ""  # type: ignore[arg-type]  # a Paper here
+        rule = match_topic(topic, paper) if topic else ""
         if rule is None:
             continue
-        offer(key, paper, rule)  # type: ignore[arg-type]
+        offer(key, paper, rule)
     scan.records = records
     scan.span_min, scan.span_max = span_min, span_max
     scan.seen = [array("Q", sorted(seen))]
@@ -295,11 +285,9 @@ def _scan_files(
 
 def _file_groups(paths: list[Path], workers: int, parallel_min_bytes: int) -> list[list[Path]]:
     """Many files that together hold ``parallel_min_bytes`` or more (a year of daily listings), none of
-    them that big alone: consecutive groups of whole files, two per reader process, of about the same
-    number of bytes each (reading time follows the bytes: split by the number of files, the year's last
-    quarter of listings held 35 MB, its third 21 MB, and one process read a quarter more than the other).
-    Empty when the files are better read one by one (few, small, or one big enough to be split by byte
-    ranges)."""
+    them that big alone: consecutive groups of whole files, two per reader process, of about equal bytes
+    (by file count, the year's last quarter held 35 MB, its third 21 MB). Empty when the files are better
+    read one by one (few, small, or one big enough to be split by byte ranges)."""
     if workers <= 1 or len(paths) < 2 * workers:
         return []
     try:
