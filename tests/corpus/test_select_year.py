@@ -44,7 +44,8 @@ def test_corpus_select_keeps_the_pinned_selection_of_the_year_subset(tmp_path: P
 
 
 # Lines json.loads accepts or refuses in ways a shortcut could get wrong: a BOM, leading blanks, a NUL after
-# "{", NaN, a lone surrogate, bytes that are not UTF-8, a duplicated key, trailing garbage, not an object.
+# "{", NaN, a lone surrogate, bytes that are not UTF-8, a duplicated key, trailing garbage or whitespace,
+# not an object.
 TRICKY = [
     b'{"id": "2605.00001", "title": "A", "summary": "x"}\n',
     b'\xef\xbb\xbf{"id": "2605.00001", "title": "A", "summary": "x"}\n',
@@ -58,6 +59,10 @@ TRICKY = [
     b'{\x00"id": "2605.00001"}\n',
     b'["not", "an", "object"]\n',
     b'{"id": "2605.00001", "title": "A\n',
+    # what may follow the object: JSON whitespace only (a vertical tab is not), and no second value
+    b'{"id": "2605.00001", "title": "A", "summary": "x"} \t\r\n',
+    b'{"id": "2605.00001", "title": "A", "summary": "x"}\x0b\n',
+    b'{"id": "2605.00001", "title": "A", "summary": "x"}{"id": "2605.00002"}\n',
 ]
 
 
