@@ -207,7 +207,7 @@ class TextMatcher:
     so the guard makes topic selection several times faster without changing what matches.
     """
 
-    pattern: re.Pattern[str]
+    source: str  # the regex, matched case-insensitively: compiled when first used (:attr:`pattern`)
     guarded: bool = False  # False: always run the regex
     single_words: frozenset[bytes] = frozenset()  # one-word keywords
     phrases: tuple[frozenset[bytes], ...] = ()  # the words of each multi-word keyword
@@ -217,6 +217,12 @@ class TextMatcher:
     # lower-cased, it finds a match exactly when ``pattern`` does (str.lower changes only A-Z there), three
     # times faster. Compiled when first used (:func:`_lowered`): loading topics.toml does not pay for it.
     lowered: str | None = None
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """:attr:`source` compiled (once per process): loading topics.toml compiles none of its groups, a
+        selection only those of its topic that a text needs."""
+        return _ignoring_case(self.source)
 
     def may_match(self, words: frozenset[bytes]) -> bool:
         if not self.guarded or not self.single_words.isdisjoint(words):
@@ -232,6 +238,11 @@ class TextMatcher:
 
 
 _lowered = functools.lru_cache(maxsize=None)(re.compile)
+
+
+@functools.cache
+def _ignoring_case(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

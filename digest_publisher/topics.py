@@ -74,12 +74,12 @@ def keyword_matcher(keywords: list[str]) -> TextMatcher:
     without underscores: for others ``str.lower``, the regex's case folding and ``\\w`` may disagree
     with :func:`~digest_publisher.models.word_set`, so the regex always runs.
     """
-    pattern = keyword_pattern(keywords)
+    source = keyword_source(keywords)  # compiled when a text is matched (TextMatcher.pattern)
     split = [ascii_words(k) for k in keywords]
     if not (all(k.isascii() and k[:1].isalnum() and "_" not in k for k in keywords) and all(split)):
-        return TextMatcher(pattern)
+        return TextMatcher(source)
     return TextMatcher(
-        pattern,
+        source,
         lowered=keyword_source([k.lower() for k in keywords]),
         guarded=True,
         single_words=frozenset(w[0] for w in split if len(w) == 1),
@@ -124,7 +124,8 @@ def _parse_rule(raw: Any, where: str, problems: list[str]) -> Rule | None:
     patterns.extend(keyword_matcher(g) for g in groups if g)
     for index, expr in enumerate(_str_list(raw.get("regex"), f"{where}.regex", problems)):
         try:
-            patterns.append(TextMatcher(re.compile(expr, re.IGNORECASE)))
+            re.compile(expr, re.IGNORECASE)  # refused here, with the file's other problems
+            patterns.append(TextMatcher(expr))
         except re.error as exc:
             problems.append(f"{where}.regex[{index}] {expr!r} is not a valid regex ({exc})")
     categories = frozenset(_str_list(raw.get("categories"), f"{where}.categories", problems))

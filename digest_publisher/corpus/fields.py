@@ -172,13 +172,18 @@ def skim_listing(
     if abstract is _MISSING:
         abstract = get("abstract")
     raw_id = get("id")
+    comment, doi, other_id = get("comment"), get("doi"), get("arxiv_id")
+    # _plain_text of each, written out: a call each would cost more than the checks
+    limit = MAX_PAPER_FIELD_CHARS
     if not (
         type(title) is str and len(title) <= MAX_PAPER_TITLE_CHARS and title.strip()
-        and _plain_text(abstract, MAX_PAPER_ABSTRACT_CHARS)
+        and (abstract is None or (type(abstract) is str and len(abstract) <= MAX_PAPER_ABSTRACT_CHARS))
+        and (raw_id is None or (type(raw_id) is str and len(raw_id) <= limit))
+        and (comment is None or (type(comment) is str and len(comment) <= limit))
+        and (doi is None or (type(doi) is str and len(doi) <= limit))
+        and (other_id is None or (type(other_id) is str and len(other_id) <= limit))
         and _plain_strings(get("authors"), MAX_PAPER_AUTHORS)
         and _plain_strings(get("categories"), MAX_PAPER_AUTHORS)
-        and _plain_text(get("comment")) and _plain_text(get("doi"))
-        and _plain_text(raw_id) and _plain_text(get("arxiv_id"))
     ):  # fmt: skip
         return None
     if may_select(title, abstract or ""):

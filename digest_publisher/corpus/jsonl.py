@@ -21,7 +21,11 @@ JSONL_HINT = "Fix or remove that line: each line must hold one JSON object"
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 
 
-_DECODE = json.JSONDecoder().decode  # what json.loads hands a str to (no hooks)
+# What json.loads hands a str to (a decoder without hooks) ends in its scanner, which reads one value from
+# an index and returns it with the index after it; decode then skips whitespace and refuses anything left.
+# (JSONDecoder sets scan_once in __init__; the stubs do not list it.)
+_SCAN_ONCE: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_JSON_WHITESPACE = " \t\n\r"
 
 
 def _parse_line(raw: bytes, where: str) -> dict[str, Any]:
@@ -46,12 +50,13 @@ def _records(path: Path, byte_range: tuple[int, int] | None, first_line: int) ->
     [start, end) (``start`` must be 0 or just after a newline), numbered from ``first_line``.
 
     The common line, one that starts with ``{`` and has no NUL byte after it (json's own encoding detection
-    says UTF-8 then), is decoded as json.loads decodes it and handed to the same decoder, without
-    json.loads's per-call checks (a year of listings is 61,000 calls); any other line, and any line that
-    fails, goes through :func:`_parse_line`: the same records and the same errors."""
+    says UTF-8 then), is decoded as json.loads decodes it and handed to the same decoder's scanner, without
+    json.loads's per-call checks (a year of listings is 61,000 calls); a line with anything but JSON
+    whitespace after its object, any other line, and any line that fails go through :func:`_parse_line`:
+    the same records and the same errors."""
     name = str(path)
     lineno = first_line - 1
-    decode = _DECODE
+    scan_once = _SCAN_ONCE
     with open_binary(path) as handle:
         try:
             position, end = (0, -1) if byte_range is None else byte_range
@@ -64,9 +69,13 @@ def _records(path: Path, byte_range: tuple[int, int] | None, first_line: int) ->
                     position += len(raw)
                 if raw[:1] == b"{" and raw[1:2] != b"\x00" and len(raw) <= MAX_RECORD_BYTES:
                     try:
-                        record = decode(raw.decode("utf-8", "surrogatepass"))  # an object: it starts with {
-                    except ValueError:  # JSONDecodeError, UnicodeDecodeError: the line's own error
+                        text = raw.decode("utf-8", "surrogatepass")
+                        record, after = scan_once(text, 0)  # an object: it starts with {
+                    except (ValueError, StopIteration):  # JSONDecodeError, UnicodeDecodeError: the line's own error
                         record = _parse_line(raw, f"{name}:{lineno}")
+                    else:
+                        if after != len(text) and text[after:].strip(_JSON_WHITESPACE):
+                            record = _parse_line(raw, f"{name}:{lineno}")  # "Extra data"
                 elif raw.isspace():
                     continue
                 else:

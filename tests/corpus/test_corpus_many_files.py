@@ -4,11 +4,15 @@ is the one a single process gets, papers, order, counts and the first error alik
 from __future__ import annotations
 
 import shutil
+from array import array
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest_publisher.errors import CorpusError
+from digest_publisher.selection import _count_distinct as count_distinct
 from digest_publisher.selection import _file_groups as file_groups
 from digest_publisher.selection import select_corpus
 from digest_publisher.topics import load_topics
@@ -27,6 +31,21 @@ def test_groups_only_for_many_files_none_of_them_big() -> None:
     assert file_groups(files, 2, 10**9) == []  # too little data to be worth processes
     assert file_groups(files[:3], 2, GROUPED) == []  # too few files
     assert file_groups(files, 2, files[0].stat().st_size) == []  # one file big enough for byte ranges
+
+
+def test_groups_hold_about_the_same_bytes_in_file_order(tmp_path: Path) -> None:
+    # The later files fuller, as the year's are (its last quarter of listings held 35 MB, its third 21 MB).
+    sizes = [1000] * 12 + [4000] * 4 + [1000] * 2
+    files = []
+    for day, size in enumerate(sizes, 1):
+        files.append(tmp_path / f"2026-01-{day:02d}.jsonl")
+        files[-1].write_bytes(b"x" * size)
+    groups = file_groups(files, 2, max(sizes) + 1)
+    assert [f for g in groups for f in g] == files and len(groups) == 4
+    totals = [sum(f.stat().st_size for f in g) for g in groups]
+    # each within one file of an even share (split by the number of files: 4000, 5000, 7000, 14000)
+    share = sum(sizes) / 4
+    assert all(abs(total - share) <= max(sizes) for total in totals), totals
 
 
 @pytest.mark.parametrize("topic_ref", ["07", None])
@@ -52,3 +71,11 @@ def test_the_first_bad_file_in_order_is_reported(tmp_path: Path) -> None:
             select_corpus([tmp_path], None, workers=workers, parallel_min_bytes=GROUPED + 20)
         errors.append(caught.value.message)
     assert errors[0] == errors[1] and files[5].name in errors[0]
+
+
+@given(st.lists(st.sets(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=30), min_size=1, max_size=6))
+def test_distinct_digests_are_counted_alike_in_a_set_or_by_merging(parts: list[set[int]]) -> None:
+    arrays = [array("Q", sorted(part)) for part in parts]
+    expected = len(set().union(*parts))
+    assert count_distinct(arrays) == expected  # in a set (small)
+    assert count_distinct(arrays, in_a_set=0) == expected  # merged, as for a corpus of millions

@@ -1,8 +1,9 @@
 """`corpus select` over a year of listings (issue 17): the fast path selects what it selected before, reads
 lines exactly as json.loads does, and loads only what selecting needs.
 
-The pinned selection (tests/data/selection/topic07-year-subset.tsv) was written by `corpus select` before
-the scan was sped up; on the real year (61,172 papers) the -o file was byte-identical before and after.
+The pinned selections (tests/data/selection/topicNN-year-subset.tsv, topics 07, 03 and 12) were written by
+`corpus select` before the scan was sped up (07 before the first speed-up, 03 and 12 before the second);
+on the real year (61,172 papers) the -o files of all twelve topics were byte-identical before and after.
 """
 
 from __future__ import annotations
@@ -21,26 +22,30 @@ from digest_publisher.corpus import iter_papers
 from digest_publisher.errors import CorpusError
 from tests.paths import REPO_ROOT, SAMPLE_YEAR
 
-PINNED = REPO_ROOT / "tests" / "data" / "selection" / "topic07-year-subset.tsv"
+PINNED = REPO_ROOT / "tests" / "data" / "selection"
+# topic -> how many papers of the subset's 775 records it selects (the others must stay out)
+PINNED_COUNTS = {"07": 464, "03": 134, "12": 144}
 
 
-def _pinned() -> list[tuple[str, str]]:
-    lines = PINNED.read_text(encoding="utf-8").splitlines()
+def _pinned(topic: str) -> list[tuple[str, str]]:
+    lines = (PINNED / f"topic{topic}-year-subset.tsv").read_text(encoding="utf-8").splitlines()
     return [(row.split("\t")[0], row.split("\t")[1]) for row in lines if row and not row.startswith("#")]
 
 
-def test_corpus_select_keeps_topic_07s_selection_of_the_year_subset(tmp_path: Path) -> None:
+@pytest.mark.parametrize("topic", sorted(PINNED_COUNTS))
+def test_corpus_select_keeps_the_pinned_selection_of_the_year_subset(tmp_path: Path, topic: str) -> None:
     out = tmp_path / "selected.jsonl"
-    result = CliRunner().invoke(cli, ["corpus", "select", str(SAMPLE_YEAR), "--topic", "07", "-o", str(out),
+    result = CliRunner().invoke(cli, ["corpus", "select", str(SAMPLE_YEAR), "--topic", topic, "-o", str(out),
                                       "--topics", str(REPO_ROOT / "topics.toml")])  # fmt: skip
     assert result.exit_code == 0, result.stderr
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [(row["id"], row["matched_rule"]) for row in rows] == _pinned()
-    assert len(rows) == 464  # of the subset's 775 records: the other 311 must stay out
+    assert [(row["id"], row["matched_rule"]) for row in rows] == _pinned(topic)
+    assert len(rows) == PINNED_COUNTS[topic]
 
 
 # Lines json.loads accepts or refuses in ways a shortcut could get wrong: a BOM, leading blanks, a NUL after
-# "{", NaN, a lone surrogate, bytes that are not UTF-8, a duplicated key, trailing garbage, not an object.
+# "{", NaN, a lone surrogate, bytes that are not UTF-8, a duplicated key, trailing garbage or whitespace,
+# not an object.
 TRICKY = [
     b'{"id": "2605.00001", "title": "A", "summary": "x"}\n',
     b'\xef\xbb\xbf{"id": "2605.00001", "title": "A", "summary": "x"}\n',
@@ -54,6 +59,10 @@ TRICKY = [
     b'{\x00"id": "2605.00001"}\n',
     b'["not", "an", "object"]\n',
     b'{"id": "2605.00001", "title": "A\n',
+    # what may follow the object: JSON whitespace only (a vertical tab is not), and no second value
+    b'{"id": "2605.00001", "title": "A", "summary": "x"} \t\r\n',
+    b'{"id": "2605.00001", "title": "A", "summary": "x"}\x0b\n',
+    b'{"id": "2605.00001", "title": "A", "summary": "x"}{"id": "2605.00002"}\n',
 ]
 
 
