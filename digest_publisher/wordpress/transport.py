@@ -41,6 +41,9 @@ _CHUNK = 64 * 1024
 # A page (the home page, the feed) may redirect on the site's own origin (``/?feed=rss2`` to ``/feed/``).
 MAX_PAGE_REDIRECTS = 5
 
+#: The HTTP session type of the publishing side (one per command; other modules name it only as this).
+Session = requests.Session
+
 def retry_policy(settings: WordPressSettings) -> RetryPolicy:
     """The retry rule's parameters for WordPress: ``attempts`` and ``max_wait`` from the settings."""
     return RetryPolicy(attempts=settings.attempts, backoff=BACKOFF, max_wait=settings.max_wait)
