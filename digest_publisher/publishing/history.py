@@ -11,12 +11,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from ..records.record import load_record
 from ..wordpress.client import WordPressClient
 from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.posts import list_revisions, raw_field
+from ..wordpress.transport import Session
 from .results import refuse_other_site
 
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ def history(
     settings: WordPressSettings | None,
     *,
     transport: str = "rest",
-    session: requests.Session | None = None,
+    session: Session | None = None,
 ) -> PostHistory:
     """The local publish history of a post beside WordPress's revisions of it (``settings`` None: local
     only; ``transport`` "xmlrpc" reads them over XML-RPC). WordPress keeps a revision per update of title,

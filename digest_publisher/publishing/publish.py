@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..choices import TRANSPORTS
 from ..errors import ConfigError, DigestError, WordPressError
 from ..models import RenderedPost
@@ -43,6 +41,7 @@ from ..wordpress.publisher import (
     planned_notes,
 )
 from ..wordpress.rest import RestPublisher
+from ..wordpress.transport import Session
 from ..wordpress.users import UserClient
 from .journal import RecordJournal
 from .results import refuse_other_site
@@ -86,7 +85,7 @@ def make_transport(
     *,
     rest_root: str | None = None,
     dry_run: bool = False,
-    session: requests.Session | None = None,
+    session: Session | None = None,
 ) -> PostTransport:
     if name == "rest":
         return RestPublisher(UserClient(settings, session=session, rest_root=rest_root, dry_run=dry_run))
@@ -118,7 +117,7 @@ def publish_post(
     dry_run: bool = False,
     force: bool = False,
     residue_check: ResidueCheck = check_residue,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     posts_dir: Path | None = None,
     lock_wait: float = 0.0,
     locked: bool = False,
@@ -160,7 +159,7 @@ def _publish_locked(
     dry_run: bool,
     force: bool,
     residue_check: ResidueCheck,
-    session: requests.Session | None,
+    session: Session | None,
     started: float,
     posts_dir: Path | None,
     *,

@@ -31,8 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..errors import DigestError, LockError, PostSourceError, WordPressError
 from ..models import RenderedPost
 from ..records import find_post_folder, list_post_folders
@@ -56,6 +54,7 @@ from ..wordpress.posts import (
     update_post,
 )
 from ..wordpress.publisher import parse_gmt, update_intent
+from ..wordpress.transport import Session
 from .journal import RecordJournal
 from .publish import publish_post
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
@@ -74,7 +73,7 @@ class _Run:
     settings: WordPressSettings
     render: RenderFolder
     client: WordPressClient
-    session: requests.Session
+    session: Session
     force: bool
     dry_run: bool
     wait: float
@@ -95,7 +94,7 @@ def republish(
     wait: float = 0.0,
     refresh: Redraft | None = None,
     residue_check: ResidueCheck = check_residue,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     now: datetime | None = None,
     rebind_from: str | None = None,
 ) -> RepublishReport:
@@ -113,7 +112,7 @@ def republish(
             f"{posts_dir}: no such posts folder",
             "Pass --posts-dir, set DIGEST_POSTS_DIR, or run from the project folder",
         )
-    session = session or requests.Session()
+    session = session or Session()
     with nullcontext() if dry_run else run_lock(posts_dir, wait):
         folders, results = _select(posts_dir, slugs)
         if rebind_from is not None and not dry_run:

@@ -11,8 +11,6 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-import requests
-
 from ..errors import DigestError, LockError, WordPressError
 from ..records import posts_dir_of
 from ..records.locks import post_lock, run_lock
@@ -30,6 +28,7 @@ from ..wordpress.posts import (
     update_post,
 )
 from ..wordpress.publisher import update_intent
+from ..wordpress.transport import Session
 from .journal import RecordJournal
 from .results import PostResult, RepublishReport, known_state, now_stamp, published_record
 
@@ -41,7 +40,7 @@ def restore_revision(
     *,
     wait: float = 0.0,
     dry_run: bool = False,
-    session: requests.Session | None = None,
+    session: Session | None = None,
 ) -> RepublishReport:
     """Make WordPress revision ``revision_id`` of the post the newest version again: its title, content
     and excerpt are sent as an update, so WordPress keeps it as a NEW revision and every version stays.

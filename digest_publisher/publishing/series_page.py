@@ -17,8 +17,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..errors import WordPressError
 from ..models import RenderedPost
 from ..records.locks import post_lock, site_locks
@@ -41,6 +39,7 @@ from ..wordpress.posts import (
     rest_fingerprint,
 )
 from ..wordpress.publisher import create_intent, update_intent
+from ..wordpress.transport import Session
 from ..wordpress.users import UserClient
 from .journal import RecordJournal
 from .results import known_state, now_stamp, refuse_other_site
@@ -85,7 +84,7 @@ def publish_page(
     settings: WordPressSettings,
     *,
     posts_dir: Path | None = None,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     force: bool = False,
     residue_check: ResidueCheck = check_residue,
 ) -> PageResult:
@@ -104,7 +103,7 @@ def _publish_locked(
     folder: Path,
     settings: WordPressSettings,
     posts_dir: Path | None,
-    session: requests.Session | None,
+    session: Session | None,
     force: bool,
     residue_check: ResidueCheck,
 ) -> PageResult:

@@ -33,8 +33,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..errors import ConfigError, DigestError, PostSourceError, WordPressError
 from ..models import RenderedPost
 from ..records import SLUG_RE, SeriesLinks, SiblingLink, posts_dir_of, save_series_links, series_page_folder
@@ -42,6 +40,7 @@ from ..records.record import load_record
 from ..render import IndexRow, index_page_content, index_title, title_text
 from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.terms import wp_slug
+from ..wordpress.transport import Session
 from .publish import apply_overrides, publish_post
 from .sent import ResidueCheck, check_residue
 from .series_page import EDITED, PageResult, publish_page
@@ -159,7 +158,7 @@ def publish_series_site(
     page_slug: str | None = None,
     wp_version: str | None = None,
     force_page: bool = False,
-    session: requests.Session | None = None,
+    session: Session | None = None,
     residue_check: ResidueCheck = check_residue,
 ) -> SeriesSiteReport:
     """Publish every member's post with a footer linking its siblings and the index page, and create or update

@@ -8,8 +8,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from ..errors import DigestError
 from ..models import RenderedPost
 from ..records.record import NO_SITE, PostRecord, load_record
@@ -17,6 +15,7 @@ from ..wordpress.client import WordPressClient
 from ..wordpress.connection_settings import WordPressSettings
 from ..wordpress.fingerprints import remote_edit
 from ..wordpress.posts import find_post, is_remote_edit
+from ..wordpress.transport import Session
 from .results import known_state, other_site_error
 from .sent import content_hash
 
@@ -56,7 +55,7 @@ def post_statuses(
     render: Callable[[Path], RenderedPost] | None,
     *,
     transport: str = "rest",
-    session: requests.Session | None = None,
+    session: Session | None = None,
 ) -> StatusReport:
     """Each post of ``folders`` with its WordPress id, status and link, and whether local and remote differ.
 
@@ -106,7 +105,7 @@ def post_statuses(
 RemoteRead = Callable[[PostRecord], tuple[str | None, str | None, str]]
 
 
-def _remote_reader(settings: WordPressSettings, transport: str, session: requests.Session | None) -> RemoteRead:
+def _remote_reader(settings: WordPressSettings, transport: str, session: Session | None) -> RemoteRead:
     """How the post of a record is read and compared, by the same edit rule publish and republish apply."""
     if transport == "xmlrpc":
         from ..wordpress.xmlrpc_reads import XmlRpcReader  # loads python-wordpress-xmlrpc only when used

@@ -28,14 +28,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import requests
-
 from ..errors import SiteUnreachable, WordPressError
 from .client import WordPressClient
 from .connection_settings import APP_PASSWORD_VAR, USERNAME_VAR, WordPressSettings
 from .failures import BLOCKING_CODES
 from .site_version import site_wordpress_version
 from .terms import wp_slug
+from .transport import Session
 
 # What a digest post needs, and why (shown when missing).
 NEEDED_CAPABILITIES = {
@@ -85,7 +84,7 @@ def check_site(
     settings: WordPressSettings,
     *,
     categories: Sequence[str] = (),
-    session: requests.Session | None = None,
+    session: Session | None = None,
 ) -> CheckReport:
     """Probe the site (REST discovery, index, ``users/me?context=edit``) and diagnose what is wrong.
 

@@ -11,7 +11,7 @@ a synthetic answer whose ``id`` is a negative placeholder, so the publishing flo
 print every request it would send.
 
 Requests that do not depend on each other go out at once (:meth:`WordPressClient.together`), each on its own
-pooled connection of the one session; a dry run sends them one after the other, so its plan reads in order.
+kept-alive connection of the one session; a dry run sends them one after the other, so its plan reads in order.
 """
 
 from __future__ import annotations
@@ -22,17 +22,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
 from ..errors import WordPressError
 from .connection_settings import WordPressSettings
 from .discovery import discover_root, join_route
 from .failures import wordpress_error
 from .shapes import shape_problem
-from .transport import LoggedRequest, Transport, is_json
+from .transport import LoggedRequest, Response, Session, Transport, is_json
 
 ME_ROUTE = "wp/v2/users/me"
-#: The most requests one client has in flight at once (the session's pool keeps 10 connections per host).
+#: The most requests one client has in flight at once (each on a connection of its own).
 MAX_TOGETHER = 4
 
 
@@ -60,7 +58,7 @@ class WordPressClient:
         self,
         settings: WordPressSettings,
         *,
-        session: requests.Session | None = None,
+        session: Session | None = None,
         rest_root: str | None = None,
         dry_run: bool = False,
         rediscover: bool = True,
@@ -281,7 +279,7 @@ class WordPressClient:
         return parsed
 
     def _parse(
-        self, method: str, url: str, response: requests.Response, accept_codes: frozenset[str]
+        self, method: str, url: str, response: Response, accept_codes: frozenset[str]
     ) -> ApiResponse:
         if 300 <= response.status_code < 400:
             location = response.headers.get("Location", "?")

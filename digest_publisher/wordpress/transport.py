@@ -1,35 +1,54 @@
-"""The HTTP layer under the REST client: one ``requests`` session, the user's credentials, the timeout, the
+"""The HTTP layer under the REST client, on the standard library (``http.client``): one :class:`Session` per
+command (keep-alive connections, one per request in flight), the user's credentials, the timeout, the
 project's retry rule (:mod:`digest_publisher.retry`), and the log and count of what was sent.
 
-A request either returns the final ``requests.Response`` (any status the retry rule does not retry, for
-the client to parse) or raises :class:`~digest_publisher.errors.WordPressError` saying why it failed and
-whether a rerun is safe. Redirects are never followed here: the client refuses them.
+A request either returns the final :class:`Response` (any status the retry rule does not retry, for the
+client to parse) or raises :class:`~digest_publisher.errors.WordPressError` saying why it failed and whether
+a rerun is safe. Redirects are never followed here: the client refuses them.
 
 Three limits hold for every request: it goes only to WORDPRESS_URL's origin (:mod:`.origin`); it ends
 within WORDPRESS_TIMEOUT, connection, headers and body together (a watchdog closes the socket of a server
 that trickles its answer, which a per-read timeout never stops); and an answer larger than
 :data:`MAX_REPLY_BYTES` is abandoned, not read whole.
+
+What a session takes from the environment (as ``requests`` did, unless ``trust_env`` is False): the CA
+bundle in ``REQUESTS_CA_BUNDLE`` (or ``CURL_CA_BUNDLE``) instead of the system's trust store, which OpenSSL
+reads from ``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set; and a proxy from ``HTTPS_PROXY``/``HTTP_PROXY``/
+``ALL_PROXY`` (``user:password@`` for a proxy that asks), bypassed for the hosts in ``NO_PROXY``. Unlike
+``requests``, it never reads ``~/.netrc``.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import http.client
+import json
+import os
+import select
 import socket
+import ssl
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
 from ..errors import WordPressError
 from ..retry import RETRY_ALWAYS, RETRY_IF_IDEMPOTENT, RetryPolicy, Transient
 from .connection_settings import TIMEOUT_VAR, WordPressSettings
-from .failures import connection_error, wordpress_error
+from .failures import (
+    BrokenAnswer,
+    ConnectFailed,
+    ConnectionLost,
+    ConnectTimeout,
+    HTTPFailure,
+    Timeout,
+    TLSFailure,
+    connection_error,
+    wordpress_error,
+)
 from .origin import off_origin_error, same_origin
 
 USER_AGENT = "digest-publisher/0.1 (+https://github.com/; WordPress REST client)"
@@ -40,45 +59,328 @@ MAX_REPLY_BYTES = 32 * 1024 * 1024
 _CHUNK = 64 * 1024
 # A page (the home page, the feed) may redirect on the site's own origin (``/?feed=rss2`` to ``/feed/``).
 MAX_PAGE_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
-#: The HTTP session type of the publishing side (one per command; other modules name it only as this).
-Session = requests.Session
 
 def retry_policy(settings: WordPressSettings) -> RetryPolicy:
     """The retry rule's parameters for WordPress: ``attempts`` and ``max_wait`` from the settings."""
     return RetryPolicy(attempts=settings.attempts, backoff=BACKOFF, max_wait=settings.max_wait)
 
 
+class ReplyTooLarge(Exception):
+    """An answer over the size cap, abandoned unread (not retried: it would be as large again)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status} answer over {MAX_REPLY_BYTES} bytes")
+        self.status = status
+
+
+# -- answers ----------------------------------------------------------------------------------------------
+
+
+class Headers(Mapping[str, str]):
+    """An answer's headers, looked up case-insensitively; a repeated header's values joined by ", "."""
+
+    def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
+        self._store: dict[str, tuple[str, str]] = {}
+        for name, value in items or []:
+            key = name.lower()
+            if key in self._store:
+                value = f"{self._store[key][1]}, {value}"
+            self._store[key] = (name, value)
+
+    def __getitem__(self, name: str) -> str:
+        return self._store[name.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._store.values())
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._store
+
+
+@dataclass
+class Response:
+    """One complete HTTP answer, body read (and decompressed) whole."""
+
+    status_code: int
+    url: str
+    headers: Headers = field(default_factory=Headers)
+    content: bytes = b""
+
+    @property
+    def text(self) -> str:
+        """The body as text, in the charset the Content-Type names (UTF-8 when it names none)."""
+        charset = "utf-8"
+        for param in self.headers.get("Content-Type", "").split(";")[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "charset" and value.strip(" \"'"):
+                charset = value.strip(" \"'")
+        try:
+            return self.content.decode(charset, errors="replace")
+        except LookupError:  # a charset Python does not know
+            return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body as JSON (UTF-8, -16 or -32, a BOM allowed); ``ValueError`` when it is not JSON."""
+        return json.loads(self.content)
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status_code in _REDIRECTS and "Location" in self.headers
+
+    @property
+    def links(self) -> dict[str, dict[str, str]]:
+        """The ``Link`` header's links by their ``rel`` (else their URL), each ``{"url": ..., params}``."""
+        found: dict[str, dict[str, str]] = {}
+        value = self.headers.get("Link", "").strip()
+        if not value:
+            return found
+        for part in value.split(","):
+            address, _, params = part.partition(";")
+            address = address.strip().strip("<>'\" ")
+            if not address:
+                continue
+            link = {"url": address}
+            for param in params.split(";"):
+                key, _, item = param.partition("=")
+                if item:
+                    link[key.strip(" '\"")] = item.strip(" '\"")
+            found[link.get("rel") or address] = link
+        return found
+
+
+# -- the session ------------------------------------------------------------------------------------------
+
 # The connection each thread is sending on right now (by thread id), for the deadline's watchdog to close.
-_ACTIVE: dict[int, HTTPConnection] = {}
+_ACTIVE: dict[int, http.client.HTTPConnection] = {}
+_PROXY_VARS = ("https_proxy", "http_proxy", "all_proxy")
 
 
-class _TrackedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _ACTIVE[threading.get_ident()] = self
-        super().request(*args, **kwargs)
+class Session:
+    """HTTP(S) connections kept alive between the requests of one command: a request takes an idle
+    connection to its origin (or opens one), and gives it back once its answer is read whole, so requests
+    sent together each have their own and requests sent one after another reuse them.
+
+    ``headers`` go with every request; ``trust_env`` (True) takes the CA bundle and proxy settings from the
+    environment (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {
+            "User-Agent": USER_AGENT,
+            "Accept": "*/*",
+            "Accept-Encoding": "gzip",
+            "Connection": "keep-alive",
+        }
+        self.trust_env = True
+        self._idle: dict[tuple[str, str, int, str], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+        self._tls: ssl.SSLContext | None = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # a session dropped without close(): its idle connections go with it
+        with contextlib.suppress(OSError, AttributeError, TypeError):  # at interpreter exit modules may be gone
+            self.close()
+
+    def close(self) -> None:
+        """Close the idle connections (a request sent later opens a new one)."""
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        timeout: float,
+        max_bytes: int = MAX_REPLY_BYTES,
+    ) -> Response:
+        """Send one request and read its whole answer (never following a redirect). ``timeout`` bounds the
+        connection and each read; :class:`Transport` bounds the whole. Raises :class:`HTTPFailure` (no
+        complete answer) or :class:`ReplyTooLarge` (over ``max_bytes``, decompressed)."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS or not parts.hostname:
+            raise ConnectFailed(f"not an http(s) address: {url}")
+        try:
+            port = parts.port or _DEFAULT_PORTS[scheme]
+        except ValueError as exc:
+            raise ConnectFailed(f"bad port in {url}") from exc
+        host = parts.hostname
+        proxy = self._proxy(scheme, host)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        if proxy and scheme == "http":
+            target = url.split("#", 1)[0]  # a plain-http request goes to the proxy in absolute form
+        key = (scheme, host, port, proxy)
+        connection, reused = self._connection(key, timeout)
+        _ACTIVE[threading.get_ident()] = connection
+        if not reused:
+            self._connect(connection)
+        sent = {**self.headers, **(headers or {})}
+        if proxy and scheme == "http":
+            sent.update(_proxy_auth(proxy))
+        try:
+            connection.request(method, target, body=body, headers=sent)
+            answer = connection.getresponse()
+        except TimeoutError as exc:
+            connection.close()
+            raise Timeout(f"no answer within {timeout:g} s") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            connection.close()
+            raise ConnectionLost(f"the connection failed before an answer ({_reason(exc)})") from exc
+        response = Response(answer.status, url, Headers(answer.getheaders()))
+        try:
+            response.content = _read(answer, response.headers, max_bytes)
+        except ReplyTooLarge:
+            connection.close()
+            raise
+        except TimeoutError as exc:
+            connection.close()
+            raise Timeout(f"the answer stopped for {timeout:g} s") from exc
+        except (OSError, http.client.HTTPException, zlib.error) as exc:
+            connection.close()
+            raise BrokenAnswer(f"the answer was cut short ({_reason(exc)})") from exc
+        if answer.will_close:
+            connection.close()
+        else:
+            with self._lock:
+                self._idle.setdefault(key, []).append(connection)
+        return response
+
+    def _connection(self, key: tuple[str, str, int, str], timeout: float) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle connection to ``key``'s origin that the server has not closed, else a new one."""
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                kept = idle.pop() if idle else None
+            if kept is None:
+                break
+            sock = kept.sock
+            if isinstance(sock, socket.socket) and not select.select([sock], [], [], 0)[0]:
+                sock.settimeout(timeout)
+                kept.timeout = timeout
+                return kept, True
+            kept.close()  # closed by the server (readable while idle: EOF), or by a deadline
+        scheme, host, port, proxy = key
+        if not proxy:
+            if scheme == "https":
+                return http.client.HTTPSConnection(host, port, timeout=timeout, context=self._tls_context()), False
+            return http.client.HTTPConnection(host, port, timeout=timeout), False
+        proxied = urlsplit(proxy)
+        if scheme == "http":  # the request goes to the proxy, its target in absolute form
+            return http.client.HTTPConnection(proxied.hostname or "", proxied.port or 80, timeout=timeout), False
+        tunnel = http.client.HTTPSConnection(
+            proxied.hostname or "", proxied.port or 80, timeout=timeout, context=self._tls_context()
+        )
+        tunnel.set_tunnel(host, port, headers=_proxy_auth(proxy))  # CONNECT, then TLS with the site itself
+        return tunnel, False
+
+    @staticmethod
+    def _connect(connection: http.client.HTTPConnection) -> None:
+        try:
+            connection.connect()
+        except ssl.SSLError as exc:  # before OSError: it is one
+            connection.close()
+            raise TLSFailure(f"the TLS handshake failed: {exc}") from exc
+        except ssl.CertificateError as exc:
+            connection.close()
+            raise TLSFailure(f"the certificate does not match: {exc}") from exc
+        except TimeoutError as exc:
+            connection.close()
+            raise ConnectTimeout("no connection within the time allowed") from exc
+        except (ConnectionResetError, BrokenPipeError) as exc:  # the server took the connection, then dropped it
+            connection.close()
+            raise ConnectionLost(_reason(exc)) from exc
+        except OSError as exc:  # refused, unknown host, unreachable, a proxy's refusal: nothing was sent
+            connection.close()
+            raise ConnectFailed(_reason(exc)) from exc
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            env = os.environ if self.trust_env else {}
+            bundle = env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE")
+            self._tls = ssl.create_default_context(cafile=bundle or None)
+        return self._tls
+
+    def _proxy(self, scheme: str, host: str) -> str:
+        """The proxy URL the environment names for this scheme and host ("" for none)."""
+        if not self.trust_env or not any(os.environ.get(v) or os.environ.get(v.upper()) for v in _PROXY_VARS):
+            return ""
+        import urllib.request  # only when a proxy is set: the standard library's reading of *_PROXY/NO_PROXY
+
+        proxies = urllib.request.getproxies_environment()
+        proxy = proxies.get(scheme) or proxies.get("all") or ""
+        if not proxy or urllib.request.proxy_bypass(host):  # NO_PROXY (on Linux: the environment's reading)
+            return ""
+        return proxy if "://" in proxy else f"http://{proxy}"
 
 
-class _TrackedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _ACTIVE[threading.get_ident()] = self
-        super().request(*args, **kwargs)
+def _proxy_auth(proxy: str) -> dict[str, str]:
+    parts = urlsplit(proxy)
+    if parts.username is None:
+        return {}
+    user_pass = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return {"Proxy-Authorization": "Basic " + base64.b64encode(user_pass.encode()).decode()}
 
 
-class _TrackedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _TrackedHTTPConnection
+def _reason(exc: BaseException) -> str:
+    """What an OS or http.client error says, in a few words (never the request)."""
+    if isinstance(exc, socket.gaierror):
+        return "unknown host"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "closed without an answer"
+    if isinstance(exc, http.client.IncompleteRead):
+        return "incomplete body"
+    return (getattr(exc, "strerror", None) or type(exc).__name__).lower()
 
 
-class _TrackedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _TrackedHTTPSConnection
-
-
-class _TrackedAdapter(HTTPAdapter):
-    """requests' adapter, with connections the deadline's watchdog can find (pooled and reused as usual)."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
+def _read(answer: http.client.HTTPResponse, headers: Headers, limit: int) -> bytes:
+    """The whole body, decompressed, at most ``limit`` bytes of it (else :class:`ReplyTooLarge`, unread)."""
+    declared = headers.get("Content-Length", "")
+    encoding = headers.get("Content-Encoding", "").strip().lower()
+    if declared.isdigit() and int(declared) > limit and encoding in ("", "identity"):
+        raise ReplyTooLarge(answer.status)
+    inflate = None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)  # gzip or zlib header, told apart by zlib
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        raw = answer.read(_CHUNK)
+        if not raw:
+            break
+        data = raw
+        while inflate is not None:
+            data = inflate.decompress(raw, limit - size + 1)
+            chunks.append(data)
+            size += len(data)
+            if size > limit or not inflate.unconsumed_tail:
+                break
+            raw = inflate.unconsumed_tail
+        if inflate is None:
+            chunks.append(data)
+            size += len(data)
+        if size > limit:
+            raise ReplyTooLarge(answer.status)
+    return b"".join(chunks)
 
 
 class _Deadline:
@@ -136,29 +438,62 @@ class LoggedRequest:
 class _RetryableStatus(Transient):
     """An HTTP answer the retry rule may resend; carries the response for the final error."""
 
-    def __init__(self, response: requests.Response, policy: RetryPolicy) -> None:
+    def __init__(self, response: Response, policy: RetryPolicy) -> None:
         retry_after = policy.retry_after(response.headers.get("Retry-After"))
         super().__init__(f"HTTP {response.status_code}", status=response.status_code, retry_after=retry_after)
         self.response = response
 
 
-def is_json(response: requests.Response) -> bool:
+def is_json(response: Response) -> bool:
     ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     return ctype == "application/json" or ctype.endswith("+json")
+
+
+def basic_authorization(username: str, password: str) -> str:
+    """The ``Authorization`` header's value for HTTP Basic (UTF-8, the form errors.scrub also knows)."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def _body(
+    json_body: Mapping[str, Any] | None,
+    files: Mapping[str, tuple[str, bytes, str]] | None,
+    form: Mapping[str, str] | None,
+) -> tuple[bytes | None, dict[str, str]]:
+    """A request's body and its Content-Type: JSON, a multipart form with files, or a urlencoded form."""
+    if files:
+        boundary = os.urandom(16).hex()
+        out: list[bytes] = []
+        for name, value in (form or {}).items():
+            out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'.encode())
+            out.append(value.encode() + b"\r\n")
+        for name, (filename, data, mime) in files.items():
+            out.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"; '
+                f'filename="{_quoted(filename)}"\r\nContent-Type: {mime}\r\n\r\n'.encode()
+            )
+            out.append(data + b"\r\n")
+        out.append(f"--{boundary}--\r\n".encode())
+        return b"".join(out), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    if form:
+        return urlencode(dict(form)).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+    if json_body is not None:
+        return json.dumps(json_body, allow_nan=False).encode(), {"Content-Type": "application/json"}
+    return None, {}
+
+
+def _quoted(value: str) -> str:
+    """A name or file name inside a multipart header, as browsers write it (HTML5: ``"``, CR, LF escaped)."""
+    return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
 class Transport:
     """Sends requests to one site as one user; counts every attempt (``request_count``) and logs them."""
 
-    def __init__(self, settings: WordPressSettings, session: requests.Session | None = None) -> None:
+    def __init__(self, settings: WordPressSettings, session: Session | None = None) -> None:
         self.settings = settings
-        self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", USER_AGENT)
-        adapter = _TrackedAdapter()
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = session or Session()
         self.policy = retry_policy(settings)
-        self._auth = requests.auth.HTTPBasicAuth(settings.username, settings.app_password)
+        self._authorization = basic_authorization(settings.username, settings.app_password)
         self.request_count = 0  # HTTP attempts actually sent, retries included
         self._count_lock = threading.Lock()
         self.log: list[LoggedRequest] = []
@@ -169,72 +504,47 @@ class Transport:
         url: str,
         *,
         auth: bool,
-        allow_redirects: bool,
         json_body: Mapping[str, Any] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         form: Mapping[str, str] | None = None,
         label: str = "",
-    ) -> requests.Response:
-        """One attempt, no retry; ``requests`` exceptions pass through (a request past its deadline as
-        ``requests.Timeout``). Refused before anything is sent when ``url`` is not on WORDPRESS_URL's origin.
-        Discovery's requests are logged here (the client logs API requests itself, once however often they
-        are sent)."""
+    ) -> Response:
+        """One attempt, no retry, no redirect followed; :class:`HTTPFailure` passes through (a request past
+        its deadline as :class:`Timeout`). Refused before anything is sent when ``url`` is not on
+        WORDPRESS_URL's origin. Discovery's requests are logged here (the client logs API requests itself,
+        once however often they are sent)."""
         if not same_origin(url, self.settings.site_url):
             raise off_origin_error(url, self.settings.site_url, found_where="the address", method=method)
         with self._count_lock:  # requests may be sent together (WordPressClient.together)
             self.request_count += 1
         if label == "discover":
             self.log.append(LoggedRequest(method, url, None, sent=True, label=label))
+        body, headers = _body(json_body, files, form)
+        if auth:
+            headers["Authorization"] = self._authorization
         timeout = self.settings.timeout
         with _Deadline(timeout) as deadline:
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    auth=self._auth if auth else None,
-                    json=json_body,
-                    files=dict(files) if files else None,
-                    data=dict(form) if form else None,
-                    timeout=timeout,
-                    allow_redirects=allow_redirects,
-                    stream=True,
-                )
-                self._read_body(method, url, response)
-            except (requests.RequestException, OSError) as exc:
+                response = self.session.request(method, url, headers=headers, body=body, timeout=timeout)
+            except ReplyTooLarge as exc:
+                raise WordPressError(
+                    f"{method} {url} answered HTTP {exc.status} with more than "
+                    f"{MAX_REPLY_BYTES // (1024 * 1024)} MB; the answer was abandoned",
+                    "No WordPress answer this tool asks for is that large: check that WORDPRESS_URL is the site "
+                    "and not a file or a proxy's error page",
+                    status=exc.status,
+                    code="too_large",
+                    url=url,
+                ) from None
+            except HTTPFailure as exc:
                 if deadline.expired:
-                    raise requests.Timeout(f"no complete answer within {timeout:g} s") from exc
+                    raise Timeout(f"no complete answer within {timeout:g} s") from exc
                 raise
         if deadline.expired:
-            raise requests.Timeout(f"no complete answer within {timeout:g} s")
+            raise Timeout(f"no complete answer within {timeout:g} s")
         if label == "discover":
             self.log[-1].status = response.status_code
         return response
-
-    @staticmethod
-    def _read_body(method: str, url: str, response: requests.Response) -> None:
-        """Read the answer's body, at most :data:`MAX_REPLY_BYTES` of it (counted decompressed)."""
-        declared = response.headers.get("Content-Length", "")
-        chunks: list[bytes] = []
-        size = int(declared) if declared.isdigit() else 0
-        if size <= MAX_REPLY_BYTES:
-            size = 0
-            for chunk in response.iter_content(_CHUNK):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_REPLY_BYTES:
-                    break
-        if size > MAX_REPLY_BYTES:
-            response.close()
-            raise WordPressError(
-                f"{method} {url} answered HTTP {response.status_code} with more than "
-                f"{MAX_REPLY_BYTES // (1024 * 1024)} MB; the answer was abandoned",
-                "No WordPress answer this tool asks for is that large: check that WORDPRESS_URL is the site and "
-                "not a file or a proxy's error page",
-                status=response.status_code,
-                code="too_large",
-                url=url,
-            )
-        response._content = b"".join(chunks)
 
     def send(
         self,
@@ -247,15 +557,12 @@ class Transport:
         files: Mapping[str, tuple[str, bytes, str]] | None,
         form: Mapping[str, str] | None,
         label: str,
-    ) -> requests.Response:
+    ) -> Response:
         """Send with the retry rule; the final answer, or :class:`WordPressError` when retrying ran out or
         could not help."""
 
-        def attempt() -> requests.Response:
-            response = self.send_once(
-                method, url, auth=auth, allow_redirects=False, json_body=json_body, files=files, form=form,
-                label=label,
-            )  # fmt: skip
+        def attempt() -> Response:
+            response = self.send_once(method, url, auth=auth, json_body=json_body, files=files, form=form, label=label)
             if response.status_code in RETRY_ALWAYS | RETRY_IF_IDEMPOTENT:
                 raise _RetryableStatus(response, self.policy)
             return response
@@ -264,7 +571,7 @@ class Transport:
             return self.policy.call(attempt, idempotent=idempotent)
         except _RetryableStatus as exc:
             raise self._status_error(method, url, exc.response, idempotent) from None
-        except requests.Timeout as exc:
+        except Timeout as exc:
             raise WordPressError(
                 f"{method} {url} timed out after {self.settings.timeout:g} s ({TIMEOUT_VAR} bounds the whole "
                 "request: connection, headers and body)",
@@ -272,21 +579,17 @@ class Transport:
                 + ("" if idempotent else "; a rerun will not duplicate what may have been created"),
                 url=url,
             ) from exc
-        except requests.exceptions.ChunkedEncodingError as exc:
+        except BrokenAnswer as exc:
             raise WordPressError(
                 f"{method} {url}: the connection broke while WordPress was answering",
                 "The network or a proxy cut the answer short; run the command again"
                 + ("" if idempotent else ": it finds what this request may have created instead of duplicating it"),
                 url=url,
             ) from exc
-        except requests.ConnectionError as exc:
+        except HTTPFailure as exc:
             raise connection_error(method, url, exc) from exc
-        except requests.RequestException as exc:
-            raise WordPressError(f"{method} {url} failed: {exc}", "Check WORDPRESS_URL", url=url) from exc
 
-    def _status_error(
-        self, method: str, url: str, response: requests.Response, idempotent: bool
-    ) -> WordPressError:
+    def _status_error(self, method: str, url: str, response: Response, idempotent: bool) -> WordPressError:
         """The error for a retryable status that was still there on the last attempt (or not resent)."""
         try:
             body: Any = response.json() if is_json(response) else None
@@ -315,11 +618,11 @@ class Transport:
         self.log.append(entry)
         try:
             for _ in range(MAX_PAGE_REDIRECTS + 1):
-                response = self.send_once("GET", url, auth=False, allow_redirects=False, label="page")
+                response = self.send_once("GET", url, auth=False, label="page")
                 entry.status = response.status_code
                 if not response.is_redirect:
                     return response.text
                 url = urljoin(url, response.headers.get("Location", ""))  # followed on the origin only
-        except (requests.RequestException, OSError, WordPressError):
+        except (HTTPFailure, WordPressError):
             return None
         return None
