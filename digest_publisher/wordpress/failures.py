@@ -190,6 +190,12 @@ def connection_error(method: str, url: str, exc: HTTPFailure) -> WordPressError:
             f"headers and body) or try again later; check {URL_VAR}",
             url=url,
         )
+    if isinstance(exc, ConnectionLost):
+        return SiteUnreachable(
+            f"{method} {url}: the connection broke before WordPress answered ({exc})",
+            f"Check {URL_VAR} and that the site is up; a rerun finds what this request may have created",
+            url=url,
+        )
     return SiteUnreachable(
         f"{method} {url}: cannot connect ({exc})",
         f"Check {URL_VAR} and that the site is up and reachable from this machine",

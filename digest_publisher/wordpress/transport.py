@@ -241,7 +241,7 @@ class Session:
             raise Timeout(f"no answer within {timeout:g} s") from exc
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
-            raise ConnectionLost(f"the connection failed before an answer ({_reason(exc)})") from exc
+            raise ConnectionLost(_reason(exc)) from exc
         response = Response(answer.status, url, Headers(answer.getheaders()))
         try:
             response.content = _read(answer, response.headers, max_bytes)
