@@ -28,7 +28,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # tenacity is loaded when a retry is due (see RetryPolicy.call)
@@ -55,6 +54,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None, cap: float
     if value.isdigit():
         seconds = float(value)
     else:
+        from email.utils import parsedate_to_datetime  # an HTTP date: rare, and the email package is large
+
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
