@@ -20,7 +20,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import WordPressError
 from .connection_settings import WordPressSettings
@@ -30,6 +30,7 @@ from .shapes import shape_problem
 from .transport import LoggedRequest, Response, Session, Transport, is_json
 
 ME_ROUTE = "wp/v2/users/me"
+T = TypeVar("T")
 #: The most requests one client has in flight at once (each on a connection of its own).
 MAX_TOGETHER = 4
 
@@ -221,6 +222,22 @@ class WordPressClient:
             if error is not None:
                 raise error
         return [future.result() for future in futures]
+
+    def in_background(self, call: Callable[[], T]) -> Callable[[], T]:
+        """Start ``call`` (a function sending requests of this client) now, on a thread of its own, and
+        return the function that waits for its end and gives its result or raises its failure: a long
+        request (the image upload) goes on while the caller sends the rounds that do not depend on it.
+        A dry run calls it at once, so its plan reads in order."""
+        if self.dry_run:
+            result = call()
+            return lambda: result
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.root  # noqa: B018 - discovered once here, not by both threads
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wp-background")
+        future = pool.submit(call)
+        pool.shutdown(wait=False)  # the thread ends with the call
+        return future.result
 
     def _request(
         self,

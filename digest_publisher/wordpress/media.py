@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import mimetypes
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,10 +31,12 @@ def media_filename(image: FeaturedImage) -> str:
 
 @dataclass(frozen=True)
 class Attachment:
-    """An attachment holding the image: its id and the post it is attached to (0: none)."""
+    """An attachment holding the image: its id and the post it is attached to (0: none); ``uploaded``: this
+    run's upload created it (not an older copy found on the site)."""
 
     id: int
     post: int = 0
+    uploaded: bool = False
 
 
 def find_media(
@@ -118,7 +120,7 @@ def upload_image(
     ours = _attachment(data)
     oldest = next((item for item in media_holding(client, image.sha256) if int(item["id"]) != ours.id), None)
     if oldest is None or int(oldest["id"]) > ours.id:
-        return ours  # the first copy on the site: a run that uploaded another copy deletes its own
+        return replace(ours, uploaded=True)  # the first copy on the site: a racing run deletes its own
     if _stored_file(oldest) == _stored_file(data):
         # Two uploads raced to the same file name: deleting this copy would delete the file both show.
         notes.append(

@@ -16,7 +16,11 @@ or by a racing run) wins and the new one is deleted.
 
 Requests that do not depend on each other go out together (``WordPressClient.together``): the reads (users/me,
 the terms, the image, the post the record knows); the missing terms' creates with the image upload; after the
-post, the image's attaching with the reader's fetch. No write is sent before every read and check is done.
+post, the image's attaching with the reader's fetch. No write is sent before every read and check is done,
+but one: a first publish's image upload (the longest request by far) starts before the reads when the record
+shows no earlier attempt and the site facts know no copy, and goes on while they are made; when a check then
+refuses the post, the upload is deleted again (``Attachment.uploaded``: never an older copy found on the site),
+so "nothing was written" stays true, and a crash in between leaves its write intent for the next run.
 """
 
 from __future__ import annotations
@@ -117,59 +121,74 @@ class RestPublisher:
             self._finish_undos(known, journal)  # before the slug lookup, which must not find them
         image = post.featured_image
         media = dict(known.media)
-        # Every read the writes depend on goes out at once: who we are, the terms, the image, the target.
-        term_notes: list[str] = []
-        target_notes: list[str] = []
-        self._from_cache.clear()
-        me, (categories, missing_categories), (tags, missing_tags), attachment, target = client.together(
-            client.me,
-            lambda: resolve_terms(
-                client, "categories", post.categories, search_misses=False, cached=known.site_terms.get("categories"),
-                from_cache=self._from_cache, slugs=post.category_slugs, notes=term_notes,
-            ),
-            lambda: resolve_terms(client, "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags"),
-                                  from_cache=self._from_cache),
-            # The image by its remembered id; searched by its hash when an earlier run may have uploaded it.
-            lambda: find_media(client, image, {**known.site_media, **media},
-                               search=not trusted or upload_intent(image.sha256) in known.pending) if image else None,
-            # By the record's id (a read); a lookup by slug may delete a crashed run's copy: after the checks.
-            lambda: self._find_target(post, known, target_notes, lookup=False),
-        )  # fmt: skip
-        caps: Mapping[str, Any] = me.get("capabilities") or {}
-        who = describe_user(me, client.settings.username)
-        status, status_note = expected_status(post.status, post.date_gmt)
-        if status_note:
-            notes.append(status_note)
-        notes += term_notes
-        self._require(caps, "edit_posts", who, "write posts")
-        if post.status in ("publish", "future"):
-            self._require(caps, "publish_posts", who, f"publish (status {post.status!r})")
+        # A first publish's upload starts now and goes on during the reads (see the module docstring).
+        early_notes: list[str] = []
+        early: Callable[[], Attachment] | None = None
+        if (image is not None and trusted and not client.dry_run and not known.wordpress_id and not known.pending
+                and image.sha256 not in known.site_media and image.sha256 not in media):  # fmt: skip
+            journal.intend(upload_intent(image.sha256))
+            early = client.in_background(partial(upload_image, client, image, early_notes, post_id=None))
+        checked = False
+        try:
+            # Every read the writes depend on goes out at once: who we are, the terms, the image, the target.
+            term_notes: list[str] = []
+            target_notes: list[str] = []
+            self._from_cache.clear()
+            me, (categories, missing_categories), (tags, missing_tags), attachment, target = client.together(
+                client.me,
+                lambda: resolve_terms(
+                    client, "categories", post.categories, search_misses=False,
+                    cached=known.site_terms.get("categories"), from_cache=self._from_cache, slugs=post.category_slugs,
+                    notes=term_notes,
+                ),
+                lambda: resolve_terms(client, "tags", post.tags, search_misses=False,
+                                      cached=known.site_terms.get("tags"), from_cache=self._from_cache),
+                # The image by its remembered id; searched by its hash when an earlier run may have uploaded it.
+                lambda: find_media(client, image, {**known.site_media, **media},
+                                   search=not trusted or upload_intent(image.sha256) in known.pending)
+                if image else None,
+                # By the record's id (a read); a lookup by slug may delete a crashed run's copy: after the checks.
+                lambda: self._find_target(post, known, target_notes, lookup=False),
+            )  # fmt: skip
+            caps: Mapping[str, Any] = me.get("capabilities") or {}
+            who = describe_user(me, client.settings.username)
+            status, status_note = expected_status(post.status, post.date_gmt)
+            if status_note:
+                notes.append(status_note)
+            notes += term_notes
+            self._require(caps, "edit_posts", who, "write posts")
+            if post.status in ("publish", "future"):
+                self._require(caps, "publish_posts", who, f"publish (status {post.status!r})")
 
-        can_create_categories = bool(caps.get("manage_categories"))
-        searchable = [name for name in missing_categories if name not in post.category_slugs]
-        if searchable and not can_create_categories:
-            # A user who may not create a category: a name whose slug we guessed wrong is searched by name.
-            more, still = resolve_terms(client, "categories", tuple(searchable), search_misses=True, notes=notes)
-            categories.update(more)
-            missing_categories = [n for n in missing_categories if n not in searchable] + still
-        if missing_categories and not can_create_categories:
-            existing = existing_names(self.client, "categories")
-            raise WordPressError(
-                f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, which do "
-                f"not exist on {site}, and the user {who} may not create categories; nothing was written",
-                "Ask an editor or administrator to create them (Posts > Categories), or use existing ones in "
-                "post.md" + (f": {', '.join(existing)}" if existing else ""),
-                status=403,
-                code="rest_cannot_create",
-                url=client.api_url("wp/v2/categories"),
-            )
-        if image is not None and attachment is None:
-            self._require(caps, "upload_files", who, "upload the featured image")
-        notes += target_notes
-        if target is None and not known.wordpress_id and (not trusted or create_intent() in known.pending):
-            target = self._find_target(post, known, notes, lookup=True)
-        if target is not None and known.wordpress_id == target.get("id") and not force:
-            self._refuse_remote_edits(target, known, post.slug)
+            can_create_categories = bool(caps.get("manage_categories"))
+            searchable = [name for name in missing_categories if name not in post.category_slugs]
+            if searchable and not can_create_categories:
+                # A user who may not create a category: a name whose slug we guessed wrong is searched by name.
+                more, still = resolve_terms(client, "categories", tuple(searchable), search_misses=True, notes=notes)
+                categories.update(more)
+                missing_categories = [n for n in missing_categories if n not in searchable] + still
+            if missing_categories and not can_create_categories:
+                existing = existing_names(self.client, "categories")
+                raise WordPressError(
+                    f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, which do "
+                    f"not exist on {site}, and the user {who} may not create categories; nothing was written",
+                    "Ask an editor or administrator to create them (Posts > Categories), or use existing ones in "
+                    "post.md" + (f": {', '.join(existing)}" if existing else ""),
+                    status=403,
+                    code="rest_cannot_create",
+                    url=client.api_url("wp/v2/categories"),
+                )
+            if image is not None and attachment is None:
+                self._require(caps, "upload_files", who, "upload the featured image")
+            notes += target_notes
+            if target is None and not known.wordpress_id and (not trusted or create_intent() in known.pending):
+                target = self._find_target(post, known, notes, lookup=True)
+            if target is not None and known.wordpress_id == target.get("id") and not force:
+                self._refuse_remote_edits(target, known, post.slug)
+            checked = True
+        finally:
+            if early is not None and image is not None and not checked:  # refused before the writes: undo it
+                self._undo_early_upload(early, image.sha256, journal)
 
         # ---- writes start here: the missing terms and the image at once ----
         jobs: list[Callable[[], Any]] = []
@@ -179,12 +198,15 @@ class RestPublisher:
                 job_notes.append([])
                 slug = post.category_slugs.get(name) if taxonomy == "categories" else None
                 jobs.append(partial(create_term, client, taxonomy, name, job_notes[-1], slug))
-        if image is not None and attachment is None:
+        if image is not None and attachment is None and early is None:
             journal.intend(upload_intent(image.sha256))
             job_notes.append([])
             post_id = target.get("id") if target else None
             jobs.append(partial(upload_image, client, image, job_notes[-1], post_id=post_id))
         done = client.together(*jobs)
+        if early is not None:
+            done.append(early())  # the upload started before the reads
+            job_notes.append(early_notes)
         notes += [note for said in job_notes for note in said]
         for name, term_id in zip(missing_categories, done, strict=False):
             categories[name] = term_id
@@ -392,6 +414,29 @@ class RestPublisher:
             accept_codes=frozenset({"rest_post_invalid_id"}),
             label=f"undo post {post_id}",
         )
+
+    def _undo_early_upload(self, wait: Callable[[], Attachment], sha: str, journal: Journal) -> None:
+        """The post was refused before its writes: delete the image its upload created (never an older copy
+        found on the site) and settle the intent. An upload that failed, or a delete that did not go through,
+        leaves the intent for the next run, which finds the image by its hash."""
+        try:
+            attachment = wait()
+        except WordPressError:
+            return  # the refusal being raised is the one to show
+        if attachment.uploaded:
+            try:
+                self.client.request(
+                    "DELETE",
+                    f"wp/v2/media/{attachment.id}",
+                    params={"force": "true"},
+                    accept_codes=frozenset({"rest_post_invalid_id"}),
+                    label=f"undo featured image {attachment.id}",
+                )
+            except WordPressError:
+                return
+            journal.settle(upload_intent(sha))
+        else:
+            journal.settle(upload_intent(sha), media={sha: attachment.id})
 
     def _finish_undos(self, known: KnownState, journal: Journal) -> None:
         """Delete the suffixed posts an earlier run created and died before deleting."""
