@@ -12,7 +12,6 @@ the same name beside it (``notes/my-note/``), so two loose files in one folder n
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 import re
 import unicodedata
@@ -20,11 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import PostSourceError
 from ..models import Paper, PostKind
 from .atomic import complete_pending_writes, json_text, write_together
+from .front_matter import json_front_matter, yaml_front_matter
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 POST_FILE = "post.md"
@@ -131,30 +131,6 @@ def _as_opt_str(value: Any) -> str | None:
     return str(value)
 
 
-if TYPE_CHECKING:
-    import yaml
-
-
-@functools.cache
-def _front_matter_loader() -> type[yaml.SafeLoader]:
-    """SafeLoader that reads arXiv ids (``2605.21630``) as strings, not as floats that lose a zero; libyaml's
-    parser when PyYAML has it (its wheels do): ten times faster, and ``status`` reads every post.md. Built
-    on first use: a command that reads no front matter (an unchanged re-publish) never loads PyYAML."""
-    import yaml
-
-    class FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-        pass
-
-    FrontMatterLoader.yaml_implicit_resolvers = {
-        key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    for digit in "0123456789":
-        FrontMatterLoader.yaml_implicit_resolvers.setdefault(digit, []).insert(
-            0, ("tag:yaml.org,2002:str", re.compile(r"^\d{4}\.\d{4,5}(?:v\d+)?$"))
-        )
-    return FrontMatterLoader
-
-
 #: The front matter is metadata: past this size it is not read at all (a post's holds a few kilobytes; a
 #: year-long post's ``papers`` and ``short_names`` some tens).
 MAX_FRONT_MATTER_CHARS = 1024 * 1024
@@ -166,20 +142,6 @@ WORDPRESS_TEXT_BYTES = 65_535
 MAX_FIELD_CHARS = 4096
 #: Entries of one list (``papers``, ``tags``) or mapping (``short_names``).
 MAX_FIELD_ITEMS = 20_000
-
-
-def _refuse_aliases(text: str, where: str) -> None:
-    """YAML aliases (``*name``) are refused before anything is built: nine nested aliases of nine make
-    a billion strings out of a few hundred bytes (the "alias bomb")."""
-    import yaml
-
-    for event in yaml.parse(text, Loader=_front_matter_loader()):
-        if isinstance(event, yaml.AliasEvent):
-            line = event.start_mark.line + 2 if event.start_mark is not None else 0
-            raise PostSourceError(
-                f"{where}:{line}: front matter uses a YAML alias (*{event.anchor}); aliases are not read",
-                "Write the value out in full",
-            )
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -225,43 +187,6 @@ def _wordpress_text(value: str, key: str, where: str) -> str:
     return value
 
 
-def _yaml_front_matter(text: str, where: str) -> Any:
-    import yaml  # loaded by the commands that read YAML front matter only
-
-    try:
-        _refuse_aliases(text, where)
-        return yaml.load(text, Loader=_front_matter_loader()) or {}  # noqa: S506 (a SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 2}" if mark is not None else ""
-        raise PostSourceError(f"{where}{line}: front matter is not valid YAML ({exc})", "Fix the YAML") from exc
-
-
-def _json_front_matter(text: str) -> dict[str, Any] | None:
-    """Front matter written as one JSON object (JSON is YAML's flow style), read by ``json`` without loading
-    PyYAML; None when it is not that, or holds a value YAML may read otherwise (a float: ``2605.21630`` is
-    an arXiv id to this reader's YAML, ``1e5`` a string to YAML 1.1), so the YAML reader decides."""
-    if not text.lstrip().startswith("{"):
-        return None
-    try:
-        meta = json.loads(text)
-    except (ValueError, RecursionError):  # not JSON, or nested past json's limit: YAML's reader says why
-        return None
-    if not isinstance(meta, dict) or _has_float(meta):
-        return None
-    return meta
-
-
-def _has_float(value: Any) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, dict):
-        return any(_has_float(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_has_float(item) for item in value)
-    return False
-
-
 def parse_post_source(text: str, where: str) -> PostSource:
     """Parse ``post.md`` text; ``where`` names the file (in messages, and for the slug when the front
     matter has none). Only ``title`` is required: ``slug`` defaults to the folder's (or file's) name,
@@ -278,9 +203,9 @@ def parse_post_source(text: str, where: str) -> PostSource:
             f"{MAX_FRONT_MATTER_CHARS:,} read",
             "Keep long text in the body, below the closing '---'",
         )
-    meta = _json_front_matter(match.group(1))
+    meta = json_front_matter(match.group(1))
     if meta is None:
-        meta = _yaml_front_matter(match.group(1), where)
+        meta = yaml_front_matter(match.group(1), where)
     if not isinstance(meta, dict):
         raise PostSourceError(f"{where}: front matter must be a mapping of keys", "Write 'key: value' lines")
     for key, value in meta.items():

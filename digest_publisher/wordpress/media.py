@@ -11,9 +11,11 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import WordPressError
 from ..models import FeaturedImage
 from .client import WordPressClient
 from .fingerprints import same_text, verification_error
+from .publisher import Journal, KnownState, upload_intent
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
 MEDIA_FIELDS = "id,description,source_url,post"
@@ -138,6 +140,43 @@ def upload_image(
     )
     notes.append(f"the image was uploaded before (attachment {oldest['id']}): used it, deleted the new copy")
     return _attachment(oldest)
+
+
+class EarlyUpload:
+    """A first publish's upload, started before the publish's reads (it is the longest request by far) and
+    going on while they are made: only when the record shows no earlier attempt (``trusted``, nothing
+    pending) and the site facts know no copy of the image. When a check then refuses the post, :meth:`undo`
+    deletes what the upload created (never an older copy it found on the site), so "nothing was written"
+    stays true; a crash in between leaves the upload's write intent for the next run."""
+
+    def __init__(self, client: WordPressClient, image: FeaturedImage, journal: Journal) -> None:
+        self.client, self.sha, self.notes = client, image.sha256, list[str]()
+        journal.intend(upload_intent(self.sha))
+        self.result = client.in_background(lambda: upload_image(client, image, self.notes))
+
+    @classmethod
+    def start(
+        cls, client: WordPressClient, image: FeaturedImage | None, known: KnownState, journal: Journal, trusted: bool
+    ) -> EarlyUpload | None:
+        if image is None or not trusted or client.dry_run or known.wordpress_id or known.pending:
+            return None
+        if image.sha256 in known.site_media or image.sha256 in known.media:
+            return None
+        return cls(client, image, journal)
+
+    def undo(self, journal: Journal) -> None:
+        """Delete the attachment the upload created and settle its intent; an upload that failed, or a
+        delete that did not go through, leaves the intent (the next run finds the image by its hash)."""
+        try:
+            attachment = self.result()
+            if attachment.uploaded:
+                self.client.request(
+                    "DELETE", f"wp/v2/media/{attachment.id}", params={"force": "true"},
+                    accept_codes=frozenset({"rest_post_invalid_id"}), label=f"undo featured image {attachment.id}",
+                )  # fmt: skip
+        except WordPressError:
+            return  # the refusal being raised is the one to show
+        journal.settle(upload_intent(self.sha), media={} if attachment.uploaded else {self.sha: attachment.id})
 
 
 def attach_media(client: WordPressClient, media_id: int, post_id: int) -> None:

@@ -17,10 +17,7 @@ or by a racing run) wins and the new one is deleted.
 Requests that do not depend on each other go out together (``WordPressClient.together``): the reads (users/me,
 the terms, the image, the post the record knows); the missing terms' creates with the image upload; after the
 post, the image's attaching with the reader's fetch. No write is sent before every read and check is done,
-but one: a first publish's image upload (the longest request by far) starts before the reads when the record
-shows no earlier attempt and the site facts know no copy, and goes on while they are made; when a check then
-refuses the post, the upload is deleted again (``Attachment.uploaded``: never an older copy found on the site),
-so "nothing was written" stays true, and a crash in between leaves its write intent for the next run.
+but a first publish's upload (``media.EarlyUpload``: started first, deleted again if a check refuses the post).
 """
 
 from __future__ import annotations
@@ -33,7 +30,7 @@ from ..errors import WordPressError
 from ..models import RenderedPost
 from .client import ApiResponse, WordPressClient
 from .fingerprints import holds_our_post
-from .media import Attachment, attach_media, find_media, upload_image
+from .media import Attachment, EarlyUpload, attach_media, find_media, upload_image
 from .posts import (
     LISTING_FIELDS,
     body_fingerprint,
@@ -59,7 +56,7 @@ from .publisher import (
     upload_intent,
 )
 from .terms import create_term, existing_names, resolve_terms
-from .users import describe_user
+from .users import describe_user, require_capability
 
 
 class RestPublisher:
@@ -121,13 +118,7 @@ class RestPublisher:
             self._finish_undos(known, journal)  # before the slug lookup, which must not find them
         image = post.featured_image
         media = dict(known.media)
-        # A first publish's upload starts now and goes on during the reads (see the module docstring).
-        early_notes: list[str] = []
-        early: Callable[[], Attachment] | None = None
-        if (image is not None and trusted and not client.dry_run and not known.wordpress_id and not known.pending
-                and image.sha256 not in known.site_media and image.sha256 not in media):  # fmt: skip
-            journal.intend(upload_intent(image.sha256))
-            early = client.in_background(partial(upload_image, client, image, early_notes, post_id=None))
+        early = EarlyUpload.start(client, image, known, journal, trusted)  # goes on during the reads
         checked = False
         try:
             # Every read the writes depend on goes out at once: who we are, the terms, the image, the target.
@@ -137,9 +128,8 @@ class RestPublisher:
             me, (categories, missing_categories), (tags, missing_tags), attachment, target = client.together(
                 client.me,
                 lambda: resolve_terms(
-                    client, "categories", post.categories, search_misses=False,
-                    cached=known.site_terms.get("categories"), from_cache=self._from_cache, slugs=post.category_slugs,
-                    notes=term_notes,
+                    client, "categories", post.categories, search_misses=False, slugs=post.category_slugs,
+                    cached=known.site_terms.get("categories"), from_cache=self._from_cache, notes=term_notes,
                 ),
                 lambda: resolve_terms(client, "tags", post.tags, search_misses=False,
                                       cached=known.site_terms.get("tags"), from_cache=self._from_cache),
@@ -156,9 +146,9 @@ class RestPublisher:
             if status_note:
                 notes.append(status_note)
             notes += term_notes
-            self._require(caps, "edit_posts", who, "write posts")
+            require_capability(caps, "edit_posts", who, "write posts")
             if post.status in ("publish", "future"):
-                self._require(caps, "publish_posts", who, f"publish (status {post.status!r})")
+                require_capability(caps, "publish_posts", who, f"publish (status {post.status!r})")
 
             can_create_categories = bool(caps.get("manage_categories"))
             searchable = [name for name in missing_categories if name not in post.category_slugs]
@@ -179,7 +169,7 @@ class RestPublisher:
                     url=client.api_url("wp/v2/categories"),
                 )
             if image is not None and attachment is None:
-                self._require(caps, "upload_files", who, "upload the featured image")
+                require_capability(caps, "upload_files", who, "upload the featured image")
             notes += target_notes
             if target is None and not known.wordpress_id and (not trusted or create_intent() in known.pending):
                 target = self._find_target(post, known, notes, lookup=True)
@@ -187,8 +177,8 @@ class RestPublisher:
                 self._refuse_remote_edits(target, known, post.slug)
             checked = True
         finally:
-            if early is not None and image is not None and not checked:  # refused before the writes: undo it
-                self._undo_early_upload(early, image.sha256, journal)
+            if early is not None and not checked:  # refused before the writes: the upload is undone
+                early.undo(journal)
 
         # ---- writes start here: the missing terms and the image at once ----
         jobs: list[Callable[[], Any]] = []
@@ -205,8 +195,8 @@ class RestPublisher:
             jobs.append(partial(upload_image, client, image, job_notes[-1], post_id=post_id))
         done = client.together(*jobs)
         if early is not None:
-            done.append(early())  # the upload started before the reads
-            job_notes.append(early_notes)
+            done.append(early.result())
+            job_notes.append(early.notes)
         notes += [note for said in job_notes for note in said]
         for name, term_id in zip(missing_categories, done, strict=False):
             categories[name] = term_id
@@ -302,18 +292,6 @@ class RestPublisher:
         return outcome
 
     # -- reads ------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _require(caps: Mapping[str, Any], capability: str, who: str, purpose: str) -> None:
-        if not caps.get(capability):
-            raise WordPressError(
-                f"the user {who} lacks the capability {capability!r} needed to {purpose}; nothing was "
-                "written",
-                "Use an account with a role that has it (author or above to publish, editor or administrator "
-                "to create categories), or change the post's status to 'draft'",
-                status=403,
-                code="capability_missing",
-            )
 
     def _resend_terms(
         self,
@@ -414,29 +392,6 @@ class RestPublisher:
             accept_codes=frozenset({"rest_post_invalid_id"}),
             label=f"undo post {post_id}",
         )
-
-    def _undo_early_upload(self, wait: Callable[[], Attachment], sha: str, journal: Journal) -> None:
-        """The post was refused before its writes: delete the image its upload created (never an older copy
-        found on the site) and settle the intent. An upload that failed, or a delete that did not go through,
-        leaves the intent for the next run, which finds the image by its hash."""
-        try:
-            attachment = wait()
-        except WordPressError:
-            return  # the refusal being raised is the one to show
-        if attachment.uploaded:
-            try:
-                self.client.request(
-                    "DELETE",
-                    f"wp/v2/media/{attachment.id}",
-                    params={"force": "true"},
-                    accept_codes=frozenset({"rest_post_invalid_id"}),
-                    label=f"undo featured image {attachment.id}",
-                )
-            except WordPressError:
-                return
-            journal.settle(upload_intent(sha))
-        else:
-            journal.settle(upload_intent(sha), media={sha: attachment.id})
 
     def _finish_undos(self, known: KnownState, journal: Journal) -> None:
         """Delete the suffixed posts an earlier run created and died before deleting."""

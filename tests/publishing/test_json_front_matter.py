@@ -12,7 +12,7 @@ import pytest
 
 from digest_publisher.errors import PostSourceError
 from digest_publisher.records import parse_post_source
-from digest_publisher.records.source import _json_front_matter, _yaml_front_matter
+from digest_publisher.records.front_matter import json_front_matter, yaml_front_matter
 
 HEAD = {
     "title": "Post-training notes: \u201cRL\u201d \u2014 \u00e9t\u00e9 \U0001f680",
@@ -37,7 +37,7 @@ def _text(head: str) -> str:
 @pytest.mark.parametrize("indent", [None, 2])
 def test_json_front_matter_reads_as_the_yaml_reader_reads_it(indent: int | None) -> None:
     head = json.dumps(HEAD, indent=indent, ensure_ascii=False)
-    assert _json_front_matter(head) == _yaml_front_matter(head, "p/post.md") == HEAD
+    assert json_front_matter(head) == yaml_front_matter(head, "p/post.md") == HEAD
     post = parse_post_source(_text(head), "p/post.md")
     assert (post.title, post.tags, post.slug) == (HEAD["title"], ("rl", "reward models"), "post-training-notes")
 
@@ -48,19 +48,19 @@ def test_json_escapes_of_a_character_outside_the_bmp_are_read() -> None:
     head = json.dumps(HEAD)
     assert "\\ud83d\\ude80" in head
     with pytest.raises(PostSourceError, match="invalid Unicode character escape"):
-        _yaml_front_matter(head, "p/post.md")
+        yaml_front_matter(head, "p/post.md")
     assert parse_post_source(_text(head), "p/post.md").title == HEAD["title"]
 
 
 def test_a_float_goes_to_the_yaml_reader() -> None:
     head = '{"title": "T", "short_names": {"x": 1}, "papers": [2605.21630]}'
-    assert _json_front_matter(head) is None
-    assert _yaml_front_matter(head, "p/post.md")["papers"] == ["2605.21630"]  # the id keeps its last zero
+    assert json_front_matter(head) is None
+    assert yaml_front_matter(head, "p/post.md")["papers"] == ["2605.21630"]  # the id keeps its last zero
 
 
 @pytest.mark.parametrize("head", ["title: T", "[1, 2]", '{"title": "T",}', "{" * 100_000])
 def test_what_is_not_one_json_object_goes_to_the_yaml_reader(head: str) -> None:
-    assert _json_front_matter(head) is None
+    assert json_front_matter(head) is None
 
 
 def test_json_front_matter_is_checked_as_yaml_front_matter_is() -> None:
