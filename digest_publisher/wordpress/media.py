@@ -165,17 +165,23 @@ class EarlyUpload:
         return cls(client, image, journal)
 
     def undo(self, journal: Journal) -> None:
-        """Delete the attachment the upload created and settle its intent; an upload that failed, or a
-        delete that did not go through, leaves the intent (the next run finds the image by its hash)."""
+        """Delete the attachment the upload created and settle its intent. An upload WordPress refused (4xx)
+        stored nothing: settled too. One that failed otherwise, or a delete that did not go through, leaves
+        the intent (the next run finds the image by its hash). The refusal being raised stays the one shown."""
         try:
             attachment = self.result()
-            if attachment.uploaded:
+        except WordPressError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                journal.settle(upload_intent(self.sha))
+            return
+        if attachment.uploaded:
+            try:
                 self.client.request(
                     "DELETE", f"wp/v2/media/{attachment.id}", params={"force": "true"},
                     accept_codes=frozenset({"rest_post_invalid_id"}), label=f"undo featured image {attachment.id}",
                 )  # fmt: skip
-        except WordPressError:
-            return  # the refusal being raised is the one to show
+            except WordPressError:
+                return
         journal.settle(upload_intent(self.sha), media={} if attachment.uploaded else {self.sha: attachment.id})
 
 
