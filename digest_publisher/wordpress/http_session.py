@@ -124,8 +124,10 @@ class Response:
 
 # -- the session ------------------------------------------------------------------------------------------
 
-# The connection each thread is sending on right now (by thread id), for the deadline's watchdog to close.
+# The connection each thread is sending on right now (by thread id), for the deadline's watchdog to close;
+# the threads whose deadline passed before their connection had a socket (while connecting).
 _ACTIVE: dict[int, http.client.HTTPConnection] = {}
+_EXPIRED: set[int] = set()
 
 
 class Session:
@@ -197,6 +199,9 @@ class Session:
         _ACTIVE[threading.get_ident()] = connection
         if not reused:
             self._connect(connection)
+            if threading.get_ident() in _EXPIRED:  # the deadline passed while connecting: nothing sent yet
+                connection.close()
+                raise ConnectTimeout("no connection within the time allowed")
         sent = {**self.headers, **(headers or {})}
         if proxy and scheme == "http":
             sent.update(_proxy_auth(proxy))
@@ -349,11 +354,13 @@ class Deadline:
         self.expired = False
         self._thread = threading.get_ident()
         _ACTIVE.pop(self._thread, None)
+        _EXPIRED.discard(self._thread)
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
 
     def _fire(self) -> None:
         self.expired = True
+        _EXPIRED.add(self._thread)
         sock = getattr(_ACTIVE.get(self._thread), "sock", None)
         if isinstance(sock, socket.socket):
             with contextlib.suppress(OSError):  # already closed: the request is over
@@ -366,6 +373,7 @@ class Deadline:
 
     def __exit__(self, *exc: object) -> None:
         self._timer.cancel()
+        _EXPIRED.discard(self._thread)
         connection = _ACTIVE.pop(self._thread, None)
         if self.expired and connection is not None:
             connection.close()  # never reused: the server may still be sending
