@@ -20,6 +20,7 @@ import select
 import socket
 import ssl
 import threading
+import weakref
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -149,6 +150,9 @@ class Session:
         self._idle: dict[tuple[str, str, int, str], list[http.client.HTTPConnection]] = {}
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
+        # A session dropped without close() closes its idle connections as it goes, before the garbage
+        # collector finalises their sockets (a weakref callback runs first, whatever cycle holds the session).
+        weakref.finalize(self, _close_idle, self._idle, self._lock)
 
     def __enter__(self) -> Session:
         return self
@@ -156,17 +160,9 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self) -> None:  # a session dropped without close(): its idle connections go with it
-        with contextlib.suppress(OSError, AttributeError, TypeError):  # at interpreter exit modules may be gone
-            self.close()
-
     def close(self) -> None:
         """Close the idle connections (a request sent later opens a new one)."""
-        with self._lock:
-            idle, self._idle = self._idle, {}
-        for connections in idle.values():
-            for connection in connections:
-                connection.close()
+        _close_idle(self._idle, self._lock)
 
     def request(
         self,
@@ -290,6 +286,14 @@ class Session:
     def _proxy(self, scheme: str, host: str) -> str:
         """The proxy URL the environment names for this scheme and host ("" for none)."""
         return config.http_proxy(scheme, host) if self.trust_env else ""
+
+
+def _close_idle(idle: dict[Any, list[http.client.HTTPConnection]], lock: threading.Lock) -> None:
+    with lock:
+        connections = [connection for kept in idle.values() for connection in kept]
+        idle.clear()
+    for connection in connections:
+        connection.close()
 
 
 def _proxy_auth(proxy: str) -> dict[str, str]:
