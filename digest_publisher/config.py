@@ -13,6 +13,11 @@ listed in ``.env.example``:
     DIGEST_NO_DOTENV=1 (do not read .env)                                          -> read_dotenv()
     DIGEST_TEST_KILL_AT (test-only crash hook, see records.kill_point)            -> kill_step()
 
+and, for the publishing side's HTTP session (wordpress/http_session.py), the variables ``requests`` honours:
+
+    REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (a CA file instead of the system's store)  -> ca_bundle()
+    HTTPS_PROXY, HTTP_PROXY, ALL_PROXY (either case), NO_PROXY                     -> http_proxy()
+
 Each function takes an optional ``environ`` mapping so tests pass their own instead of patching.
 """
 
@@ -140,3 +145,30 @@ def wordpress_settings(environ: Mapping[str, str] | None = None) -> WordPressSet
         app_password=values[APP_PASSWORD_VAR],
         timeout=timeout,
     )
+
+
+def ca_bundle(environ: Mapping[str, str] | None = None) -> str | None:
+    """The CA file to trust instead of the system's store (``REQUESTS_CA_BUNDLE``, else ``CURL_CA_BUNDLE``)."""
+    env = _env(environ)
+    return (env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE") or "").strip() or None
+
+
+def http_proxy(scheme: str, host: str, environ: Mapping[str, str] | None = None) -> str:
+    """The proxy URL for a request to ``scheme://host`` ("" for none): ``<scheme>_proxy``, else ``all_proxy``
+    (the lower-case name first, as urllib reads them), unless ``no_proxy`` lists the host (urllib's matching:
+    a domain suffix, ``*``, a port)."""
+    env = _env(environ)
+    found: dict[str, str] = {}
+    for name in ("no", scheme, "all"):
+        value = (env.get(f"{name}_proxy") or env.get(f"{name.upper()}_PROXY") or "").strip()
+        if value:
+            found[name] = value
+    proxy = found.get(scheme) or found.get("all")
+    if not proxy:
+        return ""
+    import urllib.request  # only when a proxy is set
+
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # in the module, not in typeshed
+    if bypass(host, found):
+        return ""
+    return proxy if "://" in proxy else f"http://{proxy}"

@@ -25,26 +25,36 @@ Pure functions over :class:`~digest_publisher.models.Paper`; no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
-
-from pylatexenc import latexwalker, macrospec
-from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from typing import Any
 
 from .models import Paper
 
-# pylatexenc 2.11 knows no arguments of ``\href`` (its text rule then indexes a missing argument and
-# crashes): both link macros are taught here, and a link's text is kept while its URL never is.
-_WALKER_CONTEXT = latexwalker.get_default_latex_context_db()
-_WALKER_CONTEXT.add_context_category(
-    "digest-links", prepend=True, macros=[macrospec.MacroSpec("href", "{{"), macrospec.MacroSpec("url", "{")]
-)
-_TEXT_CONTEXT = get_default_latex_context_db()
-_TEXT_CONTEXT.add_context_category(
-    "digest-links", prepend=True,
-    macros=[MacroTextSpec("href", simplify_repl="%(2)s"), MacroTextSpec("url", simplify_repl="%(1)s")],
-)
-_LATEX = LatexNodes2Text(latex_context=_TEXT_CONTEXT, math_mode="text")
+
+@functools.cache
+def _latex_reader() -> tuple[Any, Any]:
+    """pylatexenc's walker context and text converter, built on first use (a command that reads no LaTeX, such
+    as a publish whose title and alt text hold none, never loads pylatexenc).
+
+    pylatexenc 2.11 knows no arguments of ``\\href`` (its text rule then indexes a missing argument and
+    crashes): both link macros are taught here, and a link's text is kept while its URL never is."""
+    from pylatexenc import latexwalker, macrospec
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+    walker_context = latexwalker.get_default_latex_context_db()
+    walker_context.add_context_category(
+        "digest-links", prepend=True, macros=[macrospec.MacroSpec("href", "{{"), macrospec.MacroSpec("url", "{")]
+    )
+    text_context = get_default_latex_context_db()
+    text_context.add_context_category(
+        "digest-links", prepend=True,
+        macros=[MacroTextSpec("href", simplify_repl="%(2)s"), MacroTextSpec("url", simplify_repl="%(1)s")],
+    )
+    return walker_context, LatexNodes2Text(latex_context=text_context, math_mode="text")
+
+
 # Math as Pandoc reads it: "$$...$$", or "$" followed by a non-space, closed by a "$" after a non-space
 # and not followed by a digit. Any other "$" is a dollar sign ("the $20 baseline" keeps it).
 MATH_SPAN = re.compile(r"\$\$(?:[^$\\]|\\.)+?\$\$|(?<![\\$])\$(?![\s$])(?:[^$\\]|\\.)+?(?<![\s\\])\$(?!\d)",
@@ -175,9 +185,12 @@ def readable_latex(text: str) -> str:
         return " ".join(text.replace("\\", " ").split())
     # a bare "%" or "&" is the character in a title, not a LaTeX comment or column ("40% with $\\alpha$")
     source = re.sub(r"(?<!\\)([%&])", r"\\\1", _protect_dollars(_URL_ARG.sub(_literal_url, text)))
+    from pylatexenc import latexwalker
+
+    walker_context, latex = _latex_reader()
     try:
-        nodes = latexwalker.LatexWalker(source, latex_context=_WALKER_CONTEXT, tolerant_parsing=True)
-        out = _LATEX.nodelist_to_text(nodes.get_latex_nodes()[0])
+        nodes = latexwalker.LatexWalker(source, latex_context=walker_context, tolerant_parsing=True)
+        out = latex.nodelist_to_text(nodes.get_latex_nodes()[0])
     except (latexwalker.LatexWalkerError, IndexError, KeyError, ValueError, TypeError, RecursionError):
         # pylatexenc's tolerant mode still trips on some malformed input: the text without its markup
         out = re.sub(r"\\(?![A-Za-z])", "", re.sub(r"\\[A-Za-z]+\*?|[{}]", " ", source))

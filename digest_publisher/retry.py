@@ -23,15 +23,12 @@ own retries are turned off (``max_retries=0``), so Claude's calls are retried by
 from __future__ import annotations
 
 import random
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, TypeVar
-
-import requests
-from urllib3.exceptions import NewConnectionError
 
 if TYPE_CHECKING:  # tenacity is loaded when a retry is due (see RetryPolicy.call)
     from tenacity import RetryCallState, Retrying
@@ -57,6 +54,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None, cap: float
     if value.isdigit():
         seconds = float(value)
     else:
+        from email.utils import parsedate_to_datetime  # an HTTP date: rare, and the email package is large
+
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
@@ -65,6 +64,20 @@ def parse_retry_after(value: str | None, *, now: float | None = None, cap: float
             when = when.replace(tzinfo=UTC)
         seconds = max(0.0, when.timestamp() - (time.time() if now is None else now))
     return seconds if cap is None else min(seconds, cap)
+
+
+class NoAnswer(Exception):
+    """A request that got no complete answer (the publishing side's HTTP layer raises its subclasses:
+    :mod:`digest_publisher.wordpress.transport`). ``unsent``: nothing reached the server (no connection was
+    made), so even a request that creates something may be sent again."""
+
+    unsent = False
+
+
+def _requests_errors() -> tuple[type[BaseException], ...]:
+    """``requests``' base error when a caller uses that library (the arXiv side); never imported here."""
+    requests = sys.modules.get("requests")
+    return (requests.RequestException,) if requests is not None else ()
 
 
 class Transient(Exception):
@@ -96,13 +109,22 @@ class RetryPolicy:
         """Whether the failure ``exc`` of a request may be sent again."""
         if isinstance(exc, Transient):
             return exc.status is None or self.retries_status(exc.status, idempotent=idempotent)
+        if isinstance(exc, NoAnswer):
+            # A refused/failed connection never reached the server, so even a create is safe to resend; a
+            # timeout or a connection broken mid-answer may have left the work done.
+            return exc.unsent or idempotent
+        if not _requests_errors():
+            return False
+        import requests  # already loaded: the exception came from it
+        from urllib3.exceptions import NewConnectionError
+
+        # The same rule in requests' terms (a connect timeout and a refused connection: nothing was sent).
         if isinstance(exc, requests.ConnectTimeout):
-            return True  # no connection was made: nothing reached the server
+            return True
         if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-            return idempotent  # the connection broke mid-answer: the server may have done the work
+            return idempotent
         if isinstance(exc, requests.ConnectionError):
             reason = exc.args[0] if exc.args else None
-            # A refused/failed connection never reached the server, so even a create is safe to resend.
             return idempotent or isinstance(getattr(reason, "reason", None), NewConnectionError)
         if isinstance(exc, requests.Timeout):
             return idempotent
@@ -136,9 +158,10 @@ class RetryPolicy:
         """``attempt()`` under this rule, exactly as :meth:`retrying` runs it; the first attempt is made
         directly, so tenacity is loaded only by a call that failed in a way worth another attempt (most
         succeed at once: a command that sends one request does not pay for the library)."""
+        retryable: tuple[type[BaseException], ...] = (Transient, NoAnswer, *_requests_errors())
         try:
             return attempt()
-        except (Transient, requests.RequestException) as exc:  # the failures retries() may let through
+        except retryable as exc:  # the failures retries() may let through
             if self.attempts <= 1 or not self.retries(exc, idempotent=idempotent):
                 raise
             first = exc

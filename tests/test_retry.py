@@ -25,6 +25,7 @@ from digest_publisher.errors import DigestError, DraftError
 from digest_publisher.retry import MAX_RETRY_AFTER, RETRY_ALWAYS, RETRY_IF_IDEMPOTENT, parse_retry_after
 from digest_publisher.wordpress.client import WordPressClient
 from digest_publisher.wordpress.connection_settings import WordPressSettings
+from digest_publisher.wordpress.transport import Session
 from digest_publisher.wordpress.transport import retry_policy as wordpress_policy
 from tests.fake_claude import FakeClaude
 
@@ -100,9 +101,15 @@ def flaky() -> Iterator[Flaky]:
     server.server_close()
 
 
-def _local_session() -> requests.Session:
-    session = requests.Session()
+def _local_session() -> Session:
+    session = Session()
     session.trust_env = False  # no proxy for 127.0.0.1
+    return session
+
+
+def _local_requests_session() -> requests.Session:
+    session = requests.Session()  # the arXiv side keeps requests
+    session.trust_env = False
     return session
 
 
@@ -123,7 +130,7 @@ def _arxiv_retries(fake: Flaky, status: int, tmp_path: Path) -> bool:
     base = f"{fake.url}/api/query-{status}"
     with contextlib.suppress(DigestError):
         fetch_arxiv(["cs.CL"], date(2026, 5, 18), date(2026, 5, 22), tmp_path / f"{status}.jsonl",
-                    base_url=base, session=_local_session(), sleep=lambda _s: None)  # fmt: skip
+                    base_url=base, session=_local_requests_session(), sleep=lambda _s: None)  # fmt: skip
     return fake.seen.count(f"/api/query-{status}") == 2
 
 

@@ -1,6 +1,7 @@
 """The posts folder: the only package that reads or writes ``posts/``. Layout of one post::
 
     posts/<slug>/post.md            YAML front matter + Markdown body (what an editor edits)   source.py
+                                    (the front matter read by front_matter.py: JSON or YAML)
                                     (or a loose notes/my-note.md, its records in notes/my-note/)
     posts/<slug>/papers.json        metadata of every paper the post may cite                  source.py
     posts/<slug>/<image>            a featured image the editor put in the folder              images.py

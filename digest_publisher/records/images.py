@@ -1,9 +1,11 @@
-"""A post's featured image file: read only from inside the post's folder, a regular file, capped in size."""
+"""A post's featured image file: read only from inside the post's folder, a regular file, capped in size;
+and its size in pixels read from its header (:func:`image_size`), without decoding a pixel or loading Pillow."""
 
 from __future__ import annotations
 
 import os
 import stat
+import struct
 from pathlib import Path
 
 from ..errors import PostSourceError
@@ -64,3 +66,69 @@ def read_post_image(folder: Path, name: str, max_bytes: int = MAX_IMAGE_BYTES) -
     if len(data) > max_bytes:  # grew while being read
         raise PostSourceError(f"{path}: the featured image grew past {max_bytes / 1e6:.0f} MB while read", _IMAGE_HINT)
     return path, data
+
+
+_JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # SOF0..SOF15 (not DHT, JPG, DAC)
+_JPEG_STANDALONE = frozenset(range(0xD0, 0xDA)) | {0x01}  # RSTn, SOI, EOI, TEM: no length field
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """``(width, height)`` of a PNG, JPEG, GIF or WebP image from its header, as Pillow reports it (a GIF's
+    logical screen, a WebP's canvas); ``ValueError`` when the header is not one of these or is cut short."""
+    try:
+        if data[:8] == b"\x89PNG\r\n\x1a\n":
+            if data[12:16] != b"IHDR":
+                raise ValueError("a PNG without its IHDR header")
+            width, height = struct.unpack(">II", data[16:24])
+            return int(width), int(height)
+        if data[:6] in (b"GIF87a", b"GIF89a"):
+            width, height = struct.unpack("<HH", data[6:10])
+            return int(width), int(height)
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            return _webp_size(data)
+        if data[:3] == b"\xff\xd8\xff":
+            return _jpeg_size(data)
+    except struct.error as exc:
+        raise ValueError("the image header is cut short") from exc
+    raise ValueError("not a PNG, JPEG, GIF or WebP header")
+
+
+def _webp_size(data: bytes) -> tuple[int, int]:
+    chunk = data[12:16]
+    if chunk == b"VP8X":  # extended: the canvas, 24-bit width-1 and height-1
+        if len(data) < 30:
+            raise ValueError("the image header is cut short")
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    if chunk == b"VP8 ":  # lossy: after the 3-byte frame tag and the start code 9d 01 2a
+        if data[23:26] != b"\x9d\x01\x2a":
+            raise ValueError("a WebP without its VP8 start code")
+        width, height = struct.unpack("<HH", data[26:30])
+        return int(width) & 0x3FFF, int(height) & 0x3FFF
+    if chunk == b"VP8L":  # lossless: signature 0x2f, then 14-bit width-1 and height-1
+        if data[20:21] != b"\x2f":
+            raise ValueError("a WebP without its VP8L signature")
+        (bits,) = struct.unpack("<I", data[21:25])
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    raise ValueError("a WebP of an unknown kind")
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    """The first frame header's size (SOFn), walking the segments from the start."""
+    at = 2
+    while at < len(data):
+        if data[at] != 0xFF:
+            raise ValueError("a JPEG whose segments do not follow each other")
+        while at < len(data) and data[at] == 0xFF:  # fill bytes
+            at += 1
+        marker = data[at] if at < len(data) else -1
+        at += 1
+        if marker in _JPEG_STANDALONE:
+            continue
+        (length,) = struct.unpack(">H", data[at : at + 2])
+        if marker in _JPEG_FRAMES:
+            height, width = struct.unpack(">HH", data[at + 3 : at + 7])
+            return int(width), int(height)
+        if length < 2:
+            raise ValueError("a JPEG segment of a broken length")
+        at += length
+    raise ValueError("a JPEG without a frame header")

@@ -21,11 +21,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import PostSourceError
 from ..models import Paper, PostKind
 from .atomic import complete_pending_writes, json_text, write_together
+from .front_matter import json_front_matter, yaml_front_matter
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 POST_FILE = "post.md"
@@ -79,6 +78,8 @@ class PostSource:
         return data
 
     def to_text(self) -> str:
+        import yaml  # loaded by the commands that read or write front matter only
+
         head = yaml.safe_dump(self.front_matter(), allow_unicode=True, sort_keys=False, width=100)
         return f"---\n{head}---\n\n{self.body.strip()}\n"
 
@@ -130,20 +131,6 @@ def _as_opt_str(value: Any) -> str | None:
     return str(value)
 
 
-class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader that reads arXiv ids (``2605.21630``) as strings, not as floats that lose a zero; libyaml's
-    parser when PyYAML has it (its wheels do): ten times faster, and ``status`` reads every post.md."""
-
-
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    key: list(value) for key, value in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-for _digit in "0123456789":
-    _FrontMatterLoader.yaml_implicit_resolvers.setdefault(_digit, []).insert(
-        0, ("tag:yaml.org,2002:str", re.compile(r"^\d{4}\.\d{4,5}(?:v\d+)?$"))
-    )
-
-
 #: The front matter is metadata: past this size it is not read at all (a post's holds a few kilobytes; a
 #: year-long post's ``papers`` and ``short_names`` some tens).
 MAX_FRONT_MATTER_CHARS = 1024 * 1024
@@ -155,18 +142,6 @@ WORDPRESS_TEXT_BYTES = 65_535
 MAX_FIELD_CHARS = 4096
 #: Entries of one list (``papers``, ``tags``) or mapping (``short_names``).
 MAX_FIELD_ITEMS = 20_000
-
-
-def _refuse_aliases(text: str, where: str) -> None:
-    """YAML aliases (``*name``) are refused before anything is built: nine nested aliases of nine make
-    a billion strings out of a few hundred bytes (the "alias bomb")."""
-    for event in yaml.parse(text, Loader=_FrontMatterLoader):
-        if isinstance(event, yaml.AliasEvent):
-            line = event.start_mark.line + 2 if event.start_mark is not None else 0
-            raise PostSourceError(
-                f"{where}:{line}: front matter uses a YAML alias (*{event.anchor}); aliases are not read",
-                "Write the value out in full",
-            )
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -228,13 +203,9 @@ def parse_post_source(text: str, where: str) -> PostSource:
             f"{MAX_FRONT_MATTER_CHARS:,} read",
             "Keep long text in the body, below the closing '---'",
         )
-    try:
-        _refuse_aliases(match.group(1), where)
-        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}  # noqa: S506 (a SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 2}" if mark is not None else ""
-        raise PostSourceError(f"{where}{line}: front matter is not valid YAML ({exc})", "Fix the YAML") from exc
+    meta = json_front_matter(match.group(1))
+    if meta is None:
+        meta = yaml_front_matter(match.group(1), where)
     if not isinstance(meta, dict):
         raise PostSourceError(f"{where}: front matter must be a mapping of keys", "Write 'key: value' lines")
     for key, value in meta.items():

@@ -13,13 +13,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from ..errors import RenderError
 from ..models import FeaturedImage
 from ..names import readable_latex
-from ..records.images import IMAGE_SCALE_HINT, MAX_IMAGE_BYTES, read_post_image
+from ..records.images import IMAGE_SCALE_HINT, MAX_IMAGE_BYTES, image_size, read_post_image
 from .wpformat import sanitize_text_field
 
 WIDTH, HEIGHT = 1200, 630
@@ -37,7 +36,9 @@ ACCENT = (56, 189, 248)
 TEXT = (248, 250, 252)
 MUTED = (148, 163, 184)
 
-FontT = ImageFont.FreeTypeFont
+if TYPE_CHECKING:  # Pillow is loaded by the functions that draw the card: a user's image is checked without it
+    from PIL import ImageDraw
+    from PIL.ImageFont import FreeTypeFont as FontT
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class CardText:
 
 @functools.lru_cache(maxsize=64)
 def _font(path: str, size: int) -> FontT:
+    from PIL import ImageFont
+
     try:
         return ImageFont.truetype(path, size)
     except OSError as exc:
@@ -155,6 +158,8 @@ def _fit_title(title: str, width: float, max_lines: int = 4) -> tuple[int, list[
 
 def render_card(text: CardText) -> bytes:
     """PNG bytes of the card. Deterministic for identical ``text`` (and the same fonts and Pillow)."""
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, 14, HEIGHT), fill=ACCENT)
@@ -253,7 +258,8 @@ _SCALE_HINT = IMAGE_SCALE_HINT
 
 
 def _check_featured_size(path: Path, data: bytes) -> None:
-    """Refuse an image too big to upload safely, from its size and its header (no pixel is decoded)."""
+    """Refuse an image too big to upload safely, from its size and its header (no pixel is decoded, and
+    Pillow is not loaded: :func:`~digest_publisher.records.images.image_size` reads the header)."""
     if len(data) > MAX_FEATURED_BYTES:
         raise RenderError(
             f"{path}: the featured image has {len(data) / 1e6:.1f} MB, over the {MAX_FEATURED_BYTES / 1e6:.0f} MB "
@@ -261,15 +267,11 @@ def _check_featured_size(path: Path, data: bytes) -> None:
             _SCALE_HINT,
         )
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
-        too_big = width * height > MAX_FEATURED_PIXELS
-        size = f"{width} x {height} pixels"
-    except Image.DecompressionBombError:  # Pillow refuses to open it at all: far over any sane size
-        too_big, size = True, f"more than {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} megapixels"
-    except (OSError, ValueError) as exc:
+        width, height = image_size(data)
+    except ValueError as exc:
         raise RenderError(f"{path}: the featured image cannot be read ({exc})", _SCALE_HINT) from exc
-    if too_big:
+    size = f"{width} x {height} pixels"
+    if width * height > MAX_FEATURED_PIXELS:
         raise RenderError(
             f"{path}: the featured image has {size}, over the {MAX_FEATURED_PIXELS / 1e6:.0f} megapixels "
             "WordPress can decode safely",

@@ -7,16 +7,19 @@ own. The content is ``content.rendered`` of the dry-run object, i.e. what WordPr
 from __future__ import annotations
 
 import base64
+import functools
 import html
-import http.server
 import urllib.parse
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..models import RenderedPost
 from . import factcheck_view
+
+if TYPE_CHECKING:
+    import http.server
 
 PREVIEW_FILE = "preview.html"
 FEATURED_PNG = "featured.png"
@@ -144,40 +147,50 @@ def preview_html(rendered: RenderedPost, *, shown_date: datetime, topic_label: s
 SERVED_FILES = (PREVIEW_FILE, FEATURED_PNG)
 
 
-class _PreviewHandler(http.server.BaseHTTPRequestHandler):
-    """Serves the preview page at ``/`` and ``/preview.html`` and the files in :data:`SERVED_FILES`; 404
-    for every other path, so a browser pointed at the folder never sees the post's sources or records."""
+@functools.cache
+def _handler_class() -> type[http.server.BaseHTTPRequestHandler]:
+    """The preview's request handler, defined on first use: ``http.server`` is loaded by ``preview --serve``
+    only, not by every command that renders."""
+    import http.server
 
-    folder: Path
+    class _PreviewHandler(http.server.BaseHTTPRequestHandler):
+        """Serves the preview page at ``/`` and ``/preview.html`` and the files in :data:`SERVED_FILES`; 404
+        for every other path, so a browser pointed at the folder never sees the post's sources or records."""
 
-    def do_GET(self) -> None:  # the name http.server dispatches to
-        self._answer(with_body=True)
+        folder: Path
 
-    def do_HEAD(self) -> None:
-        self._answer(with_body=False)
+        def do_GET(self) -> None:  # the name http.server dispatches to
+            self._answer(with_body=True)
 
-    def _answer(self, *, with_body: bool) -> None:
-        name = urllib.parse.urlsplit(self.path).path.lstrip("/") or PREVIEW_FILE
-        target = self.folder / name
-        if name not in SERVED_FILES or not target.is_file():
-            self.send_error(404, "Not in the preview")
+        def do_HEAD(self) -> None:
+            self._answer(with_body=False)
+
+        def _answer(self, *, with_body: bool) -> None:
+            name = urllib.parse.urlsplit(self.path).path.lstrip("/") or PREVIEW_FILE
+            target = self.folder / name
+            if name not in SERVED_FILES or not target.is_file():
+                self.send_error(404, "Not in the preview")
+                return
+            body = target.read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8" if name.endswith(".html") else "image/png")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if with_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
             return
-        body = target.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8" if name.endswith(".html") else "image/png")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if with_body:
-            self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:
-        return
+    return _PreviewHandler
 
 
 def make_preview_server(directory: Path, port: int) -> http.server.ThreadingHTTPServer:
     """An HTTP server for one post's preview on 127.0.0.1 (port 0 picks a free one); the caller serves it.
 
     Only the preview page and its card are served (:data:`SERVED_FILES`), never the rest of the folder."""
-    handler = type("PreviewHandler", (_PreviewHandler,), {"folder": directory})
+    import http.server
+
+    handler = type("PreviewHandler", (_handler_class(),), {"folder": directory})
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)

@@ -4,8 +4,10 @@
     site.py       Site: THE site of one command (settings, one session and client, the REST root, the posts
                   folder's facts, the markup version) and the same-site rule; every verb reaches WordPress through it
     client.py     the one HTTP client of the REST API: requests by route, answers parsed, dry runs
-    transport.py  under it: session, credentials, the total deadline and size cap, the retry rule, the
-                  request log and count
+    transport.py  under it: credentials, the total deadline and size cap, the retry rule, the request log
+                  and count; exports the session type (``transport.Session``)
+    http_session.py  the session itself, on http.client: kept-alive connections, answers read whole and
+                  capped, the deadline's watchdog, the CA bundle and proxy the environment names
     origin.py     THE origin rule: requests go only to WORDPRESS_URL's scheme, host and port
     discovery.py  where the REST root is (Link header, /wp-json/, ?rest_route=) and joining routes to it
     shapes.py     the shapes of the answers read (object or list, ids, field types), checked in the client

@@ -11,7 +11,7 @@ a synthetic answer whose ``id`` is a negative placeholder, so the publishing flo
 print every request it would send.
 
 Requests that do not depend on each other go out at once (:meth:`WordPressClient.together`), each on its own
-pooled connection of the one session; a dry run sends them one after the other, so its plan reads in order.
+kept-alive connection of the one session; a dry run sends them one after the other, so its plan reads in order.
 """
 
 from __future__ import annotations
@@ -20,19 +20,18 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import requests
+from typing import Any, TypeVar
 
 from ..errors import WordPressError
 from .connection_settings import WordPressSettings
 from .discovery import discover_root, join_route
 from .failures import wordpress_error
 from .shapes import shape_problem
-from .transport import LoggedRequest, Transport, is_json
+from .transport import LoggedRequest, Response, Session, Transport, is_json
 
 ME_ROUTE = "wp/v2/users/me"
-#: The most requests one client has in flight at once (the session's pool keeps 10 connections per host).
+T = TypeVar("T")
+#: The most requests one client has in flight at once (each on a connection of its own).
 MAX_TOGETHER = 4
 
 
@@ -60,7 +59,7 @@ class WordPressClient:
         self,
         settings: WordPressSettings,
         *,
-        session: requests.Session | None = None,
+        session: Session | None = None,
         rest_root: str | None = None,
         dry_run: bool = False,
         rediscover: bool = True,
@@ -224,6 +223,22 @@ class WordPressClient:
                 raise error
         return [future.result() for future in futures]
 
+    def in_background(self, call: Callable[[], T]) -> Callable[[], T]:
+        """Start ``call`` (a function sending requests of this client) now, on a thread of its own, and
+        return the function that waits for its end and gives its result or raises its failure: a long
+        request (the image upload) goes on while the caller sends the rounds that do not depend on it.
+        A dry run calls it at once, so its plan reads in order."""
+        if self.dry_run:
+            result = call()
+            return lambda: result
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.root  # noqa: B018 - discovered once here, not by both threads
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wp-background")
+        future = pool.submit(call)
+        pool.shutdown(wait=False)  # the thread ends with the call
+        return future.result
+
     def _request(
         self,
         method: str,
@@ -281,7 +296,7 @@ class WordPressClient:
         return parsed
 
     def _parse(
-        self, method: str, url: str, response: requests.Response, accept_codes: frozenset[str]
+        self, method: str, url: str, response: Response, accept_codes: frozenset[str]
     ) -> ApiResponse:
         if 300 <= response.status_code < 400:
             location = response.headers.get("Location", "?")

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import requests
-
 from ..errors import WordPressError
 from .connection_settings import URL_VAR
-from .failures import connection_error
+from .failures import HTTPFailure, connection_error
 from .origin import off_origin_error, same_origin, show_origin
-from .transport import MAX_PAGE_REDIRECTS, Transport, is_json
+from .transport import MAX_PAGE_REDIRECTS, Response, Transport, is_json
 
 API_REL = "https://api.w.org/"
 
@@ -42,7 +40,7 @@ def discover_root(transport: Transport, site_url: str) -> Discovery:
     site = site_url + "/"
     try:
         return _discover(transport, site_url)
-    except requests.RequestException as exc:
+    except HTTPFailure as exc:
         raise connection_error("GET", site, exc) from exc
 
 
@@ -61,7 +59,7 @@ def _discover(transport: Transport, site_url: str) -> Discovery:
                 raise off_origin_error(root, site_url, found_where=where)
             return Discovery(root, home_html)
     for candidate in (site_url + "/wp-json/", site_url + "/?rest_route=/"):
-        response = transport.send_once("GET", candidate, auth=False, allow_redirects=False, label="discover")
+        response = transport.send_once("GET", candidate, auth=False, label="discover")
         if response.status_code == 200 and is_json(response):
             try:
                 index = response.json()
@@ -78,13 +76,13 @@ def _discover(transport: Transport, site_url: str) -> Discovery:
     )
 
 
-def _home_page(transport: Transport, method: str, url: str, site_url: str) -> requests.Response:
+def _home_page(transport: Transport, method: str, url: str, site_url: str) -> Response:
     """The home page, following redirects only on WORDPRESS_URL's origin (``/`` to ``/en/``); a redirect
     elsewhere is refused without a request there, naming the address to set as WORDPRESS_URL."""
     for _ in range(MAX_PAGE_REDIRECTS + 1):
         try:
-            response = transport.send_once(method, url, auth=False, allow_redirects=False, label="discover")
-        except requests.RequestException as exc:
+            response = transport.send_once(method, url, auth=False, label="discover")
+        except HTTPFailure as exc:
             raise connection_error(method, url, exc) from exc
         if not response.is_redirect:
             return response

@@ -1,14 +1,14 @@
 """What a failed WordPress request means: an error answer of the REST API, or a connection that failed,
 turned into a :class:`~digest_publisher.errors.WordPressError` that says what happened, where, and what to do
-next. The client (``client.py``) and its transport (``transport.py``) raise only these."""
+next. The client (``client.py``) and its transport (``transport.py``) raise only these. Below them, the
+HTTP session's own failures (:class:`HTTPFailure` and its kinds) say what happened to a connection."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import requests
-
 from ..errors import SiteUnreachable, WordPressError
+from ..retry import NoAnswer
 from .connection_settings import APP_PASSWORD_VAR, TIMEOUT_VAR, URL_VAR, USERNAME_VAR
 
 _CREDENTIAL_CODES = frozenset(
@@ -120,15 +120,50 @@ def wordpress_error(
     return WordPressError(what, hint, status=status, code=code or None, url=url)
 
 
+# -- what can go wrong below HTTP (transport.Session raises these; the retry rule reads ``unsent``) ---------
+
+
+class HTTPFailure(NoAnswer):
+    """No complete answer came; the message says why (never a header, never a credential)."""
+
+
+class ConnectFailed(HTTPFailure):
+    """No connection was made (refused, unknown host, unreachable): nothing reached the server."""
+
+    unsent = True
+
+
+class Timeout(HTTPFailure):
+    """No complete answer within the time allowed."""
+
+
+class ConnectTimeout(Timeout):
+    """No connection within the time allowed: nothing reached the server."""
+
+    unsent = True
+
+
+class TLSFailure(HTTPFailure):
+    """The TLS handshake failed (an untrusted certificate, or no TLS on the other side)."""
+
+
+class BrokenAnswer(HTTPFailure):
+    """The connection broke while the server was answering (the answer is cut short)."""
+
+
+class ConnectionLost(HTTPFailure):
+    """The connection failed after it was made, before an answer began (reset, closed, not HTTP)."""
+
+
 # How OpenSSL words "the other side is not TLS": Apache/nginx answer the ClientHello with an HTTP 400 page
 # (WRONG_VERSION_NUMBER, or RECORD_LAYER_FAILURE on OpenSSL 3.2+); PHP's server just closes (UNEXPECTED_EOF).
 _NOT_TLS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "UNEXPECTED_EOF_WHILE_READING", "UNKNOWN_PROTOCOL")
 
 
-def connection_error(method: str, url: str, exc: requests.RequestException) -> WordPressError:
+def connection_error(method: str, url: str, exc: HTTPFailure) -> WordPressError:
     """THE place saying why a connection failed; an SSL failure is told apart from a site that is down."""
     reason = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, TLSFailure):
         if any(sign in reason.upper().replace(" ", "_") for sign in _NOT_TLS):
             return SiteUnreachable(
                 f"{method} {url}: the site does not speak HTTPS on this port (the TLS handshake got no TLS "
@@ -144,19 +179,25 @@ def connection_error(method: str, url: str, exc: requests.RequestException) -> W
                 url=url,
             )
         return SiteUnreachable(
-            f"{method} {url}: the HTTPS handshake failed ({type(exc).__name__})",
+            f"{method} {url}: the HTTPS handshake failed ({exc})",
             f"Check the scheme and port in {URL_VAR} and the site's TLS set-up",
             url=url,
         )
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, Timeout):
         return SiteUnreachable(
             f"{method} {url}: no complete answer within {TIMEOUT_VAR} ({exc})",
             f"The site is slow or unreachable: raise {TIMEOUT_VAR} (it bounds the whole request: connection, "
             f"headers and body) or try again later; check {URL_VAR}",
             url=url,
         )
+    if isinstance(exc, ConnectionLost):
+        return SiteUnreachable(
+            f"{method} {url}: the connection broke before WordPress answered ({exc})",
+            f"Check {URL_VAR} and that the site is up; a rerun finds what this request may have created",
+            url=url,
+        )
     return SiteUnreachable(
-        f"{method} {url}: cannot connect ({type(exc).__name__})",
+        f"{method} {url}: cannot connect ({exc})",
         f"Check {URL_VAR} and that the site is up and reachable from this machine",
         url=url,
     )

@@ -6,14 +6,16 @@ from __future__ import annotations
 import html
 import mimetypes
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..errors import WordPressError
 from ..models import FeaturedImage
 from .client import WordPressClient
 from .fingerprints import same_text, verification_error
+from .publisher import Journal, KnownState, upload_intent
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
 MEDIA_FIELDS = "id,description,source_url,post"
@@ -31,10 +33,12 @@ def media_filename(image: FeaturedImage) -> str:
 
 @dataclass(frozen=True)
 class Attachment:
-    """An attachment holding the image: its id and the post it is attached to (0: none)."""
+    """An attachment holding the image: its id and the post it is attached to (0: none); ``uploaded``: this
+    run's upload created it (not an older copy found on the site)."""
 
     id: int
     post: int = 0
+    uploaded: bool = False
 
 
 def find_media(
@@ -118,7 +122,7 @@ def upload_image(
     ours = _attachment(data)
     oldest = next((item for item in media_holding(client, image.sha256) if int(item["id"]) != ours.id), None)
     if oldest is None or int(oldest["id"]) > ours.id:
-        return ours  # the first copy on the site: a run that uploaded another copy deletes its own
+        return replace(ours, uploaded=True)  # the first copy on the site: a racing run deletes its own
     if _stored_file(oldest) == _stored_file(data):
         # Two uploads raced to the same file name: deleting this copy would delete the file both show.
         notes.append(
@@ -136,6 +140,49 @@ def upload_image(
     )
     notes.append(f"the image was uploaded before (attachment {oldest['id']}): used it, deleted the new copy")
     return _attachment(oldest)
+
+
+class EarlyUpload:
+    """A first publish's upload, started before the publish's reads (it is the longest request by far) and
+    going on while they are made: only when the record shows no earlier attempt (``trusted``, nothing
+    pending) and the site facts know no copy of the image. When a check then refuses the post, :meth:`undo`
+    deletes what the upload created (never an older copy it found on the site), so "nothing was written"
+    stays true; a crash in between leaves the upload's write intent for the next run."""
+
+    def __init__(self, client: WordPressClient, image: FeaturedImage, journal: Journal) -> None:
+        self.client, self.sha, self.notes = client, image.sha256, list[str]()
+        journal.intend(upload_intent(self.sha))
+        self.result = client.in_background(lambda: upload_image(client, image, self.notes))
+
+    @classmethod
+    def start(
+        cls, client: WordPressClient, image: FeaturedImage | None, known: KnownState, journal: Journal, trusted: bool
+    ) -> EarlyUpload | None:
+        if image is None or not trusted or client.dry_run or known.wordpress_id or known.pending:
+            return None
+        if image.sha256 in known.site_media or image.sha256 in known.media:
+            return None
+        return cls(client, image, journal)
+
+    def undo(self, journal: Journal) -> None:
+        """Delete the attachment the upload created and settle its intent. An upload WordPress refused (4xx)
+        stored nothing: settled too. One that failed otherwise, or a delete that did not go through, leaves
+        the intent (the next run finds the image by its hash). The refusal being raised stays the one shown."""
+        try:
+            attachment = self.result()
+        except WordPressError as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                journal.settle(upload_intent(self.sha))
+            return
+        if attachment.uploaded:
+            try:
+                self.client.request(
+                    "DELETE", f"wp/v2/media/{attachment.id}", params={"force": "true"},
+                    accept_codes=frozenset({"rest_post_invalid_id"}), label=f"undo featured image {attachment.id}",
+                )  # fmt: skip
+            except WordPressError:
+                return
+        journal.settle(upload_intent(self.sha), media={} if attachment.uploaded else {self.sha: attachment.id})
 
 
 def attach_media(client: WordPressClient, media_id: int, post_id: int) -> None:

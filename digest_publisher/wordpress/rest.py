@@ -16,7 +16,8 @@ or by a racing run) wins and the new one is deleted.
 
 Requests that do not depend on each other go out together (``WordPressClient.together``): the reads (users/me,
 the terms, the image, the post the record knows); the missing terms' creates with the image upload; after the
-post, the image's attaching with the reader's fetch. No write is sent before every read and check is done.
+post, the image's attaching with the reader's fetch. No write is sent before every read and check is done,
+but a first publish's upload (``media.EarlyUpload``: started first, deleted again if a check refuses the post).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..errors import WordPressError
 from ..models import RenderedPost
 from .client import ApiResponse, WordPressClient
 from .fingerprints import holds_our_post
-from .media import Attachment, attach_media, find_media, upload_image
+from .media import Attachment, EarlyUpload, attach_media, find_media, upload_image
 from .posts import (
     LISTING_FIELDS,
     body_fingerprint,
@@ -55,7 +56,7 @@ from .publisher import (
     upload_intent,
 )
 from .terms import create_term, existing_names, resolve_terms
-from .users import describe_user
+from .users import describe_user, require_capability
 
 
 class RestPublisher:
@@ -117,59 +118,67 @@ class RestPublisher:
             self._finish_undos(known, journal)  # before the slug lookup, which must not find them
         image = post.featured_image
         media = dict(known.media)
-        # Every read the writes depend on goes out at once: who we are, the terms, the image, the target.
-        term_notes: list[str] = []
-        target_notes: list[str] = []
-        self._from_cache.clear()
-        me, (categories, missing_categories), (tags, missing_tags), attachment, target = client.together(
-            client.me,
-            lambda: resolve_terms(
-                client, "categories", post.categories, search_misses=False, cached=known.site_terms.get("categories"),
-                from_cache=self._from_cache, slugs=post.category_slugs, notes=term_notes,
-            ),
-            lambda: resolve_terms(client, "tags", post.tags, search_misses=False, cached=known.site_terms.get("tags"),
-                                  from_cache=self._from_cache),
-            # The image by its remembered id; searched by its hash when an earlier run may have uploaded it.
-            lambda: find_media(client, image, {**known.site_media, **media},
-                               search=not trusted or upload_intent(image.sha256) in known.pending) if image else None,
-            # By the record's id (a read); a lookup by slug may delete a crashed run's copy: after the checks.
-            lambda: self._find_target(post, known, target_notes, lookup=False),
-        )  # fmt: skip
-        caps: Mapping[str, Any] = me.get("capabilities") or {}
-        who = describe_user(me, client.settings.username)
-        status, status_note = expected_status(post.status, post.date_gmt)
-        if status_note:
-            notes.append(status_note)
-        notes += term_notes
-        self._require(caps, "edit_posts", who, "write posts")
-        if post.status in ("publish", "future"):
-            self._require(caps, "publish_posts", who, f"publish (status {post.status!r})")
+        early = EarlyUpload.start(client, image, known, journal, trusted)  # goes on during the reads
+        checked = False
+        try:
+            # Every read the writes depend on goes out at once: who we are, the terms, the image, the target.
+            term_notes: list[str] = []
+            target_notes: list[str] = []
+            self._from_cache.clear()
+            me, (categories, missing_categories), (tags, missing_tags), attachment, target = client.together(
+                client.me,
+                lambda: resolve_terms(
+                    client, "categories", post.categories, search_misses=False, slugs=post.category_slugs,
+                    cached=known.site_terms.get("categories"), from_cache=self._from_cache, notes=term_notes,
+                ),
+                lambda: resolve_terms(client, "tags", post.tags, search_misses=False,
+                                      cached=known.site_terms.get("tags"), from_cache=self._from_cache),
+                # The image by its remembered id; searched by its hash when an earlier run may have uploaded it.
+                lambda: find_media(client, image, {**known.site_media, **media},
+                                   search=not trusted or upload_intent(image.sha256) in known.pending)
+                if image else None,
+                # By the record's id (a read); a lookup by slug may delete a crashed run's copy: after the checks.
+                lambda: self._find_target(post, known, target_notes, lookup=False),
+            )  # fmt: skip
+            caps: Mapping[str, Any] = me.get("capabilities") or {}
+            who = describe_user(me, client.settings.username)
+            status, status_note = expected_status(post.status, post.date_gmt)
+            if status_note:
+                notes.append(status_note)
+            notes += term_notes
+            require_capability(caps, "edit_posts", who, "write posts")
+            if post.status in ("publish", "future"):
+                require_capability(caps, "publish_posts", who, f"publish (status {post.status!r})")
 
-        can_create_categories = bool(caps.get("manage_categories"))
-        searchable = [name for name in missing_categories if name not in post.category_slugs]
-        if searchable and not can_create_categories:
-            # A user who may not create a category: a name whose slug we guessed wrong is searched by name.
-            more, still = resolve_terms(client, "categories", tuple(searchable), search_misses=True, notes=notes)
-            categories.update(more)
-            missing_categories = [n for n in missing_categories if n not in searchable] + still
-        if missing_categories and not can_create_categories:
-            existing = existing_names(self.client, "categories")
-            raise WordPressError(
-                f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, which do "
-                f"not exist on {site}, and the user {who} may not create categories; nothing was written",
-                "Ask an editor or administrator to create them (Posts > Categories), or use existing ones in "
-                "post.md" + (f": {', '.join(existing)}" if existing else ""),
-                status=403,
-                code="rest_cannot_create",
-                url=client.api_url("wp/v2/categories"),
-            )
-        if image is not None and attachment is None:
-            self._require(caps, "upload_files", who, "upload the featured image")
-        notes += target_notes
-        if target is None and not known.wordpress_id and (not trusted or create_intent() in known.pending):
-            target = self._find_target(post, known, notes, lookup=True)
-        if target is not None and known.wordpress_id == target.get("id") and not force:
-            self._refuse_remote_edits(target, known, post.slug)
+            can_create_categories = bool(caps.get("manage_categories"))
+            searchable = [name for name in missing_categories if name not in post.category_slugs]
+            if searchable and not can_create_categories:
+                # A user who may not create a category: a name whose slug we guessed wrong is searched by name.
+                more, still = resolve_terms(client, "categories", tuple(searchable), search_misses=True, notes=notes)
+                categories.update(more)
+                missing_categories = [n for n in missing_categories if n not in searchable] + still
+            if missing_categories and not can_create_categories:
+                existing = existing_names(self.client, "categories")
+                raise WordPressError(
+                    f"post {post.slug!r} needs the categories {', '.join(map(repr, missing_categories))}, which do "
+                    f"not exist on {site}, and the user {who} may not create categories; nothing was written",
+                    "Ask an editor or administrator to create them (Posts > Categories), or use existing ones in "
+                    "post.md" + (f": {', '.join(existing)}" if existing else ""),
+                    status=403,
+                    code="rest_cannot_create",
+                    url=client.api_url("wp/v2/categories"),
+                )
+            if image is not None and attachment is None:
+                require_capability(caps, "upload_files", who, "upload the featured image")
+            notes += target_notes
+            if target is None and not known.wordpress_id and (not trusted or create_intent() in known.pending):
+                target = self._find_target(post, known, notes, lookup=True)
+            if target is not None and known.wordpress_id == target.get("id") and not force:
+                self._refuse_remote_edits(target, known, post.slug)
+            checked = True
+        finally:
+            if early is not None and not checked:  # refused before the writes: the upload is undone
+                early.undo(journal)
 
         # ---- writes start here: the missing terms and the image at once ----
         jobs: list[Callable[[], Any]] = []
@@ -179,12 +188,15 @@ class RestPublisher:
                 job_notes.append([])
                 slug = post.category_slugs.get(name) if taxonomy == "categories" else None
                 jobs.append(partial(create_term, client, taxonomy, name, job_notes[-1], slug))
-        if image is not None and attachment is None:
+        if image is not None and attachment is None and early is None:
             journal.intend(upload_intent(image.sha256))
             job_notes.append([])
             post_id = target.get("id") if target else None
             jobs.append(partial(upload_image, client, image, job_notes[-1], post_id=post_id))
         done = client.together(*jobs)
+        if early is not None:
+            done.append(early.result())
+            job_notes.append(early.notes)
         notes += [note for said in job_notes for note in said]
         for name, term_id in zip(missing_categories, done, strict=False):
             categories[name] = term_id
@@ -280,18 +292,6 @@ class RestPublisher:
         return outcome
 
     # -- reads ------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _require(caps: Mapping[str, Any], capability: str, who: str, purpose: str) -> None:
-        if not caps.get(capability):
-            raise WordPressError(
-                f"the user {who} lacks the capability {capability!r} needed to {purpose}; nothing was "
-                "written",
-                "Use an account with a role that has it (author or above to publish, editor or administrator "
-                "to create categories), or change the post's status to 'draft'",
-                status=403,
-                code="capability_missing",
-            )
 
     def _resend_terms(
         self,

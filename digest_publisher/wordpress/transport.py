@@ -1,112 +1,48 @@
-"""The HTTP layer under the REST client: one ``requests`` session, the user's credentials, the timeout, the
-project's retry rule (:mod:`digest_publisher.retry`), and the log and count of what was sent.
+"""The HTTP layer under the REST client: a :class:`Session` per command (``http_session.py``, on the standard
+library's ``http.client``: keep-alive connections, one per request in flight), the user's credentials, the
+timeout, the project's retry rule (:mod:`digest_publisher.retry`), and the log and count of what was sent.
+:class:`Session` is exported here: the rest of the package names the session type as ``transport.Session``.
 
-A request either returns the final ``requests.Response`` (any status the retry rule does not retry, for
-the client to parse) or raises :class:`~digest_publisher.errors.WordPressError` saying why it failed and
-whether a rerun is safe. Redirects are never followed here: the client refuses them.
+A request either returns the final :class:`Response` (any status the retry rule does not retry, for the
+client to parse) or raises :class:`~digest_publisher.errors.WordPressError` saying why it failed and whether
+a rerun is safe. Redirects are never followed here: the client refuses them.
 
 Three limits hold for every request: it goes only to WORDPRESS_URL's origin (:mod:`.origin`); it ends
 within WORDPRESS_TIMEOUT, connection, headers and body together (a watchdog closes the socket of a server
 that trickles its answer, which a per-read timeout never stops); and an answer larger than
 :data:`MAX_REPLY_BYTES` is abandoned, not read whole.
+What the session takes from the environment (a CA bundle, a proxy) is listed in ``http_session.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import socket
+import base64
+import json
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
-
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib.parse import urlencode, urljoin
 
 from ..errors import WordPressError
 from ..retry import RETRY_ALWAYS, RETRY_IF_IDEMPOTENT, RetryPolicy, Transient
 from .connection_settings import TIMEOUT_VAR, WordPressSettings
-from .failures import connection_error, wordpress_error
+from .failures import BrokenAnswer, HTTPFailure, Timeout, connection_error, wordpress_error
+from .http_session import MAX_REPLY_BYTES, USER_AGENT, Deadline, Headers, ReplyTooLarge, Response, Session
 from .origin import off_origin_error, same_origin
 
-Session = requests.Session  # THE session type a Site holds (one per command)
-USER_AGENT = "digest-publisher/0.1 (+https://github.com/; WordPress REST client)"
+__all__ = ["MAX_REPLY_BYTES", "USER_AGENT", "Headers", "Response", "Session", "Transport"]
+
 # Seconds before the second attempt (doubled for each further one, with jitter; see digest_publisher.retry).
 BACKOFF = 0.5
-#: The largest answer read (a listing of 100 posts with their content in edit context is a few MB).
-MAX_REPLY_BYTES = 32 * 1024 * 1024
-_CHUNK = 64 * 1024
 # A page (the home page, the feed) may redirect on the site's own origin (``/?feed=rss2`` to ``/feed/``).
 MAX_PAGE_REDIRECTS = 5
+
 
 def retry_policy(settings: WordPressSettings) -> RetryPolicy:
     """The retry rule's parameters for WordPress: ``attempts`` and ``max_wait`` from the settings."""
     return RetryPolicy(attempts=settings.attempts, backoff=BACKOFF, max_wait=settings.max_wait)
-
-
-# The connection each thread is sending on right now (by thread id), for the deadline's watchdog to close.
-_ACTIVE: dict[int, HTTPConnection] = {}
-
-
-class _TrackedHTTPConnection(HTTPConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _ACTIVE[threading.get_ident()] = self
-        super().request(*args, **kwargs)
-
-
-class _TrackedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _ACTIVE[threading.get_ident()] = self
-        super().request(*args, **kwargs)
-
-
-class _TrackedHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _TrackedHTTPConnection
-
-
-class _TrackedHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _TrackedHTTPSConnection
-
-
-class _TrackedAdapter(HTTPAdapter):
-    """requests' adapter, with connections the deadline's watchdog can find (pooled and reused as usual)."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
-
-
-class _Deadline:
-    """Shuts the socket of the request this thread sends once ``seconds`` have passed: the blocked read
-    returns, and the request fails (``expired`` tells it was the deadline)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.expired = False
-        self._thread = threading.get_ident()
-        _ACTIVE.pop(self._thread, None)
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-
-    def _fire(self) -> None:
-        self.expired = True
-        sock = getattr(_ACTIVE.get(self._thread), "sock", None)
-        if isinstance(sock, socket.socket):
-            with contextlib.suppress(OSError):  # already closed: the request is over
-                # The plain socket's shutdown: an SSLSocket's own would drop its TLS state under the reader.
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-    def __enter__(self) -> _Deadline:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        connection = _ACTIVE.pop(self._thread, None)
-        if self.expired and connection is not None:
-            connection.close()  # never reused: the server may still be sending
 
 
 @dataclass
@@ -134,29 +70,62 @@ class LoggedRequest:
 class _RetryableStatus(Transient):
     """An HTTP answer the retry rule may resend; carries the response for the final error."""
 
-    def __init__(self, response: requests.Response, policy: RetryPolicy) -> None:
+    def __init__(self, response: Response, policy: RetryPolicy) -> None:
         retry_after = policy.retry_after(response.headers.get("Retry-After"))
         super().__init__(f"HTTP {response.status_code}", status=response.status_code, retry_after=retry_after)
         self.response = response
 
 
-def is_json(response: requests.Response) -> bool:
+def is_json(response: Response) -> bool:
     ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
     return ctype == "application/json" or ctype.endswith("+json")
+
+
+def basic_authorization(username: str, password: str) -> str:
+    """The ``Authorization`` header's value for HTTP Basic (UTF-8, the form errors.scrub also knows)."""
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def _body(
+    json_body: Mapping[str, Any] | None,
+    files: Mapping[str, tuple[str, bytes, str]] | None,
+    form: Mapping[str, str] | None,
+) -> tuple[bytes | None, dict[str, str]]:
+    """A request's body and its Content-Type: JSON, a multipart form with files, or a urlencoded form."""
+    if files:
+        boundary = os.urandom(16).hex()
+        out: list[bytes] = []
+        for name, value in (form or {}).items():
+            out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'.encode())
+            out.append(value.encode() + b"\r\n")
+        for name, (filename, data, mime) in files.items():
+            out.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{_quoted(name)}"; '
+                f'filename="{_quoted(filename)}"\r\nContent-Type: {mime}\r\n\r\n'.encode()
+            )
+            out.append(data + b"\r\n")
+        out.append(f"--{boundary}--\r\n".encode())
+        return b"".join(out), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    if form:
+        return urlencode(dict(form)).encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+    if json_body is not None:
+        return json.dumps(json_body, allow_nan=False).encode(), {"Content-Type": "application/json"}
+    return None, {}
+
+
+def _quoted(value: str) -> str:
+    """A name or file name inside a multipart header, as browsers write it (HTML5: ``"``, CR, LF escaped)."""
+    return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
 class Transport:
     """Sends requests to one site as one user; counts every attempt (``request_count``) and logs them."""
 
-    def __init__(self, settings: WordPressSettings, session: requests.Session | None = None) -> None:
+    def __init__(self, settings: WordPressSettings, session: Session | None = None) -> None:
         self.settings = settings
-        self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", USER_AGENT)
-        adapter = _TrackedAdapter()
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.session = session or Session()
         self.policy = retry_policy(settings)
-        self._auth = requests.auth.HTTPBasicAuth(settings.username, settings.app_password)
+        self._authorization = basic_authorization(settings.username, settings.app_password)
         self.request_count = 0  # HTTP attempts actually sent, retries included
         self._count_lock = threading.Lock()
         self.log: list[LoggedRequest] = []
@@ -167,72 +136,47 @@ class Transport:
         url: str,
         *,
         auth: bool,
-        allow_redirects: bool,
         json_body: Mapping[str, Any] | None = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
         form: Mapping[str, str] | None = None,
         label: str = "",
-    ) -> requests.Response:
-        """One attempt, no retry; ``requests`` exceptions pass through (a request past its deadline as
-        ``requests.Timeout``). Refused before anything is sent when ``url`` is not on WORDPRESS_URL's origin.
-        Discovery's requests are logged here (the client logs API requests itself, once however often they
-        are sent)."""
+    ) -> Response:
+        """One attempt, no retry, no redirect followed; :class:`HTTPFailure` passes through (a request past
+        its deadline as :class:`Timeout`). Refused before anything is sent when ``url`` is not on
+        WORDPRESS_URL's origin. Discovery's requests are logged here (the client logs API requests itself,
+        once however often they are sent)."""
         if not same_origin(url, self.settings.site_url):
             raise off_origin_error(url, self.settings.site_url, found_where="the address", method=method)
         with self._count_lock:  # requests may be sent together (WordPressClient.together)
             self.request_count += 1
         if label == "discover":
             self.log.append(LoggedRequest(method, url, None, sent=True, label=label))
+        body, headers = _body(json_body, files, form)
+        if auth:
+            headers["Authorization"] = self._authorization
         timeout = self.settings.timeout
-        with _Deadline(timeout) as deadline:
+        with Deadline(timeout) as deadline:
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    auth=self._auth if auth else None,
-                    json=json_body,
-                    files=dict(files) if files else None,
-                    data=dict(form) if form else None,
-                    timeout=timeout,
-                    allow_redirects=allow_redirects,
-                    stream=True,
-                )
-                self._read_body(method, url, response)
-            except (requests.RequestException, OSError) as exc:
+                response = self.session.request(method, url, headers=headers, body=body, timeout=timeout)
+            except ReplyTooLarge as exc:
+                raise WordPressError(
+                    f"{method} {url} answered HTTP {exc.status} with more than "
+                    f"{MAX_REPLY_BYTES // (1024 * 1024)} MB; the answer was abandoned",
+                    "No WordPress answer this tool asks for is that large: check that WORDPRESS_URL is the site "
+                    "and not a file or a proxy's error page",
+                    status=exc.status,
+                    code="too_large",
+                    url=url,
+                ) from None
+            except HTTPFailure as exc:
                 if deadline.expired:
-                    raise requests.Timeout(f"no complete answer within {timeout:g} s") from exc
+                    raise Timeout(f"no complete answer within {timeout:g} s") from exc
                 raise
         if deadline.expired:
-            raise requests.Timeout(f"no complete answer within {timeout:g} s")
+            raise Timeout(f"no complete answer within {timeout:g} s")
         if label == "discover":
             self.log[-1].status = response.status_code
         return response
-
-    @staticmethod
-    def _read_body(method: str, url: str, response: requests.Response) -> None:
-        """Read the answer's body, at most :data:`MAX_REPLY_BYTES` of it (counted decompressed)."""
-        declared = response.headers.get("Content-Length", "")
-        chunks: list[bytes] = []
-        size = int(declared) if declared.isdigit() else 0
-        if size <= MAX_REPLY_BYTES:
-            size = 0
-            for chunk in response.iter_content(_CHUNK):
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_REPLY_BYTES:
-                    break
-        if size > MAX_REPLY_BYTES:
-            response.close()
-            raise WordPressError(
-                f"{method} {url} answered HTTP {response.status_code} with more than "
-                f"{MAX_REPLY_BYTES // (1024 * 1024)} MB; the answer was abandoned",
-                "No WordPress answer this tool asks for is that large: check that WORDPRESS_URL is the site and "
-                "not a file or a proxy's error page",
-                status=response.status_code,
-                code="too_large",
-                url=url,
-            )
-        response._content = b"".join(chunks)
 
     def send(
         self,
@@ -245,15 +189,12 @@ class Transport:
         files: Mapping[str, tuple[str, bytes, str]] | None,
         form: Mapping[str, str] | None,
         label: str,
-    ) -> requests.Response:
+    ) -> Response:
         """Send with the retry rule; the final answer, or :class:`WordPressError` when retrying ran out or
         could not help."""
 
-        def attempt() -> requests.Response:
-            response = self.send_once(
-                method, url, auth=auth, allow_redirects=False, json_body=json_body, files=files, form=form,
-                label=label,
-            )  # fmt: skip
+        def attempt() -> Response:
+            response = self.send_once(method, url, auth=auth, json_body=json_body, files=files, form=form, label=label)
             if response.status_code in RETRY_ALWAYS | RETRY_IF_IDEMPOTENT:
                 raise _RetryableStatus(response, self.policy)
             return response
@@ -262,7 +203,7 @@ class Transport:
             return self.policy.call(attempt, idempotent=idempotent)
         except _RetryableStatus as exc:
             raise self._status_error(method, url, exc.response, idempotent) from None
-        except requests.Timeout as exc:
+        except Timeout as exc:
             raise WordPressError(
                 f"{method} {url} timed out after {self.settings.timeout:g} s ({TIMEOUT_VAR} bounds the whole "
                 "request: connection, headers and body)",
@@ -270,21 +211,17 @@ class Transport:
                 + ("" if idempotent else "; a rerun will not duplicate what may have been created"),
                 url=url,
             ) from exc
-        except requests.exceptions.ChunkedEncodingError as exc:
+        except BrokenAnswer as exc:
             raise WordPressError(
                 f"{method} {url}: the connection broke while WordPress was answering",
                 "The network or a proxy cut the answer short; run the command again"
                 + ("" if idempotent else ": it finds what this request may have created instead of duplicating it"),
                 url=url,
             ) from exc
-        except requests.ConnectionError as exc:
+        except HTTPFailure as exc:
             raise connection_error(method, url, exc) from exc
-        except requests.RequestException as exc:
-            raise WordPressError(f"{method} {url} failed: {exc}", "Check WORDPRESS_URL", url=url) from exc
 
-    def _status_error(
-        self, method: str, url: str, response: requests.Response, idempotent: bool
-    ) -> WordPressError:
+    def _status_error(self, method: str, url: str, response: Response, idempotent: bool) -> WordPressError:
         """The error for a retryable status that was still there on the last attempt (or not resent)."""
         try:
             body: Any = response.json() if is_json(response) else None
@@ -313,11 +250,11 @@ class Transport:
         self.log.append(entry)
         try:
             for _ in range(MAX_PAGE_REDIRECTS + 1):
-                response = self.send_once("GET", url, auth=False, allow_redirects=False, label="page")
+                response = self.send_once("GET", url, auth=False, label="page")
                 entry.status = response.status_code
                 if not response.is_redirect:
                     return response.text
                 url = urljoin(url, response.headers.get("Location", ""))  # followed on the origin only
-        except (requests.RequestException, OSError, WordPressError):
+        except (HTTPFailure, WordPressError):
             return None
         return None

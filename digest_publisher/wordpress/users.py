@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import WordPressError
 from .client import WordPressClient
 
 
@@ -27,3 +28,15 @@ class UserClient(WordPressClient):
 
     def who(self) -> str:
         return describe_user(self.me(), self.settings.username)
+
+
+def require_capability(caps: Mapping[str, Any], capability: str, who: str, purpose: str) -> None:
+    """Refuse, before anything is written, a user whose ``users/me`` capabilities lack ``capability``."""
+    if not caps.get(capability):
+        raise WordPressError(
+            f"the user {who} lacks the capability {capability!r} needed to {purpose}; nothing was written",
+            "Use an account with a role that has it (author or above to publish, editor or administrator "
+            "to create categories), or change the post's status to 'draft'",
+            status=403,
+            code="capability_missing",
+        )

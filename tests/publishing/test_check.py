@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-import requests
 
 from digest_publisher.wordpress.check import check_site
 from digest_publisher.wordpress.site import Site
+from digest_publisher.wordpress.transport import Response, Session
 from tests.publishing.pubhelpers import Lab, Rest, settings_for
 
 pytestmark = pytest.mark.wordpress
@@ -54,12 +54,12 @@ def test_login_password_instead_of_an_application_password(wp_lab: Lab, role: st
     assert "CGIPassAuth" not in str(report.to_dict()) and user.password not in str(report.to_dict())
 
 
-class HeaderStrippingSession(requests.Session):
+class HeaderStrippingSession(Session):
     """Behaves like Apache + CGI without CGIPassAuth: the Authorization header never reaches PHP."""
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        request.headers.pop("Authorization", None)
-        return super().send(request, **kwargs)
+    def request(self, method: str, url: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any) -> Response:
+        kept = {name: value for name, value in (headers or {}).items() if name.lower() != "authorization"}
+        return super().request(method, url, headers=kept, **kwargs)
 
 
 def test_authorization_header_stripped_by_the_web_server(wp_lab: Lab) -> None:

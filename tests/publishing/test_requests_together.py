@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 
 from digest_publisher.errors import WordPressError
 from digest_publisher.wordpress.client import WordPressClient
 from digest_publisher.wordpress.connection_settings import WordPressSettings
+from digest_publisher.wordpress.transport import Session
 
 PAIR_WAIT_S = 10.0  # how long one of a pair waits for the other before it answers 500 (not a time limit)
 
@@ -69,7 +69,7 @@ def fake() -> Iterator[Fake]:
 
 
 def _client(fake: Fake, *, dry_run: bool = False) -> WordPressClient:
-    session = requests.Session()
+    session = Session()
     session.trust_env = False  # no proxy for 127.0.0.1
     settings = WordPressSettings(url=fake.url, username="editor", app_password="x", attempts=1)
     return WordPressClient(settings, session=session, rest_root=f"{fake.url}/wp-json/", dry_run=dry_run)

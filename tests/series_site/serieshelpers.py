@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import requests
 from click.testing import CliRunner
 
 from digest_publisher.cli import cli
@@ -26,6 +25,7 @@ from digest_publisher.publishing.series_site import SeriesMember, SeriesSiteRepo
 from digest_publisher.records import load_folder, write_post
 from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.site import Site
+from digest_publisher.wordpress.transport import Response, Session
 from tests.paths import REPO_ROOT, SAMPLE_YEAR
 from tests.publishing.pubhelpers import Rest
 
@@ -70,16 +70,16 @@ def member_of(drafted: Path, posts: Path, token: str) -> SeriesMember:
     )
 
 
-class RecordingSession(requests.Session):
+class RecordingSession(Session):
     """A session that remembers every request's method and URL (what the code under test sent)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[tuple[str, str]] = []
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        self.sent.append((str(method), str(url)))
-        return super().request(method, url, *args, **kwargs)
+    def request(self, method: str, url: str, **kwargs: Any) -> Response:
+        self.sent.append((method, url))
+        return super().request(method, url, **kwargs)
 
     def writes(self) -> list[tuple[str, str]]:
         return [(m, u) for m, u in self.sent if m not in ("GET", "HEAD")]
