@@ -14,6 +14,7 @@ import pytest
 
 from digest_publisher.errors import WordPressError
 from digest_publisher.publishing.publish import publish_post
+from digest_publisher.wordpress.site import Site
 from tests.publishing.pubhelpers import Lab, Rest, image_sha, make_post, settings_for
 
 pytestmark = pytest.mark.wordpress
@@ -32,7 +33,7 @@ def test_a_user_who_may_not_upload_is_refused_and_nothing_stays(
     post = make_post(f"noupload-{token}", image_seed=token)
 
     with pytest.raises(WordPressError) as caught:
-        publish_post(post, tmp_path, settings_for(wp_lab, wp_lab.author))
+        publish_post(post, tmp_path, Site(settings_for(wp_lab, wp_lab.author)))
 
     assert "lacks the capability 'upload_files'" in caught.value.message
     assert "nothing was written" in caught.value.message
@@ -45,7 +46,7 @@ def test_an_admin_first_publish_keeps_the_early_upload(
     wp_lab: Lab, admin_rest: Rest, token: str, tmp_path: Path
 ) -> None:
     post = make_post(f"early-{token}", image_seed=token)
-    report = publish_post(post, tmp_path, settings_for(wp_lab, wp_lab.admin))
+    report = publish_post(post, tmp_path, Site(settings_for(wp_lab, wp_lab.admin)))
     assert report.outcome.action == "created"
     held = admin_rest.get(f"media?search={image_sha(post)}")
     assert [item["id"] for item in held] == [admin_rest.get(f"posts/{report.outcome.post_id}")["featured_media"]]

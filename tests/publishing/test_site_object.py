@@ -129,9 +129,9 @@ class RecordingSession(transport.Session):
         self.sent: list[tuple[str, str]] = []
         RecordingSession.made.append(self)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        self.sent.append((str(method), str(url)))
-        return super().request(method, url, *args, **kwargs)
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        self.sent.append((method, url))
+        return super().request(method, url, **kwargs)
 
 
 @pytest.fixture
