@@ -5,12 +5,10 @@ outside (what it sends to a local server that answers with a scripted status; Cl
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import anthropic
@@ -28,6 +26,7 @@ from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.transport import Session
 from digest_publisher.wordpress.transport import retry_policy as wordpress_policy
 from tests.fake_claude import FakeClaude
+from tests.local_http import QuietHandler, serving
 
 NOW = datetime(2026, 5, 26, 12, 0, tzinfo=UTC).timestamp()
 FEED = (Path(__file__).parent / "corpus" / "data" / "atom" / "feed.xml").read_bytes()  # one page, 3 papers
@@ -71,7 +70,7 @@ class Flaky:
 def flaky() -> Iterator[Flaky]:
     fake = Flaky()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             path = self.path.split("?")[0]
             first = path not in fake.seen
@@ -89,16 +88,9 @@ def flaky() -> Iterator[Flaky]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as url:
+        fake.url = url
+        yield fake
 
 
 def _local_session() -> Session:

@@ -9,11 +9,9 @@ client chose to wait (``sleep`` is injected: nothing really sleeps).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +21,7 @@ import requests
 from digest_publisher.corpus import fetch_arxiv, iter_papers
 from digest_publisher.corpus.fetch import build_query, retry_policy
 from digest_publisher.errors import DigestError, FetchError
+from tests.local_http import QuietHandler, serving
 
 ATOM = Path(__file__).parent / "data" / "atom"
 PAGES = {start: (ATOM / f"page-{n}.xml").read_bytes() for n, start in enumerate((0, 2, 4))}
@@ -59,7 +58,7 @@ class FakeArxiv:
 def arxiv() -> Iterator[FakeArxiv]:
     fake = FakeArxiv()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
@@ -74,19 +73,9 @@ def arxiv() -> Iterator[FakeArxiv]:
             self.end_headers()
             self.wfile.write(reply.body)
 
-        def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/api/query"
-    try:
+    with serving(Handler) as url:
+        fake.url = f"{url}/api/query"
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def local_session() -> requests.Session:

@@ -19,7 +19,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -33,6 +32,7 @@ from digest_publisher.corpus.harvest import HarvestResult, harvest_oai, part_pat
 from digest_publisher.corpus.oai import parse_page
 from digest_publisher.corpus.text_cleanup import unwrap_abstract
 from digest_publisher.errors import FetchError
+from tests.local_http import QuietHandler, serving
 from tests.paths import REPO_ROOT
 
 OAI = Path(__file__).parent / "data" / "oai"
@@ -78,7 +78,7 @@ class FakeOai:
 def oai() -> Iterator[FakeOai]:
     fake = FakeOai()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
@@ -94,18 +94,13 @@ def oai() -> Iterator[FakeOai]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client was killed while waiting
 
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}/oai"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    for event in fake.hang.values():
-        event.set()
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as url:
+        fake.url = f"{url}/oai"
+        try:
+            yield fake
+        finally:
+            for event in fake.hang.values():
+                event.set()
 
 
 def _sample() -> dict[str, dict[str, object]]:

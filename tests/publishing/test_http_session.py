@@ -22,8 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -31,6 +29,7 @@ from digest_publisher.errors import WordPressError
 from digest_publisher.wordpress.client import WordPressClient
 from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.transport import MAX_REPLY_BYTES, Headers, Response, Session
+from tests.local_http import QuietHandler, serving
 
 PAIR_WAIT_S = 10.0  # how long one of a pair waits for the other (not a time limit of the test)
 
@@ -49,15 +48,12 @@ class Server:
 def server() -> Iterator[Server]:
     state = Server()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as Apache and nginx serve WordPress
 
         def setup(self) -> None:
             super().setup()
             state.connections += 1
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
 
         def finish(self) -> None:
             super().finish()
@@ -103,14 +99,9 @@ def server() -> Iterator[Server]:
 
         do_GET = do_POST = do_HEAD = _answer
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(Handler) as url:
+        state.url = url
+        yield state
 
 
 def _client(url: str, *, attempts: int = 1, session: Session | None = None) -> WordPressClient:

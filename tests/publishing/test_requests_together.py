@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -21,6 +20,7 @@ from digest_publisher.errors import WordPressError
 from digest_publisher.wordpress.client import WordPressClient
 from digest_publisher.wordpress.connection_settings import WordPressSettings
 from digest_publisher.wordpress.transport import Session
+from tests.local_http import QuietHandler, serving
 
 PAIR_WAIT_S = 10.0  # how long one of a pair waits for the other before it answers 500 (not a time limit)
 
@@ -36,7 +36,7 @@ class Fake:
 def fake() -> Iterator[Fake]:
     state = Fake()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _answer(self) -> None:
             path = self.path.split("?")[0].rsplit("/", 1)[-1]
             state.seen.append(f"{self.command} {path}")
@@ -56,16 +56,9 @@ def fake() -> Iterator[Fake]:
 
         do_GET = do_POST = _answer
 
-        def log_message(self, format: str, *args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as url:
+        state.url = url
+        yield state
 
 
 def _client(fake: Fake, *, dry_run: bool = False) -> WordPressClient:
