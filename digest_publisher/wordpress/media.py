@@ -151,6 +151,7 @@ class EarlyUpload:
 
     def __init__(self, client: WordPressClient, image: FeaturedImage, journal: Journal) -> None:
         self.client, self.sha, self.notes = client, image.sha256, list[str]()
+        client.root  # noqa: B018 - the site answers first: a site that is down leaves no intent (and no record)
         journal.intend(upload_intent(self.sha))
         self.result = client.in_background(lambda: upload_image(client, image, self.notes))
 
