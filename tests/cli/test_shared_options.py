@@ -4,6 +4,7 @@ arXiv endpoint is read through config.py."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -81,3 +82,15 @@ def test_the_arxiv_endpoint_comes_through_config() -> None:
     assert config.arxiv_api_url(None, {"ARXIV_API_URL": " http://127.0.0.1:9/api "}) == "http://127.0.0.1:9/api"
     assert config.arxiv_api_url("http://x/api", {"ARXIV_API_URL": "http://y/api"}) == "http://x/api"
     assert "ARXIV_API_URL" in (REPO_ROOT / ".env.example").read_text(encoding="utf-8")
+
+
+def test_every_variable_the_settings_read_is_listed_in_env_example() -> None:
+    """config.py (and the WordPress settings it builds) read the environment; .env.example names each variable,
+    so a user finds every setting in one place. Fails when a variable is read but not listed."""
+    read: set[str] = set()
+    for source in ("digest_publisher/config.py", "digest_publisher/wordpress/connection_settings.py"):
+        read |= set(re.findall(r'"([A-Z][A-Z0-9]*_[A-Z0-9_]+)"', (REPO_ROOT / source).read_text(encoding="utf-8")))
+    read |= {"HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"}  # config.http_proxy builds these names
+    listed = (REPO_ROOT / ".env.example").read_text(encoding="utf-8")
+    assert {"REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "WORDPRESS_URL"} <= read
+    assert sorted(name for name in read if name not in listed) == []
