@@ -36,6 +36,7 @@ from .wordpress.connection_settings import (
     URL_VAR,
     USERNAME_VAR,
     WordPressSettings,
+    normalise_site_url,
     site_url_problems,
     timeout_problem,
 )
@@ -92,7 +93,7 @@ def claude_key_set(environ: Mapping[str, str] | None = None) -> bool:
 def site_url(environ: Mapping[str, str] | None = None) -> str:
     """``WORDPRESS_URL`` without a trailing slash, or "" (a preview renders without a site); a user or
     password typed inside it is left out (publish refuses such a URL, see :func:`wordpress_settings`)."""
-    url = (_env(environ).get(URL_VAR) or "").strip().rstrip("/")
+    url = normalise_site_url(_env(environ).get(URL_VAR) or "")
     parts = urlsplit(url)
     if "@" in parts.netloc:
         url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
