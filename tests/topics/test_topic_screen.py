@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from digest_publisher.corpus import corpus_files, iter_papers
 from digest_publisher.errors import CorpusError, EmptySelectionError
 from digest_publisher.models import Paper, Topic, word_buffer
+from digest_publisher.screen import topic_screen
 from digest_publisher.selection import is_better, select_corpus
-from digest_publisher.topics import keyword_matcher, load_topics, match_topic, topic_screen
+from digest_publisher.topics import keyword_matcher, load_topics, match_topic
 from tests.paths import REPO_ROOT
 
 TOPICS = load_topics(REPO_ROOT / "topics.toml")
