@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import re2
-
 from .models import TextMatcher, Topic, word_buffer
 
 
@@ -88,6 +86,9 @@ def line_regex(keywords: set[tuple[bytes, ...]]) -> bytes:
 
 
 def compile_line_regex(pattern: bytes) -> Any:
+    """:func:`line_regex`'s pattern compiled by RE2 (imported here: only a screened selection needs it)."""
+    import re2
+
     options = re2.Options()
     options.encoding = re2.Options.Encoding.LATIN1  # a byte is a character: no UTF-8 decoding, no Unicode case
     options.max_mem = 64 << 20  # the DFA's budget (RE2 falls back to its NFA past it: slower, same answers)
