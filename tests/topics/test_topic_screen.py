@@ -1,4 +1,4 @@
-"""The topic screen (topics.TopicScreen) and the skimmed scan: the same selection as building every Paper.
+"""The topic screen (screen.TopicScreen) and the skimmed scan: the same selection as building every Paper.
 
 The samples are the repository's own (samples/arxiv-week-2026-05-18, samples/arxiv-year-subset); the
 straightforward path reads every Paper (corpus.iter_papers) and asks match_topic of each.
