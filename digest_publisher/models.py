@@ -212,7 +212,7 @@ class TextMatcher:
     single_words: frozenset[bytes] = frozenset()  # one-word keywords
     phrases: tuple[frozenset[bytes], ...] = ()  # the words of each multi-word keyword
     phrase_keys: frozenset[bytes] = frozenset()  # the longest word of each phrase: one C call rules most out
-    keywords: tuple[tuple[bytes, ...], ...] = ()  # the words of each keyword, in order (see topics.TopicScreen)
+    keywords: tuple[tuple[bytes, ...], ...] = ()  # the words of each keyword, in order (see screen.TopicScreen)
     # ``pattern``'s source for ASCII keywords, lower-cased, to run without IGNORECASE: on an ASCII text,
     # lower-cased, it finds a match exactly when ``pattern`` does (str.lower changes only A-Z there), three
     # times faster. Compiled when first used (:func:`_lowered`): loading topics.toml does not pay for it.

@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import ConfigError, DigestError
 from .models import Paper, PostKind, Rule, TextMatcher, Topic, ascii_words, word_buffer, word_set
+from .screen import words_regex
 
 DEFAULT_TOPICS_FILE = Path("topics.toml")
 
@@ -282,128 +283,8 @@ def _guarded_words(topic: Topic, text: str) -> frozenset[bytes]:
             (word,) for rule in (*topic.include, *topic.exclude) for matcher in rule.patterns
             if matcher.guarded for keyword in matcher.keywords for word in keyword
         }  # fmt: skip
-        known = _VOCABULARIES[id(topic)] = (topic, _words_regex(vocabulary, find_all=True) if vocabulary else None)
+        known = _VOCABULARIES[id(topic)] = (topic, words_regex(vocabulary, find_all=True) if vocabulary else None)
     return frozenset(known[1].findall(word_buffer(text))) if known[1] is not None else frozenset()
-
-
-def _keyword_words(matcher: TextMatcher) -> set[tuple[bytes, ...]]:
-    """The words of each of the matcher's keywords, in order: wherever the group's regex finds a keyword,
-    a :func:`word_buffer` of the text holds its words in this order, between separators (a separator of
-    the keyword, or a run of whitespace and hyphens, is one or more spaces in the buffer)."""
-    return set(matcher.keywords)
-
-
-def _words_regex(keywords: set[tuple[bytes, ...]], *, find_all: bool = False) -> re.Pattern[bytes]:
-    """A search of a :func:`word_buffer` for any of ``keywords``, as a trie: Python's regex engine tries
-    the alternatives of a group one by one, so sharing their first letters halves the time. With
-    ``find_all``, ``findall`` gives every keyword found, in turn (the longest at a place; the space after
-    one is left for the next)."""
-    trie: dict[bytes, Any] = {}
-    for keyword in keywords:
-        node = trie
-        for word_index, word in enumerate(keyword):
-            for step in ([b" +"] if word_index else []) + [bytes([c]) for c in word]:
-                node = node.setdefault(step, {})
-        node[b""] = {}
-
-    def pattern(node: dict[bytes, Any]) -> bytes:
-        ends = b"" in node
-        parts = [(step if step == b" +" else re.escape(step)) + pattern(child)
-                 for step, child in sorted(node.items()) if step]  # fmt: skip
-        if not parts:
-            return b""
-        if len(parts) == 1 and not ends:
-            return parts[0]
-        return b"(?:" + b"|".join(parts) + b")" + (b"?" if ends else b"")
-
-    return re.compile(b" (" + pattern(trie) + b")(?= )" if find_all else b" " + pattern(trie) + b" ")
-
-
-# With IGNORECASE, Python's regex matches "i" to "ı" and "İ", and "s" to "ſ"; str.lower keeps "ı" and "ſ",
-# and turns "İ" into "i" + a combining dot: a keyword found through them is not in the word buffer.
-_CASE_SPECIAL = ("ı", "İ", "ſ")
-
-
-class TopicScreen:
-    """A necessary condition of :func:`match_topic`, checked on a record's title and abstract text before
-    a :class:`Paper` is built: when :meth:`may_select` is False, no include rule of the topic can match.
-
-    A rule matches only if each of its keyword groups finds one of its keywords, so one group per include
-    rule is enough to rule the rule out. The screen looks for the keywords of one group of every rule at
-    once: one regex over the words of the title (groups matched against the title alone), one over the
-    words of title + abstract (:func:`word_buffer`; a keyword is its words in order there, wherever the
-    group's own regex finds it). Which group of a rule it uses is chosen by the first ``sample`` texts it
-    sees (those are checked against every group of every rule): the one they satisfied least often. The
-    choice changes the speed, never the answer. A text with a letter that case-insensitive matching treats
-    specially ("ı", "İ", "ſ") always passes. A topic with an include rule that has no keyword group (a raw
-    regex or categories only) has no screen (:func:`topic_screen`).
-    """
-
-    def __init__(self, rules: list[list[tuple[bool, set[tuple[bytes, ...]]]]], sample: int = 128) -> None:
-        # per include rule: (on the title alone?, the words of its keywords) of each keyword group
-        self._rules = rules
-        self._checks = [[_words_regex(keywords) for _, keywords in checks] for checks in rules]
-        self._passes = [[0] * len(checks) for checks in rules]
-        self._left = sample
-        self._title: re.Pattern[bytes] | None = None
-        self._text: re.Pattern[bytes] | None = None
-        if self._left <= 0:
-            self._choose()
-
-    def may_select(self, title: str, abstract: str) -> bool:
-        """False only if no include rule can match a paper with this title and abstract (whitespace
-        as in the record: it does not change the words)."""
-        if not (title.isascii() and abstract.isascii()) and any(
-            letter in title or letter in abstract for letter in _CASE_SPECIAL
-        ):
-            return True
-        text = word_buffer(f"{title}\n{abstract}")
-        # The title's own buffer is the head of the text's (b" " + title + b" ") when lower-casing and
-        # UTF-8 keep its length, as for an ASCII title: searched in place, up to there.
-        title_end = len(title) + 2 if title.isascii() else -1
-        if self._left > 0:
-            return self._learn(text[:title_end] if title_end >= 0 else word_buffer(title), text)
-        if self._title is not None and (
-            self._title.search(text, 0, title_end) if title_end >= 0 else self._title.search(word_buffer(title))
-        ):
-            return True
-        return self._text is not None and self._text.search(text) is not None
-
-    def _learn(self, title: bytes, text: bytes) -> bool:
-        """Count which groups this text satisfies; True if some rule has all its groups satisfied (else
-        no rule can match: the same necessary condition, checked group by group)."""
-        possible = False
-        for rule, checks, passes in zip(self._rules, self._checks, self._passes, strict=True):
-            found = [regex.search(title if rule[index][0] else text) is not None for index, regex in enumerate(checks)]
-            possible = possible or all(found)
-            for index, hit in enumerate(found):
-                passes[index] += hit
-        self._left -= 1
-        if self._left == 0:
-            self._choose()
-        return possible
-
-    def _choose(self) -> None:
-        """For each rule, the group the sample satisfied least often; the screen's two regexes from them."""
-        on_title: set[tuple[bytes, ...]] = set()
-        on_text: set[tuple[bytes, ...]] = set()
-        for rule, passes in zip(self._rules, self._passes, strict=True):
-            title_only, keywords = rule[min(range(len(rule)), key=passes.__getitem__)]
-            (on_title if title_only else on_text).update(keywords)
-        self._title = _words_regex(on_title) if on_title else None
-        self._text = _words_regex(on_text) if on_text else None
-
-
-def topic_screen(topic: Topic, sample: int = 128) -> TopicScreen | None:
-    """The topic's :class:`TopicScreen`; None when an include rule has no keyword guard to screen by."""
-    rules: list[list[tuple[bool, set[tuple[bytes, ...]]]]] = []
-    for rule in topic.include:
-        checks = [(True, _keyword_words(m)) for m in rule.title_patterns if m.guarded]
-        checks += [(False, _keyword_words(m)) for m in rule.patterns if m.guarded]
-        if not checks:
-            return None
-        rules.append(checks)
-    return TopicScreen(rules, sample) if rules else None
 
 
 def _topic_of(topic: str | None, topics_path: Path) -> Topic | None:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from ..errors import CorpusError
 from ..models import (
@@ -135,6 +135,20 @@ class Skimmed(NamedTuple):
 
     key: str
     submitted: date | None
+
+
+class Screen(Protocol):
+    """A topic's screen (:class:`~digest_publisher.screen.TopicScreen`): necessary conditions of its rules,
+    on a listing record's raw JSON line and on its decoded title and abstract."""
+
+    def may_select_line(self, line: bytes) -> bool: ...
+
+    def may_select(self, title: str, abstract: str) -> bool: ...
+
+
+def never_selected(title: str, abstract: str) -> bool:
+    """The ``may_select`` of a record whose raw line the screen already ruled out."""
+    return False
 
 
 _MISSING = object()

@@ -11,7 +11,17 @@ from typing import Any
 
 from ..errors import CorpusError
 from ..models import Paper
-from .fields import Skimmed, bad_record, date_in_name, json_problem, listing_paper, sized_papers, skim_listing
+from .fields import (
+    Screen,
+    Skimmed,
+    bad_record,
+    date_in_name,
+    json_problem,
+    listing_paper,
+    never_selected,
+    sized_papers,
+    skim_listing,
+)
 from .file_io import open_binary
 
 JSONL_HINT = "Fix or remove that line: each line must hold one JSON object"
@@ -45,9 +55,12 @@ def _parse_line(raw: bytes, where: str) -> dict[str, Any]:
     return record
 
 
-def _records(path: Path, byte_range: tuple[int, int] | None, first_line: int) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line number, record)`` of each non-blank line; with ``byte_range``, only the lines that START in
-    [start, end) (``start`` must be 0 or just after a newline), numbered from ``first_line``.
+def _records(
+    path: Path, byte_range: tuple[int, int] | None, first_line: int
+) -> Iterator[tuple[int, dict[str, Any], bytes]]:
+    """``(line number, record, the line's bytes)`` of each non-blank line; with ``byte_range``, only the
+    lines that START in [start, end) (``start`` must be 0 or just after a newline), numbered from
+    ``first_line``.
 
     The common line, one that starts with ``{`` and has no NUL byte after it (json's own encoding detection
     says UTF-8 then), is decoded as json.loads decodes it and handed to the same decoder's scanner, without
@@ -80,7 +93,7 @@ def _records(path: Path, byte_range: tuple[int, int] | None, first_line: int) ->
                     continue
                 else:
                     record = _parse_line(raw, f"{name}:{lineno}")
-                yield lineno, record
+                yield lineno, record, raw
         except OSError as exc:
             raise bad_record(f"{name}:{lineno + 1}", f"read failed: {exc.strerror or exc}") from exc
 
@@ -94,25 +107,28 @@ def iter_jsonl(
     if snapshot:
         from .snapshot import snapshot_paper  # (and email.utils) only for a snapshot file
 
-        for lineno, record in _records(path, byte_range, first_line):
+        for lineno, record, _ in _records(path, byte_range, first_line):
             yield snapshot_paper(record, f"{name}:{lineno}")
         return
     listing_date = date_in_name(path)
-    for lineno, record in _records(path, byte_range, first_line):
+    for lineno, record, _ in _records(path, byte_range, first_line):
         yield listing_paper(record, f"{name}:{lineno}", listing_date)
 
 
 def iter_listing_screened(
-    path: Path, may_select: Callable[[str, str], bool], byte_range: tuple[int, int] | None = None, first_line: int = 1
+    path: Path, screen: Screen, byte_range: tuple[int, int] | None = None, first_line: int = 1
 ) -> Iterator[Paper | Skimmed]:
     """The records of a listing JSONL file (or of a byte range of it) as :func:`iter_jsonl` yields them
-    (checked against the size limits), except that a record ``may_select(title, abstract)`` rules out is
-    only :class:`Skimmed` (key and date; see :func:`~.fields.skim_listing`): the same papers, keys and
-    dates at a fraction of the cost when a topic selects few."""
+    (checked against the size limits), except that a record the ``screen`` rules out (its raw line, else
+    its title and abstract) is only :class:`Skimmed` (key and date; see :func:`~.fields.skim_listing`): the
+    same papers, keys and dates at a fraction of the cost when a topic selects few. Every line is decoded
+    and checked all the same: a bad record is reported wherever it is."""
     listing_date = date_in_name(path)
     name = str(path)
-    for lineno, record in _records(path, byte_range, first_line):
-        skimmed = skim_listing(record, name, lineno, listing_date, may_select)
+    may_select_line, may_select = screen.may_select_line, screen.may_select
+    for lineno, record, raw in _records(path, byte_range, first_line):
+        decide = may_select if may_select_line(raw) else never_selected
+        skimmed = skim_listing(record, name, lineno, listing_date, decide)
         if skimmed is not None:
             yield skimmed
             continue
@@ -157,10 +173,10 @@ def iter_papers_range(path: Path, fmt: str, start: int, end: int, first_line: in
 
 
 def iter_screened_range(
-    path: Path, fmt: str, start: int, end: int, first_line: int, may_select: Callable[[str, str], bool] | None
+    path: Path, fmt: str, start: int, end: int, first_line: int, screen: Screen | None
 ) -> Iterator[Paper | Skimmed]:
     """:func:`iter_papers_range`, screened as :func:`~.readers.iter_screened` screens a whole file: a listing
-    record that ``may_select`` rules out is only :class:`Skimmed`."""
-    if may_select is not None and fmt == "listing":
-        return iter_listing_screened(Path(path), may_select, (start, end), first_line)
+    record that ``screen`` rules out is only :class:`Skimmed`."""
+    if screen is not None and fmt == "listing":
+        return iter_listing_screened(Path(path), screen, (start, end), first_line)
     return iter_papers_range(path, fmt, start, end, first_line)

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..choices import CORPUS_FORMATS
 from ..errors import CorpusError
 from ..models import Paper
-from .fields import Skimmed, bad_record, listing_paper, sized_papers
+from .fields import Screen, Skimmed, bad_record, listing_paper, sized_papers
 from .file_io import decode_utf8, open_binary, unreadable
 from .jsonl import iter_jsonl, iter_listing_screened
 
@@ -210,13 +210,11 @@ def iter_papers(path: Path, fmt: str | None = None) -> Iterator[Paper]:
     raise CorpusError(f"{path}: unknown corpus format {fmt!r}", _FORMAT_HINT)
 
 
-def iter_screened(
-    path: Path, fmt: str | None, may_select: Callable[[str, str], bool] | None
-) -> Iterator[Paper | Skimmed]:
-    """:func:`iter_papers`, except that a listing JSONL record whose title and abstract ``may_select``
-    rules out is yielded as :class:`~.fields.Skimmed` (its key and date) instead of a Paper. Other
-    formats, and no ``may_select``, yield every Paper."""
+def iter_screened(path: Path, fmt: str | None, screen: Screen | None) -> Iterator[Paper | Skimmed]:
+    """:func:`iter_papers`, except that a listing JSONL record the topic's ``screen`` rules out is yielded
+    as :class:`~.fields.Skimmed` (its key and date) instead of a Paper. Other formats, and no ``screen``,
+    yield every Paper."""
     path = Path(path)
-    if may_select is not None and (fmt or detect_format(path)) == "listing":
-        return iter_listing_screened(path, may_select)
+    if screen is not None and (fmt or detect_format(path)) == "listing":
+        return iter_listing_screened(path, screen)
     return iter_papers(path, fmt)

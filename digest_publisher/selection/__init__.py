@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import heapq
 import itertools
 import json
@@ -25,7 +24,7 @@ import sqlite3
 import tempfile
 import weakref
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -34,7 +33,8 @@ from typing import Any
 from ..corpus import Skimmed, corpus_files, detect_format, iter_screened, iter_screened_range, jsonl_ranges
 from ..errors import CorpusError, EmptySelectionError
 from ..models import Paper, Topic
-from ..topics import TopicScreen, match_topic, topic_screen
+from ..screen import TopicScreen, topic_screen
+from ..topics import match_topic
 from .store import (
     _SPILL_PREFIX,
     SPILL_AFTER,
@@ -156,11 +156,12 @@ def _in_window(submitted: date | None, date_from: date | None, date_to: date | N
     return not (date_to and submitted > date_to)
 
 
-def _digest(key: str) -> int:
-    """64 bits of BLAKE2b of a paper key: what is remembered of EVERY record (to count unique papers),
-    so that a million records cost 50 MB, not 150, and cross between processes as 8 bytes each.
-    (Two of a million papers sharing a digest has a chance of about 3e-8, and would only miscount.)"""
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little")
+# What is remembered of EVERY record (to count unique papers): 64 bits of Python's hash of its key (SipHash,
+# keyed per interpreter; the readers are forked from this one, so they share the key), so that a million
+# records cost 50 MB, not 150, and cross between processes as 8 bytes each. (Two of a million papers sharing
+# a digest has a chance of about 3e-8, and would only miscount.)
+_DIGEST_BITS = (1 << 64) - 1
+_READERS = multiprocessing.get_context("fork")  # reader processes: this interpreter's copies (see above)
 
 
 def _count_distinct(parts: list[array[int]], in_a_set: int = 500_000) -> int:
@@ -188,7 +189,7 @@ class _Scan:
 
     kept: _Kept
     records: int = 0
-    seen: list[array[int]] = field(default_factory=list)  # sorted _digest of every key, per part
+    seen: list[array[int]] = field(default_factory=list)  # sorted digest of every key, per part
     window: list[array[int]] = field(default_factory=list)  # the same for the keys inside the window
     span_min: date | None = None
     span_max: date | None = None
@@ -221,7 +222,7 @@ def _scan(
     for paper in papers:
         records += 1
         key, submitted = paper if isinstance(paper, Skimmed) else (paper.key, paper.submitted)
-        digest = _digest(key)
+        digest = hash(key) & _DIGEST_BITS
         seen.add(digest)
         if submitted is not last:
             last = submitted
@@ -249,10 +250,9 @@ def _scan(
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 
 
-def _may_select(screen: TopicScreen | None) -> Callable[[str, str], bool] | None:
-    """The topic's screen for one stream of files: a copy of ``screen`` (built, its regexes compiled, once
-    in the parent) that learns from the stream's first texts which guards rule out most."""
-    return copy.deepcopy(screen).may_select if screen else None
+def _own_screen(screen: TopicScreen | None) -> TopicScreen | None:
+    """A copy of ``screen`` (built once in the parent) for one stream of files: it learns from them."""
+    return copy.deepcopy(screen) if screen else None
 
 
 def _scan_range(
@@ -260,7 +260,7 @@ def _scan_range(
 ) -> _Scan | CorpusError:
     path, fmt, start, end, first_line, topic, screen, date_from, date_to, spill = args
     try:
-        papers = iter_screened_range(path, fmt, start, end, first_line, _may_select(screen))
+        papers = iter_screened_range(path, fmt, start, end, first_line, _own_screen(screen))
         scan = _scan(papers, topic, date_from, date_to, spill)
     except CorpusError as exc:  # returned, not raised: the parent reports the error of the EARLIEST part
         return exc
@@ -274,8 +274,8 @@ def _scan_files(
     """Whole files, one after the other, in a reader process (see :func:`_file_groups`)."""
     paths, fmt, topic, screen, date_from, date_to, spill = args
     try:
-        may_select = _may_select(screen)
-        papers = itertools.chain.from_iterable(iter_screened(path, fmt, may_select) for path in paths)
+        own = _own_screen(screen)
+        papers = itertools.chain.from_iterable(iter_screened(path, fmt, own) for path in paths)
         scan = _scan(papers, topic, date_from, date_to, spill)
     except CorpusError as exc:  # returned, not raised: the parent reports the error of the EARLIEST group
         return exc
@@ -319,10 +319,10 @@ def _scan_file(
     parallel_min_bytes: int,
     spill: _Spill,
     screen: TopicScreen | None,
-    may_select: Callable[[str, str], bool] | None,
+    own: TopicScreen | None,
 ) -> _Scan:
-    """One file: read here with ``may_select`` (the screen of all the files read here), or, big enough, by
-    reader processes, a byte range each, each with its own copy of ``screen``."""
+    """One file: read here with ``own`` (the screen of all the files read here), or, big enough, by reader
+    processes, a byte range each, each with its own copy of ``screen``."""
     kind = fmt
     if workers > 1:
         try:
@@ -332,12 +332,12 @@ def _scan_file(
         if big:
             kind = fmt or detect_format(path)
     if workers <= 1 or kind not in ("listing", "snapshot"):
-        return _scan(iter_screened(path, fmt, may_select), topic, date_from, date_to, spill)
+        return _scan(iter_screened(path, fmt, own), topic, date_from, date_to, spill)
     assert kind is not None
     ranges = jsonl_ranges(path, workers)
     tasks = [(path, kind, start, end, line, topic, screen, date_from, date_to, spill) for start, end, line in ranges]
     total = _Scan(_Kept(spill))
-    with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
+    with _READERS.Pool(len(tasks)) as pool:
         # In file order, each part merged and dropped as it arrives: the first bad part's error wins.
         for part in pool.imap(_scan_range, tasks, chunksize=1):
             if isinstance(part, CorpusError):
@@ -387,17 +387,17 @@ def select_corpus(
         if groups:  # whole files per reader process, merged in file order: the same result
             files = len(found)
             tasks = [(group, fmt, topic, screen, date_from, date_to, spill) for group in groups]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with _READERS.Pool(workers) as pool:
                 for part in pool.imap(_scan_files, tasks, chunksize=1):
                     if isinstance(part, CorpusError):
                         raise part
                     total.merge(part)
                     del part
-        may_select = None if groups else _may_select(screen)  # one screen for all the files read here
+        own = None if groups else _own_screen(screen)  # one screen for all the files read here
         for path in [] if groups else found:
             files += 1
             total.merge(
-                _scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill, screen, may_select)
+                _scan_file(path, fmt, topic, date_from, date_to, workers, parallel_min_bytes, spill, screen, own)
             )
         selection = Selection(
             files=files,

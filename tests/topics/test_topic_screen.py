@@ -1,4 +1,4 @@
-"""The topic screen (topics.TopicScreen) and the skimmed scan: the same selection as building every Paper.
+"""The topic screen (screen.TopicScreen) and the skimmed scan: the same selection as building every Paper.
 
 The samples are the repository's own (samples/arxiv-week-2026-05-18, samples/arxiv-year-subset); the
 straightforward path reads every Paper (corpus.iter_papers) and asks match_topic of each.
@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from digest_publisher.corpus import corpus_files, iter_papers
 from digest_publisher.errors import CorpusError, EmptySelectionError
 from digest_publisher.models import Paper, Topic, word_buffer
+from digest_publisher.screen import topic_screen
 from digest_publisher.selection import is_better, select_corpus
-from digest_publisher.topics import keyword_matcher, load_topics, match_topic, topic_screen
+from digest_publisher.topics import keyword_matcher, load_topics, match_topic
 from tests.paths import REPO_ROOT
 
 TOPICS = load_topics(REPO_ROOT / "topics.toml")
