@@ -19,6 +19,9 @@ from .publisher import Journal, KnownState, upload_intent
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
 MEDIA_FIELDS = "id,description,source_url,post"
+# What the upload's verification reads. The attachment route builds caption and description whole: a nested
+# name (``caption.raw``) leaves them out of its answer (measured on 6.8), so the top-level names are asked for.
+UPLOAD_FIELDS = "id,alt_text,caption,description,media_type,source_url,post"
 
 
 def media_filename(image: FeaturedImage) -> str:
@@ -95,6 +98,7 @@ def upload_image(
         form["post"] = str(post_id)
     response = client.post(
         "wp/v2/media",
+        params={"_fields": UPLOAD_FIELDS},
         files={"file": (filename, image.data, image.mime_type)},
         form=form,
         label=f"featured image {filename}",
@@ -191,6 +195,7 @@ def attach_media(client: WordPressClient, media_id: int, post_id: int) -> None:
     response = client.post(
         f"wp/v2/media/{media_id}",
         {"post": post_id},
+        params={"_fields": "id,post"},
         idempotent=True,
         label=f"attach featured image {media_id} to post {post_id}",
     )

@@ -58,6 +58,10 @@ from .publisher import (
 from .terms import create_term, existing_names, resolve_terms
 from .users import describe_user, require_capability
 
+# A write's answer holds only what the verification, the edit fingerprint and the record read (no content
+# filters run on the server for it: ``content.rendered`` is what the reader's fetch checks).
+WRITTEN = {"_fields": LISTING_FIELDS}
+
 
 class RestPublisher:
     """Publishes RenderedPosts through one :class:`WordPressClient` (the command's, shared by its posts)."""
@@ -226,7 +230,7 @@ class RestPublisher:
         written: ApiResponse | None = None
         if target is None:
             journal.intend(create_intent())
-            written = client.post("wp/v2/posts", body, label=f"post {post.slug!r}")
+            written = client.post("wp/v2/posts", body, params=WRITTEN, label=f"post {post.slug!r}")
             action = "created"
             if not client.dry_run and written.data.get("slug") != post.slug:
                 # The slug is taken (WordPress suffixed ours): undo, then see whose post holds it.
@@ -241,9 +245,7 @@ class RestPublisher:
                 action = "verified"
             else:
                 journal.intend(update_intent(body_fingerprint(body)))
-                written = client.post(
-                    f"wp/v2/posts/{target['id']}", body, idempotent=True, label=f"post {post.slug!r}"
-                )
+                written = update_post(client, int(target["id"]), body, f"post {post.slug!r}", LISTING_FIELDS)
         if client.dry_run:
             return PublishOutcome(
                 action="planned",
@@ -318,7 +320,9 @@ class RestPublisher:
             terms[taxonomy] = found
             body[taxonomy] = list(found.values())
         journal.intend(update_intent(body_fingerprint(body)))
-        written = update_post(self.client, post_id, {t: body[t] for t in stale}, f"terms of post {post.slug!r}")
+        written = update_post(
+            self.client, post_id, {t: body[t] for t in stale}, f"terms of post {post.slug!r}", LISTING_FIELDS
+        )
         notes.append(f"the {' and '.join(stale)} ids remembered for this site were stale: looked up again, sent again")
         return written.data, written.url
 
