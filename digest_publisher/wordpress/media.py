@@ -37,11 +37,14 @@ def media_filename(image: FeaturedImage) -> str:
 @dataclass(frozen=True)
 class Attachment:
     """An attachment holding the image: its id and the post it is attached to (0: none); ``uploaded``: this
-    run's upload created it (not an older copy found on the site)."""
+    run's upload created it (not an older copy found on the site); ``checked``: the site was searched for an
+    older copy since (False: :func:`upload_image` was asked not to, the caller does it); ``file``: its stored file."""
 
     id: int
     post: int = 0
     uploaded: bool = False
+    checked: bool = True
+    file: str = ""
 
 
 def find_media(
@@ -78,15 +81,23 @@ def media_holding(client: WordPressClient, sha: str) -> list[dict[str, Any]]:
 
 
 def upload_image(
-    client: WordPressClient, image: FeaturedImage, notes: list[str], *, post_id: int | None = None
+    client: WordPressClient,
+    image: FeaturedImage,
+    notes: list[str],
+    *,
+    post_id: int | None = None,
+    check_copies: bool = True,
 ) -> Attachment:
     """Upload the image (attached to ``post_id`` when the post exists already), then make sure the site
     holds ONE attachment with these bytes: if another holds the hash (uploaded before, or by a run racing
-    this one, from another posts folder or another machine), the oldest is kept and this copy deleted.
+    this one, from another posts folder or another machine), the oldest is kept and this copy deleted
+    (:func:`oldest_copy`, :func:`give_way`).
 
     Every racing run keeps the oldest of the copies it sees, and the run whose copy WordPress stored last
     sees all of them (the hash is in the description from the moment WordPress stores the attachment), so
-    the runs agree on one attachment.
+    the runs agree on one attachment. That holds whenever the search is made, as long as it is made after
+    this copy was stored: with ``check_copies=False`` the caller makes it (a first publish, beside the post's
+    create, ``rest.RestPublisher``: when an older copy wins, the post is moved to it before this copy goes).
     """
     filename = media_filename(image)
     form = {
@@ -123,11 +134,24 @@ def upload_image(
             problems,
             response.url,
         )
-    ours = _attachment(data)
-    oldest = next((item for item in media_holding(client, image.sha256) if int(item["id"]) != ours.id), None)
-    if oldest is None or int(oldest["id"]) > ours.id:
-        return replace(ours, uploaded=True)  # the first copy on the site: a racing run deletes its own
-    if _stored_file(oldest) == _stored_file(data):
+    ours = replace(_attachment(data), uploaded=True, checked=False, file=_stored_file(data))
+    if not check_copies:
+        return ours
+    oldest = oldest_copy(client, image.sha256, ours)
+    return give_way(client, ours, oldest, notes) if oldest is not None else replace(ours, checked=True)
+
+
+def oldest_copy(client: WordPressClient, sha: str, ours: Attachment) -> Mapping[str, Any] | None:
+    """The attachment holding this hash that is older than ``ours`` (this run's upload), or None when ours is
+    the first copy on the site (a racing run then deletes its own)."""
+    oldest = next((item for item in media_holding(client, sha) if int(item["id"]) != ours.id), None)
+    return oldest if oldest is not None and int(oldest["id"]) < ours.id else None
+
+
+def give_way(client: WordPressClient, ours: Attachment, oldest: Mapping[str, Any], notes: list[str]) -> Attachment:
+    """Keep the older copy ``oldest`` and delete ``ours`` (no post may show ours any more); the older copy is
+    returned."""
+    if _stored_file(oldest) == ours.file:
         # Two uploads raced to the same file name: deleting this copy would delete the file both show.
         notes.append(
             f"the image was uploaded at the same moment by another run (attachment {oldest['id']}, the same "
@@ -157,7 +181,8 @@ class EarlyUpload:
         self.client, self.sha, self.notes = client, image.sha256, list[str]()
         client.root  # noqa: B018 - the site answers first: a site that is down leaves no intent (and no record)
         journal.intend(upload_intent(self.sha))
-        self.result = client.in_background(lambda: upload_image(client, image, self.notes))
+        # The search for an older copy is the caller's, beside the post's create (see upload_image).
+        self.result = client.in_background(lambda: upload_image(client, image, self.notes, check_copies=False))
 
     @classmethod
     def start(

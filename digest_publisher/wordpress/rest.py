@@ -12,17 +12,23 @@ REST root: the slug lookup and the media search before the upload are skipped wh
 earlier attempt (write intents, see ``Journal``). WordPress suffixes a taken slug instead of refusing it,
 so the answer tells: a suffixed create is deleted again and the slug's holder adopted (ours) or refused
 (not ours). After an upload the library is searched for the image's hash: an older copy (uploaded before,
-or by a racing run) wins and the new one is deleted.
+or by a racing run) wins and the new one is deleted. A first publish's early upload makes that search beside
+the post's create (the post is created showing the new copy; when an older one wins, the post is moved to it
+before the new copy is deleted).
 
 Requests that do not depend on each other go out together (``WordPressClient.together``): the reads (users/me,
-the terms, the image, the post the record knows); the missing terms' creates with the image upload; after the
-post, the image's attaching with the reader's fetch. No write is sent before every read and check is done,
-but a first publish's upload (``media.EarlyUpload``: started first, deleted again if a check refuses the post).
+the terms, the image, the post the record knows); the missing terms' creates with the image upload; a first
+publish's create with the image's hash check; after the post, the image's attaching with the reader's fetch.
+No write is sent before every read and check is done, but a first publish's upload (``media.EarlyUpload``:
+started first, even before the post is rendered when its image is a file; deleted again if a check or the
+render refuses the post).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -30,7 +36,7 @@ from ..errors import WordPressError
 from ..models import RenderedPost
 from .client import ApiResponse, WordPressClient
 from .fingerprints import holds_our_post
-from .media import Attachment, EarlyUpload, attach_media, find_media, upload_image
+from .media import Attachment, EarlyUpload, attach_media, find_media, give_way, oldest_copy, upload_image
 from .posts import (
     LISTING_FIELDS,
     body_fingerprint,
@@ -87,6 +93,7 @@ class RestPublisher:
         on_written: Callable[[PublishOutcome], None],
         content_hash: str = "",
         journal: Journal | None = None,
+        early: EarlyUpload | None = None,
     ) -> PublishOutcome:
         """Create or update ``post``; see the module docstring for the order of reads and writes.
 
@@ -95,6 +102,9 @@ class RestPublisher:
         image no earlier run tried to upload is uploaded without a search: WordPress's answer tells
         whether the slug or the file name was taken (it suffixes both), and only then is the site searched
         and the write undone. Without a journal every lookup is made first.
+
+        ``early``: the upload of ``post``'s image, started by the caller before it rendered the post (it is undone
+        here like one started here when a check refuses the post).
         """
         client = self.client
         notes: list[str] = []
@@ -122,7 +132,8 @@ class RestPublisher:
             self._finish_undos(known, journal)  # before the slug lookup, which must not find them
         image = post.featured_image
         media = dict(known.media)
-        early = EarlyUpload.start(client, image, known, journal, trusted)  # goes on during the reads
+        if early is None:
+            early = EarlyUpload.start(client, image, known, journal, trusted)  # goes on during the reads
         checked = False
         try:
             # Every read the writes depend on goes out at once: who we are, the terms, the image, the target.
@@ -230,7 +241,13 @@ class RestPublisher:
         written: ApiResponse | None = None
         if target is None:
             journal.intend(create_intent())
-            written = client.post("wp/v2/posts", body, params=WRITTEN, label=f"post {post.slug!r}")
+            create = partial(client.post, "wp/v2/posts", body, params=WRITTEN, label=f"post {post.slug!r}")
+            if image is not None and attachment is not None and not attachment.checked:
+                written, attachment = self._create_keeping_one_image(create, attachment, image.sha256, body, journal,
+                                                                     notes)  # fmt: skip
+                media[image.sha256] = attachment.id
+            else:
+                written = create()
             action = "created"
             if not client.dry_run and written.data.get("slug") != post.slug:
                 # The slug is taken (WordPress suffixed ours): undo, then see whose post holds it.
@@ -292,6 +309,45 @@ class RestPublisher:
         outcome.rendered_where = reader.url
         outcome.link = reader.data.get("link") or outcome.link
         return outcome
+
+    def _create_keeping_one_image(
+        self,
+        create: Callable[[], ApiResponse],
+        ours: Attachment,
+        sha: str,
+        body: dict[str, Any],
+        journal: Journal,
+        notes: list[str],
+    ) -> tuple[ApiResponse, Attachment]:
+        """Create the post (showing ``ours``, this run's upload) while the site is searched for an older copy of
+        the image (a racing run's: see ``media.upload_image``): the common case costs no round of its own. When an
+        older copy wins, the new post is moved to it (one more write), then ours is deleted. Returns the answer
+        describing the post and the attachment it shows."""
+        client = self.client
+        found: list[Mapping[str, Any] | None] = []
+
+        def search() -> None:
+            with suppress(WordPressError):  # the create goes on; the search is made again below
+                found.append(oldest_copy(client, sha, ours))
+
+        try:
+            written, _ = client.together(create, search)
+        except WordPressError:
+            if found and found[0] is not None:  # the create failed: no post of this run shows our copy
+                with suppress(WordPressError):  # the create's failure is the one to report
+                    give_way(client, ours, found[0], notes)
+            raise
+        oldest = found[0] if found else oldest_copy(client, sha, ours)
+        if oldest is None:
+            return written, replace(ours, checked=True)
+        body["featured_media"] = int(oldest["id"])
+        # The whole body: an update without categories gets the default one again (WordPress's wp_insert_post).
+        # The create's intent is still pending (the record learns the id after this): a crash here is found again.
+        moved = update_post(client, int(written.data["id"]), body, f"featured image of post {body['slug']!r}",
+                            LISTING_FIELDS)  # fmt: skip
+        kept = give_way(client, ours, oldest, notes)
+        journal.settle(upload_intent(sha), media={sha: kept.id})
+        return moved, kept
 
     # -- reads ------------------------------------------------------------------------------------
 
