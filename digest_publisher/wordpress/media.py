@@ -134,31 +134,31 @@ def upload_image(
             problems,
             response.url,
         )
-    ours = replace(_attachment(data), uploaded=True, checked=False, file=_stored_file(data))
+    ours = replace(_attachment(data), uploaded=True, checked=False)
     if not check_copies:
         return ours
-    oldest = oldest_copy(client, image.sha256, ours)
-    return give_way(client, ours, oldest, notes) if oldest is not None else replace(ours, checked=True)
+    older = oldest_copy(client, image.sha256, ours)
+    return give_way(client, ours, older, notes) if older is not None else replace(ours, checked=True)
 
 
-def oldest_copy(client: WordPressClient, sha: str, ours: Attachment) -> Mapping[str, Any] | None:
+def oldest_copy(client: WordPressClient, sha: str, ours: Attachment) -> Attachment | None:
     """The attachment holding this hash that is older than ``ours`` (this run's upload), or None when ours is
     the first copy on the site (a racing run then deletes its own)."""
     oldest = next((item for item in media_holding(client, sha) if int(item["id"]) != ours.id), None)
-    return oldest if oldest is not None and int(oldest["id"]) < ours.id else None
+    return _attachment(oldest) if oldest is not None and int(oldest["id"]) < ours.id else None
 
 
-def give_way(client: WordPressClient, ours: Attachment, oldest: Mapping[str, Any], notes: list[str]) -> Attachment:
+def give_way(client: WordPressClient, ours: Attachment, oldest: Attachment, notes: list[str]) -> Attachment:
     """Keep the older copy ``oldest`` and delete ``ours`` (no post may show ours any more); the older copy is
     returned."""
-    if _stored_file(oldest) == ours.file:
+    if oldest.file == ours.file:
         # Two uploads raced to the same file name: deleting this copy would delete the file both show.
         notes.append(
-            f"the image was uploaded at the same moment by another run (attachment {oldest['id']}, the same "
+            f"the image was uploaded at the same moment by another run (attachment {oldest.id}, the same "
             f"file): used that one; attachment {ours.id} is a second entry for the file, delete it in the "
             "media library without deleting the file"
         )
-        return _attachment(oldest)
+        return oldest
     client.request(
         "DELETE",
         f"wp/v2/media/{ours.id}",
@@ -166,8 +166,8 @@ def give_way(client: WordPressClient, ours: Attachment, oldest: Mapping[str, Any
         accept_codes=frozenset({"rest_post_invalid_id"}),
         label=f"undo featured image {ours.id}",
     )
-    notes.append(f"the image was uploaded before (attachment {oldest['id']}): used it, deleted the new copy")
-    return _attachment(oldest)
+    notes.append(f"the image was uploaded before (attachment {oldest.id}): used it, deleted the new copy")
+    return oldest
 
 
 class EarlyUpload:
@@ -236,7 +236,7 @@ def attach_media(client: WordPressClient, media_id: int, post_id: int) -> None:
 
 
 def _attachment(item: Mapping[str, Any]) -> Attachment:
-    return Attachment(int(item["id"]), int(item.get("post") or 0))
+    return Attachment(int(item["id"]), int(item.get("post") or 0), file=_stored_file(item))
 
 
 def _stored_file(item: Mapping[str, Any]) -> str:

@@ -148,9 +148,10 @@ class RestPublisher:
                 ),
                 lambda: resolve_terms(client, "tags", post.tags, search_misses=False,
                                       cached=known.site_terms.get("tags"), from_cache=self._from_cache),
-                # The image by its remembered id; searched by its hash when an earlier run may have uploaded it.
-                lambda: find_media(client, image, {**known.site_media, **media},
-                                   search=not trusted or upload_intent(image.sha256) in known.pending)
+                # The image by its remembered id; searched by its hash when an earlier run may have uploaded it,
+                # and during an early upload (a copy already on the site then wins before the post is written).
+                lambda: find_media(client, image, {**known.site_media, **media}, search=not trusted or early is not None
+                                   or upload_intent(image.sha256) in known.pending)
                 if image else None,
                 # By the record's id (a read); a lookup by slug may delete a crashed run's copy: after the checks.
                 lambda: self._find_target(post, known, target_notes, lookup=False),
@@ -183,7 +184,7 @@ class RestPublisher:
                     code="rest_cannot_create",
                     url=client.api_url("wp/v2/categories"),
                 )
-            if image is not None and attachment is None:
+            if image is not None and (attachment is None or early is not None):
                 require_capability(caps, "upload_files", who, "upload the featured image")
             notes += target_notes
             if target is None and not known.wordpress_id and (not trusted or create_intent() in known.pending):
@@ -218,9 +219,13 @@ class RestPublisher:
         for name, term_id in zip(missing_tags, done[len(missing_categories) :], strict=False):
             tags[name] = term_id
         terms = {"categories": categories, "tags": tags}
-        if image is not None and attachment is None:
-            attachment = done[-1]
-            assert isinstance(attachment, Attachment)
+        if image is not None and (attachment is None or early is not None):
+            uploaded = done[-1]
+            assert isinstance(uploaded, Attachment)
+            if attachment is not None and attachment.id < uploaded.id:
+                # A copy was on the site before this run's early upload (its search went with the upload): it wins.
+                uploaded = give_way(client, uploaded, attachment, notes)
+            attachment = uploaded
             journal.settle(upload_intent(image.sha256), media={image.sha256: attachment.id})
         media_id = attachment.id if attachment is not None else 0
         if image is not None:
@@ -320,11 +325,12 @@ class RestPublisher:
         notes: list[str],
     ) -> tuple[ApiResponse, Attachment]:
         """Create the post (showing ``ours``, this run's upload) while the site is searched for an older copy of
-        the image (a racing run's: see ``media.upload_image``): the common case costs no round of its own. When an
-        older copy wins, the new post is moved to it (one more write), then ours is deleted. Returns the answer
-        describing the post and the attachment it shows."""
+        the image stored during the upload (a racing run's: see ``media.upload_image``; one stored before was
+        found by the search that went with the upload): the common case costs no round of its own. When an older
+        copy wins, the new post is moved to it (one more write, so one revision WordPress keeps), then ours is
+        deleted. Returns the answer describing the post and the attachment it shows."""
         client = self.client
-        found: list[Mapping[str, Any] | None] = []
+        found: list[Attachment | None] = []
 
         def search() -> None:
             with suppress(WordPressError):  # the create goes on; the search is made again below
@@ -340,7 +346,7 @@ class RestPublisher:
         oldest = found[0] if found else oldest_copy(client, sha, ours)
         if oldest is None:
             return written, replace(ours, checked=True)
-        body["featured_media"] = int(oldest["id"])
+        body["featured_media"] = oldest.id
         # The whole body: an update without categories gets the default one again (WordPress's wp_insert_post).
         # The create's intent is still pending (the record learns the id after this): a crash here is found again.
         moved = update_post(client, int(written.data["id"]), body, f"featured image of post {body['slug']!r}",

@@ -146,18 +146,40 @@ def test_which_posts_render_while_their_image_uploads(tmp_path: Path) -> None:
     assert pending_post(folder, render) is rendered
 
 
-@pytest.mark.parametrize("older", ["none", "an older copy"])
-def test_the_hash_check_beside_the_create_keeps_the_oldest_copy(
-    wp_lab: Lab, admin_rest: Rest, token: str, tmp_path: Path, older: str
+def _racing_copy(sha: str, flag: Path) -> str:
+    """PHP of a mu-plugin: right before WordPress stores this run's upload of the image, "another machine's" copy
+    (the same bytes, another file) is stored, so it is older, and it appears after this run's search that went
+    with its upload."""
+    return (
+        "add_filter('wp_insert_attachment_data', function ($data) {\n"
+        f"    if (strpos((string) $data['post_title'], '{sha[:12]}') !== false && @mkdir('{flag}')) {{\n"
+        "        sleep(1);  // the search that went with this upload is answered by now\n"
+        "        $uploads = wp_upload_dir();\n"
+        "        $file = $uploads['basedir'] . substr($data['guid'], strlen($uploads['baseurl']));\n"
+        "        $copy = preg_replace('/[.]png$/', '-racing.png', $file);\n"
+        "        copy($file, $copy);\n"
+        "        wp_insert_attachment(['post_title' => 'racing', 'post_mime_type' => 'image/png',\n"
+        f"            'post_status' => 'inherit', 'post_content' => '{MEDIA_MARKER}{sha}'], $copy);\n"
+        "    }\n"
+        "    return $data;\n"
+        "});"
+    )
+
+
+@pytest.mark.parametrize("older", ["none", "a copy already there", "a racing copy"])
+def test_the_image_is_kept_once_when_a_first_publish_uploads_it_early(
+    wp_lab: Lab, admin_rest: Rest, token: str, tmp_path: Path, older: str, mu_plugin: Callable[[str, str], None]
 ) -> None:
-    """A first publish's early upload is compared with the site's copies of the image beside the post's create
-    (``media.upload_image``, ``rest.RestPublisher``). An older copy (here uploaded by "another machine" before,
-    which this folder's site facts do not know) wins: the new post is moved to it and the new copy deleted."""
+    """A first publish's early upload is compared with the site's copies of the image twice, neither on the way
+    of the post: a search during the upload finds a copy already there (here uploaded by "another machine"
+    before, which this folder's site facts do not know): it wins before the post is written; a search beside
+    the post's create finds one stored during the upload (a racing run's): the new post is moved to it. Either
+    way the new copy is deleted and one attachment holds the image (``media.upload_image``)."""
     post = make_post(f"oldest-{older.split()[-1]}-{token}", image_seed=token)
     sha = image_sha(post)
     assert post.featured_image is not None
     before = None
-    if older != "none":
+    if older == "a copy already there":
         answer = requests.post(
             admin_rest.url("media"), auth=admin_rest.auth, timeout=20,
             files={"file": ("elsewhere.png", post.featured_image.data, "image/png")},
@@ -165,6 +187,8 @@ def test_the_hash_check_beside_the_create_keeps_the_oldest_copy(
         )  # fmt: skip
         answer.raise_for_status()
         before = int(answer.json()["id"])
+    elif older == "a racing copy":
+        mu_plugin(f"racing-{token}", _racing_copy(sha, tmp_path / "raced"))
     site = Site(settings_for(wp_lab, wp_lab.admin))
 
     report = publish_post(post, tmp_path, site)
@@ -176,10 +200,17 @@ def test_the_hash_check_beside_the_create_keeps_the_oldest_copy(
     record = load_record(tmp_path)
     assert record is not None and record.media == {sha: held["id"]} and record.pending == ()
     labels = [entry.label for entry in site.client.log]
-    if before is None:
-        assert "featured image by hash" in labels and not any(label.startswith("featured image of") for label in labels)
+    moved = any(label.startswith("featured image of post") for label in labels)
+    # searched with the upload, and (unless a copy already there won) with the create
+    assert labels.count("featured image by hash") == (1 if older == "a copy already there" else 2)
+    revisions = admin_rest.get(f"posts/{remote['id']}/revisions")
+    if older == "none":
+        assert not moved and revisions == []
         assert held["post"] == remote["id"]  # this run's copy, attached to its post
+    elif older == "a copy already there":
+        assert held["id"] == before and not moved and revisions == []  # it won before the post was written
+        assert any("uploaded before" in note for note in report.outcome.notes)
     else:
-        assert held["id"] == before  # the older copy won, the post was moved to it and the new copy deleted
-        assert any(label.startswith("featured image of post") for label in labels)
+        assert (tmp_path / "raced").is_dir() and held["title"]["rendered"] == "racing"
+        assert moved and len(revisions) == 1  # the rare race costs the post's move to the older copy
         assert any("uploaded before" in note for note in report.outcome.notes)
