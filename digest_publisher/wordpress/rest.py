@@ -6,15 +6,15 @@ first; only then are missing terms created, the image uploaded and the post writ
 compared with what was sent, because WordPress answers 200/201 while silently dropping unknown term ids
 and bad ``featured_media``.
 
-A first publish makes at most eight requests (users/me, categories, tags, upload, the hash check after it,
-create, attaching the image to the post, the reader's fetch) when the posts folder already knows the site's
-REST root: the slug lookup and the media search before the upload are skipped when the record shows no
-earlier attempt (write intents, see ``Journal``). WordPress suffixes a taken slug instead of refusing it,
-so the answer tells: a suffixed create is deleted again and the slug's holder adopted (ours) or refused
-(not ours). After an upload the library is searched for the image's hash: an older copy (uploaded before,
-or by a racing run) wins and the new one is deleted. A first publish's early upload makes that search beside
-the post's create (the post is created showing the new copy; when an older one wins, the post is moved to it
-before the new copy is deleted).
+A first publish makes at most nine requests (users/me, categories, tags, upload, the hash checks during it and
+beside the create, create, attaching the image to the post, the reader's fetch) when the posts folder already
+knows the site's REST root: the slug lookup is skipped when the record shows no earlier attempt (write intents,
+see ``Journal``). WordPress suffixes a taken slug instead of refusing it, so the answer tells: a suffixed create
+is deleted again and the slug's holder adopted (ours) or refused (not ours). After an upload the library is
+searched for the image's hash: an older copy (uploaded before, or by a racing run) wins and the new one is
+deleted. A first publish's early upload searches during the upload (a copy already there wins before the post is
+written) and beside the post's create (for a copy stored during the upload: the post, created showing the new
+copy, is moved to the older one before the new copy is deleted).
 
 Requests that do not depend on each other go out together (``WordPressClient.together``): the reads (users/me,
 the terms, the image, the post the record knows); the missing terms' creates with the image upload; a first
