@@ -102,7 +102,7 @@ def _first_publish_image(folder: Path) -> tuple[str, FeaturedImage] | None:
         post = load_folder(folder)
         if featured_image_file(post.source) is None:
             return None
-        from ..render.card import featured_file_image  # not the Markdown side: that loads during the upload
+        from ..render import featured_file_image  # not the Markdown side (loaded on first use): during the upload
 
         image = featured_file_image(post)
     except DigestError:

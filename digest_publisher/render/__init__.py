@@ -339,6 +339,7 @@ __all__ = [
     "check_residue",
     "excerpt_for",
     "featured_card",
+    "featured_file_image",
     "find_residue",
     "index_page_content",
     "index_title",

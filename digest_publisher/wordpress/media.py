@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import html
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -13,8 +14,9 @@ from urllib.parse import urlsplit
 
 from ..errors import WordPressError
 from ..models import FeaturedImage
-from .client import WordPressClient
+from .client import ApiResponse, WordPressClient
 from .fingerprints import same_text, verification_error
+from .posts import LISTING_FIELDS, update_post
 from .publisher import Journal, KnownState, upload_intent
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
@@ -168,6 +170,46 @@ def give_way(client: WordPressClient, ours: Attachment, oldest: Attachment, note
     )
     notes.append(f"the image was uploaded before (attachment {oldest.id}): used it, deleted the new copy")
     return oldest
+
+
+def create_keeping_one_image(
+    client: WordPressClient,
+    create: Callable[[], ApiResponse],
+    ours: Attachment,
+    sha: str,
+    body: dict[str, Any],
+    journal: Journal,
+    notes: list[str],
+) -> tuple[ApiResponse, Attachment]:
+    """Create the post (showing ``ours``, this run's upload) while the site is searched for an older copy of
+    the image stored during the upload (a racing run's: see :func:`upload_image`; one stored before was
+    found by the search that went with the upload): the common case costs no round of its own. When an older
+    copy wins, the new post is moved to it (one more write, so one revision WordPress keeps), then ours is
+    deleted. Returns the answer describing the post and the attachment it shows."""
+    found: list[Attachment | None] = []
+
+    def search() -> None:
+        with suppress(WordPressError):  # the create goes on; the search is made again below
+            found.append(oldest_copy(client, sha, ours))
+
+    try:
+        written, _ = client.together(create, search)
+    except WordPressError:
+        if found and found[0] is not None:  # the create failed: no post of this run shows our copy
+            with suppress(WordPressError):  # the create's failure is the one to report
+                give_way(client, ours, found[0], notes)
+        raise
+    oldest = found[0] if found else oldest_copy(client, sha, ours)
+    if oldest is None:
+        return written, replace(ours, checked=True)
+    body["featured_media"] = oldest.id
+    # The whole body: an update without categories gets the default one again (WordPress's wp_insert_post).
+    # The create's intent is still pending (the record learns the id after this): a crash here is found again.
+    moved = update_post(client, int(written.data["id"]), body, f"featured image of post {body['slug']!r}",
+                        LISTING_FIELDS)  # fmt: skip
+    kept = give_way(client, ours, oldest, notes)
+    journal.settle(upload_intent(sha), media={sha: kept.id})
+    return moved, kept
 
 
 class EarlyUpload:

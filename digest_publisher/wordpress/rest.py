@@ -27,8 +27,6 @@ render refuses the post).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextlib import suppress
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -36,7 +34,7 @@ from ..errors import WordPressError
 from ..models import RenderedPost
 from .client import ApiResponse, WordPressClient
 from .fingerprints import holds_our_post
-from .media import Attachment, EarlyUpload, attach_media, find_media, give_way, oldest_copy, upload_image
+from .media import Attachment, EarlyUpload, attach_media, create_keeping_one_image, find_media, give_way, upload_image
 from .posts import (
     LISTING_FIELDS,
     body_fingerprint,
@@ -61,7 +59,7 @@ from .publisher import (
     update_intent,
     upload_intent,
 )
-from .terms import create_term, existing_names, resolve_terms
+from .terms import create_term, existing_names, resend_terms, resolve_terms
 from .users import describe_user, require_capability
 
 # A write's answer holds only what the verification, the edit fingerprint and the record read (no content
@@ -248,8 +246,8 @@ class RestPublisher:
             journal.intend(create_intent())
             create = partial(client.post, "wp/v2/posts", body, params=WRITTEN, label=f"post {post.slug!r}")
             if image is not None and attachment is not None and not attachment.checked:
-                written, attachment = self._create_keeping_one_image(create, attachment, image.sha256, body, journal,
-                                                                     notes)  # fmt: skip
+                written, attachment = create_keeping_one_image(client, create, attachment, image.sha256, body,
+                                                               journal, notes)  # fmt: skip
                 media[image.sha256] = attachment.id
             else:
                 written = create()
@@ -295,8 +293,8 @@ class RestPublisher:
         stale = sorted(t for t in self._from_cache if sorted(data.get(t) or []) != sorted(body[t]))
         if stale:
             # WordPress drops unknown term ids without an error: ids remembered for this site were stale.
-            data, written_url = self._resend_terms(
-                outcome.post_id or 0, post, body, terms, stale, can_create_categories, journal, notes
+            data, written_url = resend_terms(
+                client, outcome.post_id or 0, post, body, terms, stale, can_create_categories, journal, notes
             )
             outcome.modified_gmt = data.get("modified_gmt")
             outcome.remote_fingerprint = rest_fingerprint(data)
@@ -315,78 +313,7 @@ class RestPublisher:
         outcome.link = reader.data.get("link") or outcome.link
         return outcome
 
-    def _create_keeping_one_image(
-        self,
-        create: Callable[[], ApiResponse],
-        ours: Attachment,
-        sha: str,
-        body: dict[str, Any],
-        journal: Journal,
-        notes: list[str],
-    ) -> tuple[ApiResponse, Attachment]:
-        """Create the post (showing ``ours``, this run's upload) while the site is searched for an older copy of
-        the image stored during the upload (a racing run's: see ``media.upload_image``; one stored before was
-        found by the search that went with the upload): the common case costs no round of its own. When an older
-        copy wins, the new post is moved to it (one more write, so one revision WordPress keeps), then ours is
-        deleted. Returns the answer describing the post and the attachment it shows."""
-        client = self.client
-        found: list[Attachment | None] = []
-
-        def search() -> None:
-            with suppress(WordPressError):  # the create goes on; the search is made again below
-                found.append(oldest_copy(client, sha, ours))
-
-        try:
-            written, _ = client.together(create, search)
-        except WordPressError:
-            if found and found[0] is not None:  # the create failed: no post of this run shows our copy
-                with suppress(WordPressError):  # the create's failure is the one to report
-                    give_way(client, ours, found[0], notes)
-            raise
-        oldest = found[0] if found else oldest_copy(client, sha, ours)
-        if oldest is None:
-            return written, replace(ours, checked=True)
-        body["featured_media"] = oldest.id
-        # The whole body: an update without categories gets the default one again (WordPress's wp_insert_post).
-        # The create's intent is still pending (the record learns the id after this): a crash here is found again.
-        moved = update_post(client, int(written.data["id"]), body, f"featured image of post {body['slug']!r}",
-                            LISTING_FIELDS)  # fmt: skip
-        kept = give_way(client, ours, oldest, notes)
-        journal.settle(upload_intent(sha), media={sha: kept.id})
-        return moved, kept
-
     # -- reads ------------------------------------------------------------------------------------
-
-    def _resend_terms(
-        self,
-        post_id: int,
-        post: RenderedPost,
-        body: dict[str, Any],
-        terms: dict[str, dict[str, int]],
-        stale: list[str],
-        can_create_categories: bool,
-        journal: Journal,
-        notes: list[str],
-    ) -> tuple[Mapping[str, Any], str]:
-        """Look the stale taxonomies up again (creating what is gone) and send the post's terms again."""
-        for taxonomy in stale:
-            names = post.categories if taxonomy == "categories" else post.tags
-            slugs = post.category_slugs if taxonomy == "categories" else {}
-            found, missing = resolve_terms(
-                self.client,
-                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories, slugs=slugs,
-                notes=notes,
-            )
-            for name in missing:
-                found[name] = create_term(self.client, taxonomy, name, notes, slugs.get(name))
-            terms[taxonomy] = found
-            body[taxonomy] = list(found.values())
-        journal.intend(update_intent(body_fingerprint(body)))
-        written = update_post(
-            self.client, post_id, {t: body[t] for t in stale}, f"terms of post {post.slug!r}", LISTING_FIELDS
-        )
-        notes.append(f"the {' and '.join(stale)} ids remembered for this site were stale: looked up again, sent again")
-        return written.data, written.url
 
     def _find_target(
         self, post: RenderedPost, known: KnownState, notes: list[str], *, lookup: bool = True
