@@ -270,17 +270,25 @@ def publish(
     adopt: bool = False,
 ) -> PublishReport:
     """Render the post as ``render`` does and create or update it on WordPress through ``site``, exactly once
-    (``adopt``: see :func:`~digest_publisher.publishing.publish.publish_post`; a dry run: ``site.dry_run``)."""
+    (``adopt``: see :func:`~digest_publisher.publishing.publish.publish_post`; a dry run: ``site.dry_run``).
+    A post whose featured image is a file is rendered while that image uploads (``publishing.publish.PendingPost``)."""
+    from .publishing.publish import apply_overrides, pending_post, publish_post
     from .records import find_post_folder, posts_dir_of
 
     folder = find_post_folder(ref, posts_dir)
-    post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site.site_url,
-                                     content_format=content_format,
-                                     wp_version=site.markup_version(posts_dir_of(folder)),
-                                     cache="read" if site.dry_run else "use")  # fmt: skip
-    report = _publish_rendered(rendered, folder, site, status=status, date_gmt=date_gmt, transport=transport,
-                               force=force, adopt=adopt)  # fmt: skip
-    report.outcome.notes[:0] = list(post.source.warnings)
+    wp_version = site.markup_version(posts_dir_of(folder))
+    warnings: list[str] = []
+
+    def render() -> RenderedPost:
+        post, rendered = render_for_site(folder, topics_path=topics_path, site_url=site.site_url,
+                                         content_format=content_format, wp_version=wp_version,
+                                         cache="read" if site.dry_run else "use")  # fmt: skip
+        warnings.extend(post.source.warnings)
+        return apply_overrides(rendered, status, date_gmt)
+
+    report = publish_post(pending_post(folder, render), folder, site, transport=transport, force=force,
+                          posts_dir=posts_dir_of(folder), adopt=adopt)  # fmt: skip
+    report.outcome.notes[:0] = warnings
     return report
 
 

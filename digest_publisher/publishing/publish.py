@@ -18,7 +18,7 @@ from typing import Any
 
 from ..choices import TRANSPORTS
 from ..errors import ConfigError, DigestError, WordPressError
-from ..models import RenderedPost
+from ..models import FeaturedImage, RenderedPost
 from ..records.locks import post_lock, site_locks
 from ..records.record import (
     PostRecord,
@@ -28,6 +28,7 @@ from ..records.record import (
     save_record,
 )
 from ..wordpress.client import WordPressClient
+from ..wordpress.media import EarlyUpload
 from ..wordpress.publisher import (
     Journal,
     KnownState,
@@ -71,6 +72,44 @@ class PublishReport:
         }
 
 
+@dataclass(frozen=True)
+class PendingPost:
+    """A post whose render has not run yet, with what is known without it: its slug and its featured image
+    (a file of its folder). :func:`publish_post` renders it under the post's locks, after a first publish
+    started the image's upload (``media.EarlyUpload``), so the upload goes on while the post renders."""
+
+    slug: str
+    featured_image: FeaturedImage
+    render: Callable[[], RenderedPost]
+
+
+def pending_post(folder: Path, render: Callable[[], RenderedPost]) -> PendingPost | RenderedPost:
+    """The post of ``folder`` to publish: pending (rendered by :func:`publish_post`) when it may be a first
+    publish (its record knows no WordPress post and no earlier attempt) and its featured image is a file that
+    loads; else rendered now (an update, no image, the generated card, or an image the render refuses: its
+    error is the render's). Deciding loads neither the render stage's Markdown side nor, for a known post, any of it."""
+    image = _first_publish_image(folder)
+    return render() if image is None else PendingPost(image[0], image[1], render)
+
+
+def _first_publish_image(folder: Path) -> tuple[str, FeaturedImage] | None:
+    from ..records import featured_image_file, load_folder
+
+    try:
+        record = load_record(folder)
+        if record is not None and (record.wordpress_id is not None or record.pending):
+            return None  # no early upload for it (media.EarlyUpload): nothing to overlap the render with
+        post = load_folder(folder)
+        if featured_image_file(post.source) is None:
+            return None
+        from ..render import featured_file_image  # not the Markdown side (loaded on first use): during the upload
+
+        image = featured_file_image(post)
+    except DigestError:
+        return None  # the render meets the same problem and reports it
+    return (post.source.slug, image) if image is not None else None
+
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -101,7 +140,7 @@ def apply_overrides(rendered: RenderedPost, status: str | None, date_gmt: str | 
 
 
 def publish_post(
-    rendered: RenderedPost,
+    rendered: RenderedPost | PendingPost,
     folder: Path,
     site: Site,
     *,
@@ -125,7 +164,7 @@ def publish_post(
     already holds it (``republish``). Runs of other posts folders on this machine that publish the same slug
     or image take turns (``records.locks.site_locks``). A WordPress post belongs to one record: a post this
     record did not create (another posts folder's, or ours with record.json lost) is never taken over unless
-    ``adopt``.
+    ``adopt``. A :class:`PendingPost` is rendered here, under the locks, once its image's upload is started.
     """
     started = time.perf_counter()
     args = (rendered, folder, site, transport, force, residue_check, started, posts_dir)
@@ -143,7 +182,7 @@ def publish_post(
 
 
 def _publish_locked(
-    rendered: RenderedPost,
+    pending: RenderedPost | PendingPost,
     folder: Path,
     site: Site,
     transport_name: str,
@@ -159,8 +198,8 @@ def _publish_locked(
     rest = transport_name == "rest"
     publisher = make_transport(transport_name, site, folder, record, posts_dir)  # the same-site rule, first
     existed = record is not None
-    record = record or PostRecord(slug=rendered.slug)
-    hash_ = content_hash(rendered)
+    slug = pending.slug
+    record = record or PostRecord(slug=slug)
     # What other posts of this site found out: the REST root (no discovery for a first publish, see
     # Site.client_for) and the images already uploaded (no search for a second post with the same image).
     facts = site.facts(posts_dir) if rest and posts_dir is not None else None
@@ -178,7 +217,7 @@ def _publish_locked(
     log_start = len(publisher.client.log) if isinstance(publisher, RestPublisher) else 0
     entry = RecordJournal(folder, record, dry_run=dry_run)  # the record as this run changes it
     # The record owns a post when it knows its id, or announced a create that a crashed run may have made.
-    owner = _Ownership(folder, rendered.slug, site.site_url, adopt or record.wordpress_id is not None
+    owner = _Ownership(folder, slug, site.site_url, adopt or record.wordpress_id is not None
                        or create_intent() in record.pending)
 
     def on_written(outcome: PublishOutcome) -> None:
@@ -209,15 +248,27 @@ def _publish_locked(
     journal = _TransportJournal(entry, site, publisher.name, posts_dir, owner) if rest else None
     # XML-RPC has no journal: the one-record rule is asked right before a post found by its slug is written.
     before_update = None if rest else owner.require
-    publish_key = publish_key_of(hash_, rendered.status, rendered.date_gmt) or ""
-    unchanged = bool(record.wordpress_id) and known.content_hash == publish_key and not force
     client = getattr(publisher, "client", None)
+    early = None
+    if isinstance(pending, PendingPost) and isinstance(client, WordPressClient) and journal is not None:
+        early = EarlyUpload.start(client, pending.featured_image, known, journal, trusted=True)
     staging = None
-    if isinstance(client, UserClient) and not dry_run:  # REST: verified before it goes public
-        staging = Staging.for_publish(client, rendered, record, will_write=not unchanged)
     try:
+        try:
+            rendered = _rendered(pending)
+            hash_ = content_hash(rendered)
+            publish_key = publish_key_of(hash_, rendered.status, rendered.date_gmt) or ""
+            unchanged = bool(record.wordpress_id) and known.content_hash == publish_key and not force
+            if isinstance(client, UserClient) and not dry_run:  # REST: verified before it goes public
+                staging = Staging.for_publish(client, rendered, record, will_write=not unchanged)
+        except DigestError:
+            if early is not None and journal is not None:  # refused before the transport took the upload over
+                early.undo(journal)
+            raise
         sent = staging.draft if staging else rendered
-        outcome = _call_publish(publisher, sent, known, force, on_written, publish_key, journal, before_update)
+        outcome = _call_publish(
+            publisher, sent, known, force, on_written, publish_key, journal, before_update, early=early
+        )
         if outcome.rendered_html is not None:
             residue_check(outcome.rendered_html, outcome.rendered_where or f"post {rendered.slug}")
         if staging and outcome.action != "unchanged":
@@ -248,14 +299,14 @@ def _publish_locked(
         outcome.notes = planned_notes(rendered) + [
             n for n in outcome.notes if n not in planned_notes(rendered)
         ]
-        return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, True, planned)
+        return PublishReport(slug, outcome, publisher.request_count, elapsed, True, planned)
 
     if outcome.action == "unchanged":
         outcome.post_object = outcome.post_object or record.last_response  # what --json shows
         if (outcome.status, outcome.link) != (record.status, record.link):
             # e.g. a scheduled post went live: refresh what status shows, without a history line
             save_record(folder, replace(record, status=outcome.status, link=outcome.link))
-        return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, False)
+        return PublishReport(slug, outcome, publisher.request_count, elapsed, False)
 
     final = replace(
         entry.record,
@@ -278,7 +329,21 @@ def _publish_locked(
     save_record(folder, final)
     if rest and posts_dir is not None:
         site.remember(posts_dir, rest_root=_rest_root_of(publisher), media=outcome.media, terms=outcome.terms)
-    return PublishReport(rendered.slug, outcome, publisher.request_count, elapsed, False)
+    return PublishReport(slug, outcome, publisher.request_count, elapsed, False)
+
+
+def _rendered(pending: RenderedPost | PendingPost) -> RenderedPost:
+    """The post, rendered now when pending; it must be the post whose slug and image the run locked and uploaded."""
+    if not isinstance(pending, PendingPost):
+        return pending
+    rendered = pending.render()
+    if rendered.slug != pending.slug or rendered.featured_image != pending.featured_image:
+        raise ConfigError(
+            f"post {pending.slug!r}: its post.md or featured image changed while it was being published "
+            "(the render differs from what was read before it); nothing was written to its post",
+            "Publish it again once the files stay unchanged",
+        )
+    return rendered
 
 
 class _Ownership:
@@ -355,6 +420,8 @@ def _call_publish(
     publish_key: str,
     journal: Journal | None = None,
     before_update: Callable[[int], None] | None = None,
+    *,
+    early: EarlyUpload | None = None,
 ) -> PublishOutcome:
     # content_hash (both transports), journal (REST) and before_update (XML-RPC) are passed by keyword, not
     # part of the Protocol's minimal surface, so test doubles of a transport stay small.
@@ -362,6 +429,8 @@ def _call_publish(
     extra: dict[str, Any] = {"journal": journal} if journal is not None else {}
     if before_update is not None:
         extra["before_update"] = before_update
+    if early is not None:
+        extra["early"] = early
     return method(rendered, known, force=force, on_written=on_written, content_hash=publish_key, **extra)
 
 

@@ -26,6 +26,7 @@ from ..models import RenderedPost
 from ..records.record import PostRecord
 from ..wordpress.fingerprints import first_html_difference, same_text
 from ..wordpress.posts import (
+    LISTING_FIELDS,
     fetch_as_reader,
     fetch_edit,
     raw_field,
@@ -94,7 +95,9 @@ class Staging:
         body: dict[str, Any] = {"status": self.rendered.status}
         if self.rendered.date_gmt:
             body["date_gmt"] = format_gmt(self.rendered.date_gmt)
-        written = update_post(self.client, post_id, body, f"publish post {post_id} (verified as a draft)")
+        written = update_post(
+            self.client, post_id, body, f"publish post {post_id} (verified as a draft)", LISTING_FIELDS
+        )
         wanted, note = expected_status(self.rendered.status, self.rendered.date_gmt)
         if note and note not in outcome.notes:
             outcome.notes.append(note)

@@ -34,10 +34,11 @@ Everything here is a pure function of the post folder, except :func:`write_previ
 from __future__ import annotations
 
 import html
+import importlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..choices import CONTENT_FORMATS
 from ..errors import RenderError, ResidueError
@@ -53,17 +54,37 @@ from ..records import (
 )
 from ..wordpress.markup_versions import CURRENT_WP_VERSION, TESTED_WP_VERSIONS, markup_version
 from . import wpformat
-from .card import CardText, image_alt_text, load_featured_file
+from .card import CardText, featured_file_image
 from .card import featured_card as _featured_card
-from .citations import PAPERS_COVERED_TITLE, Citations, authors_line, papers_covered
 from .dryrun import effective_status, parse_post_date, post_object, wp_date
-from .parser import markdown_to_blocks, markdown_to_classic, parse_markdown
-from .preview import FEATURED_PNG, PREVIEW_FILE, make_preview_server, preview_html
-from .residue import check_residue, find_residue
-from .sanitize import sanitize_html
-from .serialize import to_blocks, to_classic
-from .series import IndexRow, footer_blocks, index_page_content, index_title
-from .tree import Block, Footnotes, Heading
+
+if TYPE_CHECKING:
+    from .parser import markdown_to_blocks, markdown_to_classic
+    from .preview import make_preview_server
+    from .residue import check_residue, find_residue
+    from .sanitize import sanitize_html
+    from .serialize import to_blocks, to_classic
+    from .series import IndexRow, index_page_content, index_title
+    from .tree import Block
+
+# The Markdown side (markdown-it, nh3, the block tree) and the preview page are loaded when first used, not with
+# the package: a first publish starts its image upload (``render.card``, ``media.EarlyUpload``) before they load.
+_LAZY = {
+    "markdown_to_blocks": "parser", "markdown_to_classic": "parser",
+    "make_preview_server": "preview", "check_residue": "residue", "find_residue": "residue",
+    "sanitize_html": "sanitize", "to_blocks": "serialize", "to_classic": "serialize",
+    "IndexRow": "series", "index_page_content": "series", "index_title": "series",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 RENDER_JSON = "render.json"
 
@@ -167,14 +188,12 @@ def featured_card(source: PostSource, *, topic_label: str | None = None, paper_c
 
 
 def _featured_image(folder: PostFolder, topic_label: str | None, paper_count: int) -> FeaturedImage | None:
-    name = featured_image_file(folder.source)
-    if name is None:
+    if featured_image_file(folder.source) is None:
         choice = (folder.source.featured_image or "").strip().lower()
         if choice == "generated":
             return featured_card(folder.source, topic_label=topic_label, paper_count=paper_count)
         return None
-    alt = folder.source.featured_image_alt or folder.source.title
-    return load_featured_file(folder.source_file.parent, name, image_alt_text(alt))
+    return featured_file_image(folder)
 
 
 def _short_names(source: PostSource, where: str) -> Mapping[str, str]:
@@ -193,6 +212,9 @@ def _looks_numeric(value: str) -> bool:
 
 
 def _has_papers_covered(blocks: list[Block]) -> bool:
+    from .citations import PAPERS_COVERED_TITLE
+    from .tree import Heading
+
     return any(isinstance(b, Heading) and PAPERS_COVERED_TITLE.lower() in b.html.lower() for b in blocks)
 
 
@@ -215,6 +237,13 @@ def render_post(
     Raises :class:`~digest_publisher.errors.ResidueError` (listing every problem) when the content
     would show literal Markdown, an empty section or an unresolved citation.
     """
+    from .citations import Citations, authors_line, papers_covered
+    from .parser import parse_markdown
+    from .residue import find_residue
+    from .serialize import to_blocks, to_classic
+    from .series import footer_blocks
+    from .tree import Footnotes
+
     if content_format not in CONTENT_FORMATS:
         raise RenderError(f"unknown content format {content_format!r}", f"Use one of: {', '.join(CONTENT_FORMATS)}")
     source = folder.source
@@ -288,6 +317,8 @@ def write_preview(
 ) -> Path:
     """Write ``preview.html``, ``render.json`` and (for a generated card) ``featured.png``; return the page.
     ``factcheck`` (with its numbers' page ``patterns``) adds the fact-check view's toggle to the page only."""
+    from .preview import FEATURED_PNG, PREVIEW_FILE, preview_html
+
     shown = datetime.fromisoformat(rendered.date_gmt + "+00:00") if rendered.date_gmt else (now or datetime.now(UTC))
     image = rendered.featured_image
     if image is not None and folder.source.featured_image == "generated":
@@ -308,6 +339,7 @@ __all__ = [
     "check_residue",
     "excerpt_for",
     "featured_card",
+    "featured_file_image",
     "find_residue",
     "index_page_content",
     "index_title",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..errors import RenderError
 from ..models import FeaturedImage
 from ..names import readable_latex
-from ..records.images import IMAGE_SCALE_HINT, MAX_IMAGE_BYTES, image_size, read_post_image
+from ..records.images import IMAGE_SCALE_HINT, MAX_IMAGE_BYTES, featured_image_file, image_size, read_post_image
 from .wpformat import sanitize_text_field
 
 WIDTH, HEIGHT = 1200, 630
@@ -39,6 +39,8 @@ MUTED = (148, 163, 184)
 if TYPE_CHECKING:  # Pillow is loaded by the functions that draw the card: a user's image is checked without it
     from PIL import ImageDraw
     from PIL.ImageFont import FreeTypeFont as FontT
+
+    from ..records.source import PostFolder
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,16 @@ def sniff_image_type(data: bytes) -> str | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     return None
+
+
+def featured_file_image(folder: PostFolder) -> FeaturedImage | None:
+    """The featured image a post folder names as a file (its alt text the front matter's, else the title), or
+    None when it names none (no image, or the generated card): what the render sends, known without rendering."""
+    name = featured_image_file(folder.source)
+    if name is None:
+        return None
+    alt = folder.source.featured_image_alt or folder.source.title
+    return load_featured_file(folder.source_file.parent, name, image_alt_text(alt))
 
 
 def load_featured_file(folder: Path, name: str, alt_text: str) -> FeaturedImage:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import html
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -13,12 +14,16 @@ from urllib.parse import urlsplit
 
 from ..errors import WordPressError
 from ..models import FeaturedImage
-from .client import WordPressClient
+from .client import ApiResponse, WordPressClient
 from .fingerprints import same_text, verification_error
+from .posts import LISTING_FIELDS, update_post
 from .publisher import Journal, KnownState, upload_intent
 
 MEDIA_MARKER = "digest-publisher featured image sha256:"
 MEDIA_FIELDS = "id,description,source_url,post"
+# What the upload's verification reads. The attachment route builds caption and description whole: a nested
+# name (``caption.raw``) leaves them out of its answer (measured on 6.8), so the top-level names are asked for.
+UPLOAD_FIELDS = "id,alt_text,caption,description,media_type,source_url,post"
 
 
 def media_filename(image: FeaturedImage) -> str:
@@ -34,11 +39,14 @@ def media_filename(image: FeaturedImage) -> str:
 @dataclass(frozen=True)
 class Attachment:
     """An attachment holding the image: its id and the post it is attached to (0: none); ``uploaded``: this
-    run's upload created it (not an older copy found on the site)."""
+    run's upload created it (not an older copy found on the site); ``checked``: the site was searched for an
+    older copy since (False: :func:`upload_image` was asked not to, the caller does it); ``file``: its stored file."""
 
     id: int
     post: int = 0
     uploaded: bool = False
+    checked: bool = True
+    file: str = ""
 
 
 def find_media(
@@ -75,15 +83,23 @@ def media_holding(client: WordPressClient, sha: str) -> list[dict[str, Any]]:
 
 
 def upload_image(
-    client: WordPressClient, image: FeaturedImage, notes: list[str], *, post_id: int | None = None
+    client: WordPressClient,
+    image: FeaturedImage,
+    notes: list[str],
+    *,
+    post_id: int | None = None,
+    check_copies: bool = True,
 ) -> Attachment:
     """Upload the image (attached to ``post_id`` when the post exists already), then make sure the site
     holds ONE attachment with these bytes: if another holds the hash (uploaded before, or by a run racing
-    this one, from another posts folder or another machine), the oldest is kept and this copy deleted.
+    this one, from another posts folder or another machine), the oldest is kept and this copy deleted
+    (:func:`oldest_copy`, :func:`give_way`).
 
     Every racing run keeps the oldest of the copies it sees, and the run whose copy WordPress stored last
     sees all of them (the hash is in the description from the moment WordPress stores the attachment), so
-    the runs agree on one attachment.
+    the runs agree on one attachment. That holds whenever the search is made, as long as it is made after
+    this copy was stored: with ``check_copies=False`` the caller makes it (a first publish, beside the post's
+    create, ``rest.RestPublisher``: when an older copy wins, the post is moved to it before this copy goes).
     """
     filename = media_filename(image)
     form = {
@@ -95,6 +111,7 @@ def upload_image(
         form["post"] = str(post_id)
     response = client.post(
         "wp/v2/media",
+        params={"_fields": UPLOAD_FIELDS},
         files={"file": (filename, image.data, image.mime_type)},
         form=form,
         label=f"featured image {filename}",
@@ -119,18 +136,31 @@ def upload_image(
             problems,
             response.url,
         )
-    ours = _attachment(data)
-    oldest = next((item for item in media_holding(client, image.sha256) if int(item["id"]) != ours.id), None)
-    if oldest is None or int(oldest["id"]) > ours.id:
-        return replace(ours, uploaded=True)  # the first copy on the site: a racing run deletes its own
-    if _stored_file(oldest) == _stored_file(data):
+    ours = replace(_attachment(data), uploaded=True, checked=False)
+    if not check_copies:
+        return ours
+    older = oldest_copy(client, image.sha256, ours)
+    return give_way(client, ours, older, notes) if older is not None else replace(ours, checked=True)
+
+
+def oldest_copy(client: WordPressClient, sha: str, ours: Attachment) -> Attachment | None:
+    """The attachment holding this hash that is older than ``ours`` (this run's upload), or None when ours is
+    the first copy on the site (a racing run then deletes its own)."""
+    oldest = next((item for item in media_holding(client, sha) if int(item["id"]) != ours.id), None)
+    return _attachment(oldest) if oldest is not None and int(oldest["id"]) < ours.id else None
+
+
+def give_way(client: WordPressClient, ours: Attachment, oldest: Attachment, notes: list[str]) -> Attachment:
+    """Keep the older copy ``oldest`` and delete ``ours`` (no post may show ours any more); the older copy is
+    returned."""
+    if oldest.file == ours.file:
         # Two uploads raced to the same file name: deleting this copy would delete the file both show.
         notes.append(
-            f"the image was uploaded at the same moment by another run (attachment {oldest['id']}, the same "
+            f"the image was uploaded at the same moment by another run (attachment {oldest.id}, the same "
             f"file): used that one; attachment {ours.id} is a second entry for the file, delete it in the "
             "media library without deleting the file"
         )
-        return _attachment(oldest)
+        return oldest
     client.request(
         "DELETE",
         f"wp/v2/media/{ours.id}",
@@ -138,8 +168,48 @@ def upload_image(
         accept_codes=frozenset({"rest_post_invalid_id"}),
         label=f"undo featured image {ours.id}",
     )
-    notes.append(f"the image was uploaded before (attachment {oldest['id']}): used it, deleted the new copy")
-    return _attachment(oldest)
+    notes.append(f"the image was uploaded before (attachment {oldest.id}): used it, deleted the new copy")
+    return oldest
+
+
+def create_keeping_one_image(
+    client: WordPressClient,
+    create: Callable[[], ApiResponse],
+    ours: Attachment,
+    sha: str,
+    body: dict[str, Any],
+    journal: Journal,
+    notes: list[str],
+) -> tuple[ApiResponse, Attachment]:
+    """Create the post (showing ``ours``, this run's upload) while the site is searched for an older copy of
+    the image stored during the upload (a racing run's: see :func:`upload_image`; one stored before was
+    found by the search that went with the upload): the common case costs no round of its own. When an older
+    copy wins, the new post is moved to it (one more write, so one revision WordPress keeps), then ours is
+    deleted. Returns the answer describing the post and the attachment it shows."""
+    found: list[Attachment | None] = []
+
+    def search() -> None:
+        with suppress(WordPressError):  # the create goes on; the search is made again below
+            found.append(oldest_copy(client, sha, ours))
+
+    try:
+        written, _ = client.together(create, search)
+    except WordPressError:
+        if found and found[0] is not None:  # the create failed: no post of this run shows our copy
+            with suppress(WordPressError):  # the create's failure is the one to report
+                give_way(client, ours, found[0], notes)
+        raise
+    oldest = found[0] if found else oldest_copy(client, sha, ours)
+    if oldest is None:
+        return written, replace(ours, checked=True)
+    body["featured_media"] = oldest.id
+    # The whole body: an update without categories gets the default one again (WordPress's wp_insert_post).
+    # The create's intent is still pending (the record learns the id after this): a crash here is found again.
+    moved = update_post(client, int(written.data["id"]), body, f"featured image of post {body['slug']!r}",
+                        LISTING_FIELDS)  # fmt: skip
+    kept = give_way(client, ours, oldest, notes)
+    journal.settle(upload_intent(sha), media={sha: kept.id})
+    return moved, kept
 
 
 class EarlyUpload:
@@ -153,7 +223,8 @@ class EarlyUpload:
         self.client, self.sha, self.notes = client, image.sha256, list[str]()
         client.root  # noqa: B018 - the site answers first: a site that is down leaves no intent (and no record)
         journal.intend(upload_intent(self.sha))
-        self.result = client.in_background(lambda: upload_image(client, image, self.notes))
+        # The search for an older copy is the caller's, beside the post's create (see upload_image).
+        self.result = client.in_background(lambda: upload_image(client, image, self.notes, check_copies=False))
 
     @classmethod
     def start(
@@ -191,6 +262,7 @@ def attach_media(client: WordPressClient, media_id: int, post_id: int) -> None:
     response = client.post(
         f"wp/v2/media/{media_id}",
         {"post": post_id},
+        params={"_fields": "id,post"},
         idempotent=True,
         label=f"attach featured image {media_id} to post {post_id}",
     )
@@ -206,7 +278,7 @@ def attach_media(client: WordPressClient, media_id: int, post_id: int) -> None:
 
 
 def _attachment(item: Mapping[str, Any]) -> Attachment:
-    return Attachment(int(item["id"]), int(item.get("post") or 0))
+    return Attachment(int(item["id"]), int(item.get("post") or 0), file=_stored_file(item))
 
 
 def _stored_file(item: Mapping[str, Any]) -> str:

@@ -5,7 +5,7 @@ publishing, status, republish, restore and history; and the ONE rule for "edited
     fetch_recorded_post(client, id, slug)    GET posts/<id>?context=edit, with the recovery for 404 / trash
     fetch_edit(client, id)                   GET posts/<id>?context=edit (the whole post, for a saved copy)
     fetch_as_reader(client, id, status)      the post as a visitor's browser gets it
-    update_post(client, id, body, label)     POST posts/<id> (idempotent: retried safely)
+    update_post(client, id, body, label)     POST posts/<id> (idempotent: retried safely; ``fields``: _fields)
     try_as_autosave(client, id, fields)      POST posts/<id>/autosaves: the fields as WordPress would store
                                              them, the post itself untouched
     fetch_revision(client, id, rev)          GET posts/<id>/revisions/<rev>, or None when there is none
@@ -28,6 +28,9 @@ from .publisher import KnownState, parse_gmt, update_intent
 
 PAGE = 100  # WordPress's per_page maximum
 
+# The fields of a post that the edit check, the verification of a write and the record read (edit context):
+# asked for on the listings and on the answers to our writes (``_fields``: WordPress then leaves out the rest,
+# and does not run the content filters for ``content.rendered``, which nothing here reads from a write's answer).
 LISTING_FIELDS = (
     "id,slug,status,date_gmt,modified_gmt,link,title.raw,content.raw,excerpt.raw,categories,tags,featured_media"
 )
@@ -221,9 +224,13 @@ def fetch_as_reader(client: WordPressClient, post_id: int, status: str) -> ApiRe
     return client.get(f"wp/v2/posts/{post_id}", {"context": "view"}, label="post as a reader")
 
 
-def update_post(client: WordPressClient, post_id: int, body: Mapping[str, Any], label: str) -> ApiResponse:
-    """Update fields of an existing post; the same body twice leaves the same post, so it is retried."""
-    return client.post(f"wp/v2/posts/{post_id}", dict(body), idempotent=True, label=label)
+def update_post(
+    client: WordPressClient, post_id: int, body: Mapping[str, Any], label: str, fields: str | None = None
+) -> ApiResponse:
+    """Update fields of an existing post; the same body twice leaves the same post, so it is retried.
+    ``fields``: only these fields in the answer (``_fields``; e.g. :data:`LISTING_FIELDS`)."""
+    params = {"_fields": fields} if fields else None
+    return client.post(f"wp/v2/posts/{post_id}", dict(body), params=params, idempotent=True, label=label)
 
 
 def try_as_autosave(client: WordPressClient, post_id: int, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,18 +6,22 @@ first; only then are missing terms created, the image uploaded and the post writ
 compared with what was sent, because WordPress answers 200/201 while silently dropping unknown term ids
 and bad ``featured_media``.
 
-A first publish makes at most eight requests (users/me, categories, tags, upload, the hash check after it,
-create, attaching the image to the post, the reader's fetch) when the posts folder already knows the site's
-REST root: the slug lookup and the media search before the upload are skipped when the record shows no
-earlier attempt (write intents, see ``Journal``). WordPress suffixes a taken slug instead of refusing it,
-so the answer tells: a suffixed create is deleted again and the slug's holder adopted (ours) or refused
-(not ours). After an upload the library is searched for the image's hash: an older copy (uploaded before,
-or by a racing run) wins and the new one is deleted.
+A first publish makes at most nine requests (users/me, categories, tags, upload, the hash checks during it and
+beside the create, create, attaching the image to the post, the reader's fetch) when the posts folder already
+knows the site's REST root: the slug lookup is skipped when the record shows no earlier attempt (write intents,
+see ``Journal``). WordPress suffixes a taken slug instead of refusing it, so the answer tells: a suffixed create
+is deleted again and the slug's holder adopted (ours) or refused (not ours). After an upload the library is
+searched for the image's hash: an older copy (uploaded before, or by a racing run) wins and the new one is
+deleted. A first publish's early upload searches during the upload (a copy already there wins before the post is
+written) and beside the post's create (for a copy stored during the upload: the post, created showing the new
+copy, is moved to the older one before the new copy is deleted).
 
 Requests that do not depend on each other go out together (``WordPressClient.together``): the reads (users/me,
-the terms, the image, the post the record knows); the missing terms' creates with the image upload; after the
-post, the image's attaching with the reader's fetch. No write is sent before every read and check is done,
-but a first publish's upload (``media.EarlyUpload``: started first, deleted again if a check refuses the post).
+the terms, the image, the post the record knows); the missing terms' creates with the image upload; a first
+publish's create with the image's hash check; after the post, the image's attaching with the reader's fetch.
+No write is sent before every read and check is done, but a first publish's upload (``media.EarlyUpload``:
+started first, even before the post is rendered when its image is a file; deleted again if a check or the
+render refuses the post).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from ..errors import WordPressError
 from ..models import RenderedPost
 from .client import ApiResponse, WordPressClient
 from .fingerprints import holds_our_post
-from .media import Attachment, EarlyUpload, attach_media, find_media, upload_image
+from .media import Attachment, EarlyUpload, attach_media, create_keeping_one_image, find_media, give_way, upload_image
 from .posts import (
     LISTING_FIELDS,
     body_fingerprint,
@@ -55,8 +59,12 @@ from .publisher import (
     update_intent,
     upload_intent,
 )
-from .terms import create_term, existing_names, resolve_terms
+from .terms import create_term, existing_names, resend_terms, resolve_terms
 from .users import describe_user, require_capability
+
+# A write's answer holds only what the verification, the edit fingerprint and the record read (no content
+# filters run on the server for it: ``content.rendered`` is what the reader's fetch checks).
+WRITTEN = {"_fields": LISTING_FIELDS}
 
 
 class RestPublisher:
@@ -83,6 +91,7 @@ class RestPublisher:
         on_written: Callable[[PublishOutcome], None],
         content_hash: str = "",
         journal: Journal | None = None,
+        early: EarlyUpload | None = None,
     ) -> PublishOutcome:
         """Create or update ``post``; see the module docstring for the order of reads and writes.
 
@@ -91,6 +100,9 @@ class RestPublisher:
         image no earlier run tried to upload is uploaded without a search: WordPress's answer tells
         whether the slug or the file name was taken (it suffixes both), and only then is the site searched
         and the write undone. Without a journal every lookup is made first.
+
+        ``early``: the upload of ``post``'s image, started by the caller before it rendered the post (it is undone
+        here like one started here when a check refuses the post).
         """
         client = self.client
         notes: list[str] = []
@@ -118,7 +130,8 @@ class RestPublisher:
             self._finish_undos(known, journal)  # before the slug lookup, which must not find them
         image = post.featured_image
         media = dict(known.media)
-        early = EarlyUpload.start(client, image, known, journal, trusted)  # goes on during the reads
+        if early is None:
+            early = EarlyUpload.start(client, image, known, journal, trusted)  # goes on during the reads
         checked = False
         try:
             # Every read the writes depend on goes out at once: who we are, the terms, the image, the target.
@@ -133,9 +146,10 @@ class RestPublisher:
                 ),
                 lambda: resolve_terms(client, "tags", post.tags, search_misses=False,
                                       cached=known.site_terms.get("tags"), from_cache=self._from_cache),
-                # The image by its remembered id; searched by its hash when an earlier run may have uploaded it.
-                lambda: find_media(client, image, {**known.site_media, **media},
-                                   search=not trusted or upload_intent(image.sha256) in known.pending)
+                # The image by its remembered id; searched by its hash when an earlier run may have uploaded it,
+                # and during an early upload (a copy already on the site then wins before the post is written).
+                lambda: find_media(client, image, {**known.site_media, **media}, search=not trusted or early is not None
+                                   or upload_intent(image.sha256) in known.pending)
                 if image else None,
                 # By the record's id (a read); a lookup by slug may delete a crashed run's copy: after the checks.
                 lambda: self._find_target(post, known, target_notes, lookup=False),
@@ -168,7 +182,7 @@ class RestPublisher:
                     code="rest_cannot_create",
                     url=client.api_url("wp/v2/categories"),
                 )
-            if image is not None and attachment is None:
+            if image is not None and (attachment is None or early is not None):
                 require_capability(caps, "upload_files", who, "upload the featured image")
             notes += target_notes
             if target is None and not known.wordpress_id and (not trusted or create_intent() in known.pending):
@@ -203,9 +217,13 @@ class RestPublisher:
         for name, term_id in zip(missing_tags, done[len(missing_categories) :], strict=False):
             tags[name] = term_id
         terms = {"categories": categories, "tags": tags}
-        if image is not None and attachment is None:
-            attachment = done[-1]
-            assert isinstance(attachment, Attachment)
+        if image is not None and (attachment is None or early is not None):
+            uploaded = done[-1]
+            assert isinstance(uploaded, Attachment)
+            if attachment is not None and attachment.id < uploaded.id:
+                # A copy was on the site before this run's early upload (its search went with the upload): it wins.
+                uploaded = give_way(client, uploaded, attachment, notes)
+            attachment = uploaded
             journal.settle(upload_intent(image.sha256), media={image.sha256: attachment.id})
         media_id = attachment.id if attachment is not None else 0
         if image is not None:
@@ -226,7 +244,13 @@ class RestPublisher:
         written: ApiResponse | None = None
         if target is None:
             journal.intend(create_intent())
-            written = client.post("wp/v2/posts", body, label=f"post {post.slug!r}")
+            create = partial(client.post, "wp/v2/posts", body, params=WRITTEN, label=f"post {post.slug!r}")
+            if image is not None and attachment is not None and not attachment.checked:
+                written, attachment = create_keeping_one_image(client, create, attachment, image.sha256, body,
+                                                               journal, notes)  # fmt: skip
+                media[image.sha256] = attachment.id
+            else:
+                written = create()
             action = "created"
             if not client.dry_run and written.data.get("slug") != post.slug:
                 # The slug is taken (WordPress suffixed ours): undo, then see whose post holds it.
@@ -241,9 +265,7 @@ class RestPublisher:
                 action = "verified"
             else:
                 journal.intend(update_intent(body_fingerprint(body)))
-                written = client.post(
-                    f"wp/v2/posts/{target['id']}", body, idempotent=True, label=f"post {post.slug!r}"
-                )
+                written = update_post(client, int(target["id"]), body, f"post {post.slug!r}", LISTING_FIELDS)
         if client.dry_run:
             return PublishOutcome(
                 action="planned",
@@ -271,8 +293,8 @@ class RestPublisher:
         stale = sorted(t for t in self._from_cache if sorted(data.get(t) or []) != sorted(body[t]))
         if stale:
             # WordPress drops unknown term ids without an error: ids remembered for this site were stale.
-            data, written_url = self._resend_terms(
-                outcome.post_id or 0, post, body, terms, stale, can_create_categories, journal, notes
+            data, written_url = resend_terms(
+                client, outcome.post_id or 0, post, body, terms, stale, can_create_categories, journal, notes
             )
             outcome.modified_gmt = data.get("modified_gmt")
             outcome.remote_fingerprint = rest_fingerprint(data)
@@ -292,35 +314,6 @@ class RestPublisher:
         return outcome
 
     # -- reads ------------------------------------------------------------------------------------
-
-    def _resend_terms(
-        self,
-        post_id: int,
-        post: RenderedPost,
-        body: dict[str, Any],
-        terms: dict[str, dict[str, int]],
-        stale: list[str],
-        can_create_categories: bool,
-        journal: Journal,
-        notes: list[str],
-    ) -> tuple[Mapping[str, Any], str]:
-        """Look the stale taxonomies up again (creating what is gone) and send the post's terms again."""
-        for taxonomy in stale:
-            names = post.categories if taxonomy == "categories" else post.tags
-            slugs = post.category_slugs if taxonomy == "categories" else {}
-            found, missing = resolve_terms(
-                self.client,
-                taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories, slugs=slugs,
-                notes=notes,
-            )
-            for name in missing:
-                found[name] = create_term(self.client, taxonomy, name, notes, slugs.get(name))
-            terms[taxonomy] = found
-            body[taxonomy] = list(found.values())
-        journal.intend(update_intent(body_fingerprint(body)))
-        written = update_post(self.client, post_id, {t: body[t] for t in stale}, f"terms of post {post.slug!r}")
-        notes.append(f"the {' and '.join(stale)} ids remembered for this site were stale: looked up again, sent again")
-        return written.data, written.url
 
     def _find_target(
         self, post: RenderedPost, known: KnownState, notes: list[str], *, lookup: bool = True

@@ -11,8 +11,11 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import WordPressError
+from ..models import RenderedPost
 from .client import WordPressClient
 from .fingerprints import same_text, verification_error
+from .posts import LISTING_FIELDS, body_fingerprint, update_post
+from .publisher import Journal, update_intent
 
 TAXONOMY_LABEL = {"categories": "category", "tags": "tag"}
 PAGE = 100  # WordPress's per_page maximum: a lookup of more slugs than that would miss some
@@ -170,3 +173,36 @@ def _match_terms(wanted: list[str], terms: Any, slugs: Mapping[str, str] | None 
                 found[name] = int(term["id"])
                 break
     return found
+
+
+def resend_terms(
+    client: WordPressClient,
+    post_id: int,
+    post: RenderedPost,
+    body: dict[str, Any],
+    terms: dict[str, dict[str, int]],
+    stale: list[str],
+    can_create_categories: bool,
+    journal: Journal,
+    notes: list[str],
+) -> tuple[Mapping[str, Any], str]:
+    """Look the stale taxonomies of a post just written up again (creating what is gone) and send its terms again
+    (WordPress drops unknown term ids without an error: ids remembered for the site were stale)."""
+    for taxonomy in stale:
+        names = post.categories if taxonomy == "categories" else post.tags
+        slugs = post.category_slugs if taxonomy == "categories" else {}
+        found, missing = resolve_terms(
+            client,
+            taxonomy, names, search_misses=taxonomy == "categories" and not can_create_categories, slugs=slugs,
+            notes=notes,
+        )
+        for name in missing:
+            found[name] = create_term(client, taxonomy, name, notes, slugs.get(name))
+        terms[taxonomy] = found
+        body[taxonomy] = list(found.values())
+    journal.intend(update_intent(body_fingerprint(body)))
+    written = update_post(
+        client, post_id, {t: body[t] for t in stale}, f"terms of post {post.slug!r}", LISTING_FIELDS
+    )
+    notes.append(f"the {' and '.join(stale)} ids remembered for this site were stale: looked up again, sent again")
+    return written.data, written.url
