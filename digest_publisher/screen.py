@@ -61,7 +61,7 @@ _CASE_SPECIAL = ("ı", "İ", "ſ")
 # The raw line (:meth:`TopicScreen.may_select_line`). In a JSON string, a character the word buffer treats as
 # a separator (anything but an ASCII letter or digit, once lower-cased) is written as itself (one byte, or
 # the bytes of its UTF-8: none is an ASCII letter or digit), or as an escape: a backslash and one character
-# (\" \\ \/ \b \f \n \r \t: the letter of \n is not a word's) or \uXXXX, which may also spell a letter.
+# (\" \\ \/ \b \f \n \r \t: the letter of \n is not a word's) or \u and four hex digits, which may also spell a letter.
 _GAP = rb"(?:[^a-zA-Z0-9\\]|\\[^u])"  # one separator as a raw JSON string writes it (\u never: see _ALWAYS)
 _END = rb"(?:[^a-zA-Z0-9]|$)"  # after a keyword's last word: a separator, an escape, or the string's end
 _STRING_START = rb'"(?:[^a-zA-Z0-9\\"]|\\[^u])*'  # a JSON string's opening quote, then separators only
