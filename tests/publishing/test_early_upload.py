@@ -149,11 +149,23 @@ def test_which_posts_render_while_their_image_uploads(tmp_path: Path) -> None:
 def _racing_copy(sha: str, flag: Path) -> str:
     """PHP of a mu-plugin: right before WordPress stores this run's upload of the image, "another machine's" copy
     (the same bytes, another file) is stored, so it is older, and it appears after this run's search that went
-    with its upload."""
+    with its upload. The copy waits until that search has been answered (the folder ``flag``-searched, made when
+    a search for the hash is dispatched), so the race is the same on a loaded machine as on a quiet one."""
+    searched = f"{flag}-searched"
     return (
+        "add_filter('rest_post_dispatch', function ($response, $server, $request) {\n"
+        "    if ($request->get_route() === '/wp/v2/media' && $request->get_method() === 'GET'\n"
+        f"        && (string) $request->get_param('search') === '{sha}') {{\n"
+        f"        @mkdir('{searched}');\n"
+        "    }\n"
+        "    return $response;\n"
+        "}, 10, 3);\n"
         "add_filter('wp_insert_attachment_data', function ($data) {\n"
         f"    if (strpos((string) $data['post_title'], '{sha[:12]}') !== false && @mkdir('{flag}')) {{\n"
-        "        sleep(1);  // the search that went with this upload is answered by now\n"
+        "        $deadline = microtime(true) + 30;  // the search that went with this upload is answered first\n"
+        f"        while (!is_dir('{searched}') && microtime(true) < $deadline) {{\n"
+        "            usleep(20000);\n"
+        "        }\n"
         "        $uploads = wp_upload_dir();\n"
         "        $file = $uploads['basedir'] . substr($data['guid'], strlen($uploads['baseurl']));\n"
         "        $copy = preg_replace('/[.]png$/', '-racing.png', $file);\n"
@@ -211,6 +223,7 @@ def test_the_image_is_kept_once_when_a_first_publish_uploads_it_early(
         assert held["id"] == before and not moved and revisions == []  # it won before the post was written
         assert any("uploaded before" in note for note in report.outcome.notes)
     else:
-        assert (tmp_path / "raced").is_dir() and held["title"]["rendered"] == "racing"
+        assert (tmp_path / "raced").is_dir() and (tmp_path / "raced-searched").is_dir()
+        assert held["title"]["rendered"] == "racing"
         assert moved and len(revisions) == 1  # the rare race costs the post's move to the older copy
         assert any("uploaded before" in note for note in report.outcome.notes)
