@@ -6,7 +6,8 @@ that, the selected papers move to a SQLite file in a temporary folder (:class:`_
 does not grow with the share of the corpus a topic selects. The result, its order and the first
 error reported are the same whether or not the selection spilled.
 
-    (here)        select_corpus and Selection: the scan (large JSON Lines files read by several processes), counts
+    (here)        select_corpus and Selection: the scan, its counts
+    parts.py      reading in reader processes: a big JSON Lines file by byte ranges, many files by groups
     store.py      where a selection keeps its papers: a dict, then a SQLite file; the duplicate rule (is_better)
 """
 
@@ -17,7 +18,6 @@ import functools
 import heapq
 import itertools
 import json
-import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -35,6 +35,7 @@ from ..errors import CorpusError, EmptySelectionError
 from ..models import Paper, Topic
 from ..screen import TopicScreen, topic_screen
 from ..topics import match_topic
+from .parts import PARALLEL_MIN_BYTES, file_groups, read_in_processes
 from .store import (
     _SPILL_PREFIX,
     SPILL_AFTER,
@@ -160,8 +161,7 @@ def _in_window(submitted: date | None, date_from: date | None, date_to: date | N
 # keyed per interpreter; the readers are forked from this one, so they share the key), so that a million
 # records cost 50 MB, not 150, and cross between processes as 8 bytes each. (Two of a million papers sharing
 # a digest has a chance of about 3e-8, and would only miscount.)
-_DIGEST_BITS = (1 << 64) - 1
-_READERS = multiprocessing.get_context("fork")  # reader processes: this interpreter's copies (see above)
+_DIGEST_BITS = (1 << 64) - 1  # (the reader processes are forked: parts.READERS)
 
 
 def _count_distinct(parts: list[array[int]], in_a_set: int = 500_000) -> int:
@@ -246,10 +246,6 @@ def _scan(
     return scan
 
 
-# A JSON Lines file at least this big is read by several processes at once, one byte range each.
-PARALLEL_MIN_BYTES = 64 * 1024 * 1024
-
-
 def _own_screen(screen: TopicScreen | None) -> TopicScreen | None:
     """A copy of ``screen`` (built once in the parent) for one stream of files: it learns from them."""
     return copy.deepcopy(screen) if screen else None
@@ -283,32 +279,6 @@ def _scan_files(
     return scan
 
 
-def _file_groups(paths: list[Path], workers: int, parallel_min_bytes: int) -> list[list[Path]]:
-    """Many files that together hold ``parallel_min_bytes`` or more (a year of daily listings), none of
-    them that big alone: consecutive groups of whole files, two per reader process, of about equal bytes
-    (by file count, the year's last quarter held 35 MB, its third 21 MB). Empty when the files are better
-    read one by one (few, small, or one big enough to be split by byte ranges)."""
-    if workers <= 1 or len(paths) < 2 * workers:
-        return []
-    try:
-        sizes = [path.stat().st_size for path in paths]
-    except OSError:
-        return []  # iter_papers reports the missing file, in order
-    total = sum(sizes)
-    if total < parallel_min_bytes or max(sizes) >= parallel_min_bytes:
-        return []
-    count = min(len(paths), 2 * workers)  # more groups balance better, but each starts a screen anew
-    groups: list[list[Path]] = [[] for _ in range(count)]
-    before = 0  # bytes of the files before this one
-    for index, (path, size) in enumerate(zip(paths, sizes, strict=True)):
-        # by the middle of the file; never fewer files left than groups left to fill
-        group = min((before + size // 2) * count // total, count - 1, index)
-        group = max(group, count - (len(paths) - index))
-        groups[group].append(path)
-        before += size
-    return [group for group in groups if group]  # (a file bigger than a group's share skips one)
-
-
 def _scan_file(
     path: Path,
     fmt: str | None,
@@ -337,13 +307,7 @@ def _scan_file(
     ranges = jsonl_ranges(path, workers)
     tasks = [(path, kind, start, end, line, topic, screen, date_from, date_to, spill) for start, end, line in ranges]
     total = _Scan(_Kept(spill))
-    with _READERS.Pool(len(tasks)) as pool:
-        # In file order, each part merged and dropped as it arrives: the first bad part's error wins.
-        for part in pool.imap(_scan_range, tasks, chunksize=1):
-            if isinstance(part, CorpusError):
-                raise part
-            total.merge(part)
-            del part
+    read_in_processes(_scan_range, tasks, len(tasks), total.merge)
     return total
 
 
@@ -382,17 +346,12 @@ def select_corpus(
         total = _Scan(_Kept(spill))
         files = 0
         found = corpus_files(paths)
-        groups = _file_groups(found, workers, parallel_min_bytes)
+        groups = file_groups(found, workers, parallel_min_bytes)
         screen = topic_screen(topic) if topic else None
         if groups:  # whole files per reader process, merged in file order: the same result
             files = len(found)
             tasks = [(group, fmt, topic, screen, date_from, date_to, spill) for group in groups]
-            with _READERS.Pool(workers) as pool:
-                for part in pool.imap(_scan_files, tasks, chunksize=1):
-                    if isinstance(part, CorpusError):
-                        raise part
-                    total.merge(part)
-                    del part
+            read_in_processes(_scan_files, tasks, workers, total.merge)
         own = None if groups else _own_screen(screen)  # one screen for all the files read here
         for path in [] if groups else found:
             files += 1

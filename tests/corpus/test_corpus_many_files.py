@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from digest_publisher.errors import CorpusError
 from digest_publisher.selection import _count_distinct as count_distinct
-from digest_publisher.selection import _file_groups as file_groups
 from digest_publisher.selection import select_corpus
+from digest_publisher.selection.parts import file_groups
 from digest_publisher.topics import load_topics
 from tests.paths import REPO_ROOT, SAMPLE_YEAR
 
