@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -213,9 +214,11 @@ class TextMatcher:
     phrases: tuple[frozenset[bytes], ...] = ()  # the words of each multi-word keyword
     phrase_keys: frozenset[bytes] = frozenset()  # the longest word of each phrase: one C call rules most out
     keywords: tuple[tuple[bytes, ...], ...] = ()  # the words of each keyword, in order (see screen.TopicScreen)
-    # ``pattern``'s source for ASCII keywords, lower-cased, to run without IGNORECASE: on an ASCII text,
-    # lower-cased, it finds a match exactly when ``pattern`` does (str.lower changes only A-Z there), three
-    # times faster. Compiled when first used (:func:`_lowered`): loading topics.toml does not pay for it.
+    # ``pattern``'s source for ASCII keywords, lower-cased, with ASCII classes only (``\\s`` written out), to run
+    # without IGNORECASE: on an ASCII text, lower-cased, it finds a match exactly when ``pattern`` does
+    # (str.lower changes only A-Z there). Run by RE2 (:func:`re2_regex`), whose one pass over the text is
+    # several times faster than Python's engine trying each keyword at each position; compiled when first
+    # used (:func:`_lowered_search`): loading topics.toml does not pay for it.
     lowered: str | None = None
 
     @property
@@ -233,11 +236,35 @@ class TextMatcher:
 
     def search(self, text: str) -> bool:
         if self.lowered is not None and text.isascii():
-            return _lowered(self.lowered).search(text.lower()) is not None
+            return _lowered_search(self.lowered)(text.lower())
         return self.pattern.search(text) is not None
 
 
-_lowered = functools.lru_cache(maxsize=None)(re.compile)
+def re2_regex(pattern: bytes) -> Any | None:
+    """``pattern`` compiled by RE2 (the google-re2 binding; imported here, on first use), a byte being a
+    character (Latin-1: no UTF-8 decoding, no Unicode case folding); None if RE2 refuses it (a construct
+    it lacks, or a program over its memory budget): the caller then keeps Python's engine."""
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.max_mem = 64 << 20  # the DFA's budget (RE2 falls back to its NFA past it: slower, same answers)
+    try:
+        return re2.compile(pattern, options)
+    except re2.error:
+        return None
+
+
+@functools.cache
+def _lowered_search(source: str) -> Callable[[str], bool]:
+    """Whether a :attr:`TextMatcher.lowered` source finds a match in a lower-cased ASCII text: by RE2, or by
+    Python's engine if RE2 refuses the source (the same answer: only ASCII classes, ``\\b`` and literals)."""
+    regex = re2_regex(source.encode("ascii"))
+    if regex is None:
+        python = re.compile(source)
+        return lambda text: python.search(text) is not None
+    search = regex.search
+    return lambda text: search(text.encode("ascii")) is not None
 
 
 @functools.cache

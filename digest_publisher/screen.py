@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .models import TextMatcher, Topic, word_buffer
+from .models import TextMatcher, Topic, re2_regex, word_buffer
 
 
 def _keyword_words(matcher: TextMatcher) -> set[tuple[bytes, ...]]:
@@ -46,12 +46,11 @@ def _trie(keywords: set[tuple[bytes, ...]], gap: bytes) -> bytes:
     return pattern(tree)
 
 
-def words_regex(keywords: set[tuple[bytes, ...]], *, find_all: bool = False) -> re.Pattern[bytes]:
+def words_regex(keywords: set[tuple[bytes, ...]]) -> Any:
     """A search of a :func:`~.models.word_buffer` for any of ``keywords`` (words between single or
-    repeated spaces). With ``find_all``, ``findall`` gives every keyword found, in turn (the longest at a
-    place; the space after one is left for the next)."""
-    body = _trie(keywords, b" +")
-    return re.compile(b" (" + body + b")(?= )" if find_all else b" " + body + b" ")
+    repeated spaces): by RE2, or by Python's engine if RE2 refuses it (the same answers)."""
+    pattern = b" " + _trie(keywords, b" +") + b" "
+    return re2_regex(pattern) or re.compile(pattern)
 
 
 # With IGNORECASE, Python's regex matches "i" to "ı" and "İ", and "s" to "ſ"; str.lower keeps "ı" and "ſ",
@@ -86,13 +85,9 @@ def line_regex(keywords: set[tuple[bytes, ...]]) -> bytes:
 
 
 def compile_line_regex(pattern: bytes) -> Any:
-    """:func:`line_regex`'s pattern compiled by RE2 (imported here: only a screened selection needs it)."""
-    import re2
-
-    options = re2.Options()
-    options.encoding = re2.Options.Encoding.LATIN1  # a byte is a character: no UTF-8 decoding, no Unicode case
-    options.max_mem = 64 << 20  # the DFA's budget (RE2 falls back to its NFA past it: slower, same answers)
-    return re2.compile(pattern, options)
+    """:func:`line_regex`'s pattern compiled by RE2 (:func:`~.models.re2_regex`); None if RE2 refuses it: then
+    :meth:`TopicScreen.may_select_line` lets every line through."""
+    return re2_regex(pattern)
 
 
 class TopicScreen:
@@ -113,29 +108,43 @@ class TopicScreen:
     search of the raw JSON line for the same keywords (:func:`line_regex`): a necessary condition of
     :meth:`may_select` (on the real year it passes about one line in six, against one in ten for
     :meth:`may_select`, at about a quarter of its cost: RE2 reads a line once, whatever the keywords).
-    The screen crosses to reader processes pickled; the RE2 regex, which does not pickle, is compiled again.
+    The screen crosses to reader processes pickled; its RE2 regexes, which do not pickle, are compiled again.
     """
 
     def __init__(self, rules: list[list[tuple[bool, set[tuple[bytes, ...]]]]], sample: int = 128) -> None:
         # per include rule: (on the title alone?, the words of its keywords) of each keyword group
         self._rules = rules
-        self._checks = [[words_regex(keywords) for _, keywords in checks] for checks in rules]
         self._passes = [[0] * len(checks) for checks in rules]
         self._left = sample
-        self._title: re.Pattern[bytes] | None = None
-        self._text: re.Pattern[bytes] | None = None
-        self._line_pattern: bytes | None = None
-        self._line: Any = None  # the compiled line_regex (re2), once the groups are chosen
+        # the keywords of the chosen groups, searched in the title and in the whole text (None: not chosen yet)
+        self._on_title: set[tuple[bytes, ...]] | None = None
+        self._on_text: set[tuple[bytes, ...]] | None = None
         if self._left <= 0:
             self._choose()
+        else:
+            self._compile()
+
+    # What is compiled (RE2 regexes do not pickle) is left out of a copy and compiled again from the rest.
+    _COMPILED = ("_checks", "_title", "_text", "_line")
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_line": None}
+        return {key: value for key, value in self.__dict__.items() if key not in self._COMPILED}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        if self._line_pattern is not None:
-            self._line = compile_line_regex(self._line_pattern)
+        self._compile()
+
+    def _compile(self) -> None:
+        """The regexes of the current state: every group's while learning; the chosen groups' once chosen."""
+        learning = self._on_title is None or self._on_text is None
+        self._checks = [[words_regex(keywords) for _, keywords in checks] for checks in self._rules] if learning else []
+        self._title: Any = words_regex(self._on_title) if self._on_title else None
+        self._text: Any = words_regex(self._on_text) if self._on_text else None
+        self._line: Any = None  # line_regex compiled by RE2, once the groups are chosen (None: every line passes)
+        if not learning:
+            assert self._on_title is not None and self._on_text is not None
+            # a title's keyword is anywhere in the line too
+            self._line = compile_line_regex(line_regex(self._on_title | self._on_text))
 
     @property
     def chosen(self) -> bool:
@@ -181,16 +190,14 @@ class TopicScreen:
         return possible
 
     def _choose(self) -> None:
-        """For each rule, the group the sample satisfied least often; the screen's two regexes from them."""
+        """For each rule, the group the sample satisfied least often; the screen's regexes from them."""
         on_title: set[tuple[bytes, ...]] = set()
         on_text: set[tuple[bytes, ...]] = set()
         for rule, passes in zip(self._rules, self._passes, strict=True):
             title_only, keywords = rule[min(range(len(rule)), key=passes.__getitem__)]
             (on_title if title_only else on_text).update(keywords)
-        self._title = words_regex(on_title) if on_title else None
-        self._text = words_regex(on_text) if on_text else None
-        self._line_pattern = line_regex(on_title | on_text)  # a title's keyword is anywhere in the line too
-        self._line = compile_line_regex(self._line_pattern)
+        self._on_title, self._on_text = on_title, on_text
+        self._compile()
 
 
 def topic_screen(topic: Topic, sample: int = 128) -> TopicScreen | None:

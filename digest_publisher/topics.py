@@ -19,12 +19,13 @@ from typing import Any
 
 from .errors import ConfigError, DigestError
 from .models import Paper, PostKind, Rule, TextMatcher, Topic, ascii_words, word_buffer, word_set
-from .screen import words_regex
 
 DEFAULT_TOPICS_FILE = Path("topics.toml")
 
 
 _SEPARATOR = r"[\s\-]+"  # a space in a keyword matches any run of spaces and hyphens
+# The same on ASCII text, written with ASCII characters only (Python's \s there), as RE2 reads it alike.
+_ASCII_SEPARATOR = r"[\t\n\x0b\x0c\r\x1c-\x1f \-]+"
 
 
 def keyword_pattern(keywords: list[str]) -> re.Pattern[str]:
@@ -39,8 +40,9 @@ def keyword_pattern(keywords: list[str]) -> re.Pattern[str]:
     return re.compile(keyword_source(keywords), re.IGNORECASE)
 
 
-def keyword_source(keywords: list[str]) -> str:
-    """The source of :func:`keyword_pattern` (the trie of the keywords), without its flags."""
+def keyword_source(keywords: list[str], separator: str = _SEPARATOR) -> str:
+    """The source of :func:`keyword_pattern` (the trie of the keywords), without its flags; ``separator`` is
+    the regex between two words of a keyword."""
     trie: dict[str, Any] = {}
     for keyword in sorted(set(keywords)):
         node, entry = trie, None
@@ -49,10 +51,10 @@ def keyword_source(keywords: list[str]) -> str:
             node = entry["next"]
         if entry is not None:
             entry["ends"].add(keyword[-1:].isalnum())
-    return _alternatives(trie, first=True)
+    return _alternatives(trie, separator, first=True)
 
 
-def _alternatives(trie: dict[str, Any], *, first: bool) -> str:
+def _alternatives(trie: dict[str, Any], separator: str, *, first: bool) -> str:
     parts = []
     for entry in trie.values():
         token = entry["token"]
@@ -61,7 +63,7 @@ def _alternatives(trie: dict[str, Any], *, first: bool) -> str:
         ends: set[bool] = entry["ends"]
         endings = [r"\b" if bounded else "" for bounded in sorted(ends)]
         if entry["next"]:
-            endings.append(_SEPARATOR + _alternatives(entry["next"], first=False))
+            endings.append(separator + _alternatives(entry["next"], separator, first=False))
         parts.append(body + (endings[0] if len(endings) == 1 else "(?:" + "|".join(endings) + ")"))
     return parts[0] if len(parts) == 1 and not first else "(?:" + "|".join(parts) + ")"
 
@@ -81,7 +83,7 @@ def keyword_matcher(keywords: list[str]) -> TextMatcher:
         return TextMatcher(source)
     return TextMatcher(
         source,
-        lowered=keyword_source([k.lower() for k in keywords]),
+        lowered=keyword_source([k.lower() for k in keywords], _ASCII_SEPARATOR),
         guarded=True,
         single_words=frozenset(w[0] for w in split if len(w) == 1),
         phrases=tuple(frozenset(w) for w in split if len(w) > 1),
@@ -270,21 +272,21 @@ def match_topic(topic: Topic, paper: Paper) -> str | None:
     return name
 
 
-_VOCABULARIES: dict[int, tuple[Topic, re.Pattern[bytes] | None]] = {}
+_VOCABULARIES: dict[int, tuple[Topic, frozenset[bytes]]] = {}
 
 
 def _guarded_words(topic: Topic, text: str) -> frozenset[bytes]:
     """The words of ``text`` (:func:`word_set`) that are words of a keyword of one of the topic's guarded
     keyword groups: a guard (``TextMatcher.may_match``) asks only about those, so it answers on them as on
-    all of the text's words. One regex finds them, five times faster than splitting a whole abstract."""
+    all of the text's words. Kept from the split buffer in one C call: no frozenset of every word is built."""
     known = _VOCABULARIES.get(id(topic))
     if known is None or known[0] is not topic:
-        vocabulary: set[tuple[bytes, ...]] = {
-            (word,) for rule in (*topic.include, *topic.exclude) for matcher in rule.patterns
+        vocabulary = frozenset(
+            word for rule in (*topic.include, *topic.exclude) for matcher in rule.patterns
             if matcher.guarded for keyword in matcher.keywords for word in keyword
-        }  # fmt: skip
-        known = _VOCABULARIES[id(topic)] = (topic, words_regex(vocabulary, find_all=True) if vocabulary else None)
-    return frozenset(known[1].findall(word_buffer(text))) if known[1] is not None else frozenset()
+        )  # fmt: skip
+        known = _VOCABULARIES[id(topic)] = (topic, vocabulary)
+    return known[1].intersection(word_buffer(text).split()) if known[1] else frozenset()
 
 
 def _topic_of(topic: str | None, topics_path: Path) -> Topic | None:
