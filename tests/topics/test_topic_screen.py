@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from digest_publisher.corpus import corpus_files, iter_papers
 from digest_publisher.errors import CorpusError, EmptySelectionError
-from digest_publisher.models import Paper, Topic, word_buffer
+from digest_publisher.models import Paper, Topic, _lowered_search, re2_regex, word_buffer
 from digest_publisher.screen import topic_screen
 from digest_publisher.selection import is_better, select_corpus
 from digest_publisher.topics import keyword_matcher, load_topics, match_topic
@@ -179,7 +179,8 @@ def test_an_ascii_texts_word_buffer_is_the_general_one(text: str) -> None:
 
 ASCII_PIECE = st.sampled_from(["GRPO", "grpo", "Rl", "RL", "rlhf", "LLM", "llms", "Language", "MODEL", "models",
                                "post", "Training", "-", " ", "  ", "\n", "_", "x", "1", "r1", "R1-Zero", "tool-use",
-                               ".", "/"])  # fmt: skip
+                               ".", "/", "\t", "\x0b", "\x0c", "\r", "\x1c", "\x1f", "\x00", "\x7f", "(",
+                               "+"])  # fmt: skip
 
 
 @settings(max_examples=400, deadline=None)
@@ -192,3 +193,19 @@ def test_a_keyword_groups_lowered_regex_finds_what_its_own_finds_in_ascii_text(k
     assert matcher.lowered is not None and matcher.lowered == matcher.lowered.lower()
     assert matcher.search(text) == (matcher.pattern.search(text) is not None)
     assert matcher.search(text.upper()) == (matcher.pattern.search(text.upper()) is not None)
+
+
+def test_a_lowered_regex_runs_on_re2_and_treats_every_ascii_character_as_pythons_engine_does() -> None:
+    """The lowered regex is RE2's (Python's \\s written out as its ASCII class, which RE2 reads alike): between the
+    words of a keyword, around it, and on its own, each of the 128 ASCII characters gives Python's answer."""
+    matcher = keyword_matcher(["reinforcement learning", "RL", "C++", "post-training"])
+    assert matcher.lowered is not None and re2_regex(matcher.lowered.encode("ascii")) is not None
+    for code in range(128):
+        c = chr(code)
+        for text in (f"reinforcement{c}learning", f"x{c}rl{c}x", f"{c}RL{c}", f"c++{c}", f"post{c}training", c):
+            assert matcher.search(text) == (matcher.pattern.search(text) is not None), repr(text)
+
+
+def test_a_regex_that_re2_refuses_runs_on_pythons_engine() -> None:
+    assert re2_regex(rb"(a)\1") is None  # a backreference: not RE2's
+    assert _lowered_search(r"(a)\1x")("aax") and not _lowered_search(r"(a)\1x")("abx")
