@@ -240,17 +240,24 @@ class TextMatcher:
         return self.pattern.search(text) is not None
 
 
-def re2_regex(pattern: bytes) -> Any | None:
-    """``pattern`` compiled by RE2 (the google-re2 binding; imported here, on first use), a byte being a
-    character (Latin-1: no UTF-8 decoding, no Unicode case folding); None if RE2 refuses it (a construct
-    it lacks, or a program over its memory budget): the caller then keeps Python's engine."""
+def re2_options() -> Any:
+    """The options of every RE2 regex here (the google-re2 binding; imported on first use): a byte is a
+    character (Latin-1: no UTF-8 decoding, no Unicode case folding), and the DFA's memory budget."""
     import re2
 
     options = re2.Options()
     options.encoding = re2.Options.Encoding.LATIN1
-    options.max_mem = 64 << 20  # the DFA's budget (RE2 falls back to its NFA past it: slower, same answers)
+    options.max_mem = 64 << 20  # past it a regex falls back to RE2's NFA (slower, same answers); a Set fails
+    return options
+
+
+def re2_regex(pattern: bytes) -> Any | None:
+    """``pattern`` compiled by RE2 (:func:`re2_options`); None if RE2 refuses it (a construct it lacks, or a
+    program over its memory budget): the caller then keeps Python's engine."""
+    import re2
+
     try:
-        return re2.compile(pattern, options)
+        return re2.compile(pattern, re2_options())
     except re2.error:
         return None
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, DigestError
-from .models import Paper, PostKind, Rule, TextMatcher, Topic, ascii_words, word_buffer, word_set
+from .models import Paper, PostKind, Rule, TextMatcher, Topic, ascii_words, re2_options, word_buffer, word_set
 
 DEFAULT_TOPICS_FILE = Path("topics.toml")
 
@@ -263,8 +263,19 @@ def match_topic(topic: Topic, paper: Paper) -> str | None:
     if topic.scope_categories and topic.scope_categories.isdisjoint(paper.categories):
         return None
     text = f"{paper.title}\n{paper.abstract}"
+    compiled = _compiled(topic)
+    if compiled.groups is not None and text.isascii():
+        found = compiled.groups.find(paper.title, text)
+        if found is not None:
+            plans, count = compiled.groups.plans, len(topic.include)
+            rules = zip(topic.include, plans[:count], strict=True)
+            name = next((rule.name for rule, plan in rules if _rule_found(rule, plan, paper, text, found)), None)
+            excluded = zip(topic.exclude, plans[count:], strict=True)
+            if name is None or any(_rule_found(rule, plan, paper, text, found) for rule, plan in excluded):
+                return None
+            return name
     title_words = word_set(paper.title)
-    words = _guarded_words(topic, text)
+    words = compiled.vocabulary.intersection(word_buffer(text).split()) if compiled.vocabulary else frozenset()
     # Include rules first: most papers match none, and then the exclude rules need not run (same answer).
     name = next((rule.name for rule in topic.include if rule.matches(paper, text, words, title_words)), None)
     if name is None or any(rule.matches(paper, text, words, title_words) for rule in topic.exclude):
@@ -272,21 +283,83 @@ def match_topic(topic: Topic, paper: Paper) -> str | None:
     return name
 
 
-_VOCABULARIES: dict[int, tuple[Topic, frozenset[bytes]]] = {}
+# How a rule's matchers are answered from a _Groups pass: (on the title alone?, index in that Set, the matcher);
+# the index is None for a matcher not in the Sets (a raw regex, non-ASCII keywords): it searches itself.
+_Plan = tuple[tuple[bool, int | None, TextMatcher], ...]
 
 
-def _guarded_words(topic: Topic, text: str) -> frozenset[bytes]:
-    """The words of ``text`` (:func:`word_set`) that are words of a keyword of one of the topic's guarded
-    keyword groups: a guard (``TextMatcher.may_match``) asks only about those, so it answers on them as on
-    all of the text's words. Kept from the split buffer in one C call: no frozenset of every word is built."""
-    known = _VOCABULARIES.get(id(topic))
-    if known is None or known[0] is not topic:
-        vocabulary = frozenset(
+def _rule_found(rule: Rule, plan: _Plan, paper: Paper, text: str, found: tuple[list[int], list[int]]) -> bool:
+    """:meth:`Rule.matches`, with the keyword groups' answers from one :meth:`_Groups.find`."""
+    if rule.categories and rule.categories.isdisjoint(paper.categories):
+        return False
+    for on_title, index, matcher in plan:
+        if not (matcher.search(paper.title if on_title else text) if index is None else index in found[on_title]):
+            return False
+    return bool(rule.patterns or rule.categories or rule.title_patterns)
+
+
+class _Groups:
+    """The topic's keyword groups as two RE2 Sets (those matched against the title alone, and the others), so
+    that one pass over a lower-cased ASCII text finds every group that occurs in it, each as its own lowered
+    regex would (:attr:`TextMatcher.lowered`). Each Set also holds the empty pattern, which every text
+    matches: an answer without it is RE2's failure (a Set whose DFA runs out of memory matches nothing), and
+    the caller then matches the usual way."""
+
+    def __init__(self, topic: Topic) -> None:
+        import re2
+
+        self._sets = (re2.Set.SearchSet(re2_options()), re2.Set.SearchSet(re2_options()))  # text, title
+        for groups in self._sets:
+            groups.Add(b"")  # index 0: every text
+        plans = []
+        for rule in (*topic.include, *topic.exclude):
+            matchers = [(True, m) for m in rule.title_patterns] + [(False, m) for m in rule.patterns]
+            plans.append(tuple(
+                (on_title, None if m.lowered is None else self._sets[on_title].Add(m.lowered.encode("ascii")), m)
+                for on_title, m in matchers
+            ))  # fmt: skip
+        for groups in self._sets:
+            groups.Compile()
+        self.plans: list[_Plan] = plans
+
+    def find(self, title: str, text: str) -> tuple[list[int], list[int]] | None:
+        """The indices of the groups found in ``text`` and in ``title`` (ASCII), or None if RE2 failed."""
+        on_text = self._sets[0].Match(text.lower().encode("ascii"))
+        on_title = self._sets[1].Match(title.lower().encode("ascii"))
+        if not on_text or not on_title or 0 not in on_text or 0 not in on_title:
+            return None
+        return on_text, on_title
+
+
+class _Compiled:
+    """What :func:`match_topic` keeps of a topic in this process: its :class:`_Groups` (None if RE2 refuses
+    them) and the vocabulary of its guards, for the texts the Sets do not take (non-ASCII)."""
+
+    def __init__(self, topic: Topic) -> None:
+        import re2
+
+        self.topic = topic
+        try:
+            self.groups: _Groups | None = _Groups(topic)
+        except re2.error:
+            self.groups = None
+        # The words of the guarded groups' keywords: a guard (``TextMatcher.may_match``) asks only about those,
+        # so it answers on the text's words among them as on all of its words; kept from the split buffer in
+        # one C call (no frozenset of every word is built).
+        self.vocabulary = frozenset(
             word for rule in (*topic.include, *topic.exclude) for matcher in rule.patterns
             if matcher.guarded for keyword in matcher.keywords for word in keyword
         )  # fmt: skip
-        known = _VOCABULARIES[id(topic)] = (topic, vocabulary)
-    return known[1].intersection(word_buffer(text).split()) if known[1] else frozenset()
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(topic: Topic) -> _Compiled:
+    known = _COMPILED.get(id(topic))
+    if known is None or known.topic is not topic:
+        known = _COMPILED[id(topic)] = _Compiled(topic)
+    return known
 
 
 def _topic_of(topic: str | None, topics_path: Path) -> Topic | None:
