@@ -34,10 +34,11 @@ def load_dotenv_once() -> None:
     if not _loaded:
         from .. import config
 
-        if config.read_dotenv():
+        env_file = Path.cwd() / ".env"
+        if config.read_dotenv() and env_file.is_file():  # (python-dotenv, 15 ms to import, only for a file)
             from dotenv import load_dotenv
 
-            load_dotenv(Path.cwd() / ".env", override=False)
+            load_dotenv(env_file, override=False)
         _loaded = True
 
 

@@ -69,6 +69,30 @@ def test_posts_dir_comes_from_the_environment(posts_dir: Path) -> None:
     assert result.output.strip() == str(posts_dir / BRIEF / "preview.html")
 
 
+def test_posts_dir_comes_from_dotenv_in_the_current_folder_where_the_environment_wins(
+    posts_dir: Path, tmp_path: Path
+) -> None:
+    """`preview` run where a .env names the posts folder: read unless DIGEST_NO_DOTENV=1; a variable already in
+    the environment wins over the file."""
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    env = {key: value for key, value in os.environ.items() if key not in ("DIGEST_NO_DOTENV", "DIGEST_POSTS_DIR")}
+
+    def preview(*extra: tuple[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "digest_publisher", "preview", BRIEF], capture_output=True, text=True, cwd=cwd,
+            env={**env, "WORDPRESS_URL": "", **dict(extra)}, timeout=60, check=False,
+        )  # fmt: skip
+
+    assert "no post" in preview().stderr  # no .env: ./posts, which does not exist
+    (cwd / ".env").write_text(f"DIGEST_POSTS_DIR={posts_dir}\n", encoding="utf-8")
+    read = preview()
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.strip() == str(posts_dir / BRIEF / "preview.html")
+    assert "no post" in preview(("DIGEST_NO_DOTENV", "1")).stderr
+    assert "no post" in preview(("DIGEST_POSTS_DIR", str(tmp_path / "elsewhere"))).stderr
+
+
 def test_errors_are_one_line_with_a_next_step(posts_dir: Path, tmp_path: Path) -> None:
     post = posts_dir / BRIEF / "post.md"
     post.write_text(post.read_text(encoding="utf-8") + "\n## Run Metadata\n", encoding="utf-8")
