@@ -352,12 +352,14 @@ class _Compiled:
         )  # fmt: skip
 
 
-_COMPILED: dict[int, _Compiled] = {}
+_COMPILED: dict[int, _Compiled] = {}  # by id(topic): the topics matched last in this process (at most 16)
 
 
 def _compiled(topic: Topic) -> _Compiled:
     known = _COMPILED.get(id(topic))
     if known is None or known.topic is not topic:
+        if len(_COMPILED) >= 16:
+            del _COMPILED[next(iter(_COMPILED))]  # the oldest: a process matches against a few topics
         known = _COMPILED[id(topic)] = _Compiled(topic)
     return known
 
