@@ -267,7 +267,7 @@ def _scan_range(
 def _scan_files(
     args: tuple[list[Path], str | None, Topic | None, TopicScreen | None, date | None, date | None, _Spill],
 ) -> _Scan | CorpusError:
-    """Whole files, one after the other, in a reader process (see :func:`_file_groups`)."""
+    """Whole files, one after the other, in a reader process (see :func:`.parts.file_groups`)."""
     paths, fmt, topic, screen, date_from, date_to, spill = args
     try:
         own = _own_screen(screen)

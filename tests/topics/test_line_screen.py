@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest_publisher.corpus import corpus_files
-from digest_publisher.models import Paper, Topic
-from digest_publisher.screen import ASCII_FOLDING, TopicScreen, compile_line_regex, line_regex, topic_screen
+from digest_publisher.models import Paper, Topic, re2_regex
+from digest_publisher.screen import ASCII_FOLDING, TopicScreen, line_regex, topic_screen
 from digest_publisher.topics import load_topics, match_topic
 from tests.paths import REPO_ROOT
 
@@ -107,7 +107,7 @@ def test_the_line_screen_never_rules_out_what_the_decoded_screen_or_the_rules_le
 def test_a_keyword_across_the_title_and_the_abstract_passes_in_any_field_order() -> None:
     """"Reinforcement" ends the title and "learning" starts the abstract: one keyword of the decoded text
     (title + newline + abstract), two strings of the line with other fields between."""
-    regex = compile_line_regex(line_regex({(b"reinforcement", b"learning")}))
+    regex = re2_regex(line_regex({(b"reinforcement", b"learning")}))
     for fields in (
         {"title": "Scaling Reinforcement", "authors": ["A"], "summary": " Learning to reason."},
         {"summary": "\nlearning to reason", "id": "2605.1", "title": "Deep reinforcement"},
