@@ -108,6 +108,7 @@ def test_a_keyword_across_the_title_and_the_abstract_passes_in_any_field_order()
     """"Reinforcement" ends the title and "learning" starts the abstract: one keyword of the decoded text
     (title + newline + abstract), two strings of the line with other fields between."""
     regex = re2_regex(line_regex({(b"reinforcement", b"learning")}))
+    assert regex is not None
     for fields in (
         {"title": "Scaling Reinforcement", "authors": ["A"], "summary": " Learning to reason."},
         {"summary": "\nlearning to reason", "id": "2605.1", "title": "Deep reinforcement"},
